@@ -1,0 +1,126 @@
+# fplate - top-level build. GNU make.
+#
+#   make            build libfplate (.so + .a), fplated, fplate, tests
+#   make deps       install missing Debian packages (root), via scripts/install-deps.sh
+#   make run        deps + build + fplated on sim:// with a live view (RUN_SECONDS=N to stop)
+#   make check      deps + build + every test (unit, sanitizer unit, integration, VM)
+#   make bench      throughput / latency benchmark, writes $(BUILD)/bench.json
+#
+# Build products go under $(BUILD) only. Areas add their own targets, test
+# steps and packages through fragments (kernel/*.mk, tests/*/*.mk, ...):
+#   DEPS        += debian-package=kind:what   (kind: pc, cmd, py, file)
+#   CHECK_STEPS += target                     (run by make check, in order)
+
+BUILD   ?= build
+CC      ?= cc
+PYTHON  ?= /usr/bin/python3
+SAN     ?= 0
+
+VERSION      := 0.1.0
+SOVERSION    := 0
+PKGS         := libzmq libusb-1.0 comedilib jansson inih
+
+# Lazy (=) so that a machine without the packages can still run `make deps`.
+PKG_CFLAGS    = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CUNIT_LIBS    = $(shell pkg-config --libs cunit 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wno-format-nonliteral
+CFLAGS  ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -pthread -Iinclude -Ilib \
+              -DFP_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
+ALL_LDLIBS  = $(PKG_LIBS) -lm -pthread
+
+LIB_SRCS    := $(wildcard lib/*.c)
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_SO      := $(BUILD)/libfplate.so.$(VERSION)
+LIB_A       := $(BUILD)/libfplate.a
+
+DAEMON_SRCS := $(wildcard daemon/fplated/*.c)
+CLI_SRCS    := $(wildcard daemon/cli/*.c)
+COMMON_SRCS := $(wildcard daemon/common/*.c)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o) $(COMMON_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/%.o) $(COMMON_SRCS:%.c=$(BUILD)/%.o)
+PROGRAMS    := $(if $(DAEMON_SRCS),$(BUILD)/fplated) $(if $(CLI_SRCS),$(BUILD)/fplate)
+
+UNIT_SRCS   := $(wildcard tests/unit/*.c)
+UNIT_OBJS   := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BIN    := $(BUILD)/tests/unit_tests
+# Every tests/unit/test_NAME.c defines `void fp_suite_NAME(void)`.
+UNIT_SUITES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
+
+DEPS := pkg-config=cmd:pkg-config gcc=cmd:gcc make=cmd:make \
+        libzmq3-dev=pc:libzmq libusb-1.0-0-dev=pc:libusb-1.0 \
+        libcomedi-dev=pc:comedilib libcunit1-dev=pc:cunit \
+        libjansson-dev=pc:jansson libinih-dev=pc:inih \
+        python3-numpy=py:numpy python3-zmq=py:zmq python3-scipy=py:scipy
+CHECK_STEPS := unit unit-san integration
+
+.PHONY: all lib programs tests deps run check unit unit-san integration bench clean
+all: lib programs tests
+
+-include $(sort $(wildcard kernel/*.mk lib/*.mk daemon/*.mk tests/*.mk tests/*/*.mk scripts/*.mk udev/*.mk))
+
+lib: $(LIB_SO) $(LIB_A)
+programs: $(PROGRAMS)
+tests: $(UNIT_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libfplate.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	ln -sf libfplate.so.$(VERSION) $(BUILD)/libfplate.so.$(SOVERSION)
+	ln -sf libfplate.so.$(SOVERSION) $(BUILD)/libfplate.so
+
+# Programs link libfplate statically: they run from the build tree and in
+# the VM without an rpath; `make install` ships the shared library for others.
+$(BUILD)/fplated: $(DAEMON_OBJS) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+$(BUILD)/fplate: $(CLI_OBJS) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+$(BUILD)/tests/suites.inc: Makefile $(UNIT_SRCS)
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(foreach s,$(UNIT_SUITES),'FP_SUITE($(s))') > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+$(BUILD)/tests/unit/main.o: $(BUILD)/tests/suites.inc
+$(BUILD)/tests/unit/%.o: ALL_CFLAGS += -Wno-missing-prototypes -I$(BUILD)/tests -DFP_SOURCE_DIR='"$(CURDIR)"'
+
+$(UNIT_BIN): $(UNIT_OBJS) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(CUNIT_LIBS)
+
+deps:
+	@sh scripts/install-deps.sh $(DEPS)
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+unit-san:
+	$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)/san tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/san/tests/unit_tests
+
+integration: all
+	BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/integration/run.sh
+
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh tests/check.sh $(CHECK_STEPS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

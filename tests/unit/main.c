@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * main.c - the CUnit runner for every unit suite. Each tests/unit/test_NAME.c
+ * defines `void fp_suite_NAME(void)` that adds its suite; the Makefile lists
+ * them in suites.inc, so adding a test file needs no edit here.
+ *
+ * Usage: unit_tests [SUITE...]   (no argument: all suites)
+ */
+#include <stdio.h>
+#include <string.h>
+#include <CUnit/Basic.h>
+
+#include "fp_test.h"
+
+#define FP_SUITE(name) void fp_suite_##name(void);
+#include "suites.inc"
+#undef FP_SUITE
+
+struct suite_entry {
+	const char *name;
+	void (*add)(void);
+};
+
+static const struct suite_entry suites[] = {
+#define FP_SUITE(name) { #name, fp_suite_##name },
+#include "suites.inc"
+#undef FP_SUITE
+	{ NULL, NULL }
+};
+
+const char *fp_test_data_dir(void)
+{
+	return FP_SOURCE_DIR "/../shared/data";
+}
+
+const char *fp_test_source_dir(void)
+{
+	return FP_SOURCE_DIR;
+}
+
+static int wanted(const char *name, int argc, char **argv)
+{
+	if (argc < 2)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int failures;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	for (const struct suite_entry *s = suites; s->name; s++)
+		if (wanted(s->name, argc, argv))
+			s->add();
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+}
