@@ -70,9 +70,13 @@ lib: $(LIB_SO) $(LIB_A)
 programs: $(PROGRAMS)
 tests: $(UNIT_BIN)
 
+# V=1 shows the full commands.
+Q := $(if $(filter 1,$(V)),,@)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB_A): $(LIB_OBJS)
 	@rm -f $@
@@ -97,6 +101,15 @@ $(BUILD)/tests/suites.inc: Makefile $(UNIT_SRCS)
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
 $(BUILD)/tests/unit/main.o: $(BUILD)/tests/suites.inc
+
+# Every daemon/cli/cmd_NAME.c defines fp_cmd_NAME() and fp_cmd_NAME_help[].
+CLI_CMDS := $(patsubst daemon/cli/cmd_%.c,%,$(wildcard daemon/cli/cmd_*.c))
+$(BUILD)/daemon/commands.inc: Makefile $(CLI_SRCS)
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(foreach c,$(CLI_CMDS),'FP_CMD($(c))') > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+$(BUILD)/daemon/cli/main.o: $(BUILD)/daemon/commands.inc
+$(BUILD)/daemon/cli/main.o: ALL_CFLAGS += -I$(BUILD)/daemon
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -Wno-missing-prototypes -I$(BUILD)/tests -DFP_SOURCE_DIR='"$(CURDIR)"'
 
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB_A)
