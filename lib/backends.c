@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include "backend.h"
 
+extern const struct fp_backend_ops fp_c3d_backend;
+
 const struct fp_backend_ops *const fp_backends[] = {
+	&fp_c3d_backend,
 	NULL
 };
