@@ -465,7 +465,9 @@ int fp_c3d_plate_calib(const struct fp_c3d *c, uint32_t plate, int volts,
 	}
 	pc->width_mm = sqrt(dx);
 	pc->length_mm = sqrt(dy);
-	memcpy(pc->corners_mm, pl->corners, sizeof(pc->corners_mm));
+	/* calib.h numbers the quadrants in the fplate frame (y = -y of the file) */
+	for (int k = 0; k < 4; k++)
+		memcpy(pc->corners_mm[k], pl->corners[3 - k], sizeof(pc->corners_mm[k]));
 	pc->fz_threshold_n = 20.0;
 	return 0;
 }

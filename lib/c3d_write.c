@@ -709,7 +709,9 @@ int fp_c3d_wdesc_session(struct fp_c3d_wdesc *d, const struct fp_calib *cal, int
 		for (int k = 0; k < 12; k++)
 			any |= pc->corners_mm[k / 3][k % 3] != 0;
 		if (any) {
-			memcpy(pl->corners, pc->corners_mm, sizeof(pl->corners));
+			/* quadrants of the fplate frame -> of the file frame (y flipped) */
+			for (int k = 0; k < 4; k++)
+				memcpy(pl->corners[k], pc->corners_mm[3 - k], sizeof(pl->corners[k]));
 		} else {
 			/* plates side by side along x; c3d x = ours, c3d y = -ours */
 			double w2 = pc->width_mm / 2, l2 = pc->length_mm / 2;

@@ -160,10 +160,17 @@ static void test_session_frames(void)
 	char path[256], msg[FP_MSG_MAX];
 	double fields[FP_NFIELDS] = { 12.5, -30.25, 800.0, 10.5, -20.25, 3.0 };
 	float v[6 * 100];
-	double fm[6];
+	double fm[6], cop[3];
+	struct fp_c3d_fp_sample fs;
+	struct fp_plate_calib pc;
 
 	tmp_path(path, sizeof(path), "session");
 	make_calib(&cal, 1);
+	/* fplate frame quadrants +x+y, -x+y, -x-y, +x-y around (250, 900) mm */
+	for (int k = 0; k < 4; k++) {
+		cal.plate[0].corners_mm[k][0] = 250 + (k == 0 || k == 3 ? 250 : -250);
+		cal.plate[0].corners_mm[k][1] = 900 + (k < 2 ? 850 : -850);
+	}
 	CU_ASSERT_EQUAL_FATAL(fp_c3d_wdesc_session(&d, &cal, 0, 500.0, ch, pl, msg,
 						   sizeof(msg)), 0);
 	for (int i = 0; i < 100; i++)
@@ -175,6 +182,22 @@ static void test_session_frames(void)
 	CU_ASSERT_EQUAL(fp_c3d_fm(c, 0, 42, 0, fm), 0);
 	for (int k = 0; k < 6; k++)
 		FP_ASSERT_CLOSE(fm[k], fields[k], 1e-9);
+	/* the file's lab frame is the treadmill frame: z up, same COP */
+	CU_ASSERT_EQUAL(fp_c3d_fp_sample(c, 0, 42, 0, 20, &fs), 0);
+	for (int k = 0; k < 3; k++)
+		FP_ASSERT_CLOSE(fs.lab_f[k], fields[k], 1e-6);
+	FP_ASSERT_CLOSE(fs.lab_cop[0], 250 + fs.plate[FP_COPX], 1e-6);
+	FP_ASSERT_CLOSE(fs.lab_cop[1], 900 + fs.plate[FP_COPY], 1e-6);
+	FP_ASSERT_CLOSE(fs.lab_cop[2], 0, 1e-9);
+	CU_ASSERT_EQUAL(fp_c3d_plate_calib(c, 0, 0, &pc), 0);
+	for (int k = 0; k < 12; k++)
+		FP_ASSERT_CLOSE(pc.corners_mm[k / 3][k % 3], cal.plate[0].corners_mm[k / 3][k % 3],
+				1e-9);
+	FP_ASSERT_CLOSE(pc.surface_h_mm, 42, 1e-9);
+	fp_cop(&pc, fm, &cop[0], &cop[1], &cop[2]);
+	FP_ASSERT_CLOSE(cop[0], fs.plate[FP_COPX], 1e-9);
+	FP_ASSERT_CLOSE(cop[1], fs.plate[FP_COPY], 1e-9);
+	FP_ASSERT_CLOSE(cop[2], fs.plate[FP_TZ], 1e-9);
 	fp_c3d_free(c);
 	unlink(path);
 }
