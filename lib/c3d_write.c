@@ -363,6 +363,8 @@ static int build_params(struct fp_c3d_writer *wr, const struct fp_c3d_event *ev,
 	p_str(w, 6, "SERIAL", d->serial[0] ? d->serial : "unknown", "");
 	p_str(w, 6, "SOFTWARE", d->software[0] ? d->software : "fplate " FP_VERSION_STRING, "");
 	p_str(w, 6, "CALIB_ID", d->calib_id[0] ? d->calib_id : "none", "");
+	p_i16(w, 6, "FIRST_SAMPLE", 2, (int16_t[]){ (int16_t)(d->first_sample & 0xffff),
+		(int16_t)(d->first_sample >> 16) }, "device sample index of sample 1: low, high word");
 	p_float(w, 6, "BELT_SPEED", (float)(isfinite(d->belt_speed_mps) ? d->belt_speed_mps
 					    : -1.0), "m/s, -1 unknown");
 	group(w, 7, "MANUFACTURER", "");
@@ -703,9 +705,9 @@ int fp_c3d_wdesc_session(struct fp_c3d_wdesc *d, const struct fp_calib *cal, int
 			for (int j = 0; j < 6 && volts; j++)
 				pl->cal[k][j] = sgn[k] * pc->matrix[k][j] * (k >= 3 ? 1000.0 : 1.0);
 		}
-		pl->origin[0] = pc->origin_mm[0];
-		pl->origin[1] = -pc->origin_mm[1];
-		pl->origin[2] = -pc->surface_h_mm;
+		pl->origin[0] = pc->origin_mm[0] + 0.0; /* + 0.0: no -0 in the file */
+		pl->origin[1] = -pc->origin_mm[1] + 0.0;
+		pl->origin[2] = -pc->surface_h_mm + 0.0;
 		for (int k = 0; k < 12; k++)
 			any |= pc->corners_mm[k / 3][k % 3] != 0;
 		if (any) {
