@@ -79,6 +79,7 @@ struct sim_dev {
 	struct fp_sim_step *truth;
 	struct fp_frames *truth_frames;      /* caller's, may be NULL */
 
+	uint64_t sync_k, sync_next;          /* next pulse: number and sample */
 	int64_t t0_ns;                       /* CLOCK_MONOTONIC at fp_start() */
 	struct fp_counters cnt;
 };
@@ -451,6 +452,8 @@ static int sim_start(struct fp_device *dev)
 	sd->active = 0;
 	sd->next_td = (uint64_t)llround(SIM_FIRST_TD_S * sd->rate_hz);
 	sd->belt_now = sd->belt_mps;
+	sd->sync_k = 0;
+	sd->sync_next = 0;
 	memset(&sd->cnt, 0, sizeof(sd->cnt));
 	sd->t0_ns = mono_ns();
 	return 0;
@@ -594,9 +597,13 @@ static int generate(struct sim_dev *sd, struct fp_block *blk, uint32_t n)
 			if (sd->truth_frames)
 				truth_sample(sd, k, p, on_plate, i);
 		}
-		/* sync pulse: one sample high at each period boundary */
-		blk->sync[k] = period > 0 &&
-			       (s == 0 || floor(s / period) != floor((s - 1) / period));
+		/* sync pulse k on sample ceil(k · rate / sync_hz): bit 0 for one sample */
+		blk->sync[k] = 0;
+		if (period > 0 && s >= sd->sync_next) {
+			blk->sync[k] = 1;
+			sd->sync_k++;
+			sd->sync_next = (uint64_t)ceil(sd->sync_k * period - 1e-9);
+		}
 	}
 	return 0;
 }
@@ -716,6 +723,13 @@ static int sim_set(struct fp_device *dev, const char *key, const char *value)
 
 		if (sd->next_td < first)
 			sd->next_td = first;
+	}
+	if (!strcmp(key, "sync_hz") && sd->sync_hz > 0) {
+		/* the next pulse on the new period's grid */
+		double period = sd->rate_hz / sd->sync_hz;
+
+		sd->sync_k = (uint64_t)ceil(sd->next_sample / period - 1e-9);
+		sd->sync_next = (uint64_t)ceil(sd->sync_k * period - 1e-9);
 	}
 	dev->info.has_sync = sd->sync_hz > 0;
 	sim_refresh(sd);
