@@ -632,8 +632,13 @@ static int sim_read(struct fp_device *dev, struct fp_block *blk, int timeout_ms)
 			deadline = sd->t0_ns + (int64_t)ceil((double)(sd->next_sample + want) *
 							      1e9 / sd->rate_hz);
 			if (deadline > limit) {
-				if (now >= limit)
-					return 0;
+				if (now >= limit) {
+					/* timed out: hand over what is due, if anything */
+					if (due <= sd->next_sample)
+						return 0;
+					n = due - sd->next_sample;
+					break;
+				}
 				deadline = limit;
 			}
 			ts.tv_sec = deadline / 1000000000LL;
