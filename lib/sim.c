@@ -409,6 +409,8 @@ static int sim_open(struct fp_device *dev, const struct fp_uri *u)
 			      &chunk, msg, len);
 	if (ret)
 		return ret;
+	if (channels == 7)
+		return fp_dev_err(dev, -EINVAL, "sim://: parameter 'channels' value '7' is not 6 or 8");
 	sd = calloc(1, sizeof(*sd));
 	if (!sd)
 		return -ENOMEM;
@@ -417,8 +419,6 @@ static int sim_open(struct fp_device *dev, const struct fp_uri *u)
 		free(sd);
 		return -ENOMEM;
 	}
-	if (channels == 7)
-		return fp_dev_err(dev, -EINVAL, "sim://: parameter 'channels' value '7' is not 6 or 8");
 	sd->plates = (uint32_t)plates;
 	sd->channels = (uint32_t)channels;
 	sd->rate_hz = rate;
