@@ -245,15 +245,20 @@ static int handle_force(struct rec *r, const void *data, size_t len)
 	if (!r->w) {
 		if (!r->have_status) {
 			/* the rate comes with the first status message: keep the frame */
-			if (r->n_pending < MAX_PENDING) {
-				void *copy = malloc(len);
+			void *copy;
 
-				if (!copy)
-					return -ENOMEM;
-				memcpy(copy, data, len);
-				r->pending[r->n_pending] = copy;
-				r->pending_len[r->n_pending++] = len;
+			if (r->n_pending == MAX_PENDING) {
+				fprintf(stderr, "fplate record: %d force frames but no status message "
+					"with device.nominal_rate_hz from fplated; stopping\n",
+					MAX_PENDING);
+				return -EPROTO;
 			}
+			copy = malloc(len);
+			if (!copy)
+				return -ENOMEM;
+			memcpy(copy, data, len);
+			r->pending[r->n_pending] = copy;
+			r->pending_len[r->n_pending++] = len;
 			return 0;
 		}
 		ret = open_writer(r, &f);
