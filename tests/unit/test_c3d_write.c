@@ -240,6 +240,78 @@ static void test_long_file(void)
 	unlink(path);
 }
 
+/*
+ * The format's rules other tools rely on, checked on the bytes of a written
+ * file (not through our reader): header words, parameter section header,
+ * the entry chain ending with offset 0 inside the section, DATA_START in
+ * header and POINT agreeing, analog rate = frame rate x samples per frame.
+ */
+static void test_format_rules(void)
+{
+	struct fp_c3d_wchannel ch[6];
+	struct fp_c3d_wplate pl[1];
+	struct fp_c3d_wdesc d;
+	struct fp_calib cal;
+	struct fp_c3d_writer *w;
+	struct fp_c3d *c;
+	char path[256], msg[FP_MSG_MAX];
+	float v[6 * 40] = { 0 };
+	uint8_t b[64 * 1024];
+	size_t len, pos, sec;
+	FILE *f;
+	float scale, rate;
+	int entries = 0, last_zero = 0;
+
+	tmp_path(path, sizeof(path), "rules");
+	make_calib(&cal, 1);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_wdesc_session(&d, &cal, 0, 2000.0, ch, pl, msg,
+						   sizeof(msg)), 0);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_writer_open(path, &d, &w, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_write(w, v, 40), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_close(w, msg, sizeof(msg)), 0);
+	f = fopen(path, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	len = fread(b, 1, sizeof(b), f);
+	fclose(f);
+	CU_ASSERT_EQUAL(b[0], 2);               /* parameters start in block 2 */
+	CU_ASSERT_EQUAL(b[1], 0x50);
+	CU_ASSERT_EQUAL(b[2] | b[3] << 8, 0);   /* no 3-D points */
+	CU_ASSERT_EQUAL(b[4] | b[5] << 8, 6 * 20); /* channels x samples per frame */
+	CU_ASSERT_EQUAL(b[6] | b[7] << 8, 1);
+	CU_ASSERT_EQUAL(b[8] | b[9] << 8, 2);   /* 40 samples / 20 per frame */
+	memcpy(&scale, b + 12, 4);
+	memcpy(&rate, b + 20, 4);
+	CU_ASSERT(scale < 0);                    /* REAL storage */
+	CU_ASSERT_EQUAL(b[18] | b[19] << 8, 20);
+	FP_ASSERT_CLOSE(rate * 20, 2000.0, 1e-3);
+	sec = (size_t)b[512 + 2] * 512;
+	CU_ASSERT_EQUAL(b[512 + 3], 84);         /* Intel */
+	CU_ASSERT_EQUAL((size_t)(b[16] | b[17] << 8), 2 + sec / 512); /* data follows */
+	CU_ASSERT_EQUAL(len, (2 + sec / 512 - 1) * 512 + 2 * 20 * 6 * 4);
+	for (pos = 4; pos + 2 < sec && b[512 + pos];) {
+		size_t n = b[512 + pos] & 0x7f, off = 512 + pos + 2 + n;
+		unsigned next = b[off] | b[off + 1] << 8;
+
+		entries++;
+		if (!next) {
+			last_zero = 1;
+			break;
+		}
+		pos += 2 + n + next;
+		CU_ASSERT_FATAL(pos < sec);
+	}
+	CU_ASSERT(entries > 40);
+	CU_ASSERT(last_zero);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_open(path, &c, msg, sizeof(msg)), 0);
+	FP_ASSERT_CLOSE(fp_c3d_param_num(fp_c3d_param(c, "POINT", "DATA_START"), 0),
+			b[16] | b[17] << 8, 0);
+	FP_ASSERT_CLOSE(fp_c3d_param_num(fp_c3d_param(c, "ANALOG", "RATE"), 0), 2000.0, 0);
+	FP_ASSERT_CLOSE(fp_c3d_param_num(fp_c3d_param(c, "POINT", "RATE"), 0), 100.0, 0);
+	CU_ASSERT_EQUAL(c->n_params, (uint32_t)entries - c->n_groups);
+	fp_c3d_free(c);
+	unlink(path);
+}
+
 static void test_writer_errors(void)
 {
 	struct fp_c3d_wchannel ch[1] = { { "A", "V", "", NAN, 0 } };
@@ -262,5 +334,6 @@ void fp_suite_c3d_write(void)
 		     { "round trip type 4", test_roundtrip_type4 },
 		     { "session frames", test_session_frames },
 		     { "more than 65535 frames", test_long_file },
+		     { "format rules on the bytes", test_format_rules },
 		     { "writer errors", test_writer_errors });
 }
