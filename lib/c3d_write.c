@@ -10,7 +10,8 @@
  * small pwrite. A reader uses the header count unless it is saturated at
  * 65535, so at every instant the counts it uses never exceed the data on
  * disk: a recorder killed with SIGKILL leaves a valid file. Events are
- * written at close into parameter blocks reserved at open.
+ * written at close into parameter blocks reserved at open (write_params()
+ * says how that stays valid too).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +48,8 @@ struct fp_c3d_writer {
 	uint64_t data_off;
 	size_t frames_off;    /* POINT:FRAMES value, from the file start */
 	size_t end_off;       /* TRIAL:ACTUAL_END_FIELD value */
+	size_t cut_off;       /* next-offset field of the entry before EVENT (section) */
+	size_t tail_off;      /* the EVENT group entry (section) */
 	uint64_t frames;
 	float *partial;       /* one frame being filled */
 	uint32_t npartial;    /* samples in partial */
@@ -341,7 +344,8 @@ static int build_params(struct fp_c3d_writer *wr, const struct fp_c3d_event *ev,
 	p_float(w, 1, "SCALE", -1.0f, "");
 	p_float(w, 1, "RATE", prate, "");
 	p_int(w, 1, "DATA_START", (int)(2 + wr->nblocks), "");
-	*frames_off = p_float(w, 1, "FRAMES", 0.0f, "frames (float: may exceed 65535)");
+	*frames_off = p_float(w, 1, "FRAMES", (float)wr->frames,
+			      "frames (float: may exceed 65535)");
 	p_str(w, 1, "UNITS", "mm", "");
 	group(w, 2, "ANALOG", "analog data parameters");
 	p_int(w, 2, "USED", (int)na, "");
@@ -358,9 +362,13 @@ static int build_params(struct fp_c3d_writer *wr, const struct fp_c3d_event *ev,
 	plate_params(w, wr);
 	group(w, 4, "TRIAL", "trial");
 	p_i16(w, 4, "ACTUAL_START_FIELD", 2, se, "32-bit first frame: low, high word");
-	*end_off = p_i16(w, 4, "ACTUAL_END_FIELD", 2, (int16_t[]){ 0, 0 },
+	*end_off = p_i16(w, 4, "ACTUAL_END_FIELD", 2,
+			 (int16_t[]){ (int16_t)(wr->frames & 0xffff), (int16_t)(wr->frames >> 16) },
 			 "32-bit last frame: low, high word");
 	p_float(w, 4, "CAMERA_RATE", prate, "");
+	/* everything before EVENT is the same whatever the events (see close) */
+	wr->cut_off = w->last;
+	wr->tail_off = w->n;
 	group(w, 5, "EVENT", "events");
 	event_params(w, ev, n_ev, reserve);
 	group(w, 6, "FPLATE", "fplate acquisition metadata");
@@ -460,28 +468,45 @@ static void writer_free(struct fp_c3d_writer *w)
 	free(w);
 }
 
+/*
+ * Write the parameter section. At open (reserve = 1) the whole section is
+ * written. At close the events change only the part from the EVENT group
+ * on, and a kill during a long write may leave it half written, so: cut
+ * the entry chain before EVENT (one 2-byte write: the file is then valid
+ * without events and our groups), write the new tail, then restore the
+ * link (2 bytes). The file is valid at every step.
+ */
 static int write_params(struct fp_c3d_writer *w, int reserve)
 {
 	struct wbuf b;
+	size_t cap = (size_t)w->nblocks * C3D_BLOCK;
 	int ret = build_params(w, w->ev, reserve ? w->d.max_events : w->n_ev, reserve, &b,
 			       &w->frames_off, &w->end_off);
+	uint8_t *sec = NULL, zero[2] = { 0, 0 };
 
-	if (!ret && b.n > (size_t)w->nblocks * C3D_BLOCK)
+	if (!ret && b.n > cap)
 		ret = -ENOSPC;
 	if (!ret) {
-		uint8_t *sec = calloc(w->nblocks, C3D_BLOCK);
-
-		if (!sec) {
-			ret = -ENOMEM;
+		sec = calloc(w->nblocks, C3D_BLOCK);
+		ret = sec ? 0 : -ENOMEM;
+	}
+	if (!ret) {
+		memcpy(sec, b.b, b.n);
+		sec[2] = (uint8_t)w->nblocks;
+		if (reserve) {
+			ret = pwrite_all(w->fd, sec, cap, C3D_BLOCK);
 		} else {
-			memcpy(sec, b.b, b.n);
-			sec[2] = (uint8_t)w->nblocks;
-			ret = pwrite_all(w->fd, sec, (size_t)w->nblocks * C3D_BLOCK, C3D_BLOCK);
-			free(sec);
+			ret = pwrite_all(w->fd, zero, 2, C3D_BLOCK + w->cut_off);
+			if (!ret)
+				ret = pwrite_all(w->fd, sec + w->tail_off, cap - w->tail_off,
+						 C3D_BLOCK + w->tail_off);
+			if (!ret)
+				ret = pwrite_all(w->fd, sec + w->cut_off, 2, C3D_BLOCK + w->cut_off);
 		}
 	}
 	w->frames_off += C3D_BLOCK;
 	w->end_off += C3D_BLOCK;
+	free(sec);
 	free(b.b);
 	return ret;
 }

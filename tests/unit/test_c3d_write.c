@@ -312,6 +312,60 @@ static void test_format_rules(void)
 	unlink(path);
 }
 
+/*
+ * The middle state of close(): the entry chain cut before EVENT and the
+ * tail half written (garbage) must still read, with the frames and without
+ * events; this is what a kill during the event rewrite leaves.
+ */
+static void test_cut_chain_is_valid(void)
+{
+	struct fp_c3d_wchannel ch[6];
+	struct fp_c3d_wplate pl[1];
+	struct fp_c3d_wdesc d;
+	struct fp_calib cal;
+	struct fp_c3d_writer *w;
+	struct fp_c3d *c;
+	char path[256], msg[FP_MSG_MAX];
+	float v[6 * 100] = { 0 };
+	uint8_t *b = malloc(256 * 1024);
+	size_t len, pos, prev = 0, sec;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	tmp_path(path, sizeof(path), "cut");
+	make_calib(&cal, 1);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_wdesc_session(&d, &cal, 0, 1000.0, ch, pl, msg,
+						   sizeof(msg)), 0);
+	d.max_events = 10;
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_writer_open(path, &d, &w, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_write(w, v, 100), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_add_event(w, "Left", "Foot Strike", 0.05), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_close(w, msg, sizeof(msg)), 0);
+	f = fopen(path, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	len = fread(b, 1, 256 * 1024, f);
+	fclose(f);
+	sec = (size_t)b[512 + 2] * 512;
+	for (pos = 4; pos < sec;) {
+		size_t n = b[512 + pos] & 0x7f, off = 512 + pos + 2 + n;
+
+		if ((int8_t)b[512 + pos + 1] < 0 && n == 5 && !memcmp(b + 512 + pos + 2, "EVENT", 5))
+			break;
+		prev = off;
+		pos += 2 + n + (size_t)(b[off] | b[off + 1] << 8);
+	}
+	CU_ASSERT_FATAL(pos < sec && prev > 0);
+	b[prev] = b[prev + 1] = 0;                        /* cut */
+	memset(b + 512 + pos, 0xa5, (sec - pos) / 2);     /* half-written tail */
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_parse(b, len, "cut.c3d", &c, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(c->n_frames, 10);
+	CU_ASSERT_EQUAL(c->n_events, 0);
+	CU_ASSERT_EQUAL(c->n_plates, 1);
+	fp_c3d_free(c);
+	free(b);
+	unlink(path);
+}
+
 static void test_writer_errors(void)
 {
 	struct fp_c3d_wchannel ch[1] = { { "A", "V", "", NAN, 0 } };
@@ -335,5 +389,6 @@ void fp_suite_c3d_write(void)
 		     { "session frames", test_session_frames },
 		     { "more than 65535 frames", test_long_file },
 		     { "format rules on the bytes", test_format_rules },
+		     { "close: cut chain is valid", test_cut_chain_is_valid },
 		     { "writer errors", test_writer_errors });
 }
