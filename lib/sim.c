@@ -445,8 +445,12 @@ static inline double quantise(double v, double counts_per_v)
 	static const double max_c = (double)((1L << (SIM_ADC_BITS - 1)) - 1);
 	double c = v * counts_per_v;
 
-	c = c >= 0 ? (double)(int64_t)(c + 0.5) : (double)(int64_t)(c - 0.5);
-	return c > max_c ? max_c : c < -max_c - 1 ? -max_c - 1 : c;
+	/* clip to the ADC range first: the integer cast must not overflow */
+	if (c >= max_c)
+		return max_c;
+	if (c <= -max_c - 1)
+		return -max_c - 1;
+	return c >= 0 ? (double)(int64_t)(c + 0.5) : (double)(int64_t)(c - 0.5);
 }
 
 static void truth_sample(struct sim_dev *sd, uint32_t k, uint32_t p, int on_plate,

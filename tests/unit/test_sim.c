@@ -396,6 +396,11 @@ static void test_static_load(void)
 	CU_ASSERT_EQUAL(fp_set(r.dev, "load", "off", msg, sizeof(msg)), 0);
 	rig_read(&r);
 	FP_ASSERT_CLOSE(field(&r.fr, 5, 1, FP_FZ), 0, 0.05);
+	CU_ASSERT_FALSE(r.fr.flags & FP_BLK_SATURATED);
+	/* 1000 kg 1 m forward: Mx ~ 9.8 kN·m is beyond the 4 kN·m range */
+	CU_ASSERT_EQUAL(fp_set(r.dev, "load", "1000,0,1000,1", msg, sizeof(msg)), 0);
+	rig_read(&r);
+	CU_ASSERT_TRUE(r.fr.flags & FP_BLK_SATURATED);
 	rig_close(&r);
 }
 
