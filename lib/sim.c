@@ -26,8 +26,6 @@
 #include "sim_model.h"
 #include "fplate/sim.h"
 
-#define SIM_ADC_BITS 24
-#define SIM_FULL_SCALE_V 10.0
 #define SIM_FIRST_TD_S 0.1       /* the first touchdown after start / runner=1 */
 #define SIM_NOISE_BITS 10
 #define SIM_NOISE_TAB (1 << SIM_NOISE_BITS)
@@ -63,6 +61,7 @@ struct sim_dev {
 	double load_v[FP_MAX_PLATES][FP_MAX_CHANNELS];
 	double noise_v;                      /* RMS volts per channel */
 	double noise_tab[SIM_NOISE_TAB];     /* unit-RMS Gaussian values */
+	double noise_scaled[SIM_NOISE_TAB];  /* noise_tab · noise_v */
 	double counts_per_v;
 
 	/* time line */
@@ -187,142 +186,6 @@ static int apply_params(struct sim_dev *sd, const struct fp_uri *u, char *msg, s
 	return ret;
 }
 
-/* ---- calibration of the simulated plates ------------------------------ */
-
-static int invert6(const double a[6][6], double inv[6][6])
-{
-	double m[6][12];
-
-	for (int i = 0; i < 6; i++)
-		for (int j = 0; j < 12; j++)
-			m[i][j] = j < 6 ? a[i][j] : (j - 6 == i);
-	for (int c = 0; c < 6; c++) {
-		int piv = c;
-
-		for (int i = c + 1; i < 6; i++)
-			if (fabs(m[i][c]) > fabs(m[piv][c]))
-				piv = i;
-		if (fabs(m[piv][c]) < 1e-12)
-			return -EINVAL;
-		for (int j = 0; j < 12; j++) {
-			double t = m[c][j];
-
-			m[c][j] = m[piv][j];
-			m[piv][j] = t;
-		}
-		for (int j = 11; j >= c; j--)
-			m[c][j] /= m[c][c];
-		for (int i = 0; i < 6; i++) {
-			double f = m[i][c];
-
-			if (i == c || f == 0)
-				continue;
-			for (int j = c; j < 12; j++)
-				m[i][j] -= f * m[c][j];
-		}
-	}
-	for (int i = 0; i < 6; i++)
-		for (int j = 0; j < 6; j++)
-			inv[i][j] = m[i][j + 6];
-	return 0;
-}
-
-/*
- * Volts for F/M: the Moore-Penrose pseudo-inverse C^T (C C^T)^-1 of the
- * 6 x channels matrix; for 6 channels the plain inverse, for a Kistler
- * plate the minimum-norm split of the load over its 8 sensor channels.
- */
-static int pseudo_inverse(const struct fp_plate_calib *pc, double out[FP_MAX_CHANNELS][6])
-{
-	double k[6][6], kinv[6][6];
-	uint32_t ch = pc->channels;
-	int ret;
-
-	for (int i = 0; i < 6; i++)
-		for (int j = 0; j < 6; j++) {
-			k[i][j] = 0;
-			for (uint32_t c = 0; c < ch; c++)
-				k[i][j] += pc->matrix[i][c] * pc->matrix[j][c];
-		}
-	ret = invert6(k, kinv);
-	if (ret)
-		return ret;
-	for (uint32_t c = 0; c < ch; c++)
-		for (int j = 0; j < 6; j++) {
-			out[c][j] = 0;
-			for (int i = 0; i < 6; i++)
-				out[c][j] += pc->matrix[i][c] * kinv[i][j];
-		}
-	return 0;
-}
-
-/* Kistler-layout plate: 8 channels, sensors 25 mm / 50 mm in from the edges. */
-static void sim_kistler_plate(struct fp_plate_calib *pc, uint32_t p)
-{
-	double sens[8];
-
-	for (int c = 0; c < 8; c++)   /* N/V: shear 250, vertical 500, 1 % spread */
-		sens[c] = (c < 4 ? 250.0 : 500.0) * (1 + 0.01 * sin(2.9 * c + 1.3 * p));
-	fp_calib_kistler_matrix(pc, pc->width_mm / 2 - 25, pc->length_mm / 2 - 50,
-				-pc->surface_h_mm, sens);
-}
-
-/*
- * A treadmill's plates: single belt 520 x 1700 mm, or two 250 mm belts
- * side by side (plate 1 left). Six-channel plates: sensitivities give about
- * 10 kN Fz and 4 kN·m Mx at full scale, off-diagonal terms up to 1 % model
- * crosstalk. Eight-channel plates use the Kistler layout.
- */
-static int sim_build_calibration(struct sim_dev *sd)
-{
-	static const double diag[6] = { 500, 500, 1000, 400, 150, 100 };
-	static const double off_dir[6] = { 0.03, -0.02, 1.0, 0.004, -0.003, 0.001 };
-	struct fp_calib *cal = &sd->cal;
-
-	memset(cal, 0, sizeof(*cal));
-	cal->version = FP_CALIB_VERSION;
-	snprintf(cal->id, sizeof(cal->id), "sim-%s-belt%s-v1",
-		 sd->plates == 2 ? "split" : "single", sd->channels == 8 ? "-kistler" : "");
-	cal->plates = sd->plates;
-	for (uint32_t p = 0; p < sd->plates; p++) {
-		struct fp_plate_calib *pc = &cal->plate[p];
-		double cx = sd->plates == 2 ? (p == 0 ? -130.0 : 130.0) : 0.0;
-
-		pc->channels = sd->channels;
-		for (uint32_t c = 0; c < sd->channels; c++)
-			pc->scale_v[c] = SIM_FULL_SCALE_V / (double)(1L << (SIM_ADC_BITS - 1));
-		pc->surface_h_mm = sd->plates == 2 ? 48.0 : 52.0;
-		pc->origin_mm[0] = p == 0 ? 1.5 : -1.2;
-		pc->origin_mm[1] = p == 0 ? -2.5 : 1.8;
-		pc->width_mm = sd->plates == 2 ? 250 : 520;
-		pc->length_mm = 1700;
-		for (int i = 0; i < 4; i++) {
-			pc->corners_mm[i][0] = cx + (i == 0 || i == 3 ? 0.5 : -0.5) * pc->width_mm;
-			pc->corners_mm[i][1] = (i < 2 ? 0.5 : -0.5) * pc->length_mm;
-			pc->corners_mm[i][2] = 0;
-		}
-		pc->fz_threshold_n = 20;
-		pc->saturation_v = 9.99;
-		if (sd->channels == 8)
-			sim_kistler_plate(pc, p);
-		else
-			for (int i = 0; i < 6; i++)
-				for (int j = 0; j < 6; j++)
-					pc->matrix[i][j] = i == j ? diag[i] :
-						0.01 * sqrt(diag[i] * diag[j]) *
-						sin(1.7 * i + 2.3 * j + 0.9 * p + 0.4);
-		if (pseudo_inverse(pc, sd->fm_to_v[p]))
-			return -EINVAL;
-		for (uint32_t c = 0; c < sd->channels; c++) {
-			sd->offset_v[p][c] = 0;
-			for (int j = 0; j < 6; j++)
-				sd->offset_v[p][c] += sd->fm_to_v[p][c][j] * off_dir[j];
-		}
-	}
-	sd->counts_per_v = 1.0 / cal->plate[0].scale_v[0];
-	return 0;
-}
-
 static void fm_to_volts(const struct sim_dev *sd, uint32_t p, const double fm[6], double *v)
 {
 	const double (*m)[6] = (const double (*)[6])sd->fm_to_v[p];
@@ -365,6 +228,8 @@ static void sim_refresh(struct sim_dev *sd)
 	for (uint32_t c = 0; c < sd->channels; c++)
 		fz_gain += sd->cal.plate[0].matrix[2][c] * sd->cal.plate[0].matrix[2][c];
 	sd->noise_v = sd->noise_n / sqrt(fz_gain);
+	for (int i = 0; i < SIM_NOISE_TAB; i++)
+		sd->noise_scaled[i] = sd->noise_v * sd->noise_tab[i];
 	for (uint32_t p = 0; p < sd->plates; p++) {
 		const struct fp_plate_calib *pc = &sd->cal.plate[p];
 		const struct sim_load *ld = &sd->load[p];
@@ -441,11 +306,12 @@ static int sim_open(struct fp_device *dev, const struct fp_uri *u)
 		free(sd);
 		return ret;
 	}
-	if (sim_build_calibration(sd)) {
+	if (sim_calibration(sd->plates, sd->channels, &sd->cal, sd->fm_to_v, sd->offset_v)) {
 		free(sd->truth);
 		free(sd);
 		return fp_dev_err(dev, -EINVAL, "sim://: singular simulated calibration");
 	}
+	sd->counts_per_v = 1.0 / sd->cal.plate[0].scale_v[0];
 	sim_build_noise(sd);
 	sim_refresh(sd);
 	sd->belt_now = sd->belt_mps;
@@ -582,8 +448,12 @@ static inline double quantise(double v, double counts_per_v)
 	static const double max_c = (double)((1L << (SIM_ADC_BITS - 1)) - 1);
 	double c = v * counts_per_v;
 
-	c = c >= 0 ? (double)(int64_t)(c + 0.5) : (double)(int64_t)(c - 0.5);
-	return c > max_c ? max_c : c < -max_c - 1 ? -max_c - 1 : c;
+	/* clip to the ADC range first: the integer cast must not overflow */
+	if (c >= max_c)
+		return max_c;
+	if (c <= -max_c - 1)
+		return -max_c - 1;
+	return c >= 0 ? (double)(int64_t)(c + 0.5) : (double)(int64_t)(c - 0.5);
 }
 
 static void truth_sample(struct sim_dev *sd, uint32_t k, uint32_t p, int on_plate,
@@ -639,21 +509,23 @@ static int generate(struct sim_dev *sd, struct fp_block *blk, uint32_t n)
 			double *raw = blk->raw + ((size_t)k * P + p) * ch;
 			int on_plate = sd->active && sd->plan.plate == p;
 			const double *w = on_plate ? sd->wave_v + (size_t)i * ch : NULL;
-			uint64_t bits = 0;
+			double v[FP_MAX_CHANNELS];
 
-			for (uint32_t c = 0; c < ch; c++) {
-				if (c % 6 == 0 && sd->noise_v > 0)
-					bits = sim_rng_next(&sd->rng_noise);
-				double v = sd->load_v[p][c] + off_n * sd->offset_v[p][c];
+			for (uint32_t c = 0; c < ch; c++)
+				v[c] = sd->load_v[p][c] + off_n * sd->offset_v[p][c] +
+				       (w ? w[c] : 0);
+			if (sd->noise_v > 0) {
+				uint64_t bits = 0;
 
-				if (w)
-					v += w[c];
-				if (bits) {
-					v += sd->noise_v * sd->noise_tab[bits & (SIM_NOISE_TAB - 1)];
-					bits >>= SIM_NOISE_BITS;
+				/* 10 random bits per channel, 6 channels per draw */
+				for (uint32_t c = 0; c < ch; c++, bits >>= SIM_NOISE_BITS) {
+					if (c % 6 == 0)
+						bits = sim_rng_next(&sd->rng_noise);
+					v[c] += sd->noise_scaled[bits & (SIM_NOISE_TAB - 1)];
 				}
-				raw[c] = quantise(v, sd->counts_per_v);
 			}
+			for (uint32_t c = 0; c < ch; c++)
+				raw[c] = quantise(v[c], sd->counts_per_v);
 			if (sd->truth_frames)
 				truth_sample(sd, k, p, on_plate, i);
 		}
