@@ -38,6 +38,7 @@
 #include "comedi_map.h"
 
 #define SCANS_BUFFERED 4096 /* read() chunk, in scans */
+#define POLL_SLICE_MS  100  /* longest wait before checking the device is still there */
 
 struct comedi_priv {
 	struct fp_comedi_map map;          /* the wiring, parsed at open */
@@ -625,17 +626,21 @@ static int deliver(struct fp_device *dev, struct comedi_priv *p, struct fp_block
 	return (int)n;
 }
 
-/* Wait for data and read it. 1: read something or restarted, 0: timeout. */
+/*
+ * Wait for data and read it. 1: read something or restarted, 0: nothing yet.
+ * comedi's poll() never wakes up for a detached device, so every wait is
+ * bounded and followed by a non-blocking read(), which reports ENODEV.
+ */
 static int fill_buffer(struct fp_device *dev, struct comedi_priv *p, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 	ssize_t got;
 	int ret;
 
+	if (timeout_ms < 0 || timeout_ms > POLL_SLICE_MS)
+		timeout_ms = POLL_SLICE_MS;
 	ret = poll(&pfd, 1, timeout_ms);
-	if (ret == 0 || (ret < 0 && errno == EINTR))
-		return 0;
-	if (ret < 0)
+	if (ret < 0 && errno != EINTR)
 		return fp_dev_err(dev, -errno, "comedi://%s: poll: %s", p->map.device,
 				  strerror(errno));
 	got = read(p->fd, p->buf + p->fill, p->buf_size - p->fill);
@@ -644,8 +649,8 @@ static int fill_buffer(struct fp_device *dev, struct comedi_priv *p, int timeout
 		p->cnt.packets++;
 		return 1;
 	}
-	if (got < 0 && errno == EAGAIN)
-		return 1;
+	if (got < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
 	if (got < 0 && (errno == ENODEV || errno == ENXIO))
 		return device_gone(dev, p);
 	if (got == 0 || errno == EPIPE) {
@@ -684,7 +689,7 @@ static int comedi_read_op(struct fp_device *dev, struct fp_block *blk, int timeo
 		ret = fill_buffer(dev, p, wait_ms);
 		if (ret < 0)
 			return ret;
-		if (ret == 0 && timeout_ms >= 0)
+		if (ret == 0 && timeout_ms >= 0 && now_ns(CLOCK_MONOTONIC) >= deadline)
 			return 0;
 	}
 }

@@ -102,7 +102,8 @@ static int get_range_aref(const struct wctx *w, json_t *obj, const char *where,
 	if (a) {
 		snprintf(field, sizeof(field), "%s%saref", where, *where ? "." : "");
 		if (!json_is_string(a) || fp_cmap_parse_aref(json_string_value(a), &ch->aref))
-			return werr(w, field, "expected \"ground\", \"common\", \"diff\" or \"other\"");
+			return werr(w, field, "value '%s': expected \"ground\", \"common\", \"diff\" or \"other\"",
+				    json_is_string(a) ? json_string_value(a) : "(not a string)");
 	}
 	return 0;
 }

@@ -1,10 +1,12 @@
 # vm-timeout: 60
 . /fplate/lib.sh
-ls -l /dev/comedi* 
-fplate list
-comedi-probe --seconds 5 'comedi:///dev/comedi0?channels=0-5&rate=2000'
-comedi-probe --seconds 3 'comedi:///dev/comedi0?channels=0-5&rate=10000'
-comedi-probe --seconds 1 'comedi:///dev/comedi0?channels=0-5&rate=5000000'
-comedi-probe --seconds 1 'comedi:///dev/comedi0?channels=0-5,8-13'
-comedi-probe --seconds 4 --stall-ms 2500 'comedi:///dev/comedi0?channels=0-5&rate=10000&buffer_kb=8'
+comedi-probe --seconds 9 --until-enodev 'comedi:///dev/comedi0?channels=0-5&rate=2000' > /tmp/p.out 2>/tmp/p.err &
+pid=$!
+sleep 3
+rmmod -f comedi_test; echo "rmmod rc=$?"
+ls /dev/comedi*
+sleep 2
+insmod /fplate/files/comedi_test.ko amplitude=2500000 period=50000; echo "insmod rc=$?"
+wait $pid; echo "probe rc=$?"
+cat /tmp/p.out /tmp/p.err
 vm_result comedi_smoke PASS
