@@ -6,9 +6,11 @@
 #include <stddef.h>
 #include "backend.h"
 
-extern const struct fp_backend_ops fp_comedi_backend;
+extern const struct fp_backend_ops fp_sim_ops;
+extern const struct fp_backend_ops fp_comedi_ops;
 
 const struct fp_backend_ops *const fp_backends[] = {
-	&fp_comedi_backend,
+	&fp_sim_ops,
+	&fp_comedi_ops,
 	NULL
 };

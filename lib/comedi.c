@@ -752,7 +752,7 @@ static int comedi_list_op(fp_list_cb cb, void *arg)
 	return count;
 }
 
-const struct fp_backend_ops fp_comedi_backend = {
+const struct fp_backend_ops fp_comedi_ops = {
 	.scheme = "comedi",
 	.help = "DAQ card via comedi: comedi:///dev/comedi0?channels=0-5&range=0&aref=ground"
 		"&rate=2000[&plates=N&subdevice=N&belt=CH&belt_scale=MPS_PER_V&sync=CH"
