@@ -36,6 +36,7 @@
 
 #include "backend.h"
 #include "comedi_map.h"
+#include "comedi_card.h"
 
 #define SCANS_BUFFERED 4096 /* read() chunk, in scans */
 #define POLL_SLICE_MS  100  /* longest wait before checking the device is still there */
@@ -62,6 +63,8 @@ struct comedi_priv {
 	uint64_t next_sample;              /* index of the next sample delivered */
 	uint32_t pending_flags;            /* FP_BLK_* for the next block */
 	struct fp_counters cnt;
+	int has_cal;
+	struct fp_calib cal;               /* the wiring file's plate calibration */
 };
 
 static int64_t now_ns(clockid_t clk)
@@ -80,32 +83,6 @@ static const char *aref_name(int aref)
 	case AREF_DIFF:   return "diff";
 	default:          return "other";
 	}
-}
-
-/* "0=[-10,10] V, 1=[-5,5] V" */
-static void format_ranges(comedi_t *cdev, unsigned int sub, unsigned int chan,
-			  char *buf, size_t len)
-{
-	int n = comedi_get_n_ranges(cdev, sub, chan);
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (int r = 0; r < n && used < len; r++) {
-		comedi_range *rg = comedi_get_range(cdev, sub, chan, (unsigned int)r);
-
-		if (rg)
-			used += (size_t)snprintf(buf + used, len - used, "%s%d=[%g,%g]%s",
-						 r ? ", " : "", r, rg->min, rg->max,
-						 rg->unit == UNIT_volt ? " V" :
-						 rg->unit == UNIT_mA ? " mA" : "");
-	}
-}
-
-static void format_arefs(int flags, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s%s", flags & SDF_GROUND ? " ground" : "",
-		 flags & SDF_COMMON ? " common" : "", flags & SDF_DIFF ? " diff" : "",
-		 flags & SDF_OTHER ? " other" : "");
 }
 
 static int find_subdevice(struct fp_device *dev, struct comedi_priv *p)
@@ -156,7 +133,7 @@ static int setup_channel(struct fp_device *dev, struct comedi_priv *p, unsigned 
 				  "comedi://%s: channel %u does not exist: subdevice %u of %s has %d channels (0-%d)",
 				  p->map.device, ch->chan, sub, comedi_get_board_name(p->cdev),
 				  nch, nch - 1);
-	format_ranges(p->cdev, sub, ch->chan, ranges, sizeof(ranges));
+	fp_comedi_format_ranges(p->cdev, sub, ch->chan, ranges, sizeof(ranges));
 	if (ch->range_v > 0) {
 		ret = comedi_find_range(p->cdev, sub, ch->chan, UNIT_volt, -ch->range_v,
 					ch->range_v);
@@ -173,7 +150,7 @@ static int setup_channel(struct fp_device *dev, struct comedi_priv *p, unsigned 
 	if (!(sdflags & (SDF_GROUND << ch->aref))) {
 		char arefs[48];
 
-		format_arefs(sdflags, arefs, sizeof(arefs));
+		fp_comedi_format_arefs(sdflags, arefs, sizeof(arefs));
 		return fp_dev_err(dev, -EINVAL,
 				  "comedi://%s: channel %u: aref=%s not supported by subdevice %u (supports:%s)",
 				  p->map.device, ch->chan, aref_name(ch->aref), sub, arefs);
@@ -411,6 +388,37 @@ static void fill_info(struct fp_device *dev, struct comedi_priv *p)
 	info->external_clock = 0;
 }
 
+/*
+ * The plate calibration named by the wiring file (matrix, geometry), loaded
+ * and checked against the wiring at open so that a mismatch is reported
+ * before acquisition; fp_get_calibration() returns it.
+ */
+static int load_plate_calibration(struct fp_device *dev, struct comedi_priv *p)
+{
+	char msg[FP_MSG_MAX];
+	int ret;
+
+	if (!p->map.calibration[0])
+		return 0;
+	ret = fp_calib_load(p->map.calibration, &p->cal, msg, sizeof(msg));
+	if (ret == 0)
+		ret = fp_calib_check(&p->cal, &dev->info, msg, sizeof(msg));
+	if (ret)
+		return fp_dev_err(dev, ret, "comedi://: calibration of the wiring file: %s", msg);
+	p->has_cal = 1;
+	return 0;
+}
+
+static int comedi_get_calibration_op(struct fp_device *dev, struct fp_calib *cal)
+{
+	const struct comedi_priv *p = dev->priv;
+
+	if (!p->has_cal)
+		return -ENOENT;
+	*cal = p->cal;
+	return 0;
+}
+
 static void comedi_close_op(struct fp_device *dev)
 {
 	struct comedi_priv *p = dev->priv;
@@ -449,6 +457,9 @@ static int comedi_open_op(struct fp_device *dev, const struct fp_uri *uri)
 		goto fail;
 	}
 	fill_info(dev, p);
+	ret = load_plate_calibration(dev, p);
+	if (ret)
+		goto fail;
 	return 0;
 fail:
 	comedi_close_op(dev);
@@ -702,56 +713,6 @@ static int comedi_counters_op(struct fp_device *dev, struct fp_counters *c)
 	return 0;
 }
 
-/* One line per analog-input subdevice of every comedi device present. */
-static int comedi_list_op(fp_list_cb cb, void *arg)
-{
-	int count = 0;
-
-	for (int minor = 0; minor < 48; minor++) {
-		char path[32], uri[64], desc[320], ranges[160], arefs[48];
-		comedi_t *cdev;
-		int nsub;
-
-		snprintf(path, sizeof(path), "/dev/comedi%d", minor);
-		if (access(path, F_OK) != 0)
-			continue;
-		cdev = comedi_open(path);
-		if (!cdev) {
-			snprintf(uri, sizeof(uri), "comedi://%s", path);
-			snprintf(desc, sizeof(desc), "comedi device, cannot open: %s",
-				 strerror(errno));
-			cb(uri, desc, arg);
-			count++;
-			continue;
-		}
-		nsub = comedi_get_n_subdevices(cdev);
-		for (int s = 0; s < nsub; s++) {
-			int flags;
-			lsampl_t maxdata;
-			int bits = 0;
-
-			if (comedi_get_subdevice_type(cdev, (unsigned int)s) != COMEDI_SUBD_AI)
-				continue;
-			flags = comedi_get_subdevice_flags(cdev, (unsigned int)s);
-			maxdata = comedi_get_maxdata(cdev, (unsigned int)s, 0);
-			while (bits < 32 && ((uint64_t)1 << bits) <= maxdata)
-				bits++;
-			format_ranges(cdev, (unsigned int)s, 0, ranges, sizeof(ranges));
-			format_arefs(flags, arefs, sizeof(arefs));
-			snprintf(uri, sizeof(uri), "comedi://%s?subdevice=%d", path, s);
-			snprintf(desc, sizeof(desc),
-				 "%s (%s) analog input, %d channels, %d-bit, ranges %s, aref%s%s",
-				 comedi_get_board_name(cdev), comedi_get_driver_name(cdev),
-				 comedi_get_n_channels(cdev, (unsigned int)s), bits, ranges, arefs,
-				 (flags & SDF_CMD_READ) ? ", streaming" : ", no streaming (unusable)");
-			cb(uri, desc, arg);
-			count++;
-		}
-		comedi_close(cdev);
-	}
-	return count;
-}
-
 const struct fp_backend_ops fp_comedi_ops = {
 	.scheme = "comedi",
 	.help = "DAQ card via comedi: comedi:///dev/comedi0?channels=0-5&range=0&aref=ground"
@@ -762,6 +723,7 @@ const struct fp_backend_ops fp_comedi_ops = {
 	.start = comedi_start_op,
 	.stop = comedi_stop_op,
 	.read = comedi_read_op,
+	.get_calibration = comedi_get_calibration_op,
 	.get_counters = comedi_counters_op,
-	.list = comedi_list_op,
+	.list = fp_comedi_list,
 };

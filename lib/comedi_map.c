@@ -322,7 +322,10 @@ int fp_cmap_from_uri(const struct fp_uri *uri, struct fp_comedi_map *map,
 /* Where a card channel is used, for "used twice" messages. */
 static void describe_use(const struct fp_comedi_map *map, unsigned int idx, char *buf, size_t len)
 {
-	if (idx < map->n_plate_chans)
+	if (idx < map->n_plate_chans && map->plate_name[idx / map->channels][0])
+		snprintf(buf, len, "plate '%s' channel %u", map->plate_name[idx / map->channels],
+			 idx % map->channels + 1);
+	else if (idx < map->n_plate_chans)
 		snprintf(buf, len, "plate %u channel %u", idx / map->channels + 1,
 			 idx % map->channels + 1);
 	else if (idx == map->n_plate_chans && map->has_belt)
@@ -396,7 +399,7 @@ int fp_cmap_finish(struct fp_comedi_map *map, uint32_t plates, char *msg, size_t
 	n = fp_cmap_scan(map, scan, &bi, &si);
 	for (unsigned int i = 0; i < n; i++) {
 		for (unsigned int j = 0; j < i; j++) {
-			char a[32], b[32];
+			char a[64], b[64];
 
 			if (scan[i].chan != scan[j].chan)
 				continue;

@@ -227,7 +227,7 @@ static void expect_wiring_error(const char *text, const char *field, const char 
 static void test_wiring_errors(void)
 {
 	struct fp_comedi_map m;
-	char msg[256];
+	char msg[256], uri[128];
 	const char *path;
 
 	expect_wiring_error("{\"fplate_wiring\": 2, \"plates\": []}", "fplate_wiring",
@@ -252,8 +252,18 @@ static void test_wiring_errors(void)
 			    " \"sync\": {\"chan\": 6}}", "sync.channel", "missing");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5,x\"}]}",
 			    "plates[0].channels", "'x' in '0-5,x'");
+	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": [0, 1.5]}]}",
+			    "plates[0].channels[1]", "card channel number");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"subdevice\": 1.5,"
 			    " \"plates\": [{\"channels\": \"0-5\"}]}", "subdevice", "integer");
+
+	/* a channel wired to two plates, named in the message */
+	path = wiring_file("{\"fplate_wiring\": 1, \"plates\": [{\"name\": \"left\","
+			   " \"channels\": \"0-5\"}, {\"name\": \"right\", \"channels\": \"5-10\"}]}");
+	snprintf(uri, sizeof(uri), "comedi://?wiring=%s", path);
+	CU_ASSERT_EQUAL(map_from(uri, &m, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "card channel 5 is used twice (plate 'left' channel 6 and plate 'right' channel 1)"));
+	unlink(path);
 
 	/* not JSON: the line number is given */
 	path = wiring_file("{\"fplate_wiring\": 1,\n \"plates\": [}\n");
