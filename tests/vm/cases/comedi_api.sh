@@ -47,7 +47,7 @@ echo "$out" | grep -qx "comedi:///dev/comedi0?subdevice=0" &&
 	echo "$out" | grep -q "comedi_test (comedi_test) analog input, 8 channels, 16-bit, ranges 0=\[-10,10\] V, 1=\[-5,5\] V" || ok=1
 result comedi_api_list $ok "$(echo "$out" | tr '\n' ' ')"
 
-waveform comedi_api_2khz 10 200 1 "$DEV?channels=0-5&rate=2000"
+waveform comedi_api_2khz 5 200 1 "$DEV?channels=0-5&rate=2000"
 waveform comedi_api_10khz 5 1000 1 "$DEV?channels=0-5&rate=10000"
 
 # Belt speed on a flat channel (0 V: speed = 2 m/s/V * (0 - -0.5 V) = 1 m/s)
