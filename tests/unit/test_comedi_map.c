@@ -16,6 +16,7 @@
 
 #include "fp_test.h"
 #include "comedi_map.h"
+#include "fplate/calib.h"
 #include "uri.h"
 
 static int map_from(const char *text, struct fp_comedi_map *map, char *msg, size_t len)
@@ -273,6 +274,29 @@ static void test_wiring_errors(void)
 	unlink(path);
 }
 
+/* The README's example files parse and agree with each other. */
+static void test_example_files(void)
+{
+	struct fp_comedi_map m;
+	struct fp_calib cal;
+	char path[512], uri[600], msg[256];
+
+	snprintf(path, sizeof(path), "%s/scripts/examples/two-amti-plates.wiring.json",
+		 fp_test_source_dir());
+	snprintf(uri, sizeof(uri), "comedi://?wiring=%s", path);
+	CU_ASSERT_EQUAL_FATAL(map_from(uri, &m, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(m.plates, 2);
+	CU_ASSERT_EQUAL(m.channels, 6);
+	CU_ASSERT_EQUAL(m.plate_chan[6].chan, 16);
+	CU_ASSERT_EQUAL(m.plate_chan[6].aref, AREF_DIFF);
+	CU_ASSERT_TRUE(m.has_belt);
+	CU_ASSERT_EQUAL(m.belt.chan, 6);
+	FP_ASSERT_CLOSE(m.belt.range_v, 5, 0);
+	CU_ASSERT_EQUAL(fp_calib_load(m.calibration, &cal, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(cal.plates, m.plates);
+	CU_ASSERT_EQUAL(cal.plate[1].channels, m.channels);
+}
+
 static void test_conv_linear(void)
 {
 	comedi_range rg = { .min = -10, .max = 10, .unit = UNIT_volt };
@@ -347,6 +371,7 @@ void fp_suite_comedi_map(void)
 		     { "URI range, aref, belt, sync", test_uri_range_aref_aux },
 		     { "wiring file", test_wiring_file },
 		     { "wiring file errors", test_wiring_errors },
+		     { "README example files", test_example_files },
 		     { "linear converter vs comedi_to_phys", test_conv_linear },
 		     { "polynomial converter vs comedi_to_physical", test_conv_poly },
 		     { "open errors", test_open_errors });

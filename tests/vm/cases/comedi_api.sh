@@ -99,6 +99,8 @@ refuse comedi_api_refuse_aref "$DEV?channels=0-5&aref=diff" \
 comedi-probe --seconds 8 --until-enodev "$DEV?channels=0-5&rate=2000" >/tmp/rm.out 2>&1 &
 pid=$!
 sleep 2
+# a plain rmmod is refused while the device is open (that is why -f)
+plain=$(rmmod comedi_test 2>/dev/null && echo removed || echo refused)
 rmmod -f comedi_test
 gone=$([ -e /dev/comedi0 ] && echo no || echo yes)
 sleep 2
@@ -108,6 +110,6 @@ out=$(cat /tmp/rm.out)
 ok=0
 [ "$gone" = yes ] && [ "$(val enodev)" -ge 1 ] && [ "$(val disconnects)" = 1 ] &&
 	[ "$(val resumed_blocks)" = 1 ] && echo "$out" | grep -q "device removed" || ok=1
-result comedi_api_removed $ok "node_gone=$gone enodev_reads=$(val enodev) disconnects=$(val disconnects) resumed_blocks=$(val resumed_blocks) samples=$(val samples)"
+result comedi_api_removed $ok "plain_rmmod=$plain node_gone=$gone enodev_reads=$(val enodev) disconnects=$(val disconnects) resumed_blocks=$(val resumed_blocks) samples=$(val samples)"
 
 exit $fails
