@@ -98,12 +98,13 @@ static int find_subdevice(struct fp_device *dev, struct comedi_priv *p)
 	} else if (sub >= comedi_get_n_subdevices(p->cdev) ||
 		   comedi_get_subdevice_type(p->cdev, (unsigned int)sub) != COMEDI_SUBD_AI) {
 		int first = comedi_find_subdevice_by_type(p->cdev, COMEDI_SUBD_AI, 0);
+		char hint[48] = "it has no analog input";
 
+		if (first >= 0)
+			snprintf(hint, sizeof(hint), "the first analog input is %d", first);
 		return fp_dev_err(dev, -EINVAL,
-				  "comedi://: parameter 'subdevice' value '%d': not an analog input of %s (%s); %s%d",
-				  sub, path, comedi_get_board_name(p->cdev),
-				  first >= 0 ? "the first analog input is " : "it has none",
-				  first >= 0 ? first : 0);
+				  "comedi://: parameter 'subdevice' value '%d': not an analog input of %s (%s); %s",
+				  sub, path, comedi_get_board_name(p->cdev), hint);
 	}
 	p->subdev = (unsigned int)sub;
 	flags = comedi_get_subdevice_flags(p->cdev, p->subdev);
@@ -199,7 +200,11 @@ static unsigned int probe_max_scan(struct comedi_priv *p, const comedi_cmd *base
 	return 1;
 }
 
-/* Run comedi_command_test until it accepts (drivers adjust arguments in passes). */
+/*
+ * Run comedi_command_test until it accepts (drivers adjust arguments in
+ * passes). Returns 0, the failing step (1-3 sources/arguments invalid, 4 still
+ * adjusting, 5 channel list refused) or -1 with comedi_errno().
+ */
 static int test_cmd(comedi_t *cdev, comedi_cmd *c)
 {
 	int ret = -1;
@@ -253,8 +258,7 @@ static int build_cmd(struct fp_device *dev, struct comedi_priv *p)
 	 * a scan converted as close together as the card allows (least skew
 	 * between a plate's channels): convert "now", or the fastest timer.
 	 */
-	if (c->scan_begin_src != TRIG_TIMER &&
-	    comedi_get_cmd_src_mask(p->cdev, p->subdev, &mask) == 0 &&
+	if (comedi_get_cmd_src_mask(p->cdev, p->subdev, &mask) == 0 &&
 	    (mask.scan_begin_src & TRIG_TIMER)) {
 		c->scan_begin_src = TRIG_TIMER;
 		c->scan_begin_arg = period_ns;
@@ -277,6 +281,10 @@ static int build_cmd(struct fp_device *dev, struct comedi_priv *p)
 		return fp_dev_err(dev, -EINVAL,
 				  "comedi://%s: the card refuses a scan of %u channels on subdevice %u; it accepts at most %u",
 				  p->map.device, p->nscan, p->subdev, probe_max_scan(p, c));
+	if (ret == 5)
+		return fp_dev_err(dev, -EINVAL,
+				  "comedi://%s: the card refuses this channel list on subdevice %u (many cards need ascending consecutive channels, or one range and reference per scan)",
+				  p->map.device, p->subdev);
 	if (ret != 0)
 		return fp_dev_err(dev, -EINVAL,
 				  "comedi://%s: the card refuses the command for %u channels at %g Hz (comedi_command_test: %s)",
