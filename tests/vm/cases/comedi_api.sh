@@ -66,12 +66,14 @@ waveform comedi_api_params 4 80 2.5 "$DEV?channels=0-5&rate=2000&range=5V"
 
 rmmod comedi_test && insmod /fplate/files/comedi_test.ko && vm_wait_for 5 test -e /dev/comedi0
 
-# Overflow: a 8 KiB driver buffer and a reader that stalls 2 s at 10 kHz.
-out=$(comedi-probe --seconds 4 --stall-ms 2000 "$DEV?channels=0-5&rate=10000&buffer_kb=8" 2>&1)
+# Overflow: a 32 KiB driver buffer (0.27 s at 10 kHz) and a reader that
+# stalls 2 s: about 1.7 s of samples lost, marked as one gap (a loaded host
+# may add a short second overrun while the reader catches up).
+out=$(comedi-probe --seconds 4 --stall-ms 2000 "$DEV?channels=0-5&rate=10000&buffer_kb=32" 2>&1)
 ok=0
 [ "$(val overruns)" -ge 1 ] && [ "$(val overrun_blocks)" = "$(val overruns)" ] &&
 	[ "$(val gap_blocks)" = "$(val overruns)" ] &&
-	awk -v l="$(val lost)" 'BEGIN { exit !(l >= 15000 && l <= 25000) }' &&
+	awk -v l="$(val lost)" 'BEGIN { exit !(l >= 12000 && l <= 26000) }' &&
 	near "$(val ch1_period)" 1000 0.005 || ok=1
 result comedi_api_overrun $ok "overruns=$(val overruns) overrun_blocks=$(val overrun_blocks) gap_blocks=$(val gap_blocks) lost=$(val lost) period1=$(val ch1_period) samples=$(val samples)"
 
@@ -91,6 +93,8 @@ refuse comedi_api_refuse_channels "$DEV?channels=0-5,8-13" \
 	"channel 8 does not exist" "has 8 channels (0-7)"
 refuse comedi_api_refuse_range "$DEV?channels=0-5&range=2" \
 	"range 2 does not exist" "0=[-10,10] V, 1=[-5,5] V"
+refuse comedi_api_refuse_subdevice "$DEV?channels=0-5&subdevice=1" \
+	"parameter 'subdevice' value '1': not an analog input" "the first analog input is 0"
 refuse comedi_api_refuse_aref "$DEV?channels=0-5&aref=diff" \
 	"aref=diff not supported" "supports: ground"
 
