@@ -458,7 +458,8 @@ static int comedi_open_op(struct fp_device *dev, const struct fp_uri *uri)
 	if (ret)
 		goto fail;
 	p->scan_bytes = p->sample_bytes * p->nscan;
-	p->buf_size = p->scan_bytes * SCANS_BUFFERED;
+	/* sized for 32-bit samples, so a card that comes back different fits */
+	p->buf_size = sizeof(lsampl_t) * p->nscan * SCANS_BUFFERED;
 	p->buf = malloc(p->buf_size);
 	if (!p->buf) {
 		ret = -ENOMEM;
@@ -574,8 +575,10 @@ static int try_reattach(struct fp_device *dev, struct comedi_priv *p, int timeou
 		p->scan[k] = k < p->map.n_plate_chans ? p->map.plate_chan[k] :
 			     (int)k == p->belt_index ? p->map.belt : p->map.sync;
 	ret = attach(dev, p);
-	if (ret == 0)
+	if (ret == 0) {
+		p->scan_bytes = p->sample_bytes * p->nscan;
 		ret = start_cmd(dev, p);
+	}
 	if (ret) {
 		/* still there but not usable (yet): keep reporting removal */
 		nanosleep(&pause, NULL);
