@@ -63,11 +63,80 @@ static void crossing_add(struct crossing *c, uint64_t index, double v, int after
 	c->have_prev = 1;
 }
 
+/* What the probe has seen so far. */
+struct probe {
+	uint64_t samples, blocks, gap_blocks, overrun_blocks, resumed;
+	uint64_t discontinuities, expect, sync_ones, belt_blocks;
+	double belt_sum, mn[2], mx[2], flat;
+	struct crossing cross[2];
+	int enodev;
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: comedi-probe [--seconds S] [--stall-ms MS] [--stall-at S] "
 		"[--until-enodev] URI\n"
 		"Read URI through libfplate and print measured figures (see the source).\n");
+}
+
+static void probe_block(struct probe *pr, const struct fp_block *blk, uint32_t per_sample)
+{
+	pr->blocks++;
+	pr->gap_blocks += !!(blk->flags & FP_BLK_GAP);
+	pr->overrun_blocks += !!(blk->flags & FP_BLK_OVERRUN);
+	pr->resumed += !!(blk->flags & FP_BLK_RESUMED);
+	if (pr->samples && blk->first_sample != pr->expect)
+		pr->discontinuities++;
+	if (!isnan(blk->belt_speed_mps)) {
+		pr->belt_sum += blk->belt_speed_mps;
+		pr->belt_blocks++;
+	}
+	for (uint32_t s = 0; s < blk->n; s++) {
+		const double *v = blk->raw + (size_t)s * per_sample;
+		int gap = s == 0 && (blk->flags & FP_BLK_GAP);
+
+		for (int c = 0; c < 2; c++) {
+			pr->mn[c] = fmin(pr->mn[c], v[c]);
+			pr->mx[c] = fmax(pr->mx[c], v[c]);
+			crossing_add(&pr->cross[c], blk->first_sample + s, v[c], gap);
+		}
+		for (uint32_t c = 2; c < per_sample; c++)
+			pr->flat = fmax(pr->flat, fabs(v[c]));
+		pr->sync_ones += blk->sync[s] & 1;
+	}
+	pr->samples += blk->n;
+	pr->expect = blk->first_sample + blk->n;
+}
+
+static double mean_period(const struct crossing *c)
+{
+	return c->n_periods ? c->sum_periods / (double)c->n_periods : 0;
+}
+
+static void probe_print(const struct probe *pr, const struct fp_info *info,
+			const struct fp_counters *cnt)
+{
+	printf("open=ok rate_hz=%.3f plates=%u channels=%u samples=%llu blocks=%llu "
+	       "gap_blocks=%llu overrun_blocks=%llu resumed_blocks=%llu discontinuities=%llu "
+	       "lost=%llu overruns=%llu disconnects=%llu ch0_min=%.5f ch0_max=%.5f "
+	       "ch1_min=%.5f ch1_max=%.5f ch0_period=%.3f ch1_period=%.3f flat_max_abs=%.5f "
+	       "belt_mps=%.4f sync_ones=%llu enodev=%d\n",
+	       info->rate_hz, info->plates, info->channels, (unsigned long long)pr->samples,
+	       (unsigned long long)pr->blocks, (unsigned long long)pr->gap_blocks,
+	       (unsigned long long)pr->overrun_blocks, (unsigned long long)pr->resumed,
+	       (unsigned long long)pr->discontinuities, (unsigned long long)cnt->lost_samples,
+	       (unsigned long long)cnt->overruns, (unsigned long long)cnt->disconnects,
+	       pr->mn[0], pr->mx[0], pr->mn[1], pr->mx[1], mean_period(&pr->cross[0]),
+	       mean_period(&pr->cross[1]), pr->flat,
+	       pr->belt_blocks ? pr->belt_sum / (double)pr->belt_blocks : NAN,
+	       (unsigned long long)pr->sync_ones, pr->enodev);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
 }
 
 int main(int argc, char **argv)
@@ -80,13 +149,10 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	double seconds = 5, stall_at = 1, t0, belt_sum = 0;
+	struct probe pr = { .mn = { INFINITY, INFINITY }, .mx = { -INFINITY, -INFINITY } };
+	double seconds = 5, stall_at = 1, t0;
 	long stall_ms = 0;
-	int until_enodev = 0, opt, ret, stalled = 0, enodev = 0;
-	uint64_t samples = 0, blocks = 0, gap_blocks = 0, overrun_blocks = 0, resumed = 0;
-	uint64_t discontinuities = 0, expect = 0, sync_ones = 0, belt_blocks = 0;
-	double mn[2] = { INFINITY, INFINITY }, mx[2] = { -INFINITY, -INFINITY }, flat = 0;
-	struct crossing cross[2];
+	int until_enodev = 0, opt, ret, stalled = 0;
 	struct fp_device *dev;
 	struct fp_info info;
 	struct fp_block blk;
@@ -107,7 +173,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	memset(cross, 0, sizeof(cross));
 	ret = fp_open(argv[optind], &dev, msg, sizeof(msg));
 	if (ret) {
 		printf("open=fail err=%d msg=%s\n", ret, msg);
@@ -120,71 +185,25 @@ int main(int argc, char **argv)
 	}
 	t0 = now_s();
 	while (now_s() - t0 < seconds) {
-		uint32_t per = info.plates * info.channels;
-
 		if (stall_ms && !stalled && now_s() - t0 >= stall_at) {
-			struct timespec ts = { stall_ms / 1000, (stall_ms % 1000) * 1000000L };
-
-			nanosleep(&ts, NULL);
+			sleep_ms(stall_ms);
 			stalled = 1;
 		}
 		ret = fp_read(dev, &blk, 500);
 		if (ret == -ENODEV) {
-			if (!enodev)
+			if (!pr.enodev++)
 				fprintf(stderr, "comedi-probe: %s\n", fp_device_message(dev));
-			enodev++;
 			if (!until_enodev)
 				break;
-			continue;
-		}
-		if (ret < 0) {
+		} else if (ret < 0) {
 			printf("open=ok read=fail err=%d msg=%s\n", ret, fp_device_message(dev));
 			return 1;
+		} else if (ret > 0) {
+			probe_block(&pr, &blk, info.plates * info.channels);
 		}
-		if (ret == 0)
-			continue;
-		blocks++;
-		gap_blocks += !!(blk.flags & FP_BLK_GAP);
-		overrun_blocks += !!(blk.flags & FP_BLK_OVERRUN);
-		resumed += !!(blk.flags & FP_BLK_RESUMED);
-		if (samples && blk.first_sample != expect)
-			discontinuities++;
-		if (!isnan(blk.belt_speed_mps)) {
-			belt_sum += blk.belt_speed_mps;
-			belt_blocks++;
-		}
-		for (uint32_t s = 0; s < blk.n; s++) {
-			const double *v = blk.raw + (size_t)s * per;
-			int gap = s == 0 && (blk.flags & FP_BLK_GAP);
-
-			for (int c = 0; c < 2; c++) {
-				mn[c] = fmin(mn[c], v[c]);
-				mx[c] = fmax(mx[c], v[c]);
-				crossing_add(&cross[c], blk.first_sample + s, v[c], gap);
-			}
-			for (uint32_t c = 2; c < per; c++)
-				flat = fmax(flat, fabs(v[c]));
-			sync_ones += blk.sync[s] & 1;
-		}
-		samples += blk.n;
-		expect = blk.first_sample + blk.n;
 	}
 	fp_get_counters(dev, &cnt);
-	printf("open=ok rate_hz=%.3f plates=%u channels=%u samples=%llu blocks=%llu "
-	       "gap_blocks=%llu overrun_blocks=%llu resumed_blocks=%llu discontinuities=%llu "
-	       "lost=%llu overruns=%llu disconnects=%llu ch0_min=%.5f ch0_max=%.5f "
-	       "ch1_min=%.5f ch1_max=%.5f ch0_period=%.3f ch1_period=%.3f flat_max_abs=%.5f "
-	       "belt_mps=%.4f sync_ones=%llu enodev=%d\n",
-	       info.rate_hz, info.plates, info.channels, (unsigned long long)samples,
-	       (unsigned long long)blocks, (unsigned long long)gap_blocks,
-	       (unsigned long long)overrun_blocks, (unsigned long long)resumed,
-	       (unsigned long long)discontinuities, (unsigned long long)cnt.lost_samples,
-	       (unsigned long long)cnt.overruns, (unsigned long long)cnt.disconnects,
-	       mn[0], mx[0], mn[1], mx[1],
-	       cross[0].n_periods ? cross[0].sum_periods / cross[0].n_periods : 0,
-	       cross[1].n_periods ? cross[1].sum_periods / cross[1].n_periods : 0, flat,
-	       belt_blocks ? belt_sum / belt_blocks : NAN, (unsigned long long)sync_ones,
-	       enodev);
+	probe_print(&pr, &info, &cnt);
 	fp_block_release(&blk);
 	fp_close(dev);
 	return 0;
