@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct opts {
 
 struct stats {
 	uint64_t samples, blocks, gap_blocks, resumed, nodev, unflagged_gaps, mismatches;
+	int in_nodev;            /* the last read returned -ENODEV */
 	uint64_t first_index, next_index, sync_edges, last_edge;
 	uint64_t sync_period_min, sync_period_max, resumed_without_gap;
 	int64_t t_first_ns, t_last_ns;
@@ -42,7 +44,7 @@ struct stats {
 static const char usage_text[] =
 "Usage: fplate-usbtest [OPTION]... URI\n"
 "Read a device (usb://, kmod://, ...) and print key=value figures.\n"
-"  --seconds S        read for S seconds (10)\n"
+"  --seconds S        read for S seconds (10), or until SIGTERM/SIGINT\n"
 "  --samples N        stop after N samples\n"
 "  --verify SRC       compare every sample with SRC at the same index\n"
 "                     (builtin:SEED or a libfplate URI, as fplate-gadget --source)\n"
@@ -53,6 +55,14 @@ static const char usage_text[] =
 "  --calib            print the device calibration and exit\n"
 "  --probe            exit 0 if URI opens, 1 if not\n"
 "  -h, --help         this help\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
 
 static int64_t now_ns(clockid_t c)
 {
@@ -249,6 +259,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	parse(&o, argc, argv);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
 	if (o.list)
 		return fp_list(list_cb, NULL) < 0;
 	ret = fp_open(o.uri, &dev, msg, sizeof(msg));
@@ -284,10 +296,15 @@ int main(int argc, char **argv)
 	end = now_ns(CLOCK_MONOTONIC) + (int64_t)(o.seconds * 1e9);
 	while (now_ns(CLOCK_MONOTONIC) < end && (!o.samples || s.samples < o.samples)) {
 		ret = fp_read(dev, &blk, 200);
+		if (stop_requested)
+			break;
 		if (ret == -ENODEV) {
-			s.nodev++;
+			/* Count unplug events, not the repeated reports while it is away. */
+			s.nodev += !s.in_nodev;
+			s.in_nodev = 1;
 			continue;
 		}
+		s.in_nodev = 0;
 		if (ret < 0) {
 			fprintf(stderr, "fplate-usbtest: read: %s (%s)\n", fp_strerror(ret),
 				fp_device_message(dev));
