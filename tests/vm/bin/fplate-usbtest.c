@@ -120,10 +120,18 @@ static int print_calib(struct fp_device *dev)
 		return 1;
 	}
 	printf("calib_id=%s plates=%u", cal.id, cal.plates);
-	for (uint32_t p = 0; p < cal.plates; p++)
-		printf(" p%u_fz=%g p%u_h_mm=%g p%u_len_mm=%g p%u_scale_uv=%.4f", p,
-		       cal.plate[p].matrix[2][2], p, cal.plate[p].surface_h_mm, p,
-		       cal.plate[p].length_mm, p, cal.plate[p].scale_v[0] * 1e6);
+	for (uint32_t p = 0; p < cal.plates; p++) {
+		const struct fp_plate_calib *pc = &cal.plate[p];
+		double msum = 0;
+
+		/* sum |C| shows every matrix element (incl. crosstalk) at float32 precision */
+		for (int r = 0; r < 6; r++)
+			for (uint32_t k = 0; k < pc->channels; k++)
+				msum += fabs(pc->matrix[r][k]);
+		printf(" p%u_fz=%g p%u_msum=%.5g p%u_h_mm=%g p%u_len_mm=%g p%u_scale_uv=%.4f", p,
+		       pc->matrix[2][2], p, msum, p, pc->surface_h_mm, p, pc->length_mm, p,
+		       pc->scale_v[0] * 1e6);
+	}
 	printf("\n");
 	return 0;
 }

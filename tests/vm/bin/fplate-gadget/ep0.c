@@ -69,7 +69,7 @@ static void fill_cal(const struct gadget *g, uint32_t plate, struct fp_usb_plate
 	c->origin_mm[1] = f32(pc->origin_mm[1]);
 	c->size_mm[0] = f32(pc->width_mm);
 	c->size_mm[1] = f32(pc->length_mm);
-	snprintf(c->cal_id, sizeof(c->cal_id), "%.24s/P%u", g->cal.id, plate + 1);
+	snprintf(c->cal_id, sizeof(c->cal_id), "%.31s", g->cal.id);
 }
 
 static void fill_info(struct gadget *g, struct fp_usb_info *in)
