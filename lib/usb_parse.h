@@ -85,8 +85,8 @@ struct fp_usb_seq {
 enum fp_usb_seq_verdict {
 	FP_USB_SEQ_IN_ORDER = 0, /* contiguous with the previous packet (or the first) */
 	FP_USB_SEQ_GAP,          /* packets and/or samples missing before this one */
-	FP_USB_SEQ_RESTART,      /* sample index went backwards: the device restarted */
-	FP_USB_SEQ_STALE,        /* an old or repeated seq: drop it */
+	FP_USB_SEQ_RESTART,      /* seq 0 at sample 0 mid-stream: the device restarted */
+	FP_USB_SEQ_STALE,        /* back in time otherwise (a repeat): drop it */
 };
 
 struct fp_usb_seq_result {

@@ -213,12 +213,17 @@ void fp_usb_seq_check(struct fp_usb_seq *st, const struct fp_usb_pkt_view *v,
 	if (!st->have_last) {
 		res->verdict = FP_USB_SEQ_IN_ORDER;
 	} else if (v->first_sample < st->next_sample) {
-		if (dseq < 0) {
-			/* A repeat of something already delivered: never twice. */
+		/*
+		 * Back in time: the device restarted (seq 0, sample 0, and not
+		 * just packet 0 again), or a repeat of something already
+		 * delivered, which must never be delivered twice.
+		 */
+		if (v->seq == 0 && v->first_sample == 0 && st->next_seq != 1) {
+			res->verdict = FP_USB_SEQ_RESTART;
+		} else {
 			res->verdict = FP_USB_SEQ_STALE;
 			return;
 		}
-		res->verdict = FP_USB_SEQ_RESTART;
 	} else if (dseq == 0 && v->first_sample == st->next_sample) {
 		res->verdict = FP_USB_SEQ_IN_ORDER;
 	} else {

@@ -33,8 +33,11 @@ struct stats {
 	int in_nodev;            /* the last read returned -ENODEV */
 	uint64_t first_index, next_index, sync_edges, last_edge;
 	uint64_t sync_period_min, sync_period_max, resumed_without_gap;
-	int64_t t_first_ns, t_last_ns;
-	uint64_t idx_first_t, idx_last_t;
+	/* least-squares fit of arrival time against sample index: slope = 1/rate */
+	int64_t t0_ns;
+	uint64_t idx0;
+	double sx, sy, sxx, sxy;
+	uint64_t nfit;
 	double *lat_ms;
 	size_t n_lat, cap_lat;
 	int have_first;
@@ -230,8 +233,6 @@ static void account(struct stats *s, const struct fp_block *b)
 	if (!s->have_first) {
 		s->have_first = 1;
 		s->first_index = b->first_sample;
-		s->t_first_ns = b->t_host_ns;
-		s->idx_first_t = b->first_sample + b->n;
 	} else if (b->first_sample != s->next_index && !(b->flags & FP_BLK_GAP)) {
 		s->unflagged_gaps++;
 	}
@@ -242,13 +243,27 @@ static void account(struct stats *s, const struct fp_block *b)
 		if (!(b->flags & FP_BLK_GAP))
 			s->resumed_without_gap++;
 	}
-	/* Rate from the clean stretch only: reset at every resume. */
-	if (b->flags & FP_BLK_RESUMED) {
-		s->t_first_ns = b->t_host_ns;
-		s->idx_first_t = b->first_sample + b->n;
+	/*
+	 * Rate: fit arrival time against the index of the block's last sample
+	 * (robust to a late start or a burst), over the stretch since the
+	 * last resume.
+	 */
+	if (s->nfit == 0 || (b->flags & FP_BLK_RESUMED)) {
+		s->sx = s->sy = s->sxx = s->sxy = 0;
+		s->nfit = 0;
+		s->t0_ns = b->t_host_ns;
+		s->idx0 = b->first_sample + b->n;
 	}
-	s->t_last_ns = b->t_host_ns;
-	s->idx_last_t = b->first_sample + b->n;
+	{
+		double x = (double)(b->first_sample + b->n - s->idx0);
+		double y = (double)(b->t_host_ns - s->t0_ns) * 1e-9;
+
+		s->sx += x;
+		s->sy += y;
+		s->sxx += x * x;
+		s->sxy += x * y;
+		s->nfit++;
+	}
 	s->next_index = b->first_sample + b->n;
 	s->samples += b->n;
 }
@@ -339,9 +354,12 @@ int main(int argc, char **argv)
 	       (unsigned long long)s.nodev);
 	if (o.verify)
 		printf(" mismatches=%llu", (unsigned long long)s.mismatches);
-	if (s.t_last_ns > s.t_first_ns)
-		printf(" rate_hz=%.2f", (double)(s.idx_last_t - s.idx_first_t) * 1e9 /
-		       (double)(s.t_last_ns - s.t_first_ns));
+	if (s.nfit > 10) {
+		double n = (double)s.nfit;
+		double slope = (n * s.sxy - s.sx * s.sy) / (n * s.sxx - s.sx * s.sx);
+
+		printf(" rate_hz=%.2f", 1.0 / slope);
+	}
 	printf(" sync_edges=%llu sync_period_min=%llu sync_period_max=%llu",
 	       (unsigned long long)s.sync_edges, (unsigned long long)s.sync_period_min,
 	       (unsigned long long)s.sync_period_max);
