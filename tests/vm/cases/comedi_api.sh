@@ -1,6 +1,6 @@
 # comedi_api: the comedi:// backend through the libfplate API (comedi-probe)
 # on comedi_test: period and amplitude of its waveforms after conversion to
-# volts at 2 kHz and 10 kHz, other waveform parameters and a +-5 V range,
+# volts at 2 kHz and 10 kHz, ranges mixed in a scan, other waveform parameters and a +-5 V range,
 # belt-speed and sync channels, a forced buffer overflow (gap marked, sample
 # index continues), refusals naming what the card accepts, and the device
 # removed and loaded again mid-stream.
@@ -49,6 +49,9 @@ result comedi_api_list $ok "$(echo "$out" | tr '\n' ' ')"
 
 waveform comedi_api_2khz 5 200 1 "$DEV?channels=0-5&rate=2000"
 waveform comedi_api_10khz 5 1000 1 "$DEV?channels=0-5&rate=10000"
+# Ranges mixed within a scan: each channel must keep its own converter
+# (a swap would read the square wave as 0.5 V or 2 V).
+waveform comedi_api_mixed_ranges 2 200 1 "$DEV?channels=0-5&rate=2000&range=0,1,0,0,0,0"
 
 # Belt speed on a flat channel (0 V: speed = 2 m/s/V * (0 - -0.5 V) = 1 m/s)
 # and sync on the square wave (high half of the time).
