@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -465,8 +466,16 @@ int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_
 	ret = fp_calib_check(cal, NULL, msg, msg_len);
 	if (ret)
 		return ret;
-	/* write beside and rename: a crash never leaves half a calibration */
-	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", path);
+	/*
+	 * Write beside and rename: a crash never leaves half a calibration. A
+	 * truncated temporary name would rename some other file over path.
+	 */
+	if ((size_t)snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", path) >= sizeof(tmp_path)) {
+		if (msg && msg_len)
+			snprintf(msg, msg_len, "%.64s...: path too long (%zu bytes)", path,
+				 strlen(path));
+		return -ENAMETOOLONG;
+	}
 	f = fopen(tmp_path, "w");
 	if (!f) {
 		ret = -errno;
@@ -483,7 +492,8 @@ int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_
 	for (uint32_t p = 0; p < cal->plates; p++)
 		put_plate(f, &cal->plate[p], p + 1 == cal->plates);
 	fputs("  ]\n}\n", f);
-	if (ferror(f) | (fclose(f) != 0)) {
+	/* the data must be on disk before the rename makes it the calibration */
+	if ((fflush(f) != 0) | (fsync(fileno(f)) != 0) | ferror(f) | (fclose(f) != 0)) {
 		ret = -EIO;
 		if (msg && msg_len)
 			snprintf(msg, msg_len, "%s: cannot write: %s", tmp_path, strerror(EIO));

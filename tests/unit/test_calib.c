@@ -359,6 +359,21 @@ static void test_file_round_trip(void)
 		CU_ASSERT_EQUAL(x->fz_threshold_n, y->fz_threshold_n);
 		CU_ASSERT_EQUAL(x->saturation_v, y->saturation_v);
 	}
+	/*
+	 * A path whose ".tmp" sibling does not fit the temporary-name buffer is
+	 * refused; it used to be cut silently, so a different file ("...tm")
+	 * would have been written and renamed over path.
+	 */
+	{
+		static char longp[4100];
+
+		memset(longp, 'a', 4093);
+		for (size_t i = 0; i < 4093; i += 200)
+			longp[i] = '/';       /* components the kernel would accept */
+		longp[4093] = '\0';
+		CU_ASSERT_EQUAL(fp_calib_save(longp, &a, msg, sizeof(msg)), -ENAMETOOLONG);
+		CU_ASSERT_PTR_NOT_NULL(strstr(msg, "path too long (4093 bytes)"));
+	}
 	/* the example in the repository loads */
 	snprintf(path, sizeof(path), "%s/scripts/examples/calibration-sim.json",
 		 fp_test_source_dir());
