@@ -232,7 +232,20 @@ static void test_wiring_errors(void)
 	const char *path;
 
 	expect_wiring_error("{\"fplate_wiring\": 2, \"plates\": []}", "fplate_wiring",
-			    "version 1");
+			    "value 2: expected the format version 1");
+	expect_wiring_error("{\"plates\": []}", "fplate_wiring",
+			    "value missing: expected the format version 1");
+	/* every refused value is named, whatever its JSON type */
+	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\"}],"
+			    " \"rate_hz\": \"2000\"}", "rate_hz",
+			    "value \"2000\" (a string): expected a number from 0.01 to 10000000");
+	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\"}],"
+			    " \"buffer_kb\": -1}", "buffer_kb",
+			    "value -1: expected a number from 0 to 1048576");
+	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\"}],"
+			    " \"range\": 1.5}", "range", "value '1.5': expected a range index");
+	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\","
+			    " \"aref\": 3}]}", "plates[0].aref", "value '3': expected \"ground\"");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\"}],"
 			    " \"rate\": 5}", "rate", "unknown field");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-4\"}]}",
@@ -244,7 +257,8 @@ static void test_wiring_errors(void)
 			    "{\"channel\": 5, \"aref\": \"float\"}]}]}",
 			    "plates[0].channels[5].aref", "\"diff\"");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": [0,1,2,3,4,"
-			    "\"five\"]}]}", "plates[0].channels[5]", "card channel number");
+			    "\"five\"]}]}", "plates[0].channels[5]",
+			    "value \"five\" (a string): expected a card channel number");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\","
 			    " \"range\": \"12Q\"}]}", "plates[0].range", "value '12Q'");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\"}],"
@@ -254,9 +268,10 @@ static void test_wiring_errors(void)
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5,x\"}]}",
 			    "plates[0].channels", "'x' in '0-5,x'");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": [0, 1.5]}]}",
-			    "plates[0].channels[1]", "card channel number");
+			    "plates[0].channels[1]", "value 1.5: expected a card channel number");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"subdevice\": 1.5,"
-			    " \"plates\": [{\"channels\": \"0-5\"}]}", "subdevice", "integer");
+			    " \"plates\": [{\"channels\": \"0-5\"}]}", "subdevice",
+			    "value 1.5: expected an integer");
 
 	/* a channel wired to two plates, named in the message */
 	path = wiring_file("{\"fplate_wiring\": 1, \"plates\": [{\"name\": \"left\","
