@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "fplate/calib.h"
+#include "calib_int.h"
 
 struct ctx {
 	const char *path;
@@ -271,13 +271,7 @@ static int parse_geometry(struct ctx *c, const json_t *pj, const char *p,
 		}
 		memcpy(pc->corners_mm, corners, sizeof(corners));
 	} else {
-		static const double sx[4] = { 1, -1, -1, 1 }, sy[4] = { 1, 1, -1, -1 };
-
-		for (int i = 0; i < 4; i++) {
-			pc->corners_mm[i][0] = sx[i] * size[0] / 2;
-			pc->corners_mm[i][1] = sy[i] * size[1] / 2;
-			pc->corners_mm[i][2] = 0;
-		}
+		fp_calib_corners(pc, 0, 0);
 	}
 	return 0;
 }
