@@ -300,7 +300,8 @@ static void plate_fm_c3d(const struct fp_c3d *c, const struct fp_c3d_plate *pl,
 		o[0] = o[1] = o[2] = 0;
 		break;
 	case 3: { /* Kistler: fx12 fx34 fy14 fy23 fz1..fz4, sensor offsets a b */
-		double a = pl->origin[0], b = pl->origin[1];
+		/* as stored: negating ORIGIN for z > 0 is about az0, not a and b */
+		double a = pl->origin_file[0], b = pl->origin_file[1];
 
 		f[0] = ch[0] + ch[1];
 		f[1] = ch[2] + ch[3];

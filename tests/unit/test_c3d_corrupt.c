@@ -206,10 +206,56 @@ static void test_targeted(void)
 	free(b);
 }
 
+/*
+ * Type 3 (Kistler): ORIGIN is (a, b, az0), the sensor offsets and the
+ * depth of the sensor plane. A file that stores az0 > 0 has the vector
+ * negated (docs/c3d.md); that must flip only the depth, never the sensor
+ * offsets a and b, or Mx, My and Mz change sign.
+ */
+static void test_type3_origin_sign(void)
+{
+	const char *file = "ezc3d_Kistler.c3d";
+	char msg[FP_MSG_MAX];
+	size_t len, off;
+	uint8_t *b = load(file, &len);
+	int fp = group_id(file, "FORCE_PLATFORM");
+	struct fp_c3d *c0 = NULL, *c1 = NULL;
+	float z;
+	int checked = 0;
+
+	CU_ASSERT_FATAL(fp > 0);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_parse(b, len, "k0.c3d", &c0, msg, sizeof(msg)), 0);
+	off = value_offset(b, len, fp, "ORIGIN");
+	CU_ASSERT_FATAL(off > 0);
+	memcpy(&z, b + off + 8, 4);
+	CU_ASSERT_EQUAL(z, -41.0f);            /* plate 1: (210, 260, -41) */
+	z = -z;
+	memcpy(b + off + 8, &z, 4);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_parse(b, len, "k1.c3d", &c1, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(c1->plate[0].origin_negated, 1);
+	CU_ASSERT_EQUAL(c0->plate[0].origin_negated, 0);
+	for (uint64_t s = 0; s < fp_c3d_analog_samples(c0); s += 97) {
+		struct fp_c3d_fp_sample x, y;
+
+		CU_ASSERT_EQUAL_FATAL(fp_c3d_fp_sample(c0, 0, s, 0, 20, &x), 0);
+		CU_ASSERT_EQUAL_FATAL(fp_c3d_fp_sample(c1, 0, s, 0, 20, &y), 0);
+		for (int k = 0; k < 6; k++)
+			FP_ASSERT_CLOSE(y.plate[k], x.plate[k], 1e-12);
+		for (int k = 0; k < 3; k++)
+			FP_ASSERT_CLOSE(y.lab_m[k], x.lab_m[k], 1e-12);
+		checked += fabs(x.plate[FP_MX]) > 1e-3;
+	}
+	CU_ASSERT(checked > 10);
+	fp_c3d_free(c0);
+	fp_c3d_free(c1);
+	free(b);
+}
+
 void fp_suite_c3d_corrupt(void)
 {
 	FP_ADD_SUITE("c3d_corrupt",
 		     { "truncated files", test_truncation },
 		     { "flipped parameter bytes", test_flipped_parameter_bytes },
-		     { "targeted damage", test_targeted });
+		     { "targeted damage", test_targeted },
+		     { "type 3 ORIGIN z > 0", test_type3_origin_sign });
 }
