@@ -402,12 +402,22 @@ int fp_c3d_open(const char *path, struct fp_c3d **out, char *msg, size_t msg_len
 			snprintf(msg, msg_len, "%s: cannot open: %s", path, strerror(-ret));
 		return ret;
 	}
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) ||
-	    (unsigned long long)st.st_size > C3D_MAX_FILE) {
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		int dir = !fstat(fileno(f), &st) && S_ISDIR(st.st_mode);
+
 		fclose(f);
 		if (msg && msg_len)
-			snprintf(msg, msg_len, "%s: not a regular file below 2 GiB", path);
+			snprintf(msg, msg_len, "%s: not a regular file%s", path,
+				 dir ? " (a directory)" : "");
 		return -EINVAL;
+	}
+	if ((unsigned long long)st.st_size > C3D_MAX_FILE) {
+		fclose(f);
+		if (msg && msg_len)
+			snprintf(msg, msg_len, "%s: %llu bytes: larger than the %llu MiB this "
+				 "reader loads into memory", path,
+				 (unsigned long long)st.st_size, C3D_MAX_FILE >> 20);
+		return -EFBIG;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {

@@ -440,6 +440,31 @@ static void test_writer_errors(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "/nonexistent/dir/x.c3d"));
 }
 
+/*
+ * What fp_c3d_open() refuses before reading: a directory, and a file larger
+ * than the 2 GiB it loads into memory (which a long recording reaches: the
+ * message used to call such a file "not a regular file").
+ */
+static void test_open_refusals(void)
+{
+	struct fp_c3d *c = NULL;
+	char path[256], msg[FP_MSG_MAX];
+	FILE *f;
+
+	CU_ASSERT_EQUAL(fp_c3d_open("/tmp", &c, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(msg, "/tmp: not a regular file (a directory)");
+	tmp_path(path, sizeof(path), "huge");
+	f = fopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(ftruncate(fileno(f), 3LL << 30), 0);   /* sparse 3 GiB */
+	fclose(f);
+	CU_ASSERT_EQUAL(fp_c3d_open(path, &c, msg, sizeof(msg)), -EFBIG);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, ": 3221225472 bytes: larger than the 2048 MiB "
+					   "this reader loads into memory"));
+	unlink(path);
+}
+
 void fp_suite_c3d_write(void)
 {
 	FP_ADD_SUITE("c3d_write",
@@ -450,5 +475,6 @@ void fp_suite_c3d_write(void)
 		     { "format rules on the bytes", test_format_rules },
 		     { "close: cut chain is valid", test_cut_chain_is_valid },
 		     { "writer errors", test_writer_errors },
-		     { "TRIAL 32-bit frame count overflow", test_trial_count_overflow });
+		     { "TRIAL 32-bit frame count overflow", test_trial_count_overflow },
+		     { "open refusals", test_open_refusals });
 }
