@@ -9,7 +9,7 @@ FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefine
                 -fno-sanitize-recover=all -Iinclude -Ilib -DFP_VERSION='"$(VERSION)"'
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
-FUZZ_LIB_SRCS = lib/c3d_read.c lib/c3d_param.c lib/c3d_fp.c
+FUZZ_LIB_SRCS = lib/c3d_read.c lib/c3d_param.c lib/c3d_fp.c lib/calib.c
 
 # clang 14 is Debian 12's default clang; its libFuzzer runtime is in libclang-rt-14-dev
 DEPS += clang=cmd:clang libclang-rt-14-dev=pkg:
@@ -30,7 +30,10 @@ define fuzz_run
 		corpus-$(1) $(abspath ../shared/data/c3d) 2>&1 | tail -n 15
 	@! ls $(BUILD)/fuzz/crash-$(1)-* >/dev/null 2>&1 || \
 		{ echo "fuzz: $(1) found crashes: $$(ls $(BUILD)/fuzz/crash-$(1)-*)"; false; }
+
 endef
+# (the empty line above ends each expansion with a newline: $(foreach) joins
+# calls with a space, which glued one target's last line to the next's first)
 
 fuzz-check: $(FUZZ_BINS)
 	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),$(FUZZ_CHECK_SECONDS)))
