@@ -366,6 +366,33 @@ static void test_cut_chain_is_valid(void)
 	unlink(path);
 }
 
+/*
+ * A calibration without corners: plates side by side along x, as
+ * fp_calib_default() lays them out, written in the file's corner order
+ * (its y is fplate's -y) and read back as the same fplate corners.
+ */
+static void test_session_default_corners(void)
+{
+	struct fp_calib cal;
+	struct fp_c3d_wdesc d;
+	struct fp_c3d_wchannel ch[12];
+	struct fp_c3d_wplate pl[2];
+	char msg[FP_MSG_MAX];
+	/* file order +x+y, -x+y, -x-y, +x-y of the file frame; plate 1 at x = -250 */
+	static const double fx[4] = { 0, -500, -500, 0 }, fy[4] = { -850, -850, 850, 850 };
+
+	make_calib(&cal, 2);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_wdesc_session(&d, &cal, 0, 1000.0, ch, pl, msg,
+						   sizeof(msg)), 0);
+	for (int k = 0; k < 4; k++) {
+		FP_ASSERT_CLOSE(pl[0].corners[k][0], fx[k], 0);
+		FP_ASSERT_CLOSE(pl[1].corners[k][0], fx[k] + 500, 0);
+		FP_ASSERT_CLOSE(pl[0].corners[k][1], fy[k], 0);
+		FP_ASSERT_CLOSE(pl[1].corners[k][1], fy[k], 0);
+		FP_ASSERT_CLOSE(pl[0].corners[k][2], 0, 0);
+	}
+}
+
 /* Offset of the first value of GROUP:NAME (group id gid) in a written file. */
 static size_t value_offset(const uint8_t *b, size_t len, int gid, const char *name)
 {
@@ -476,5 +503,6 @@ void fp_suite_c3d_write(void)
 		     { "close: cut chain is valid", test_cut_chain_is_valid },
 		     { "writer errors", test_writer_errors },
 		     { "TRIAL 32-bit frame count overflow", test_trial_count_overflow },
-		     { "open refusals", test_open_refusals });
+		     { "open refusals", test_open_refusals },
+		     { "session default corners", test_session_default_corners });
 }
