@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * gait_cop.c - centre-of-pressure progression through the foot
+ * (docs/metrics.md, DESIGN §3): contact position, the rapid inward roll,
+ * push-off through the big toe or not, AP path and foot progression angle.
+ *
+ * Foot frame: the COP is belt-corrected along the direction of travel,
+ * y_foot = y_plate + v·(t − t_contact), and the medio-lateral axis is
+ * signed + medial for either foot (the plate's +x points to the runner's
+ * right: medial is +x for the left foot, −x for the right foot). Positions
+ * are perpendicular offsets from the step's COP line (principal axis of
+ * the COP path through its mean).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "gait_internal.h"
+
+/* The loaded span [a, b) of the stance: Fz >= 10 % of the stance maximum. */
+static int loaded_span(const struct gait_window *w, size_t *a, size_t *b)
+{
+	double peak = 0;
+	size_t i;
+
+	for (i = w->c; i < w->e; i++)
+		peak = fmax(peak, w->fz[i]);
+	if (!(peak > 0))
+		return 0;
+	for (i = w->c; i < w->e && !(w->fz[i] >= 0.1 * peak && isfinite(w->copx[i]) &&
+				      isfinite(w->copy[i])); i++)
+		;
+	*a = i;
+	for (i = w->e; i > *a && !(w->fz[i - 1] >= 0.1 * peak && isfinite(w->copx[i - 1]) &&
+				    isfinite(w->copy[i - 1])); i--)
+		;
+	*b = i;
+	return *b >= *a + 3;
+}
+
+void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
+		   double *y_contact_mm, double *x_range_mm)
+{
+	size_t a, b, n = 0;
+	double sx = 0, sy = 0, lo = INFINITY, hi = -INFINITY;
+
+	*x_mm = *y_mm = *y_contact_mm = NAN;
+	*x_range_mm = 0;
+	if (!loaded_span(w, &a, &b))
+		return;
+	for (size_t i = a; i < b; i++)
+		if (isfinite(w->copx[i]) && isfinite(w->copy[i])) {
+			sx += w->copx[i];
+			sy += w->copy[i];
+			lo = fmin(lo, w->copx[i]);
+			hi = fmax(hi, w->copx[i]);
+			n++;
+		}
+	*x_mm = sx / (double)n;
+	*y_mm = sy / (double)n;
+	*y_contact_mm = w->copy[a];
+	*x_range_mm = hi - lo;
+}
+
+/* Fill NaN holes inside [a, b) linearly (the ends are finite). */
+static void fill_holes(double *v, size_t a, size_t b)
+{
+	size_t last = a;
+
+	for (size_t i = a + 1; i < b; i++) {
+		if (!isfinite(v[i]))
+			continue;
+		for (size_t k = last + 1; k < i; k++)
+			v[k] = v[last] + (v[i] - v[last]) * (double)(k - last) / (double)(i - last);
+		last = i;
+	}
+}
+
+void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
+		      struct fp_step *s)
+{
+	size_t a, b, n, i20, i70, i90, medial = 0, count = 0;
+	double *x = w->copx, *y = w->copy, rate = w->rate_hz;
+	double v = s->belt_speed_mps, sgn = s->foot == 'R' ? -1.0 : 1.0;
+	double mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0, dx, dy, len, path = 0;
+	double peak_ml, peak_vel = -INFINITY, sum_end = 0;
+	size_t n_end = 0;
+
+	if ((s->foot != 'L' && s->foot != 'R') || !loaded_span(w, &a, &b))
+		return;
+	n = b - a;
+	fill_holes(x, a, b);
+	fill_holes(y, a, b);
+	for (size_t i = a; i < b; i++)       /* belt correction: foot frame */
+		y[i] += v * (double)(i - w->c) / rate * 1000.0;
+	if (n > FP_FILTFILT_PAD) {
+		fp_filtfilt2(bq, x + a, x + a, n, w->work);
+		fp_filtfilt2(bq, y + a, y + a, n, w->work);
+	}
+	for (size_t i = a; i < b; i++) {
+		mx += x[i];
+		my += y[i];
+	}
+	mx /= (double)n;
+	my /= (double)n;
+	for (size_t i = a; i < b; i++) {
+		sxx += (x[i] - mx) * (x[i] - mx);
+		syy += (y[i] - my) * (y[i] - my);
+		sxy += (x[i] - mx) * (y[i] - my);
+	}
+	/* Principal axis of the COP path, pointing forward (heel to toe). */
+	{
+		double theta = 0.5 * atan2(2.0 * sxy, sxx - syy);
+
+		dx = cos(theta);
+		dy = sin(theta);
+		if (fabs(dy) < fabs(dx)) {   /* keep the axis closest to y */
+			double t = dx;
+
+			dx = -dy;
+			dy = t;
+		}
+		if (dy < 0) {
+			dx = -dx;
+			dy = -dy;
+		}
+		len = hypot(dx, dy);
+		dx /= len;
+		dy /= len;
+	}
+	/* Medial offset from the COP line: + medial for either foot. */
+	for (size_t i = a; i < b; i++)
+		w->tmp[i] = sgn * ((x[i] - mx) * dy - (y[i] - my) * dx);
+	s->foot_progression_deg = atan2(-sgn * dx, dy) * 180.0 / M_PI;
+	s->cop_contact_ml_mm = w->tmp[a];
+
+	i20 = w->c + (size_t)lround(0.2 * (double)(w->e - w->c));
+	i70 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
+	i90 = w->c + (size_t)lround(0.9 * (double)(w->e - w->c));
+	peak_ml = w->tmp[a];
+	for (size_t i = a; i < b && i <= i20; i++) {
+		peak_ml = fmax(peak_ml, w->tmp[i]);
+		if (i > a && i + 1 < b)
+			peak_vel = fmax(peak_vel, (w->tmp[i + 1] - w->tmp[i - 1]) * rate / 2.0);
+	}
+	s->inroll_excursion_mm = peak_ml - w->tmp[a];
+	if (isfinite(peak_vel))
+		s->inroll_velocity_mm_s = peak_vel;
+	for (size_t i = a; i < b; i++) {
+		if (i >= i90) {
+			sum_end += w->tmp[i];
+			n_end++;
+		}
+		if (i >= i70) {
+			count++;
+			medial += w->tmp[i] > 0;
+		}
+		if (i > a)
+			path += fabs(y[i] - y[i - 1]);
+	}
+	if (n_end)
+		s->pushoff_ml_mm = sum_end / (double)n_end;
+	if (count)
+		s->pushoff_medial_pct = 100.0 * (double)medial / (double)count;
+	s->cop_ap_path_mm = path;
+	s->cop_ap_velocity_m_s = path / ((double)(n - 1) / rate) / 1000.0;
+}
