@@ -587,7 +587,9 @@ static void finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *p
 		s.foot = g->cfg.plate_foot[p];
 	} else {
 		s.foot = classify_foot(g, &s, s.cop_mean_x_mm);
-		remember_x(g, s.cop_mean_x_mm);
+		/* a crossover is an outlier: keep it out of the midline median */
+		if (!(s.flags & (FP_STEP_CROSSOVER | FP_STEP_DOUBLE_CONTACT)))
+			remember_x(g, s.cop_mean_x_mm);
 	}
 	gait_cop_metrics(&w, &g->bq, &s);
 	if (!isnan(s.cop_mean_x_mm) && s.flags & FP_STEP_DOUBLE_CONTACT && !g->cfg.plate_foot[p])
