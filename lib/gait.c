@@ -27,11 +27,11 @@
 
 enum plate_state { P_IDLE, P_STANCE, P_ENDING, P_LONG, P_RESYNC };
 
-/* A drift offset estimate (Fx, Fy, Fz) centred on a sample. */
+/* A drift offset estimate (Fx Fy Fz Mx My Mz) centred on a sample. */
 struct gait_offset {
 	int valid;
 	double centre;
-	double f[3];
+	double f[6];
 };
 
 struct gait_pending {
@@ -92,7 +92,9 @@ struct fp_gait {
 		double x, y_contact;
 	} prev;
 	double belt_speed_mps;
-	struct fp_biquad bq;
+	int have_calib;
+	struct fp_calib calib;      /* copy of cfg->calib (COP from corrected F/M) */
+	struct fp_biquad bq, bq_cop;
 	double *scratch;            /* window arrays; owned */
 	struct fp_step queue[FP_GAIT_QUEUE];
 	unsigned int q_head, q_len;
@@ -110,7 +112,8 @@ void fp_gait_config_default(struct fp_gait_config *cfg, uint32_t plates, double 
 	cfg->min_gap_ms = 20;
 	cfg->max_stance_s = 2.0;
 	cfg->cutoff_hz = 50;
-	cfg->impact_prominence = 0.03;
+	cfg->cop_cutoff_hz = 50;
+	cfg->impact_prominence = 0.005;
 	cfg->body_mass_kg = 0;
 	cfg->belt_speed_mps = NAN;
 	cfg->drift_correction = 1;
@@ -141,6 +144,12 @@ static int check_config(const struct fp_gait_config *c, char *msg, size_t len)
 	if (!(c->cutoff_hz > 0 && c->cutoff_hz < c->rate_hz / 2))
 		return cfg_err(msg, len, "gait: cutoff_hz %g, expected above 0 and below half the rate (%g Hz)",
 			       c->cutoff_hz, c->rate_hz / 2);
+	if (!(c->cop_cutoff_hz > 0 && c->cop_cutoff_hz < c->rate_hz / 2))
+		return cfg_err(msg, len, "gait: cop_cutoff_hz %g, expected above 0 and below half the rate (%g Hz)",
+			       c->cop_cutoff_hz, c->rate_hz / 2);
+	if (c->calib && c->calib->plates != c->plates)
+		return cfg_err(msg, len, "gait: calibration has %u plates, frames have %u",
+			       c->calib->plates, c->plates);
 	if (!(c->off_n > 0 && c->on_n >= c->off_n))
 		return cfg_err(msg, len, "gait: thresholds on %g N / off %g N, expected 0 < off <= on",
 			       c->on_n, c->off_n);
@@ -197,6 +206,12 @@ int fp_gait_open(const struct fp_gait_config *cfg, struct fp_gait **out, char *m
 	g->max_wait = ms_to_samples(1000, cfg->rate_hz);
 	g->cap = g->max_stance + g->max_wait + 2 * g->pad + 16;
 	fp_butter2_lowpass(cfg->cutoff_hz, cfg->rate_hz, &g->bq);
+	fp_butter2_lowpass(cfg->cop_cutoff_hz, cfg->rate_hz, &g->bq_cop);
+	if (cfg->calib) {
+		g->calib = *cfg->calib;
+		g->have_calib = 1;
+	}
+	g->cfg.calib = NULL;        /* not kept: the caller's may go away */
 	for (uint32_t p = 0; p < cfg->plates; p++) {
 		g->plate[p].ring = calloc((size_t)g->cap * FP_NFIELDS, sizeof(double));
 		g->plate[p].rflags = calloc(g->cap, 1);
@@ -257,13 +272,13 @@ static double offset_at(const struct gait_offset *a, const struct gait_offset *b
 }
 
 /*
- * Mean of Fx, Fy, Fz over [from, to) if every sample there is finite and
+ * Mean of Fx..Mz over [from, to) if every sample there is finite and
  * unloaded (|Fz − current offset| < off). At least 3 samples.
  */
 static int estimate_offset(struct fp_gait *g, uint32_t p, uint64_t from, uint64_t to,
 			   struct gait_offset *out)
 {
-	double sum[3] = { 0, 0, 0 }, cur = offset_fz(&g->plate[p].offset);
+	double sum[6] = { 0 }, cur = offset_fz(&g->plate[p].offset);
 
 	if (!g->cfg.drift_correction || to < from + 3 || !in_ring(g, from, to))
 		return 0;
@@ -272,12 +287,12 @@ static int estimate_offset(struct fp_gait *g, uint32_t p, uint64_t from, uint64_
 
 		if ((g->plate[p].rflags[s % g->cap] & RF_NAN) || fabs(v[FP_FZ] - cur) >= g->cfg.off_n)
 			return 0;
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < 6; k++)
 			sum[k] += v[k];
 	}
 	out->valid = 1;
 	out->centre = (double)(from + to - 1) / 2.0;
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < 6; k++)
 		out->f[k] = sum[k] / (double)(to - from);
 	if (!g->plate[p].offset.valid || out->centre > g->plate[p].offset.centre)
 		g->plate[p].offset = *out;
@@ -562,12 +577,21 @@ static void finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *p
 	for (uint64_t t = from; t < to; t++) {
 		const double *v = ring_at(g, p, t);
 		size_t i = (size_t)(t - from);
+		double fm[6], tz;
 
-		w.fz[i] = v[FP_FZ] - offset_at(&pd->before, &pd->after, 2, (double)t);
-		w.fy[i] = v[FP_FY] - offset_at(&pd->before, &pd->after, 1, (double)t);
-		w.tz[i] = isfinite(v[FP_TZ]) ? v[FP_TZ] : 0.0;
-		w.copx[i] = v[FP_COPX];
-		w.copy[i] = v[FP_COPY];
+		for (int k = 0; k < 6; k++)
+			fm[k] = v[k] - offset_at(&pd->before, &pd->after, k, (double)t);
+		w.fz[i] = fm[FP_FZ];
+		w.fy[i] = fm[FP_FY];
+		if (g->have_calib && g->cfg.drift_correction) {
+			/* COP and free moment from the drift-corrected F/M */
+			fp_cop(&g->calib.plate[p], fm, &w.copx[i], &w.copy[i], &tz);
+		} else {
+			w.copx[i] = v[FP_COPX];
+			w.copy[i] = v[FP_COPY];
+			tz = v[FP_TZ];
+		}
+		w.tz[i] = isfinite(tz) ? tz : 0.0;
 	}
 	s.offset_n = offset_at(&pd->before, &pd->after, 2, (double)(pd->contact + pd->toeoff) / 2.0);
 	s.flags |= clip_flags(g, &w);
@@ -591,7 +615,7 @@ static void finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *p
 		if (!(s.flags & (FP_STEP_CROSSOVER | FP_STEP_DOUBLE_CONTACT)))
 			remember_x(g, s.cop_mean_x_mm);
 	}
-	gait_cop_metrics(&w, &g->bq, &s);
+	gait_cop_metrics(&w, &g->bq_cop, &s);
 	if (!isnan(s.cop_mean_x_mm) && s.flags & FP_STEP_DOUBLE_CONTACT && !g->cfg.plate_foot[p])
 		s.flags |= FP_STEP_FOOT_GUESSED;
 	step_geometry(g, &s, y_contact);
@@ -743,8 +767,11 @@ static void initial_offset(struct fp_gait *g, uint32_t p, uint64_t s)
 	if (hi - lo < 10.0 && fabs(sum / g->aerial) < g->cfg.on_n) {
 		pl->offset = (struct gait_offset){ .valid = 1, .centre = (double)(from + s) / 2.0 };
 		pl->offset.f[2] = sum / g->aerial;
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < 6; k++) {
 			double acc = 0;
+
+			if (k == FP_FZ)
+				continue;
 
 			for (uint64_t t = from; t <= s; t++)
 				acc += ring_at(g, p, t)[k];

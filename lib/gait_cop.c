@@ -8,33 +8,43 @@
  * y_foot = y_plate + v·(t − t_contact), and the medio-lateral axis is
  * signed + medial for either foot (the plate's +x points to the runner's
  * right: medial is +x for the left foot, −x for the right foot). Positions
- * are perpendicular offsets from the step's COP line (principal axis of
- * the COP path through its mean).
+ * are perpendicular offsets from the foot axis, the line fitted to the
+ * mid-stance COP (30-70 % of stance).
  */
 #include <math.h>
 #include <string.h>
 
 #include "gait_internal.h"
 
-/* The loaded span [a, b) of the stance: Fz >= 10 % of the stance maximum. */
-static int loaded_span(const struct gait_window *w, size_t *a, size_t *b)
+/*
+ * The span [a, b) of the stance with a usable COP: from the first to the
+ * last sample where Fz >= frac × the stance maximum and the COP is finite.
+ */
+static int cop_span(const struct gait_window *w, double frac, double min_n, size_t *a, size_t *b)
 {
-	double peak = 0;
+	double peak = 0, lim;
 	size_t i;
 
 	for (i = w->c; i < w->e; i++)
 		peak = fmax(peak, w->fz[i]);
 	if (!(peak > 0))
 		return 0;
-	for (i = w->c; i < w->e && !(w->fz[i] >= 0.1 * peak && isfinite(w->copx[i]) &&
+	lim = fmax(frac * peak, min_n);
+	for (i = w->c; i < w->e && !(w->fz[i] >= lim && isfinite(w->copx[i]) &&
 				      isfinite(w->copy[i])); i++)
 		;
 	*a = i;
-	for (i = w->e; i > *a && !(w->fz[i - 1] >= 0.1 * peak && isfinite(w->copx[i - 1]) &&
+	for (i = w->e; i > *a && !(w->fz[i - 1] >= lim && isfinite(w->copx[i - 1]) &&
 				    isfinite(w->copy[i - 1])); i--)
 		;
 	*b = i;
 	return *b >= *a + 3;
+}
+
+/* Mean position and L/R use the well-loaded part (Fz >= 10 % of peak). */
+static int loaded_span(const struct gait_window *w, size_t *a, size_t *b)
+{
+	return cop_span(w, 0.10, 0, a, b);
 }
 
 void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
@@ -78,36 +88,65 @@ static void fill_holes(double *v, size_t a, size_t b)
 void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		      struct fp_step *s)
 {
-	size_t a, b, n, i20, i70, i90, medial = 0, count = 0;
+	size_t a, a10, b, n, m0, m1, i20, i70, i90, medial = 0, count = 0;
 	double *x = w->copx, *y = w->copy, rate = w->rate_hz;
 	double v = s->belt_speed_mps, sgn = s->foot == 'R' ? -1.0 : 1.0;
 	double mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0, dx, dy, len, path = 0;
-	double peak_ml, peak_vel = -INFINITY, sum_end = 0;
+	double peak_ml, peak_vel = -INFINITY, sum_end = 0, fz_peak = 0;
 	size_t n_end = 0;
 
-	if ((s->foot != 'L' && s->foot != 'R') || !loaded_span(w, &a, &b))
+	/* The progression uses the COP down to 20 N: push-off ends at low load. */
+	if ((s->foot != 'L' && s->foot != 'R') || !cop_span(w, 0, 20.0, &a, &b))
 		return;
 	n = b - a;
+	for (size_t i = w->c; i < w->e; i++)
+		fz_peak = fmax(fz_peak, w->fz[i]);
 	fill_holes(x, a, b);
 	fill_holes(y, a, b);
+	/*
+	 * Before Fz reaches 10 % of its peak the COP is mostly noise over a
+	 * small Fz: hold the first well-loaded position there so the filter
+	 * does not spread that noise into the inward roll.
+	 */
+	for (a10 = a; a10 + 1 < b && !(w->fz[a10] >= 0.1 * fz_peak); a10++)
+		;
+	for (size_t i = a; i < a10; i++) {
+		x[i] = x[a10];
+		y[i] = y[a10];
+	}
 	for (size_t i = a; i < b; i++)       /* belt correction: foot frame */
 		y[i] += v * (double)(i - w->c) / rate * 1000.0;
 	if (n > FP_FILTFILT_PAD) {
 		fp_filtfilt2(bq, x + a, x + a, n, w->work);
 		fp_filtfilt2(bq, y + a, y + a, n, w->work);
 	}
-	for (size_t i = a; i < b; i++) {
+	/*
+	 * The foot axis: the line through the mid-stance COP (30-70 % of
+	 * stance), where the COP runs along the foot's long axis between the
+	 * inward roll and push-off; its direction is the principal axis of
+	 * those points, pointing forward (heel to toe).
+	 */
+	m0 = w->c + (size_t)lround(0.3 * (double)(w->e - w->c));
+	m1 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
+	if (m0 < a)
+		m0 = a;
+	if (m1 > b)
+		m1 = b;
+	if (m1 < m0 + 3) {
+		m0 = a;
+		m1 = b;
+	}
+	for (size_t i = m0; i < m1; i++) {
 		mx += x[i];
 		my += y[i];
 	}
-	mx /= (double)n;
-	my /= (double)n;
-	for (size_t i = a; i < b; i++) {
+	mx /= (double)(m1 - m0);
+	my /= (double)(m1 - m0);
+	for (size_t i = m0; i < m1; i++) {
 		sxx += (x[i] - mx) * (x[i] - mx);
 		syy += (y[i] - my) * (y[i] - my);
 		sxy += (x[i] - mx) * (y[i] - my);
 	}
-	/* Principal axis of the COP path, pointing forward (heel to toe). */
 	{
 		double theta = 0.5 * atan2(2.0 * sxy, sxx - syy);
 
@@ -131,18 +170,21 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 	for (size_t i = a; i < b; i++)
 		w->tmp[i] = sgn * ((x[i] - mx) * dy - (y[i] - my) * dx);
 	s->foot_progression_deg = atan2(-sgn * dx, dy) * 180.0 / M_PI;
-	s->cop_contact_ml_mm = w->tmp[a];
+	/* Contact position: the first sample with Fz >= 10 % of its peak,
+	 * where the COP is well defined (below, noise / small Fz dominates). */
+	s->cop_contact_ml_mm = w->tmp[a10];
 
 	i20 = w->c + (size_t)lround(0.2 * (double)(w->e - w->c));
 	i70 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
 	i90 = w->c + (size_t)lround(0.9 * (double)(w->e - w->c));
-	peak_ml = w->tmp[a];
-	for (size_t i = a; i < b && i <= i20; i++) {
+	/* The inward roll: first 20 % of stance, from the contact position on. */
+	peak_ml = w->tmp[a10];
+	for (size_t i = a10; i < b && i <= i20; i++) {
 		peak_ml = fmax(peak_ml, w->tmp[i]);
 		if (i > a && i + 1 < b)
 			peak_vel = fmax(peak_vel, (w->tmp[i + 1] - w->tmp[i - 1]) * rate / 2.0);
 	}
-	s->inroll_excursion_mm = peak_ml - w->tmp[a];
+	s->inroll_excursion_mm = peak_ml - w->tmp[a10];
 	if (isfinite(peak_vel))
 		s->inroll_velocity_mm_s = peak_vel;
 	for (size_t i = a; i < b; i++) {

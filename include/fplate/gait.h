@@ -72,13 +72,21 @@ struct fp_gait_config {
 	double min_contact_ms;      /* shorter contacts are not steps (100 ms) */
 	double min_gap_ms;          /* shorter unloaded dips do not end a stance (20 ms) */
 	double max_stance_s;        /* longer stances are flagged TOO_LONG (2 s) */
-	double cutoff_hz;           /* zero-lag Butterworth cutoff for metrics (50 Hz) */
-	double impact_prominence;   /* impact peak prominence, fraction of active peak (0.03) */
+	double cutoff_hz;           /* zero-lag Butterworth cutoff for force metrics (50 Hz) */
+	double cop_cutoff_hz;       /* the same for the COP path (50 Hz) */
+	double impact_prominence;   /* impact peak prominence, fraction of active peak (0.005) */
 	double body_mass_kg;        /* 0: estimate from whole stride cycles */
 	double belt_speed_mps;      /* NaN: take it from the frames (0 if unknown) */
 	int drift_correction;       /* 1: offsets from unloaded phases (default) */
 	double double_contact_mm;   /* ML COP range flagging two feet (70 mm) */
 	double clip_fz_n;           /* Fz at or above this is clipped; 0: detect plateaus */
+	/*
+	 * Optional (NULL): the plates' calibration, copied by fp_gait_open().
+	 * With it the COP and free moment of each step are recomputed from the
+	 * drift-corrected forces and moments; without it they are taken from
+	 * the frames as they come (uncorrected).
+	 */
+	const struct fp_calib *calib;
 };
 
 /* One completed step. Metrics that could not be computed are NaN. */
