@@ -103,6 +103,8 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		fz_peak = fmax(fz_peak, w->fz[i]);
 	fill_holes(x, a, b);
 	fill_holes(y, a, b);
+	for (size_t i = a; i < b; i++)       /* belt correction: foot frame */
+		y[i] += v * (double)(i - w->c) / rate * 1000.0;
 	/*
 	 * Before Fz reaches 10 % of its peak the COP is mostly noise over a
 	 * small Fz: hold the first well-loaded position there so the filter
@@ -114,8 +116,6 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		x[i] = x[a10];
 		y[i] = y[a10];
 	}
-	for (size_t i = a; i < b; i++)       /* belt correction: foot frame */
-		y[i] += v * (double)(i - w->c) / rate * 1000.0;
 	if (n > FP_FILTFILT_PAD) {
 		fp_filtfilt2(bq, x + a, x + a, n, w->work);
 		fp_filtfilt2(bq, y + a, y + a, n, w->work);
