@@ -151,7 +151,7 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f)
 		return ret;
 	}
 	d.belt_speed_mps = f->h.belt_speed_mps;
-	snprintf(d.device, sizeof(d.device), "%s", r->uri);
+	snprintf(d.device, sizeof(d.device), "%.*s", (int)sizeof(d.device) - 1, r->uri);
 	snprintf(d.serial, sizeof(d.serial), "%s", r->serial);
 	snprintf(d.calib_id, sizeof(d.calib_id), "%s", r->calib);
 	ret = fp_c3d_writer_open(r->path, &d, &r->w, msg, sizeof(msg));
