@@ -110,7 +110,7 @@ void fp_gait_config_default(struct fp_gait_config *cfg, uint32_t plates, double 
 	cfg->off_n = 20;
 	cfg->min_contact_ms = 100;
 	cfg->min_gap_ms = 20;
-	cfg->max_stance_s = 2.0;
+	cfg->max_stance_s = 3.0;
 	cfg->cutoff_hz = 50;
 	cfg->cop_cutoff_hz = 50;
 	cfg->impact_prominence = 0.005;
@@ -740,7 +740,8 @@ static void contact_start(struct fp_gait *g, uint32_t p, uint64_t s)
 	hist_add(g, p, c, s);
 	pl->contact = c;
 	pl->contacts_seen = 1;
-	pl->stance_flags = 0;
+	/* loaded from the first sample: the stance began before the data */
+	pl->stance_flags = pl->have_below ? 0 : FP_STEP_TRUNCATED;
 	pl->state = P_STANCE;
 }
 

@@ -101,7 +101,8 @@ static void loading_rates(const struct gait_window *w, double peak_idx, double p
 	if (isnan(t80) || !(t80 > t20))
 		return;
 	s->valr_n_s = 0.6 * peak_n / ((t80 - t20) / w->rate_hz);
-	for (size_t i = (size_t)ceil(t20); (double)(i + 1) <= t80; i++)
+	/* every sample pair that overlaps [t20, t80] */
+	for (size_t i = (size_t)floor(t20); (double)i < t80 && i + 1 < w->n; i++)
 		vilr = fmax(vilr, (f[i + 1] - f[i]) * w->rate_hz);
 	s->vilr_n_s = isfinite(vilr) ? vilr : s->valr_n_s;
 }

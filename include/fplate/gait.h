@@ -52,7 +52,7 @@ enum fp_step_flag {
 	FP_STEP_GAP            = 1u << 8,  /* samples lost around the stance */
 	FP_STEP_NO_OFFSET      = 1u << 9,  /* no unloaded phase to estimate the drift */
 	FP_STEP_FOOT_GUESSED   = 1u << 10, /* left/right not yet established */
-	FP_STEP_TRUNCATED      = 1u << 11, /* source ended before the step was complete */
+	FP_STEP_TRUNCATED      = 1u << 11, /* the source began or ended inside the step */
 };
 #define FP_STEP_NFLAGS 12
 
@@ -71,7 +71,7 @@ struct fp_gait_config {
 	double off_n;               /* contact ends when Fz falls below this (20 N) */
 	double min_contact_ms;      /* shorter contacts are not steps (100 ms) */
 	double min_gap_ms;          /* shorter unloaded dips do not end a stance (20 ms) */
-	double max_stance_s;        /* longer stances are flagged TOO_LONG (2 s) */
+	double max_stance_s;        /* longer stances are flagged TOO_LONG (3 s) */
 	double cutoff_hz;           /* zero-lag Butterworth cutoff for force metrics (50 Hz) */
 	double cop_cutoff_hz;       /* the same for the COP path (50 Hz) */
 	double impact_prominence;   /* impact peak prominence, fraction of active peak (0.005) */
