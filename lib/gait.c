@@ -653,8 +653,6 @@ static void service_pending(struct fp_gait *g, uint32_t p, uint64_t now, int for
 		}
 		if (!force && !(pd->after_done && (pd->have_next || now >= pd->toeoff + g->max_wait)))
 			return;
-		if (force && !pd->have_next)
-			pd->flags |= FP_STEP_TRUNCATED;
 		finalize(g, p, pd);
 		memmove(pl->pending, pl->pending + 1, (pl->n_pending - 1) * sizeof(*pd));
 		pl->n_pending--;
