@@ -302,10 +302,10 @@ static int run(const struct analyze_opts *o, struct fp_device *dev, struct step_
 		fprintf(stderr, "fplate analyze: %s: no calibration (%s)\n", o->source, fp_strerror(ret));
 		return ret;
 	}
-	if ((ret = gait_config(o, &info, &cal, &cfg)) ||
-	    (ret = fp_gait_open(&cfg, &g, msg, sizeof(msg)))) {
-		if (ret != -EINVAL || g == NULL)
-			fprintf(stderr, "fplate analyze: %s\n", ret == -EINVAL ? msg : fp_strerror(ret));
+	if ((ret = gait_config(o, &info, &cal, &cfg)))
+		return ret;
+	if ((ret = fp_gait_open(&cfg, &g, msg, sizeof(msg)))) {
+		fprintf(stderr, "fplate analyze: %s\n", ret == -EINVAL ? msg : fp_strerror(ret));
 		return ret;
 	}
 	limit = o->seconds > 0 ? (uint64_t)(o->seconds * info.rate_hz) : UINT64_MAX;
