@@ -26,11 +26,12 @@ impact peak, scipy.signal.filtfilt for the zero-lag filter):
 Drift correction is not part of the reference: compare with
 `fplate analyze --no-drift`.
 
-usage: gait_ref.py FZ.csv --rate HZ [--cutoff HZ] [--json]
+usage: gait_ref.py FZ.csv --rate HZ [--cutoff HZ] [--bench]
 """
 import argparse
 import json
 import sys
+import time
 
 import numpy as np
 import scipy.signal as ss
@@ -137,9 +138,18 @@ def main():
     ap.add_argument("--rate", type=float, required=True, help="samples per second")
     ap.add_argument("--cutoff", type=float, default=None,
                     help="Butterworth cutoff, Hz (default min(50, 0.4 rate))")
+    ap.add_argument("--bench", action="store_true",
+                    help="print only {steps, samples, seconds} of the analysis (no I/O)")
     args = ap.parse_args()
     cutoff = args.cutoff if args.cutoff else min(50.0, 0.4 * args.rate)
     fz, first = load_csv(args.csv)
+    if args.bench:
+        t0 = time.perf_counter()
+        steps = analyse(fz, args.rate, cutoff)
+        dt = time.perf_counter() - t0
+        print(json.dumps({"steps": len(steps), "samples": int(sum(len(f) for f in fz)),
+                          "seconds": dt}))
+        return 0
     for s in analyse(fz, args.rate, cutoff):
         s["contact_sample"] += first
         s["toeoff_sample"] += first
