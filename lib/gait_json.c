@@ -12,7 +12,8 @@
 
 #include "fplate/gait.h"
 
-#define M(key, unit, field) { key, unit, offsetof(struct fp_step, field) }
+#define M(key, unit, field) { key, unit, offsetof(struct fp_step, field), 1 }
+#define X(key, unit, field) { key, unit, offsetof(struct fp_step, field), 0 }
 const struct fp_step_metric fp_step_metrics[] = {
 	M("contact_time_ms", "ms", contact_time_ms),
 	M("flight_time_ms", "ms", flight_time_ms),
@@ -39,19 +40,20 @@ const struct fp_step_metric fp_step_metrics[] = {
 	M("cop_ap_path_mm", "mm", cop_ap_path_mm),
 	M("cop_ap_velocity_m_s", "m/s", cop_ap_velocity_m_s),
 	M("foot_progression_deg", "deg", foot_progression_deg),
-	M("cop_mean_x_mm", "mm", cop_mean_x_mm),
-	M("cop_mean_y_mm", "mm", cop_mean_y_mm),
+	X("cop_mean_x_mm", "mm", cop_mean_x_mm),
+	X("cop_mean_y_mm", "mm", cop_mean_y_mm),
 	M("step_length_m", "m", step_length_m),
 	M("step_width_mm", "mm", step_width_mm),
 	M("vertical_oscillation_cm", "cm", vertical_oscillation_cm),
 	M("vertical_stiffness_kn_m", "kN/m", vertical_stiffness_kn_m),
 	M("body_weight_n", "N", body_weight_n),
-	M("offset_n", "N", offset_n),
-	M("belt_speed_mps", "m/s", belt_speed_mps),
-	M("cutoff_hz", "Hz", cutoff_hz),
-	M("contact_s", "s", contact_s),
+	X("offset_n", "N", offset_n),
+	X("belt_speed_mps", "m/s", belt_speed_mps),
+	X("cutoff_hz", "Hz", cutoff_hz),
+	X("contact_s", "s", contact_s),
 };
 #undef M
+#undef X
 const size_t fp_step_metrics_count = sizeof(fp_step_metrics) / sizeof(fp_step_metrics[0]);
 
 static const char *const flag_names[FP_STEP_NFLAGS] = {
@@ -148,7 +150,11 @@ json_t *fp_gait_summary_json(const struct fp_step *steps, size_t n, char foot)
 	for (size_t k = 0; k < fp_step_metrics_count; k++) {
 		double mean, sd, ml, sl, mr, sr;
 		size_t c, cl, cr;
-		json_t *m = json_object();
+		json_t *m;
+
+		if (!fp_step_metrics[k].summarise)
+			continue;
+		m = json_object();
 
 		mean_sd(steps, n, foot, k, &mean, &sd, &c);
 		json_object_set_new(m, "mean", number_or_null(mean));

@@ -178,12 +178,14 @@ const char *fp_step_flag_name(uint32_t flag);
 
 /*
  * Numeric metrics of struct fp_step, for generic printing and summaries:
- * FP_STEP_METRICS entries of {JSON key, unit, offset in struct fp_step}.
+ * fp_step_metrics_count entries of {JSON key, unit, offset in struct
+ * fp_step, whether the summary averages it}.
  */
 struct fp_step_metric {
 	const char *key;
 	const char *unit;
 	size_t offset;
+	int summarise;              /* 1: a per-foot mean makes sense */
 };
 extern const struct fp_step_metric fp_step_metrics[];
 extern const size_t fp_step_metrics_count;
@@ -202,7 +204,8 @@ struct json_t *fp_step_to_json(const struct fp_step *s);
 
 /*
  * Per-foot summary over n steps: for foot 'L' or 'R' a JSON object
- * {"summary": foot, "steps": count, "<key>": {"mean":, "sd":, "n":}, ...,
+ * {"summary": foot, "steps": count, "<key>": {"mean":, "sd":, "n":}, ...
+ * (the metrics with summarise set),
  *  "asymmetry_pct": {"<key>": 100 (R − L) / ((R + L) / 2), ...}} where the
  * asymmetry uses both feet's means. Steps flagged TOO_SHORT/TOO_LONG are
  * left out. New reference or NULL.
