@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cmd_c3d_info.c - `fplate c3d-info FILE [--json] [--stats]`: what a C3D
- * file holds (rates, frames, analog channels, force plates, events), or one
- * line saying why it cannot be read.
+ * cmd_c3d_info.c - `fplate c3d-info FILE [--json] [--stats] [--params] [--csv]`:
+ * what a C3D file holds (rates, frames, analog channels, force plates,
+ * events, parameters, or the analog data as CSV), or one line saying why it
+ * cannot be read.
  */
 #include <errno.h>
 #include <math.h>
@@ -66,7 +67,52 @@ static void plate_means(const struct fp_c3d *c, uint32_t p, double mean_f[3], do
 		mean_f[k] = used ? mean_f[k] / (double)used : NAN;
 }
 
-static void print_json(const struct fp_c3d *c, int stats)
+/* A parameter's values: strings for CHAR, numbers otherwise (first 1000). */
+static void print_param_json(const struct fp_c3d_param *p)
+{
+	char buf[256];
+
+	printf("[");
+	if (p->type == FP_C3D_CHAR) {
+		uint32_t slen = p->ndim ? p->dim[0] : p->count;
+		uint32_t n = p->ndim <= 1 ? 1 : (slen ? p->count / slen : 0);
+
+		for (uint32_t i = 0; i < n && i < 1000; i++) {
+			fp_c3d_param_str(p, i, buf, sizeof(buf));
+			printf("%s", i ? "," : "");
+			jstr(buf);
+		}
+	} else {
+		for (uint32_t i = 0; i < p->count && i < 1000; i++) {
+			printf("%s", i ? "," : "");
+			jnum(fp_c3d_param_num(p, i));
+		}
+	}
+	printf("]");
+}
+
+static void print_params_text(const struct fp_c3d *c)
+{
+	char buf[256];
+
+	printf("parameters: %u in %u groups\n", c->n_params, c->n_groups);
+	for (uint32_t i = 0; i < c->n_params; i++) {
+		const struct fp_c3d_param *p = &c->params[i];
+
+		printf("  %s:%s", p->group, p->name);
+		if (p->type == FP_C3D_CHAR) {
+			fp_c3d_param_str(p, 0, buf, sizeof(buf));
+			printf(" = '%s'%s\n", buf, p->ndim > 1 && p->dim[1] > 1 ? " ..." : "");
+			continue;
+		}
+		printf(" =");
+		for (uint32_t k = 0; k < p->count && k < 8; k++)
+			printf(" %g", fp_c3d_param_num(p, k));
+		printf("%s\n", p->count > 8 ? " ..." : "");
+	}
+}
+
+static void print_json(const struct fp_c3d *c, int stats, int params)
 {
 	printf("{\"file\":");
 	jstr(c->name);
@@ -124,10 +170,35 @@ static void print_json(const struct fp_c3d *c, int stats)
 		}
 		printf("}");
 	}
-	printf("],\"events\":%u}\n", c->n_events);
+	printf("],\"events\":[");
+	for (uint32_t i = 0; i < c->n_events; i++) {
+		printf("%s{\"time_s\":", i ? "," : "");
+		jnum(c->events[i].time_s);
+		printf(",\"context\":");
+		jstr(c->events[i].context);
+		printf(",\"label\":");
+		jstr(c->events[i].label);
+		printf("}");
+	}
+	printf("]");
+	if (params) {
+		printf(",\"parameters\":{");
+		for (uint32_t i = 0; i < c->n_params; i++) {
+			const struct fp_c3d_param *p = &c->params[i];
+			char key[2 * FP_C3D_NAME_MAX + 2];
+
+			snprintf(key, sizeof(key), "%s:%s", p->group, p->name);
+			printf("%s", i ? "," : "");
+			jstr(key);
+			printf(":");
+			print_param_json(p);
+		}
+		printf("}");
+	}
+	printf("}\n");
 }
 
-static void print_text(const struct fp_c3d *c, int stats)
+static void print_text(const struct fp_c3d *c, int stats, int params)
 {
 	printf("file:        %s\n", c->name);
 	printf("format:      %s %s\n", proc_name(c->processor), c->is_float ? "REAL" : "INT");
@@ -166,20 +237,42 @@ static void print_text(const struct fp_c3d *c, int stats)
 	for (uint32_t i = 0; i < c->n_events; i++)
 		printf("  %8.3f s  %-10s %s\n", c->events[i].time_s, c->events[i].context,
 		       c->events[i].label);
+	if (params)
+		print_params_text(c);
+}
+
+/* --csv: every analog sample, scaled (ANALOG:SCALE, OFFSET, GEN_SCALE). */
+static void print_csv(const struct fp_c3d *c)
+{
+	uint64_t n = fp_c3d_analog_samples(c);
+
+	printf("sample,time_s");
+	for (uint32_t k = 0; k < c->n_analog; k++)
+		printf(",%s", c->an_label[k][0] ? c->an_label[k] : "?");
+	printf("\n");
+	for (uint64_t s = 0; s < n; s++) {
+		printf("%llu,%.6f", (unsigned long long)s, (double)s / c->analog_rate);
+		for (uint32_t k = 0; k < c->n_analog; k++)
+			printf(",%.9g", fp_c3d_analog(c, s, k) + 0.0); /* no -0 */
+		printf("\n");
+	}
 }
 
 int fp_cmd_c3d_info(int argc, char **argv)
 {
 	const char *path = NULL;
-	int json = 0, stats = 0, ret;
+	int json = 0, stats = 0, params = 0, csv = 0, ret;
 	struct fp_c3d *c;
 	char msg[FP_MSG_MAX];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: fplate c3d-info FILE [--json] [--stats]\n\n%s.\n"
+			printf("usage: fplate c3d-info FILE [--json] [--stats] [--params] [--csv]\n\n%s.\n"
 			       "  --json   one JSON object instead of text\n"
 			       "  --stats  also the mean lab-frame force and peak Fz per plate\n"
+			       "  --params every parameter (GROUP:NAME and values)\n"
+			       "  --csv    instead: every analog sample, scaled, as CSV (sample, time_s,\n"
+			       "           one column per channel label; NaN as nan)\n"
 			       "A file that cannot be read gives one line naming what is wrong "
 			       "and exit status 1.\n", fp_cmd_c3d_info_help);
 			return 0;
@@ -187,6 +280,10 @@ int fp_cmd_c3d_info(int argc, char **argv)
 			json = 1;
 		} else if (!strcmp(argv[i], "--stats")) {
 			stats = 1;
+		} else if (!strcmp(argv[i], "--params")) {
+			params = 1;
+		} else if (!strcmp(argv[i], "--csv")) {
+			csv = 1;
 		} else if (argv[i][0] == '-' || path) {
 			fprintf(stderr, "fplate c3d-info: unexpected argument '%s' (see --help)\n",
 				argv[i]);
@@ -204,10 +301,12 @@ int fp_cmd_c3d_info(int argc, char **argv)
 		fprintf(stderr, "fplate c3d-info: %s\n", msg[0] ? msg : fp_strerror(ret));
 		return 1;
 	}
-	if (json)
-		print_json(c, stats);
+	if (csv)
+		print_csv(c);
+	else if (json)
+		print_json(c, stats, params);
 	else
-		print_text(c, stats);
+		print_text(c, stats, params);
 	fp_c3d_free(c);
 	return 0;
 }

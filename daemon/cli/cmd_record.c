@@ -25,19 +25,25 @@ int fp_cmd_record(int argc, char **argv);
 const char fp_cmd_record_help[] = "record fplated's force frames to a C3D file";
 
 #define MAX_GAP_S 10.0
+#define MAX_EVENTS 2000    /* foot strike + foot off of 1000 steps */
+#define MAX_PENDING 4096   /* force frames kept while waiting for the first status */
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: fplate record -o FILE.c3d [--seconds N] [--endpoint E] [--timeout S]\n\n"
+		"usage: fplate record -o FILE.c3d [--seconds N] [--endpoint E] [--timeout S]\n"
+		"                     [--calibration FILE]\n\n"
 		"%s.\n\n"
 		"  -o, --output FILE  the C3D file to write (replaced if it exists)\n"
 		"  --seconds N        stop after N seconds of samples (default: until Ctrl-C)\n"
 		"  --endpoint E       fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
-		"  --timeout S        give up when nothing arrives for S seconds (default %g)\n\n"
+		"  --timeout S        give up when nothing arrives for S seconds (default %g)\n"
+		"  --calibration FILE plate geometry for FORCE_PLATFORM (default: the file\n"
+		"                     fplated loaded, if any, else a neutral layout)\n\n"
 		"Each plate becomes 6 analog channels Fx Fy Fz (N) Mx My Mz (N.mm) of a\n"
 		"FORCE_PLATFORM of type 2 at the device's sample rate; the FPLATE group holds\n"
-		"the device URI, serial, calibration id and belt speed. Samples lost in\n"
+		"the device URI, serial, calibration id and belt speed; \"step\" messages of the\n"
+		"gait analysis become Foot Strike / Foot Off events (up to 2000). Samples lost in\n"
 		"transit (GAP) are written as NaN so the time axis stays right. The file is\n"
 		"readable at any moment, even if the recorder is killed (docs/c3d.md).\n"
 		"Exit status: 0 done, 1 no daemon or write error, 2 bad option.\n",
@@ -51,13 +57,19 @@ struct rec {
 	/* from the first status message */
 	int have_status;
 	double rate;
-	char uri[128], serial[64], calib[64];
+	char uri[128], serial[64], calib[64], calib_source[300];
+	const char *calib_file;     /* --calibration */
 	/* writing */
 	struct fp_c3d_writer *w;
 	uint32_t plates;
-	uint64_t next_sample, samples, limit, nan_samples, gaps;
+	uint64_t first_sample, next_sample, samples, limit, nan_samples, gaps;
+	uint64_t events, events_dropped;
 	float *buf;
 	size_t buf_cap;
+	/* force frames that came before the first status (copies) */
+	void *pending[MAX_PENDING];
+	size_t pending_len[MAX_PENDING];
+	uint32_t n_pending;
 };
 
 static int parse_args(int argc, char **argv, struct rec *r)
@@ -67,6 +79,7 @@ static int parse_args(int argc, char **argv, struct rec *r)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "endpoint", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "calibration", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -81,6 +94,7 @@ static int parse_args(int argc, char **argv, struct rec *r)
 				return 2;
 			break;
 		case 'e': r->endpoint = optarg; break;
+		case 'c': r->calib_file = optarg; break;
 		case 't':
 			if ((r->timeout_s = fpc_parse_seconds("record", "--timeout", optarg)) < 0)
 				return 2;
@@ -124,6 +138,7 @@ static void handle_status(struct rec *r, const void *data, size_t len)
 		status_str(dev, "uri", r->uri, sizeof(r->uri));
 		status_str(dev, "serial", r->serial, sizeof(r->serial));
 		status_str(dev, "calibration", r->calib, sizeof(r->calib));
+		status_str(dev, "calibration_source", r->calib_source, sizeof(r->calib_source));
 		r->have_status = 1;
 	}
 	json_decref(root);
@@ -136,6 +151,7 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f)
 	struct fp_c3d_wchannel ch[6 * FP_MAX_PLATES];
 	struct fp_c3d_wplate pl[FP_MAX_PLATES];
 	char msg[FP_MSG_MAX];
+	const char *path;
 	int ret;
 
 	if (f->h.n_plates > FP_MAX_PLATES || f->h.n_fields < 6) {
@@ -143,14 +159,30 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f)
 			"plates, at least 6 fields)\n", f->h.n_plates, f->h.n_fields, FP_MAX_PLATES);
 		return -EINVAL;
 	}
-	/* Geometry: the neutral layout (the daemon does not publish its own). */
+	/*
+	 * Plate geometry: --calibration, else the file fplated loaded (status
+	 * "calibration_source": "file PATH"), else the neutral layout.
+	 */
+	path = r->calib_file;
+	if (!path && !strncmp(r->calib_source, "file ", 5))
+		path = r->calib_source + 5;
 	fp_calib_default(&cal, f->h.n_plates, 6);
+	if (path) {
+		ret = fp_calib_load(path, &cal, msg, sizeof(msg));
+		if (ret || cal.plates != f->h.n_plates) {
+			fprintf(stderr, "fplate record: calibration %s: %s\n", path,
+				ret ? msg : "plate count differs from the stream");
+			return ret ? ret : -EINVAL;
+		}
+	}
 	ret = fp_c3d_wdesc_session(&d, &cal, 0, r->rate, ch, pl, msg, sizeof(msg));
 	if (ret) {
 		fprintf(stderr, "fplate record: %s\n", msg);
 		return ret;
 	}
 	d.belt_speed_mps = f->h.belt_speed_mps;
+	d.first_sample = (uint32_t)f->h.first_sample;
+	d.max_events = MAX_EVENTS;
 	snprintf(d.device, sizeof(d.device), "%.*s", (int)sizeof(d.device) - 1, r->uri);
 	snprintf(d.serial, sizeof(d.serial), "%s", r->serial);
 	snprintf(d.calib_id, sizeof(d.calib_id), "%s", r->calib);
@@ -160,7 +192,7 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f)
 		return ret;
 	}
 	r->plates = f->h.n_plates;
-	r->next_sample = f->h.first_sample;
+	r->first_sample = r->next_sample = f->h.first_sample;
 	r->limit = r->seconds > 0 ? (uint64_t)llround(r->seconds * r->rate) : UINT64_MAX;
 	return 0;
 }
@@ -211,8 +243,24 @@ static int handle_force(struct rec *r, const void *data, size_t len)
 	if (fp_wire_decode(data, len, &f, why, sizeof(why)))
 		return 0;
 	if (!r->w) {
-		if (!r->have_status)
-			return 0; /* the rate comes with the first status message */
+		if (!r->have_status) {
+			/* the rate comes with the first status message: keep the frame */
+			void *copy;
+
+			if (r->n_pending == MAX_PENDING) {
+				fprintf(stderr, "fplate record: %d force frames but no status message "
+					"with device.nominal_rate_hz from fplated; stopping\n",
+					MAX_PENDING);
+				return -EPROTO;
+			}
+			copy = malloc(len);
+			if (!copy)
+				return -ENOMEM;
+			memcpy(copy, data, len);
+			r->pending[r->n_pending] = copy;
+			r->pending_len[r->n_pending++] = len;
+			return 0;
+		}
 		ret = open_writer(r, &f);
 		if (ret)
 			return ret;
@@ -254,6 +302,56 @@ static int handle_force(struct rec *r, const void *data, size_t len)
 	return r->samples >= r->limit;
 }
 
+/*
+ * A "step" message (gait analysis): foot strike at contact_sample, foot off
+ * at toeoff_sample (device sample indexes) become C3D events in seconds
+ * from the first recorded sample, context Left/Right from "foot".
+ */
+static void handle_step(struct rec *r, const void *data, size_t len)
+{
+	json_t *root = json_loadb(data, len, 0, NULL);
+	json_t *cs = json_object_get(root, "contact_sample");
+	json_t *ts = json_object_get(root, "toeoff_sample");
+	const char *foot = json_string_value(json_object_get(root, "foot"));
+	const char *ctx = !foot ? "General" : (*foot == 'L' || *foot == 'l') ? "Left" :
+			  (*foot == 'R' || *foot == 'r') ? "Right" : "General";
+	const char *label[2] = { "Foot Strike", "Foot Off" };
+	json_t *at[2] = { cs, ts };
+
+	if (!root || !r->w) {
+		json_decref(root);
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		json_int_t v = json_is_integer(at[i]) ? json_integer_value(at[i]) : -1;
+
+		if (v < 0 || (uint64_t)v < r->first_sample)
+			continue;
+		if (fp_c3d_writer_add_event(r->w, ctx, label[i],
+					    (double)((uint64_t)v - r->first_sample) / r->rate))
+			r->events_dropped++;
+		else
+			r->events++;
+	}
+	json_decref(root);
+}
+
+/* Write the frames that arrived before the first status message. */
+static int flush_pending(struct rec *r)
+{
+	int ret = 0;
+
+	if (!r->have_status)
+		return 0;
+	for (uint32_t i = 0; i < r->n_pending; i++) {
+		if (ret == 0)
+			ret = handle_force(r, r->pending[i], r->pending_len[i]);
+		free(r->pending[i]);
+	}
+	r->n_pending = 0;
+	return ret;
+}
+
 static int record_loop(struct rec *r, struct fpc_sub *sub)
 {
 	char topic[32];
@@ -276,9 +374,13 @@ static int record_loop(struct rec *r, struct fpc_sub *sub)
 			fprintf(stderr, "fplate record: receive: %s\n", zmq_strerror(-ret));
 			return ret;
 		}
-		if (!strcmp(topic, FP_TOPIC_STATUS))
+		ret = 0;
+		if (!strcmp(topic, FP_TOPIC_STATUS)) {
 			handle_status(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
-		else if (!strcmp(topic, FP_TOPIC_FORCE))
+			ret = flush_pending(r);
+		} else if (!strcmp(topic, FP_TOPIC_STEP)) {
+			handle_step(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
+		} else if (!strcmp(topic, FP_TOPIC_FORCE))
 			ret = handle_force(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
 		zmq_msg_close(&payload);
 		if (ret == 1)
@@ -290,8 +392,9 @@ static int record_loop(struct rec *r, struct fpc_sub *sub)
 
 int fp_cmd_record(int argc, char **argv)
 {
-	static const char *const topics[] = { FP_TOPIC_FORCE, FP_TOPIC_STATUS, NULL };
-	struct rec r = { .timeout_s = FPC_DEFAULT_TIMEOUT_S };
+	static const char *const topics[] = { FP_TOPIC_FORCE, FP_TOPIC_STATUS, FP_TOPIC_STEP,
+					      NULL };
+	struct rec r = { .timeout_s = FPC_DEFAULT_TIMEOUT_S }; /* ~64 KiB */
 	struct fpc_sub sub;
 	char msg[512];
 	int ret, status;
@@ -317,12 +420,16 @@ int fp_cmd_record(int argc, char **argv)
 			status = 1;
 		}
 		fprintf(stderr, "fplate record: wrote %s: %llu frames, %llu samples at %g Hz, "
-			"%u plates, %llu gaps (%llu samples written as NaN)\n", r.path,
-			(unsigned long long)frames, (unsigned long long)r.samples, r.rate,
-			r.plates, (unsigned long long)r.gaps, (unsigned long long)r.nan_samples);
+			"%u plates, %llu gaps (%llu samples written as NaN), %llu events"
+			"%s\n", r.path, (unsigned long long)frames, (unsigned long long)r.samples,
+			r.rate, r.plates, (unsigned long long)r.gaps,
+			(unsigned long long)r.nan_samples, (unsigned long long)r.events,
+			r.events_dropped ? " (more steps than room for events: some dropped)" : "");
 	} else {
 		status = 1;
 	}
+	for (uint32_t i = 0; i < r.n_pending; i++)
+		free(r.pending[i]);
 	free(r.buf);
 	return status;
 }

@@ -191,6 +191,7 @@ struct fp_c3d_wdesc {
 	double belt_speed_mps;
 	char software[32];
 	char calib_id[64];
+	uint32_t first_sample;          /* device sample index of the first sample */
 };
 
 struct fp_c3d_writer;

@@ -11,7 +11,8 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 FUZZ_LIB_SRCS = lib/c3d_read.c lib/c3d_param.c lib/c3d_fp.c
 
-DEPS += clang=cmd:clang libclang-rt-14-dev=file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+# clang 14 is Debian 12's default clang; its libFuzzer runtime is in libclang-rt-14-dev
+DEPS += clang=cmd:clang libclang-rt-14-dev=pkg:
 CHECK_STEPS += fuzz-check
 
 .PHONY: fuzz fuzz-check fuzz-build
