@@ -45,7 +45,10 @@ void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact)
 	}
 }
 
-/* Body weight = mean total Fz over up to 4 whole strides ending at this contact. */
+/*
+ * Body weight = mean total Fz over up to 4 whole strides ending at this
+ * contact, only over steps shorter than 2 s (steady walking or running).
+ */
 static double body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
 {
 	int k, m;
@@ -54,8 +57,12 @@ static double body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
 		return g->cfg.body_mass_kg * FP_GRAVITY;
 	if (!gait_hist_find(g, p, contact, &k) || k < 2)
 		return NAN;
-	m = k / 2 < 4 ? k / 2 : 4;
-	if (g->hist[k].detect <= g->hist[k - 2 * m].detect)
+	/* Only strides of steady locomotion: every step in them under 2 s. */
+	for (m = 0; m < 8 && m < k; m++)
+		if (g->hist[k - m].contact - g->hist[k - m - 1].contact > 2 * g->cfg.rate_hz)
+			break;
+	m /= 2;
+	if (m == 0 || g->hist[k].detect <= g->hist[k - 2 * m].detect)
 		return NAN;
 	return (g->hist[k].cum - g->hist[k - 2 * m].cum) /
 	       (double)(g->hist[k].detect - g->hist[k - 2 * m].detect);
@@ -201,7 +208,7 @@ static size_t cycle_fz(struct fp_gait *g, uint32_t p, const struct gait_pending 
 {
 	uint64_t c = pd->contact, end = pd->next_contact;
 
-	if (!pd->have_next || end <= c || !in_ring(g, c, end))
+	if (!pd->have_next || end <= c || end - c > 2 * g->cfg.rate_hz || !in_ring(g, c, end))
 		return 0;
 	for (uint64_t s = c; s < end; s++) {
 		double sum = 0;

@@ -139,8 +139,14 @@ static int source_uri(const struct analyze_opts *o, char *uri, size_t len)
 	char abs[FP_URI_MAX], extra[64] = "";
 	int n;
 
-	if (strstr(o->source, "://"))
+	if (strstr(o->source, "://")) {
+		if (o->plate || o->zero) {
+			fprintf(stderr, "fplate analyze: --plate and --zero apply to a C3D file name; "
+				"with a URI use its plates= and zero= parameters\n");
+			return -EINVAL;
+		}
 		n = snprintf(uri, len, "%s", o->source);
+	}
 	else {
 		if (o->source[0] == '/')
 			snprintf(abs, sizeof(abs), "%s", o->source);
@@ -367,8 +373,9 @@ int fp_cmd_analyze(int argc, char **argv)
 		}
 	if (parse_args(argc, argv, &o))
 		return 2;
-	if (source_uri(&o, uri, sizeof(uri))) {
-		fprintf(stderr, "fplate analyze: '%s': path too long\n", o.source);
+	if ((ret = source_uri(&o, uri, sizeof(uri)))) {
+		if (ret == -ENAMETOOLONG)
+			fprintf(stderr, "fplate analyze: '%s': path too long\n", o.source);
 		return 2;
 	}
 	if ((ret = fp_open(uri, &dev, msg, sizeof(msg)))) {

@@ -34,6 +34,7 @@ $FPLATE steps --help | grep -q -- "--json" || fail "fplate steps --help"
 expect_fail 2 "--cutoff value 'abc'" $FPLATE analyze x.c3d --cutoff abc
 expect_fail 2 "unknown option '--bogus'" $FPLATE analyze x.c3d --bogus
 expect_fail 2 "no FILE.c3d or URI" $FPLATE analyze
+expect_fail 2 "use its plates= and zero=" $FPLATE analyze "sim://?pace=fast" --zero
 expect_fail 1 "nope.c3d" $FPLATE analyze "$TMP/nope.c3d"
 expect_fail 1 "cutoff_hz 1500" $FPLATE analyze "sim://?pace=fast" --seconds 1 --cutoff 1500
 expect_fail 1 "nothing from fplated" $FPLATE steps --endpoint "$EP" --timeout 1

@@ -56,6 +56,39 @@ static void test_standing_still(void)
 	free(v);
 }
 
+/* Standing 3.5 s, then running: the standing interval does not enter the
+ * body weight, which comes from the running strides only. */
+static void test_standing_then_running(void)
+{
+	struct synth syn;
+	size_t n, contact[64], toeoff[64], got, with_bw = 0;
+	double *v, bw;
+	struct fp_gait_config cfg;
+	struct fp_step st[MAXSTEPS];
+
+	synth_defaults(&syn);
+	syn.steps = 10;
+	syn.lead_ms = 4500;
+	v = make_run(&syn, &n, contact, toeoff);
+	for (size_t i = 100; i < 3600; i++) {
+		v[i * FP_NFIELDS + FP_FZ] = 700;
+		v[i * FP_NFIELDS + FP_COPX] = v[i * FP_NFIELDS + FP_COPY] = 0;
+	}
+	fp_gait_config_default(&cfg, 1, 1000);
+	got = synth_run(&cfg, v, n, 0, st, MAXSTEPS);
+	CU_ASSERT_EQUAL_FATAL(got, 11);
+	CU_ASSERT(st[0].flags & FP_STEP_TOO_LONG);
+	bw = syn.active_n * 2.0 / M_PI * syn.stance_ms / (syn.stance_ms + syn.flight_ms);
+	for (size_t i = 1; i < got; i++) {
+		if (st[i].flags & FP_STEP_NO_BODY_WEIGHT)
+			continue;
+		with_bw++;
+		FP_ASSERT_CLOSE(st[i].body_weight_n, bw, 0.005 * bw);
+	}
+	CU_ASSERT_EQUAL(with_bw, got - 3);
+	free(v);
+}
+
 /* Running, then the runner steps off: the steps before count, the last
  * completes after the wait for a next contact, nothing spurious. */
 static void test_stepping_off(void)
@@ -267,6 +300,7 @@ void fp_suite_gait_edge(void)
 {
 	FP_ADD_SUITE("gait_edge",
 		     { "standing still", test_standing_still },
+		     { "standing, then running", test_standing_then_running },
 		     { "stepping off", test_stepping_off },
 		     { "two feet on one plate", test_two_feet },
 		     { "saturated and clipped", test_saturated_clipped },
