@@ -35,7 +35,7 @@ void fp_gait_config_default(struct fp_gait_config *cfg, uint32_t plates, double 
 	cfg->body_mass_kg = 0;
 	cfg->belt_speed_mps = NAN;
 	cfg->drift_correction = 1;
-	cfg->double_contact_mm = 70;
+	cfg->double_contact_mm = 50;
 	cfg->clip_fz_n = 0;
 }
 

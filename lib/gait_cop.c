@@ -48,27 +48,37 @@ static int loaded_span(const struct gait_window *w, size_t *a, size_t *b)
 }
 
 void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
-		   double *y_contact_mm, double *x_range_mm)
+		   double *y_contact_mm, double *x_shift_mm)
 {
-	size_t a, b, n = 0;
-	double sx = 0, sy = 0, lo = INFINITY, hi = -INFINITY;
+	size_t a, b, n = 0, third;
+	double sx = 0, sy = 0, x_first = 0, x_last = 0;
+	size_t n_first = 0, n_last = 0;
 
 	*x_mm = *y_mm = *y_contact_mm = NAN;
-	*x_range_mm = 0;
+	*x_shift_mm = 0;
 	if (!loaded_span(w, &a, &b))
 		return;
+	third = (b - a) / 3;
 	for (size_t i = a; i < b; i++)
 		if (isfinite(w->copx[i]) && isfinite(w->copy[i])) {
 			sx += w->copx[i];
 			sy += w->copy[i];
-			lo = fmin(lo, w->copx[i]);
-			hi = fmax(hi, w->copx[i]);
 			n++;
+			if (i < a + third) {
+				x_first += w->copx[i];
+				n_first++;
+			} else if (i >= b - third) {
+				x_last += w->copx[i];
+				n_last++;
+			}
 		}
 	*x_mm = sx / (double)n;
 	*y_mm = sy / (double)n;
 	*y_contact_mm = w->copy[a];
-	*x_range_mm = hi - lo;
+	/* A second foot landing moves the COP sideways for the rest of the
+	 * stance; means over thirds keep COP noise out of it. */
+	if (n_first && n_last)
+		*x_shift_mm = fabs(x_last / (double)n_last - x_first / (double)n_first);
 }
 
 /* Fill NaN holes inside [a, b) linearly (the ends are finite). */

@@ -39,11 +39,12 @@ void gait_bw_metrics(const struct gait_window *w, struct fp_step *s);
 
 /*
  * Mean COP (plate frame) over the loaded part of the stance (Fz at least
- * 10 % of its maximum), the COP y at the start of that part, and the range
- * of COP x there (two feet on one plate spread it). NaN if no COP.
+ * 10 % of its maximum), the COP y at the start of that part, and how far
+ * the mean COP x of its last third lies from that of its first third (a
+ * second foot on the plate shifts it). NaN if no COP.
  */
 void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
-		   double *y_contact_mm, double *x_range_mm);
+		   double *y_contact_mm, double *x_shift_mm);
 
 /* COP progression in the foot frame (needs s->foot and s->belt_speed_mps). */
 void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
@@ -56,7 +57,6 @@ double gait_interp(const double *y, size_t n, double t);
 
 #define HIST        16  /* contacts remembered (body weight, step time) */
 #define MAX_PENDING 4   /* ended stances waiting for their step cycle */
-#define RECENT      8   /* steps in the left/right running median */
 #define RF_NAN      1u  /* ring sample flags */
 #define RF_SAT      2u
 
@@ -118,10 +118,11 @@ struct fp_gait {
 	double cum_fz;
 	struct gait_contact hist[HIST];
 	unsigned int n_hist;
-	double recent_x[RECENT];
-	unsigned int n_recent;
+	double side_x[2][2];        /* last two mean COP x of the left / right foot */
+	unsigned int side_n[2];
+	uint8_t votes;              /* recent steps whose COP side disagreed (bits) */
 	struct {
-		int valid, disagreed;
+		int valid;
 		char foot;
 		uint64_t contact;
 		double x, y_contact;

@@ -70,64 +70,68 @@ static double body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
 
 /* ---- left / right ---- */
 
-static int cmp_double(const void *a, const void *b)
+/* Mean of the last (up to 2) positions of one foot; NaN if none. */
+static double foot_mean(const struct fp_gait *g, int right)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	unsigned int n = g->side_n[right];
 
-	return (x > y) - (x < y);
+	if (!n)
+		return NAN;
+	return n == 1 ? g->side_x[right][0] : (g->side_x[right][0] + g->side_x[right][1]) / 2;
 }
 
 /*
- * Single plate (or several without a fixed side): the step's mean COP x
- * against the running median of the previous steps (an even count, so the
- * median falls between the two feet), checked against alternation. A step
- * on the wrong side while alternation says otherwise is a crossover; two
- * such steps in a row mean the earlier label was wrong, and the COP wins.
+ * Single plate (or several without a fixed side). In running and walking
+ * the feet alternate, so alternation gives the label; the COP keeps its
+ * phase right. Each step's mean COP x is compared with the midline between
+ * the feet's recent positions (the mean of the last two left and the last
+ * two right steps, which follows a runner drifting across the belt): a
+ * step clearly on the other foot's side (by at least half the distance
+ * between the feet) is a crossover; when 5 of the last 6 steps disagree
+ * with alternation, the phase was wrong and the COP side wins.
  */
 static char classify_foot(struct fp_gait *g, struct fp_step *s, double x)
 {
+	double ml = foot_mean(g, 0), mr = foot_mean(g, 1), mid, sep;
 	char side, expected = 0;
-	double mid = 0;
-	unsigned int n = g->n_recent & ~1u;
-	int established = n >= 2;
+	unsigned int disagree = 0;
 
-	if (established) {
-		double sorted[RECENT];
-
-		memcpy(sorted, g->recent_x + (g->n_recent - n), n * sizeof(double));
-		qsort(sorted, n, sizeof(double), cmp_double);
-		mid = (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
-	}
-	side = isnan(x) ? 0 : (x < mid ? 'L' : 'R');
 	if (g->prev.valid && s->step_time_ms < 1500)
 		expected = g->prev.foot == 'L' ? 'R' : 'L';
-	if (!established) {
+	if (isnan(ml) || isnan(mr) || isnan(x)) {      /* not established yet */
 		s->flags |= FP_STEP_FOOT_GUESSED;
-		g->prev.disagreed = 0;
-		return expected ? expected : (side ? side : 'L');
+		if (expected)
+			return expected;
+		return isnan(x) || x < 0 ? 'L' : 'R';     /* the plate centre */
 	}
-	if (!expected || !side || side == expected) {
-		g->prev.disagreed = 0;
-		return side ? side : expected;
-	}
-	if (g->prev.disagreed) {          /* the previous label was the wrong one */
-		g->prev.disagreed = 0;
+	mid = (ml + mr) / 2;
+	sep = fabs(mr - ml);
+	side = x < mid ? 'L' : 'R';
+	if (!expected)                                  /* after a pause */
+		return side;
+	g->votes = (uint8_t)((g->votes << 1) | (side != expected));
+	for (int i = 0; i < 6; i++)
+		disagree += (g->votes >> i) & 1;
+	if (disagree >= 5) {
+		g->votes = 0;
+		s->flags |= FP_STEP_FOOT_GUESSED;
 		return side;
 	}
-	g->prev.disagreed = 1;
-	s->flags |= FP_STEP_CROSSOVER;
+	if (side != expected && fabs(x - mid) >= 0.5 * sep)
+		s->flags |= FP_STEP_CROSSOVER;
 	return expected;
 }
 
-static void remember_x(struct fp_gait *g, double x)
+static void remember_x(struct fp_gait *g, char foot, double x)
 {
+	int r = foot == 'R';
+
 	if (isnan(x))
 		return;
-	if (g->n_recent == RECENT) {
-		memmove(g->recent_x, g->recent_x + 1, (RECENT - 1) * sizeof(double));
-		g->n_recent--;
-	}
-	g->recent_x[g->n_recent++] = x;
+	g->side_x[r][1] = g->side_x[r][0];
+	g->side_x[r][0] = x;
+	if (g->side_n[r] < 2)
+		g->side_n[r]++;
 }
 
 /* ---- building a step ---- */
@@ -238,7 +242,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	struct fp_step s;
 	struct gait_window w = { .rate_hz = g->cfg.rate_hz };
 	uint64_t from, to;
-	double x, y, y_contact, x_range;
+	double x, y, y_contact, x_shift;
 	const double *cx = g->cfg.plate_centre_mm[p];
 
 	step_init(g, &s, p, pd->contact, pd->toeoff, pd->flags);
@@ -285,8 +289,8 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 		s.flags |= FP_STEP_NO_BODY_WEIGHT;
 	if (gait_filter_window(&w, &g->bq) == 0)
 		gait_force_metrics(&w, g->cfg.impact_prominence, &s);
-	gait_cop_mean(&w, &x, &y, &y_contact, &x_range);
-	if (x_range > g->cfg.double_contact_mm)
+	gait_cop_mean(&w, &x, &y, &y_contact, &x_shift);
+	if (x_shift > g->cfg.double_contact_mm)
 		s.flags |= FP_STEP_DOUBLE_CONTACT;
 	s.cop_mean_x_mm = x + cx[0];
 	s.cop_mean_y_mm = y + cx[1];
@@ -297,7 +301,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 		s.foot = classify_foot(g, &s, s.cop_mean_x_mm);
 		/* a crossover is an outlier: keep it out of the midline median */
 		if (!(s.flags & (FP_STEP_CROSSOVER | FP_STEP_DOUBLE_CONTACT)))
-			remember_x(g, s.cop_mean_x_mm);
+			remember_x(g, s.foot, s.cop_mean_x_mm);
 	}
 	gait_cop_metrics(&w, &g->bq_cop, &s);
 	if (!isnan(s.cop_mean_x_mm) && s.flags & FP_STEP_DOUBLE_CONTACT && !g->cfg.plate_foot[p])
