@@ -10,3 +10,12 @@ run:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh daemon/run.sh
+
+# make bench: throughput, latency against the libzmq floor, daemon CPU/RSS.
+# BENCH_ARGS="--seconds 20" for a shorter (< 100 k samples) run.
+BENCH_BIN := $(BUILD)/tests/fplate-bench
+$(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+bench: all $(BENCH_BIN)
+	$(BENCH_BIN) --fplated $(BUILD)/fplated --json $(BUILD)/bench.json $(BENCH_ARGS)

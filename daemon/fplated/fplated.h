@@ -47,7 +47,7 @@ struct fpd_acq {
 	struct fp_ring ring;
 	struct fp_block *slots;      /* [ring capacity], owned, allocated once */
 	struct fp_block scratch;     /* filled instead of a slot while the ring is full */
-	struct fp_block staging;     /* device reads appended to a partly filled slot */
+	struct fp_block staging;     /* every read lands here: 2 blocks long */
 	int wake_fd;                 /* eventfd: a block or a state change is ready */
 	pthread_t thread;
 	int running;                 /* thread was created (main thread only) */
