@@ -44,7 +44,7 @@ enum fp_step_flag {
 	FP_STEP_CROSSOVER      = 1u << 0,  /* landed on the other foot's side of the midline */
 	FP_STEP_CLIPPED        = 1u << 1,  /* Fz flat at its maximum (amplifier clipping) */
 	FP_STEP_SATURATED      = 1u << 2,  /* the source flagged saturation in the stance */
-	FP_STEP_DOUBLE_CONTACT = 1u << 3,  /* COP jumped between two feet on the plate */
+	FP_STEP_DOUBLE_CONTACT = 1u << 3,  /* COP moved sideways to a second foot */
 	FP_STEP_TOO_SHORT      = 1u << 4,  /* loaded contact shorter than min_contact_ms */
 	FP_STEP_TOO_LONG       = 1u << 5,  /* stance longer than max_stance_s (standing) */
 	FP_STEP_NAN_INPUT      = 1u << 6,  /* non-finite input samples were held */
@@ -78,7 +78,7 @@ struct fp_gait_config {
 	double body_mass_kg;        /* 0: estimate from whole stride cycles */
 	double belt_speed_mps;      /* NaN: take it from the frames (0 if unknown) */
 	int drift_correction;       /* 1: offsets from unloaded phases (default) */
-	double double_contact_mm;   /* ML COP range flagging two feet (70 mm) */
+	double double_contact_mm;   /* ML COP shift flagging two feet (50 mm) */
 	double clip_fz_n;           /* Fz at or above this is clipped; 0: detect plateaus */
 	/*
 	 * Optional (NULL): the plates' calibration, copied by fp_gait_open().
