@@ -146,3 +146,57 @@ int fp_filtfilt2(const struct fp_biquad *bq, const double *x, double *y, size_t 
 	memmove(y, work + pad, n * sizeof(*y));
 	return 0;
 }
+
+/* One direction over m samples of nch channels stored channel-major. */
+static void run_settled_multi(const struct fp_biquad *c, double *buf, unsigned int nch,
+			      size_t m, int backward)
+{
+	double z1[FP_FILTFILT_MAX_CH], z2[FP_FILTFILT_MAX_CH];
+	double g = fp_biquad_dc_gain(c);
+
+	for (unsigned int k = 0; k < nch; k++) {
+		double x0 = buf[k * m + (backward ? m - 1 : 0)], y0 = g * x0;
+
+		z2[k] = c->b2 * x0 - c->a2 * y0;
+		z1[k] = c->b1 * x0 - c->a1 * y0 + z2[k];
+	}
+	for (size_t j = 0; j < m; j++) {
+		size_t i = backward ? m - 1 - j : j;
+
+		for (unsigned int k = 0; k < nch; k++) {
+			double x = buf[k * m + i], y = c->b0 * x + z1[k];
+
+			z1[k] = c->b1 * x - c->a1 * y + z2[k];
+			z2[k] = c->b2 * x - c->a2 * y;
+			buf[k * m + i] = y;
+		}
+	}
+}
+
+int fp_filtfilt2_multi(const struct fp_biquad *bq, double *const x[], unsigned int nch,
+		       size_t n, double *work)
+{
+	const size_t pad = FP_FILTFILT_PAD;
+	size_t m = n + 2 * pad;
+
+	if (!bq || !x || !work || n <= pad || nch < 1 || nch > FP_FILTFILT_MAX_CH)
+		return -EINVAL;
+	for (unsigned int k = 0; k < nch; k++) {
+		double *w = work + k * m;
+		const double *v = x[k];
+
+		if (!v)
+			return -EINVAL;
+		for (size_t i = 0; i < pad; i++) {
+			w[i] = 2.0 * v[0] - v[pad - i];
+			w[pad + n + i] = 2.0 * v[n - 1] - v[n - 2 - i];
+		}
+		memcpy(w + pad, v, n * sizeof(*v));
+	}
+	/* forward, then backward without reversing (same as scipy's flip) */
+	run_settled_multi(bq, work, nch, m, 0);
+	run_settled_multi(bq, work, nch, m, 1);
+	for (unsigned int k = 0; k < nch; k++)
+		memcpy(x[k], work + k * m + pad, n * sizeof(double));
+	return 0;
+}

@@ -127,8 +127,9 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		y[i] = y[a10];
 	}
 	if (n > FP_FILTFILT_PAD) {
-		fp_filtfilt2(bq, x + a, x + a, n, w->work);
-		fp_filtfilt2(bq, y + a, y + a, n, w->work);
+		double *const xy[2] = { x + a, y + a };
+
+		fp_filtfilt2_multi(bq, xy, 2, n, w->work);
 	}
 	/*
 	 * The foot axis: the line through the mid-stance COP (30-70 % of

@@ -32,16 +32,14 @@ double gait_interp(const double *y, size_t n, double t)
 
 int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq)
 {
-	int err;
+	double *const out[3] = { w->fz_f, w->fy_f, w->tz_f };
 
 	if (w->n <= FP_FILTFILT_PAD || w->e <= w->c + 2)
 		return -EINVAL;
-	err = fp_filtfilt2(bq, w->fz, w->fz_f, w->n, w->work);
-	if (!err)
-		err = fp_filtfilt2(bq, w->fy, w->fy_f, w->n, w->work);
-	if (!err)
-		err = fp_filtfilt2(bq, w->tz, w->tz_f, w->n, w->work);
-	return err;
+	memcpy(w->fz_f, w->fz, w->n * sizeof(double));
+	memcpy(w->fy_f, w->fy, w->n * sizeof(double));
+	memcpy(w->tz_f, w->tz, w->n * sizeof(double));
+	return fp_filtfilt2_multi(bq, out, 3, w->n, w->work);
 }
 
 /*

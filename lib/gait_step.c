@@ -176,7 +176,7 @@ static void step_timing(struct fp_gait *g, struct fp_step *s)
 		s->flight_time_ms = ((double)s->contact_sample - (double)prev->toeoff) * 1000.0 / rate;
 }
 
-/* Scratch arrays of the window, all of length cap + 2 pad (filter work). */
+/* Scratch arrays of the window, each cap + 2 pad long (13 of them). */
 static void window_arrays(struct fp_gait *g, struct gait_window *w)
 {
 	size_t stride = g->cap + 2 * FP_FILTFILT_PAD;
@@ -185,8 +185,9 @@ static void window_arrays(struct fp_gait *g, struct gait_window *w)
 	w->fz = a; w->fy = a + stride; w->tz = a + 2 * stride;
 	w->copx = a + 3 * stride; w->copy = a + 4 * stride;
 	w->fz_f = a + 5 * stride; w->fy_f = a + 6 * stride; w->tz_f = a + 7 * stride;
-	w->work = a + 8 * stride; w->tmp = a + 9 * stride;
-	w->cycle_fz = a + 10 * stride;
+	w->tmp = a + 8 * stride;
+	w->cycle_fz = a + 9 * stride;
+	w->work = a + 10 * stride;           /* 3 strides: three channels at once */
 }
 
 /* Clipping: Fz at the configured limit, or flat at its maximum for 2 % of stance. */

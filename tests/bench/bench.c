@@ -3,8 +3,9 @@
  * bench.c - `make bench`: how fast and how light the acquisition pipeline is.
  *
  *  1. Pipeline throughput on one core: sim:// (2 plates, pace=fast) read,
- *     calibrated (matrix, COP, free moment), time-fitted, encoded and
- *     published (PUB over inproc: no I/O thread, the send runs on this
+ *     calibrated (matrix, COP, free moment), run through the gait stage
+ *     (steps, metrics, JSON on `step`, as fplated does), time-fitted,
+ *     encoded and published (PUB over inproc: no I/O thread, the send runs on this
  *     thread), in the daemon's block size, with the thread pinned to CPU 0.
  *     A SUB socket on another thread (CPU 1: a separate program in real
  *     life) receives every frame. Reported with a per-stage breakdown.
@@ -37,11 +38,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <zmq.h>
 
 #include "fplate/fplate.h"
 #include "fplate/calib.h"
 #include "fplate/wire.h"
+#include "fplate/gait.h"
 #include "timefit.h"
 
 #define PLATES   2
@@ -124,7 +127,8 @@ static void *drain_thread(void *arg)
 struct pipeline_result {
 	double samples_per_s;
 	double ns_read, ns_calib, ns_encode, ns_publish; /* per sample */
-	uint64_t samples, frames, delivered;
+	double ns_gait;              /* gait stage: steps, metrics, JSON, send */
+	uint64_t samples, frames, delivered, steps;
 	size_t frame_bytes;
 };
 
@@ -144,6 +148,10 @@ static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
 	char msg[FP_MSG_MAX];
 	void *ctx, *pub, *sub;
 	int64_t t_read = 0, t_calib = 0, t_enc = 0, t_pub = 0, start, t0, t1, t2, t3, t4;
+	int64_t t_gait = 0, tg;
+	struct fp_gait_config gcfg;
+	struct fp_gait *gait;
+	struct fp_step step;
 	uint64_t blocks = 0;
 	size_t wire_len;
 	int hwm = 0;
@@ -156,6 +164,10 @@ static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
 	if (fp_block_init(&blk, &info, block) || fp_frames_init(&fr, info.plates, block))
 		die("buffers", "out of memory");
 	fp_timefit_init(&fit, info.rate_hz, 6000);
+	fp_gait_config_default(&gcfg, info.plates, info.rate_hz);
+	gcfg.calib = &cal;                 /* as fplated's gait stage */
+	if (fp_gait_open(&gcfg, &gait, msg, sizeof(msg)))
+		die("gait", msg);
 	wire_len = fp_wire_size(block, info.plates, FP_NFIELDS, 1);
 	wire = malloc(wire_len);
 	ctx = zmq_ctx_new();
@@ -183,7 +195,20 @@ static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
 			die("sim://", "read failed");
 		t1 = now_ns(CLOCK_MONOTONIC);
 		fp_calib_apply(&cal, info.unit, &blk, &fr);
+		tg = now_ns(CLOCK_MONOTONIC);
+		fp_gait_push(gait, &fr);           /* the gait stage, as in fplated */
+		while (fp_gait_next_step(gait, &step)) {
+			json_t *js = fp_step_to_json(&step);
+			char *text = json_dumps(js, JSON_COMPACT | JSON_REAL_PRECISION(10));
+
+			zmq_send(pub, "step", 4, ZMQ_SNDMORE);
+			zmq_send(pub, text, strlen(text), 0);
+			free(text);
+			json_decref(js);
+			r->steps++;
+		}
 		t2 = now_ns(CLOCK_MONOTONIC);
+		t_gait += t2 - tg;
 		fp_timefit_update(&fit, blk.first_sample + blk.n - 1, blk.t_host_ns);
 		h.sequence = blocks;
 		h.first_sample = blk.first_sample;
@@ -201,7 +226,7 @@ static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
 			die("publish", "send failed");
 		t4 = now_ns(CLOCK_MONOTONIC);
 		t_read += t1 - t0;
-		t_calib += t2 - t1;
+		t_calib += tg - t1;
 		t_enc += t3 - t2;
 		t_pub += t4 - t3;
 		r->samples += blk.n;
@@ -213,6 +238,7 @@ static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
 	r->samples_per_s = (double)r->samples * 1e9 / (double)(t4 - start);
 	r->ns_read = (double)t_read / (double)r->samples;
 	r->ns_calib = (double)t_calib / (double)r->samples;
+	r->ns_gait = (double)t_gait / (double)r->samples;
 	r->ns_encode = (double)t_enc / (double)r->samples;
 	r->ns_publish = (double)t_pub / (double)r->samples;
 	zmq_send(pub, "end", 3, ZMQ_SNDMORE);
@@ -232,6 +258,7 @@ static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
 	zmq_close(pub);
 	zmq_ctx_term(ctx);
 	free(wire);
+	fp_gait_close(gait);
 	fp_frames_release(&fr);
 	fp_block_release(&blk);
 	fp_close(dev);
@@ -489,16 +516,18 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 	       "(%zu bytes)\n\n", u.sysname, u.release, sysconf(_SC_NPROCESSORS_ONLN), BLOCK,
 	       PLATES, p->frame_bytes);
 	printf("%-44s %14s %14s %8s\n", "measure", "value", "target", "ratio");
-	printf("%-44s %14.0f %14s\n", "pipeline samples/s (one core, sim+cal+enc+pub)",
+	printf("%-44s %14.0f %14s\n", "pipeline samples/s (1 core, sim+cal+gait+enc+pub)",
 	       p->samples_per_s, "");
 	printf("%-44s %14.0f %14s %8.1f\n", "  realtime factor (x 2 kHz)", rt, ">= 1000",
 	       rt / 1000);
 	printf("%-44s %14.1f\n", "  ns/sample: sim generation (read)", p->ns_read);
 	printf("%-44s %14.1f\n", "  ns/sample: calibrate + COP", p->ns_calib);
+	printf("%-44s %14.1f   (%llu steps)\n", "  ns/sample: gait (steps, metrics, JSON)", p->ns_gait,
+	       (unsigned long long)p->steps);
 	printf("%-44s %14.1f\n", "  ns/sample: time fit + encode", p->ns_encode);
 	printf("%-44s %14.1f\n", "  ns/sample: publish (inproc PUB send)", p->ns_publish);
-	printf("%-44s %14.0f\n", "pipeline without the source (cal+enc+pub)",
-	       1e9 / (p->ns_calib + p->ns_encode + p->ns_publish));
+	printf("%-44s %14.0f\n", "pipeline without the source (cal+gait+enc+pub)",
+	       1e9 / (p->ns_calib + p->ns_gait + p->ns_encode + p->ns_publish));
 	printf("%-44s %8llu/%llu\n", "  frames received by the subscriber",
 	       (unsigned long long)p->delivered, (unsigned long long)p->frames);
 	printf("%-44s %14.0f %14s %8.1f\n", "pipeline samples/s, 100-sample frames (replay)",
@@ -527,7 +556,7 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 		die(json_path, strerror(errno));
 	fprintf(j, "{\n  \"pipeline_samples_per_s\": %.0f,\n  \"realtime_factor\": %.1f,\n"
 		"  \"pipeline_ns_per_sample\": {\"read_sim\": %.1f, \"calibrate\": %.1f, "
-		"\"encode\": %.1f, \"publish\": %.1f},\n"
+		"\"gait\": %.1f, \"encode\": %.1f, \"publish\": %.1f},\n"
 		"  \"pipeline_samples_per_s_block100\": %.0f,\n"
 		"  \"latency_p50_us\": %.1f,\n  \"latency_p99_us\": %.1f,\n"
 		"  \"latency_max_us\": %.1f,\n  \"sample_age_p99_us\": %.1f,\n"
@@ -537,7 +566,7 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 		"  \"daemon_peak_rss_kib\": %ld,\n  \"latency_samples\": %llu,\n"
 		"  \"frames_missed\": %llu,\n  \"frame_bytes\": %zu,\n  \"block_samples\": %d,\n"
 		"  \"plates\": %d,\n  \"rate_hz\": %d,\n  \"cpus\": %ld,\n  \"kernel\": \"%s\"\n}\n",
-		p->samples_per_s, rt, p->ns_read, p->ns_calib, p->ns_encode, p->ns_publish,
+		p->samples_per_s, rt, p->ns_read, p->ns_calib, p->ns_gait, p->ns_encode, p->ns_publish,
 		p100->samples_per_s, lat50, lat99, latmax, age99, fl50, fl99, flmax, lat99 / fl99, d->cpu_percent,
 		d->rss_kib, d->hwm_kib, (unsigned long long)d->samples,
 		(unsigned long long)d->missed, p->frame_bytes, BLOCK, PLATES, RATE_HZ,

@@ -131,6 +131,30 @@ static void test_filtfilt_matches_scipy(void)
 	FP_ASSERT_CLOSE(y[39], 124.26757435497639, 1e-7);
 }
 
+/* Several channels at once give exactly what one at a time gives. */
+static void test_filtfilt_multi(void)
+{
+	enum { N = 300 };
+	static double a[N], b[N], c[N], ref[3][N], work[3 * (N + 2 * FP_FILTFILT_PAD)];
+	double *ch[3] = { a, b, c };
+	struct fp_biquad bq;
+
+	fp_butter2_lowpass(30, 1000, &bq);
+	for (int i = 0; i < N; i++) {
+		a[i] = sin(i * 0.05) * 100 + (i % 5);
+		b[i] = i * 0.3 - (i % 3) * 7;
+		c[i] = (i / 50) % 2 ? 500 : -20;
+	}
+	for (int k = 0; k < 3; k++)
+		fp_filtfilt2(&bq, ch[k], ref[k], N, work);
+	CU_ASSERT_EQUAL(fp_filtfilt2_multi(&bq, ch, 3, N, work), 0);
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < N; i++)
+			FP_ASSERT_CLOSE(ch[k][i], ref[k][i], 1e-9 * (1 + fabs(ref[k][i])));
+	CU_ASSERT_EQUAL(fp_filtfilt2_multi(&bq, ch, 5, N, work), -EINVAL);
+	CU_ASSERT_EQUAL(fp_filtfilt2_multi(&bq, ch, 3, FP_FILTFILT_PAD, work), -EINVAL);
+}
+
 void fp_suite_filter(void)
 {
 	FP_ADD_SUITE("filter",
@@ -138,5 +162,6 @@ void fp_suite_filter(void)
 		     { "4th-order cascade", test_cascade },
 		     { "causal step response", test_step_response },
 		     { "zero-lag forward-backward", test_filtfilt },
-		     { "filtfilt equals scipy", test_filtfilt_matches_scipy });
+		     { "filtfilt equals scipy", test_filtfilt_matches_scipy },
+		     { "filtfilt of several channels", test_filtfilt_multi });
 }
