@@ -11,6 +11,7 @@
  * by the plates' corners (a split belt separates by itself).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "fplated.h"
@@ -82,7 +83,7 @@ static void gait_status(struct fpd *d, void *priv, json_t *status)
 	for (uint32_t p = 0; p < d->info.plates; p++) {
 		double v = fp_gait_offset(st->g, p);
 
-		json_array_append_new(off, v == v ? json_real(v) : json_null());
+		json_array_append_new(off, isfinite(v) ? json_real(v) : json_null());
 	}
 	json_object_set_new(o, "metrics_version", json_integer(FP_METRICS_VERSION));
 	json_object_set_new(o, "steps", json_integer((json_int_t)gs.steps));
