@@ -142,7 +142,7 @@ static int c3d_src_open(struct fp_device *dev, const struct fp_uri *uri)
 		fp_c3d_free(s->c);
 		free(s);
 		dev->priv = NULL;
-		return fp_dev_err(dev, -ENODATA, "%s: the file has no analog samples", uri->path);
+		return fp_dev_err(dev, -EINVAL, "%s: the file has no analog samples", uri->path);
 	}
 	return 0;
 }

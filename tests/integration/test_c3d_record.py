@@ -45,11 +45,21 @@ def main():
     ep = "ipc://%s/pub.sock" % tmp
     out = os.path.join(tmp, "rec.c3d")
     ctx = zmq.Context()
-    pub = ctx.socket(zmq.PUB)
+    pub = ctx.socket(zmq.XPUB)   # XPUB: we see the recorder's subscriptions arrive
     pub.bind(ep)
     rec = subprocess.Popen([FPLATE, "record", "-o", out, "--seconds", "1.2", "--endpoint", ep],
                            stderr=subprocess.PIPE, text=True)
-    time.sleep(0.7)  # let the subscriber connect
+    subs = set()
+    deadline = time.time() + 15
+    while subs != {b"force", b"status", b"step"} and time.time() < deadline:
+        if pub.poll(100):
+            m = pub.recv()
+            if m[:1] == b"\x01":
+                subs.add(m[1:])
+    if subs != {b"force", b"status", b"step"}:
+        rec.kill()
+        print("FAIL: fplate record subscribed to %r" % subs)
+        return 1
     status = {"type": "status", "device": {"uri": "fake://scripted", "serial": "SN-77",
                                            "calibration": "cal-x", "nominal_rate_hz": RATE}}
     # a force frame before the first status must not be lost
