@@ -19,3 +19,5 @@ $(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(LIB_A)
 
 bench: all $(BENCH_BIN)
 	$(BENCH_BIN) --fplated $(BUILD)/fplated --json $(BUILD)/bench.json $(BENCH_ARGS)
+# ... and so are its acquisition and processing (tests/unit/test_daemon.c).
+UNIT_OBJS += $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/fplated/main.c daemon/fplated/config.c,$(DAEMON_SRCS)))

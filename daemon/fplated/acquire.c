@@ -112,7 +112,10 @@ static void sleep_ms(int ms)
 		;
 }
 
-/* The slot being filled: a ring slot, or the scratch block when full. */
+/* The block being filled: a ring slot, the scratch block while the ring is
+ * full, or none (blk NULL) between blocks. A slot is reserved only when
+ * the first samples for it arrive, so a ring that drains in the meantime
+ * is used at once and each dropped block counts one overrun. */
 struct fill {
 	int slot;                    /* ring index, or -1 for scratch */
 	struct fp_block *blk;
@@ -128,13 +131,13 @@ static void open_slot(struct fpd *d, struct fill *f)
 	f->blk->flags = 0;
 }
 
-/* Hand a filled block to the processing side (or drop it when it is the
- * scratch block) and open the next one. An empty block stays open. */
+/* Hand a filled block to the processing side, or drop it when it is the
+ * scratch block. An empty block stays open. */
 static void close_slot(struct fpd *d, struct fill *f)
 {
 	struct fpd_acq *a = &d->acq;
 
-	if (!f->blk->n)
+	if (!f->blk || !f->blk->n)
 		return;
 	if (f->slot < 0) {
 		atomic_fetch_add(&a->overrun_blocks, 1);
@@ -147,7 +150,7 @@ static void close_slot(struct fpd *d, struct fill *f)
 		if (++f->blocks % COUNTERS_EVERY == 0)
 			snapshot_counters(d);
 	}
-	open_slot(d, f);
+	f->blk = NULL;
 }
 
 /* Append samples [from, from + count) of src to dst (same geometry). */
@@ -174,12 +177,17 @@ static void stage_into_slots(struct fpd *d, struct fill *f, const struct fp_bloc
 {
 	uint32_t done = 0;
 
-	if (f->blk->n && ((in->flags & (FP_BLK_GAP | FP_BLK_RESUMED)) ||
-			  in->first_sample != f->blk->first_sample + f->blk->n))
+	if (f->blk && f->blk->n && ((in->flags & (FP_BLK_GAP | FP_BLK_RESUMED)) ||
+				    in->first_sample != f->blk->first_sample + f->blk->n))
 		close_slot(d, f);
 	while (done < in->n) {
-		uint32_t room = f->blk->capacity - f->blk->n;
-		uint32_t take = in->n - done < room ? in->n - done : room;
+		uint32_t room;
+		uint32_t take;
+
+		if (!f->blk)
+			open_slot(d, f);
+		room = f->blk->capacity - f->blk->n;
+		take = in->n - done < room ? in->n - done : room;
 
 		append(f->blk, in, done, take);
 		done += take;
@@ -216,7 +224,7 @@ static void on_data(struct fpd *d, struct fill *f, struct fp_block *in)
 
 static void wait_for_block(struct fpd *d, const struct fp_block *blk, int64_t last_ns)
 {
-	uint32_t missing = blk->capacity - blk->n;
+	uint32_t missing = blk ? blk->capacity - blk->n : d->block_samples;
 	int64_t wait = (int64_t)(missing * 1e9 / d->info.rate_hz) + COALESCE_MARGIN_NS;
 	int64_t deadline = last_ns + (wait < d->cfg.block_ms * 1000000LL ? wait :
 				      d->cfg.block_ms * 1000000LL);
@@ -240,7 +248,6 @@ static void *acquire_thread(void *arg)
 	struct fill f = { 0 };
 	int coalesce = d->cfg.coalesce && d->info.paced;
 
-	open_slot(d, &f);
 	while (!atomic_load_explicit(&a->stop, memory_order_relaxed)) {
 		int ret = fp_read(d->dev, &a->staging, READ_TIMEOUT_MS);
 
