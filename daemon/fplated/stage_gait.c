@@ -69,7 +69,7 @@ static void gait_frames(struct fpd *d, void *priv, const struct fp_frames *f)
 {
 	struct gait_stage *st = priv;
 
-	if (fp_gait_push(st->g, f) >= 0)
+	if (st && fp_gait_push(st->g, f) >= 0)   /* NULL: init was not run */
 		publish_steps(d, st);
 }
 
@@ -77,8 +77,12 @@ static void gait_status(struct fpd *d, void *priv, json_t *status)
 {
 	struct gait_stage *st = priv;
 	struct fp_gait_stats gs;
-	json_t *o = json_object(), *off = json_array();
+	json_t *o, *off;
 
+	if (!st)
+		return;
+	o = json_object();
+	off = json_array();
 	fp_gait_get_stats(st->g, &gs);
 	for (uint32_t p = 0; p < d->info.plates; p++) {
 		double v = fp_gait_offset(st->g, p);
