@@ -238,6 +238,35 @@ static void step_geometry(struct fp_gait *g, struct fp_step *s, double y_contact
 			   (y_contact - g->prev.y_contact) / 1000.0;
 }
 
+/* Copy [from, to) of plate p out of the ring, drift-corrected, into w. */
+static void fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+			uint64_t from, uint64_t to, struct gait_window *w)
+{
+	window_arrays(g, w);
+	w->n = (size_t)(to - from);
+	w->c = (size_t)(pd->contact - from);
+	w->e = (size_t)(pd->toeoff - from);
+	for (uint64_t t = from; t < to; t++) {
+		const double *v = ring_at(g, p, t);
+		size_t i = (size_t)(t - from);
+		double fm[6], tz;
+
+		for (int k = 0; k < 6; k++)
+			fm[k] = v[k] - offset_at(&pd->before, &pd->after, k, (double)t);
+		w->fz[i] = fm[FP_FZ];
+		w->fy[i] = fm[FP_FY];
+		if (g->have_calib && g->cfg.drift_correction) {
+			/* COP and free moment from the drift-corrected F/M */
+			fp_cop(&g->calib.plate[p], fm, &w->copx[i], &w->copy[i], &tz);
+		} else {
+			w->copx[i] = v[FP_COPX];
+			w->copy[i] = v[FP_COPY];
+			tz = v[FP_TZ];
+		}
+		w->tz[i] = isfinite(tz) ? tz : 0.0;
+	}
+}
+
 void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 {
 	struct fp_step s;
@@ -257,31 +286,9 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 		gait_emit(g, &s);
 		return;
 	}
-	window_arrays(g, &w);
-	w.n = (size_t)(to - from);
-	w.c = (size_t)(pd->contact - from);
-	w.e = (size_t)(pd->toeoff - from);
+	fill_window(g, p, pd, from, to, &w);
 	if (g->cfg.drift_correction && !pd->before.valid && !pd->after.valid)
 		s.flags |= FP_STEP_NO_OFFSET;
-	for (uint64_t t = from; t < to; t++) {
-		const double *v = ring_at(g, p, t);
-		size_t i = (size_t)(t - from);
-		double fm[6], tz;
-
-		for (int k = 0; k < 6; k++)
-			fm[k] = v[k] - offset_at(&pd->before, &pd->after, k, (double)t);
-		w.fz[i] = fm[FP_FZ];
-		w.fy[i] = fm[FP_FY];
-		if (g->have_calib && g->cfg.drift_correction) {
-			/* COP and free moment from the drift-corrected F/M */
-			fp_cop(&g->calib.plate[p], fm, &w.copx[i], &w.copy[i], &tz);
-		} else {
-			w.copx[i] = v[FP_COPX];
-			w.copy[i] = v[FP_COPY];
-			tz = v[FP_TZ];
-		}
-		w.tz[i] = isfinite(tz) ? tz : 0.0;
-	}
 	s.offset_n = offset_at(&pd->before, &pd->after, 2, (double)(pd->contact + pd->toeoff) / 2.0);
 	s.flags |= clip_flags(g, &w);
 	w.cycle_n = cycle_fz(g, p, pd, (double *)w.cycle_fz);
@@ -300,7 +307,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 		s.foot = g->cfg.plate_foot[p];
 	} else {
 		s.foot = classify_foot(g, &s, s.cop_mean_x_mm);
-		/* a crossover is an outlier: keep it out of the midline median */
+		/* a crossover is an outlier: keep it out of the feet's positions */
 		if (!(s.flags & (FP_STEP_CROSSOVER | FP_STEP_DOUBLE_CONTACT)))
 			remember_x(g, s.foot, s.cop_mean_x_mm);
 	}
