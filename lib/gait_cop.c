@@ -95,117 +95,124 @@ static void fill_holes(double *v, size_t a, size_t b)
 	}
 }
 
-void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
-		      struct fp_step *s)
+/*
+ * Foot-frame path over [a, b): holes filled, belt-corrected, the lightly
+ * loaded start held at the first sample with Fz >= 10 % of the peak (the
+ * COP is mostly noise over a small Fz there and the filter would spread it
+ * into the inward roll), then zero-lag filtered. Returns that sample.
+ */
+static size_t foot_path(const struct gait_window *w, const struct fp_biquad *bq, double v,
+			size_t a, size_t b)
 {
-	size_t a, a10, b, n, m0, m1, i20, i70, i90, medial = 0, count = 0;
-	double *x = w->copx, *y = w->copy, rate = w->rate_hz;
-	double v = s->belt_speed_mps, sgn = s->foot == 'R' ? -1.0 : 1.0;
-	double mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0, dx, dy, len, path = 0;
-	double peak_ml, peak_vel = -INFINITY, sum_end = 0, fz_peak = 0;
-	size_t n_end = 0;
+	double *x = w->copx, *y = w->copy, fz_peak = 0;
+	size_t a10;
 
-	/* The progression uses the COP down to 20 N: push-off ends at low load. */
-	if ((s->foot != 'L' && s->foot != 'R') || !cop_span(w, 0, 20.0, &a, &b))
-		return;
-	n = b - a;
 	for (size_t i = w->c; i < w->e; i++)
 		fz_peak = fmax(fz_peak, w->fz[i]);
 	fill_holes(x, a, b);
 	fill_holes(y, a, b);
 	for (size_t i = a; i < b; i++)       /* belt correction: foot frame */
-		y[i] += v * (double)(i - w->c) / rate * 1000.0;
-	/*
-	 * Before Fz reaches 10 % of its peak the COP is mostly noise over a
-	 * small Fz: hold the first well-loaded position there so the filter
-	 * does not spread that noise into the inward roll.
-	 */
+		y[i] += v * (double)(i - w->c) / w->rate_hz * 1000.0;
 	for (a10 = a; a10 + 1 < b && !(w->fz[a10] >= 0.1 * fz_peak); a10++)
 		;
 	for (size_t i = a; i < a10; i++) {
 		x[i] = x[a10];
 		y[i] = y[a10];
 	}
-	if (n > FP_FILTFILT_PAD) {
+	if (b - a > FP_FILTFILT_PAD) {
 		double *const xy[2] = { x + a, y + a };
 
-		fp_filtfilt2_multi(bq, xy, 2, n, w->work);
+		fp_filtfilt2_multi(bq, xy, 2, b - a, w->work);
 	}
-	/*
-	 * The foot axis: the line through the mid-stance COP (30-70 % of
-	 * stance), where the COP runs along the foot's long axis between the
-	 * inward roll and push-off; its direction is the principal axis of
-	 * those points, pointing forward (heel to toe).
-	 */
-	m0 = w->c + (size_t)lround(0.3 * (double)(w->e - w->c));
-	m1 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
-	if (m0 < a)
-		m0 = a;
-	if (m1 > b)
-		m1 = b;
+	return a10;
+}
+
+/*
+ * The foot axis: the line through the mid-stance COP (30-70 % of stance),
+ * where the COP runs along the foot's long axis between the inward roll
+ * and push-off; its direction (dx, dy) is the principal axis of those
+ * points, pointing forward (heel to toe). (mx, my) is a point on it.
+ */
+static void foot_axis(const struct gait_window *w, size_t a, size_t b, double *mx, double *my,
+		      double *dx, double *dy)
+{
+	const double *x = w->copx, *y = w->copy;
+	size_t m0 = w->c + (size_t)lround(0.3 * (double)(w->e - w->c));
+	size_t m1 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
+	double sxx = 0, syy = 0, sxy = 0, theta, t;
+
+	m0 = m0 < a ? a : m0;
+	m1 = m1 > b ? b : m1;
 	if (m1 < m0 + 3) {
 		m0 = a;
 		m1 = b;
 	}
+	*mx = *my = 0;
 	for (size_t i = m0; i < m1; i++) {
-		mx += x[i];
-		my += y[i];
+		*mx += x[i];
+		*my += y[i];
 	}
-	mx /= (double)(m1 - m0);
-	my /= (double)(m1 - m0);
+	*mx /= (double)(m1 - m0);
+	*my /= (double)(m1 - m0);
 	for (size_t i = m0; i < m1; i++) {
-		sxx += (x[i] - mx) * (x[i] - mx);
-		syy += (y[i] - my) * (y[i] - my);
-		sxy += (x[i] - mx) * (y[i] - my);
+		sxx += (x[i] - *mx) * (x[i] - *mx);
+		syy += (y[i] - *my) * (y[i] - *my);
+		sxy += (x[i] - *mx) * (y[i] - *my);
 	}
-	{
-		double theta = 0.5 * atan2(2.0 * sxy, sxx - syy);
-
-		dx = cos(theta);
-		dy = sin(theta);
-		if (fabs(dy) < fabs(dx)) {   /* keep the axis closest to y */
-			double t = dx;
-
-			dx = -dy;
-			dy = t;
-		}
-		if (dy < 0) {
-			dx = -dx;
-			dy = -dy;
-		}
-		len = hypot(dx, dy);
-		dx /= len;
-		dy /= len;
+	theta = 0.5 * atan2(2.0 * sxy, sxx - syy);
+	*dx = cos(theta);
+	*dy = sin(theta);
+	if (fabs(*dy) < fabs(*dx)) {        /* keep the axis closest to y */
+		t = *dx;
+		*dx = -*dy;
+		*dy = t;
 	}
-	/* Medial offset from the COP line: + medial for either foot. */
+	if (*dy < 0) {
+		*dx = -*dx;
+		*dy = -*dy;
+	}
+}
+
+void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
+		      struct fp_step *s)
+{
+	size_t a, a10, b, i20, i70, i90, medial = 0, count = 0, n_end = 0;
+	const double *y = w->copy;
+	double *ml = w->tmp, rate = w->rate_hz, sgn = s->foot == 'R' ? -1.0 : 1.0;
+	double mx, my, dx, dy, path = 0, peak_ml, peak_vel = -INFINITY, sum_end = 0;
+
+	/* The progression uses the COP down to 20 N: push-off ends at low load. */
+	if ((s->foot != 'L' && s->foot != 'R') || !cop_span(w, 0, 20.0, &a, &b))
+		return;
+	a10 = foot_path(w, bq, s->belt_speed_mps, a, b);
+	foot_axis(w, a, b, &mx, &my, &dx, &dy);
+	/* Medial offset from the foot axis: + medial for either foot. */
 	for (size_t i = a; i < b; i++)
-		w->tmp[i] = sgn * ((x[i] - mx) * dy - (y[i] - my) * dx);
+		ml[i] = sgn * ((w->copx[i] - mx) * dy - (y[i] - my) * dx);
 	s->foot_progression_deg = atan2(-sgn * dx, dy) * 180.0 / M_PI;
-	/* Contact position: the first sample with Fz >= 10 % of its peak,
-	 * where the COP is well defined (below, noise / small Fz dominates). */
-	s->cop_contact_ml_mm = w->tmp[a10];
-
+	/* Contact position: the first sample with Fz >= 10 % of its peak. */
+	s->cop_contact_ml_mm = ml[a10];
 	i20 = w->c + (size_t)lround(0.2 * (double)(w->e - w->c));
 	i70 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
 	i90 = w->c + (size_t)lround(0.9 * (double)(w->e - w->c));
 	/* The inward roll: first 20 % of stance, from the contact position on. */
-	peak_ml = w->tmp[a10];
+	peak_ml = ml[a10];
 	for (size_t i = a10; i < b && i <= i20; i++) {
-		peak_ml = fmax(peak_ml, w->tmp[i]);
+		peak_ml = fmax(peak_ml, ml[i]);
 		if (i > a && i + 1 < b)
-			peak_vel = fmax(peak_vel, (w->tmp[i + 1] - w->tmp[i - 1]) * rate / 2.0);
+			peak_vel = fmax(peak_vel, (ml[i + 1] - ml[i - 1]) * rate / 2.0);
 	}
-	s->inroll_excursion_mm = peak_ml - w->tmp[a10];
+	s->inroll_excursion_mm = peak_ml - ml[a10];
 	if (isfinite(peak_vel))
 		s->inroll_velocity_mm_s = peak_vel;
 	for (size_t i = a; i < b; i++) {
 		if (i >= i90) {
-			sum_end += w->tmp[i];
+			sum_end += ml[i];
 			n_end++;
 		}
 		if (i >= i70) {
 			count++;
-			medial += w->tmp[i] > 0;
+			medial += ml[i] > 0;
 		}
 		if (i > a)
 			path += fabs(y[i] - y[i - 1]);
@@ -215,5 +222,5 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 	if (count)
 		s->pushoff_medial_pct = 100.0 * (double)medial / (double)count;
 	s->cop_ap_path_mm = path;
-	s->cop_ap_velocity_m_s = path / ((double)(n - 1) / rate) / 1000.0;
+	s->cop_ap_velocity_m_s = path / ((double)(b - a - 1) / rate) / 1000.0;
 }

@@ -87,7 +87,14 @@ static void print_step(json_t *e, int colour, unsigned long long n)
 	fflush(stdout);
 }
 
-int fp_cmd_steps(int argc, char **argv)
+struct steps_opts {
+	const char *endpoint;
+	double seconds, timeout_s;
+	int json;
+};
+
+/* 0: run, 1: --help printed, -1: bad usage (message printed). */
+static int parse_opts(int argc, char **argv, struct steps_opts *o)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -96,84 +103,101 @@ int fp_cmd_steps(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
-	/* status too: it arrives every status period, so silence means no daemon */
-	static const char *const topics[] = { FP_TOPIC_STEP, FP_TOPIC_STATUS, NULL };
-	const char *endpoint = NULL;
-	double seconds = 0, timeout_s = FPC_DEFAULT_TIMEOUT_S, start;
-	unsigned long long steps = 0;
-	struct fpc_sub sub;
-	char msg[512], topic[32];
-	int c, ret, json = 0, status = 0, colour = isatty(STDOUT_FILENO);
+	int c;
 
+	*o = (struct steps_opts){ .timeout_s = FPC_DEFAULT_TIMEOUT_S };
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = 1; break;
+		case 'j': o->json = 1; break;
 		case 's':
-			if ((seconds = fpc_parse_seconds("steps", "--seconds", optarg)) < 0)
-				return 2;
+			if ((o->seconds = fpc_parse_seconds("steps", "--seconds", optarg)) < 0)
+				return -1;
 			break;
-		case 'e': endpoint = optarg; break;
+		case 'e': o->endpoint = optarg; break;
 		case 't':
-			if ((timeout_s = fpc_parse_seconds("steps", "--timeout", optarg)) < 0)
-				return 2;
+			if ((o->timeout_s = fpc_parse_seconds("steps", "--timeout", optarg)) < 0)
+				return -1;
 			break;
-		case 'h': usage(stdout); return 0;
+		case 'h': usage(stdout); return 1;
 		default:
 			fprintf(stderr, "fplate steps: bad option '%s' (fplate steps --help)\n",
 				argv[optind - 1]);
-			return 2;
+			return -1;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "fplate steps: unexpected argument '%s' (fplate steps --help)\n",
 			argv[optind]);
-		return 2;
+		return -1;
 	}
-	endpoint = fpc_endpoint(endpoint);
+	o->endpoint = fpc_endpoint(o->endpoint);
+	return 0;
+}
+
+static void show_step(const zmq_msg_t *payload, const struct steps_opts *o, int colour,
+		      unsigned long long *steps)
+{
+	json_t *e;
+
+	if (o->json) {
+		printf("%.*s\n", (int)zmq_msg_size((zmq_msg_t *)payload),
+		       (const char *)zmq_msg_data((zmq_msg_t *)payload));
+		fflush(stdout);
+		(*steps)++;
+		return;
+	}
+	e = json_loadb(zmq_msg_data((zmq_msg_t *)payload), zmq_msg_size((zmq_msg_t *)payload),
+		       0, NULL);
+	if (e)
+		print_step(e, colour, (*steps)++);
+	json_decref(e);
+}
+
+int fp_cmd_steps(int argc, char **argv)
+{
+	/* status too: it arrives every status period, so silence means no daemon */
+	static const char *const topics[] = { FP_TOPIC_STEP, FP_TOPIC_STATUS, NULL };
+	struct steps_opts o;
+	unsigned long long steps = 0;
+	struct fpc_sub sub;
+	char msg[512], topic[32];
+	int ret, status = 0, colour = isatty(STDOUT_FILENO);
+	double start;
+
+	ret = parse_opts(argc, argv, &o);
+	if (ret)
+		return ret > 0 ? 0 : 2;
 	fpc_catch_signals();
-	if (fpc_subscribe(&sub, endpoint, topics, msg, sizeof(msg))) {
+	if (fpc_subscribe(&sub, o.endpoint, topics, msg, sizeof(msg))) {
 		fprintf(stderr, "fplate steps: %s\n", msg);
 		fpc_close(&sub);
 		return 2;
 	}
 	start = fpc_now_s();
-	while (!(seconds > 0 && fpc_now_s() - start >= seconds)) {
+	while (!(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
 		zmq_msg_t payload;
-		int wait_ms = (int)(timeout_s * 1000);
+		int wait_ms = (int)(o.timeout_s * 1000);
 
-		if (seconds > 0 && (seconds - (fpc_now_s() - start)) * 1000 < wait_ms)
-			wait_ms = (int)((seconds - (fpc_now_s() - start)) * 1000) + 1;
+		if (o.seconds > 0 && (o.seconds - (fpc_now_s() - start)) * 1000 < wait_ms)
+			wait_ms = (int)((o.seconds - (fpc_now_s() - start)) * 1000) + 1;
 		ret = fpc_recv(&sub, topic, sizeof(topic), &payload, wait_ms);
 		if (ret == -EINTR)
 			break;
-		if (ret == 0 && seconds > 0 && fpc_now_s() - start >= seconds)
+		if (ret == 0 && o.seconds > 0 && fpc_now_s() - start >= o.seconds)
 			break;
 		if (ret <= 0) {
 			fprintf(stderr, "fplate steps: %s from fplated at %s within %g s\n",
-				ret == 0 ? "nothing" : zmq_strerror(-ret), endpoint, timeout_s);
+				ret == 0 ? "nothing" : zmq_strerror(-ret), o.endpoint, o.timeout_s);
 			status = 1;
 			break;
 		}
-		if (!strcmp(topic, FP_TOPIC_STEP)) {
-			if (json) {
-				printf("%.*s\n", (int)zmq_msg_size(&payload),
-				       (const char *)zmq_msg_data(&payload));
-				fflush(stdout);
-				steps++;
-			} else {
-				json_t *e = json_loadb(zmq_msg_data(&payload), zmq_msg_size(&payload),
-						       0, NULL);
-
-				if (e)
-					print_step(e, colour, steps++);
-				json_decref(e);
-			}
-		}
+		if (!strcmp(topic, FP_TOPIC_STEP))
+			show_step(&payload, &o, colour, &steps);
 		zmq_msg_close(&payload);
 	}
-	if (!json)
+	if (!o.json)
 		fprintf(stderr, "fplate steps: %llu steps\n", steps);
 	fpc_close(&sub);
 	return status;
