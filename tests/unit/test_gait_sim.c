@@ -289,6 +289,90 @@ static void test_drift(void)
 	check_case("sim://?speed=3&strike=fore&plates=2&pace=fast&tare=-25&drift=-40&seed=8", 3.5, 25.0);
 }
 
+/* Read `seconds` more of dev through calibration into g; count records. */
+static void feed(struct fp_device *dev, const struct fp_calib *cal, struct fp_block *blk,
+		 struct fp_frames *fr, struct fp_gait *g, double seconds, double rate,
+		 struct fp_step *out, size_t *n, size_t max)
+{
+	for (uint64_t done = 0; done < (uint64_t)(seconds * rate);) {
+		int got = fp_read(dev, blk, 1000);
+
+		if (got <= 0)
+			break;
+		fp_calib_apply(cal, FP_RAW_COUNTS, blk, fr);
+		fp_gait_push(g, fr);
+		done += (uint64_t)got;
+		while (*n < max && fp_gait_next_step(g, &out[*n]))
+			(*n)++;
+	}
+}
+
+/*
+ * Through the simulator: 20 s of running, the runner steps off (3 s of an
+ * empty plate), then someone stands on the plate (5 s, 70 kg), then a very
+ * heavy runner saturates the amplifier. Every running step is found, the
+ * empty plate gives nothing, standing gives one too_long record, and the
+ * saturated steps are flagged (the moment channel clips, flagged by the
+ * calibration for the block).
+ */
+static void test_off_standing_saturated(void)
+{
+	static struct fp_step st[MAXSTEPS];
+	struct fp_device *dev;
+	struct fp_info info;
+	struct fp_calib cal;
+	struct fp_block blk;
+	struct fp_frames fr;
+	struct fp_gait_config cfg;
+	struct fp_gait *g;
+	char msg[256];
+	size_t n = 0, running, after_off, sat = 0;
+	long truth;
+
+	CU_ASSERT_EQUAL_FATAL(fp_open("sim://?speed=3.5&plates=1&pace=fast&seed=9", &dev, msg,
+				      sizeof(msg)), 0);
+	fp_info(dev, &info);
+	fp_get_calibration(dev, &cal);
+	fp_block_init(&blk, &info, 1000);
+	fp_frames_init(&fr, info.plates, 1000);
+	fp_gait_config_default(&cfg, 1, info.rate_hz);
+	cfg.calib = &cal;
+	CU_ASSERT_EQUAL_FATAL(fp_gait_open(&cfg, &g, msg, sizeof(msg)), 0);
+	fp_start(dev);
+	feed(dev, &cal, &blk, &fr, g, 20, info.rate_hz, st, &n, MAXSTEPS);
+	CU_ASSERT_EQUAL(fp_set(dev, "runner", "0", msg, sizeof(msg)), 0);
+	feed(dev, &cal, &blk, &fr, g, 3, info.rate_hz, st, &n, MAXSTEPS);
+	truth = fp_sim_truth_count(dev);
+	running = n;
+	/* every running step, the last one completed by the wait, no extra */
+	CU_ASSERT_EQUAL(running, (size_t)truth);
+	for (size_t i = 0; i < running; i++)
+		CU_ASSERT_EQUAL(st[i].flags & (FP_STEP_TOO_LONG | FP_STEP_TOO_SHORT), 0);
+	CU_ASSERT_EQUAL(fp_set(dev, "load", "70,0,0", msg, sizeof(msg)), 0);
+	feed(dev, &cal, &blk, &fr, g, 5, info.rate_hz, st, &n, MAXSTEPS);
+	after_off = n - running;
+	CU_ASSERT_EQUAL(after_off, 1);
+	CU_ASSERT(n > running && (st[running].flags & FP_STEP_TOO_LONG));
+	CU_ASSERT(n > running && isnan(st[running].valr_n_s));
+	CU_ASSERT_EQUAL(fp_set(dev, "load", "off", msg, sizeof(msg)), 0);
+	/* 250 kg keeping station 0.7 m forward: Mx = y·Fz passes full scale */
+	CU_ASSERT_EQUAL(fp_set(dev, "mass", "250", msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_set(dev, "runner_y", "700", msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_set(dev, "runner", "1", msg, sizeof(msg)), 0);
+	feed(dev, &cal, &blk, &fr, g, 10, info.rate_hz, st, &n, MAXSTEPS);
+	for (size_t i = running + after_off; i < n; i++)
+		sat += !!(st[i].flags & FP_STEP_SATURATED);
+	printf("\n    %zu running steps, %zu record standing, %zu heavy steps (%zu saturated)",
+	       running, after_off, n - running - after_off, sat);
+	CU_ASSERT(n - running - after_off >= 20);
+	CU_ASSERT_EQUAL(sat, n - running - after_off);
+	fp_stop(dev);
+	fp_gait_close(g);
+	fp_frames_release(&fr);
+	fp_block_release(&blk);
+	fp_close(dev);
+}
+
 void fp_suite_gait_sim(void)
 {
 	FP_ADD_SUITE("gait_sim",
@@ -296,5 +380,6 @@ void fp_suite_gait_sim(void)
 		     { "mid strike, split and single belt", test_mid },
 		     { "fore strike, single and split belt", test_fore },
 		     { "rear strike 5 m/s split belt", test_rear_split_fast },
-		     { "tare and drift", test_drift });
+		     { "tare and drift", test_drift },
+		     { "stepping off, standing, saturation", test_off_standing_saturated });
 }
