@@ -244,6 +244,10 @@ static int parse_geometry(struct ctx *c, const json_t *pj, const char *p,
 	if ((ret = opt_number(c, pj, p, "surface_height_mm", height_required, pc->surface_h_mm,
 			      &pc->surface_h_mm)))
 		return ret;
+	if (pc->surface_h_mm < 0)
+		return FAIL(c, "%s.surface_height_mm: %g, expected >= 0 (the distance of the "
+			    "surface above the transducer origin; for AMTI's negative az0 give "
+			    "-az0)", p, pc->surface_h_mm);
 	if ((j = json_object_get(pj, "origin_mm"))) {
 		snprintf(f, sizeof(f), "%s.origin_mm", p);
 		if ((ret = number_array(c, j, f, 2, pc->origin_mm)))

@@ -293,6 +293,14 @@ static void test_file_errors(void)
 		     "{\"channels\": 6, \"matrix\": [[1,0,0,0,0,0],[0,1,0,0,0,0],[0,0,1,0,0,0],"
 		     "[0,0,0,1,0,0],[0,0,0,0,1,0],[0,0,0,0,0,1]], \"size_mm\": [1, 1]}]}",
 		     -EINVAL, "plates[1].surface_height_mm: missing");
+	/* AMTI's az0 (negative) copied as the height: refused, with the fix */
+	expect_error("az0.json", "{\"version\": 1, \"id\": \"x\", \"plates\": ["
+		     "{\"channels\": 6, \"matrix\": [[1,0,0,0,0,0],[0,1,0,0,0,0],[0,0,1,0,0,0],"
+		     "[0,0,0,1,0,0],[0,0,0,0,1,0],[0,0,0,0,0,1]], \"surface_height_mm\": -41,"
+		     "\"size_mm\": [1, 1]}]}",
+		     -EINVAL, "plates[0].surface_height_mm: -41, expected >= 0 (the distance "
+		     "of the surface above the transducer origin; for AMTI's negative az0 "
+		     "give -az0)");
 	expect_error("rows.json", "{\"version\": 1, \"id\": \"x\", \"plates\": [" PLATE_OK ","
 		     "{\"channels\": 6, \"matrix\": [[1,0,0,0,0,0],[0,1,0,0,0,0],[0,0,1,0,0,0],"
 		     "[0,0,0,1,0],[0,0,0,0,1,0],[0,0,0,0,0,1]], \"surface_height_mm\": 1,"
