@@ -275,7 +275,8 @@ int fp_cmd_c3d_info(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: fplate c3d-info FILE [--json] [--stats] [--params] [--csv]\n\n%s.\n"
 			       "  --json   one JSON object instead of text\n"
-			       "  --stats  also the mean lab-frame force and peak Fz per plate\n"
+			       "  --stats  also the mean lab-frame force and peak Fz per plate (NaN\n"
+			       "           samples, e.g. recording gaps, left out)\n"
 			       "  --params every parameter (GROUP:NAME and values)\n"
 			       "  --csv    instead: every analog sample, scaled, as CSV (sample, time_s,\n"
 			       "           one column per channel label; NaN as nan)\n"
