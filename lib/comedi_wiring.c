@@ -38,8 +38,13 @@ static int werr(const struct wctx *w, const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	if (w->msg && w->msg_len)
-		snprintf(w->msg, w->msg_len, "%s: field '%s': %s", w->path, field, what);
+	if (w->msg && w->msg_len) {
+		/* keep the field and the reason when the path is very long */
+		size_t pl = strlen(w->path);
+
+		snprintf(w->msg, w->msg_len, "%s%s: field '%s': %s", pl > 160 ? "..." : "",
+			 pl > 160 ? w->path + pl - 157 : w->path, field, what);
+	}
 	return -EINVAL;
 }
 
@@ -333,7 +338,11 @@ static int set_calibration(const struct wctx *w, json_t *cal, struct fp_comedi_m
 	if (!json_is_string(cal) || !*json_string_value(cal))
 		return werr(w, "calibration", "expected the path of a calibration file");
 	file = json_string_value(cal);
-	snprintf(dir_buf, sizeof(dir_buf), "%s", w->path);
+	/* a cut wiring path would put the calibration in another folder */
+	if (file[0] != '/' &&
+	    (size_t)snprintf(dir_buf, sizeof(dir_buf), "%s", w->path) >= sizeof(dir_buf))
+		return werr(w, "calibration", "value '%.40s': the wiring file's path is too long "
+			    "to resolve a relative path; give an absolute one", file);
 	if (file[0] == '/')
 		n = snprintf(map->calibration, sizeof(map->calibration), "%s", file);
 	else

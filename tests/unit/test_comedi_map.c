@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <comedilib.h>
 
@@ -225,6 +226,53 @@ static void expect_wiring_error(const char *text, const char *field, const char 
 	unlink(path);
 }
 
+/*
+ * A relative "calibration" is resolved against the wiring file's folder;
+ * a wiring path too long for that buffer used to be cut silently, which
+ * pointed at a calibration in some other folder.
+ */
+static void test_wiring_long_path(void)
+{
+	char dir[700], path[800], msg[512], seg[201];
+	struct fp_comedi_map m;
+	size_t n;
+	FILE *f;
+
+	memset(seg, 'd', 200);
+	seg[200] = '\0';
+	n = (size_t)snprintf(dir, sizeof(dir), "/tmp/fp-wiring-long-%d", (int)getpid());
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+	for (int i = 0; i < 3; i++) {
+		n += (size_t)snprintf(dir + n, sizeof(dir) - n, "/%s", seg);
+		CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+	}
+	snprintf(path, sizeof(path), "%s/w.json", dir);
+	CU_ASSERT(strlen(path) >= 512);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("{\"fplate_wiring\": 1, \"calibration\": \"cal.json\","
+	      " \"plates\": [{\"channels\": \"0-5\"}]}", f);
+	fclose(f);
+	fp_cmap_init(&m);
+	CU_ASSERT_EQUAL(fp_cmap_load_wiring(path, &m, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "field 'calibration': value 'cal.json': the wiring "
+				       "file's path is too long"));
+	/* an absolute calibration path needs no folder */
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("{\"fplate_wiring\": 1, \"calibration\": \"/etc/fplate/cal.json\","
+	      " \"plates\": [{\"channels\": \"0-5\"}]}", f);
+	fclose(f);
+	fp_cmap_init(&m);
+	CU_ASSERT_EQUAL(fp_cmap_load_wiring(path, &m, msg, sizeof(msg)), 0);
+	CU_ASSERT_STRING_EQUAL(m.calibration, "/etc/fplate/cal.json");
+	unlink(path);
+	for (int i = 0; i < 4; i++) {
+		rmdir(dir);
+		*strrchr(dir, '/') = '\0';
+	}
+}
+
 static void test_wiring_errors(void)
 {
 	struct fp_comedi_map m;
@@ -386,6 +434,7 @@ void fp_suite_comedi_map(void)
 		     { "URI range, aref, belt, sync", test_uri_range_aref_aux },
 		     { "wiring file", test_wiring_file },
 		     { "wiring file errors", test_wiring_errors },
+		     { "wiring file with a long path", test_wiring_long_path },
 		     { "README example files", test_example_files },
 		     { "linear converter vs comedi_to_phys", test_conv_linear },
 		     { "polynomial converter vs comedi_to_physical", test_conv_poly },
