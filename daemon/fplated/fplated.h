@@ -67,7 +67,8 @@ struct fpd_pub {
 	void *ctx;
 	void *sock;
 	uint64_t sent;               /* messages accepted by ZeroMQ */
-	uint64_t dropped;            /* messages refused (subscriber queue full) */
+	uint64_t dropped;            /* times a subscriber's queue was found full */
+	int count_drops;             /* drop_policy count: NODROP + resend */
 };
 
 /* Counters of the processing side, reported in `status`. */
