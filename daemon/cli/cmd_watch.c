@@ -57,7 +57,7 @@ static void print_header(uint32_t plates)
 	printf("%-8s %8s", "time", "rate Hz");
 	for (uint32_t p = 0; p < plates; p++)
 		printf(" | plate %u: Fz peak   COP x, y mm   load", p + 1);
-	printf(" | gaps lost dropped\n");
+	printf(" | gaps lost missed\n");
 }
 
 static long long status_num(const struct view *v, const char *key)
@@ -89,8 +89,9 @@ static void print_second(struct view *v)
 		else
 			printf(" | %14.0f N  %13s  %3d %%", s->fz_peak[p], "unloaded", 0);
 	}
-	printf(" | %4lld %4lld %7lld", status_num(v, "gaps"), status_num(v, "lost_samples"),
-	       status_num(v, "dropped") + (long long)v->missed_frames);
+	/* missed: frames this viewer lost (it fell behind), by the sequence */
+	printf(" | %4lld %4lld %6llu", status_num(v, "gaps"), status_num(v, "lost_samples"),
+	       v->missed_frames);
 	state = json_string_value(json_object_get(json_object_get(v->status, "device"), "state"));
 	if (state && strcmp(state, "running"))
 		printf("  device %s", state);
