@@ -51,7 +51,7 @@ static void wake(struct fpd_acq *a)
 		return;
 }
 
-/* Blocks between two copies of the device counters (~0.2 s at 5 ms). */
+/* Blocks between two copies of the device counters (~0.3 s at 10 ms). */
 #define COUNTERS_EVERY 32
 
 static void snapshot_counters(struct fpd *d)

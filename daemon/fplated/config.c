@@ -73,7 +73,7 @@ void fpd_config_defaults(struct fpd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->device_uri, sizeof(cfg->device_uri), "sim://");
 	snprintf(cfg->endpoint, sizeof(cfg->endpoint), "tcp://127.0.0.1:5555");
-	cfg->block_ms = 5;
+	cfg->block_ms = 10;
 	cfg->coalesce = 1;
 	cfg->sndhwm = 2000;
 	cfg->drop_policy = FPD_DROP_COUNT;
@@ -244,7 +244,7 @@ void fpd_config_usage(FILE *out)
 		"  -q, --quiet           same as --log-level warn\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n\n"
-		"defaults: --device sim:// --pub tcp://127.0.0.1:5555 --block-ms 5\n"
+		"defaults: --device sim:// --pub tcp://127.0.0.1:5555 --block-ms 10\n"
 		"see README.md (Configuration file) and docs/wire-format.md\n");
 }
 

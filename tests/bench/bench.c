@@ -46,8 +46,9 @@
 
 #define PLATES   2
 #define RATE_HZ  2000
-#define BLOCK_MS 5
-#define BLOCK    (RATE_HZ * BLOCK_MS / 1000)
+/* Frame length: the daemon's default unless --block-ms says otherwise. */
+static int block_ms = 10;
+#define BLOCK    ((uint32_t)(RATE_HZ * block_ms / 1000))
 
 static int64_t now_ns(clockid_t clk)
 {
@@ -265,7 +266,7 @@ static void *floor_sender(void *arg)
 		struct timespec ts;
 		int64_t t;
 
-		next += BLOCK_MS * 1000000LL;
+		next += block_ms * 1000000LL;
 		ts.tv_sec = next / 1000000000;
 		ts.tv_nsec = next % 1000000000;
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
@@ -374,11 +375,14 @@ static long proc_status_kib(pid_t pid, const char *key)
 
 static pid_t start_daemon(const char *fplated, const char *endpoint)
 {
-	pid_t pid = fork();
+	char block[16];
+	pid_t pid;
 
+	snprintf(block, sizeof(block), "%d", block_ms);
+	pid = fork();
 	if (pid == 0) {
 		execl(fplated, fplated, "--device", "sim://?plates=2&seed=1", "--pub", endpoint,
-		      "--block-ms", "5", "--log-level", "warn", (char *)NULL);
+		      "--block-ms", block, "--log-level", "warn", (char *)NULL);
 		fprintf(stderr, "bench: cannot run %s: %s\n", fplated, strerror(errno));
 		_exit(127);
 	}
@@ -463,6 +467,7 @@ static void usage(FILE *out)
 		"  --fplated PATH  the daemon to run (default: fplated beside this program)\n"
 		"  --seconds N     length of the real-time run (default 52: >= 100 k samples)\n"
 		"  --pipeline-seconds N  length of the throughput run (default 3)\n"
+		"  --block-ms N    frame length, as fplated --block-ms (default 10)\n"
 		"  --json FILE     also write the figures as JSON\n");
 }
 
@@ -507,7 +512,7 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 	printf("%-44s %14.1f %14s %8.2f\n", "latency p99 us", lat99, "<= 3x floor",
 	       lat99 / fl99);
 	printf("%-44s %14.1f\n", "latency max us", latmax);
-	printf("%-44s %14.1f\n", "oldest sample age p99 us (incl. 5 ms block)", age99);
+	printf("%-44s %14.1f\n", "oldest sample age p99 us (incl. the block)", age99);
 	printf("%-44s %14.1f\n", "libzmq floor p50 us (tcp loopback)", fl50);
 	printf("%-44s %14.1f\n", "libzmq floor p99 us", fl99);
 	printf("%-44s %14.1f\n", "libzmq floor max us", flmax);
@@ -553,6 +558,7 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "pipeline-seconds", required_argument, NULL, 'p' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "block-ms", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	static struct pipeline_result p, p100;
@@ -575,12 +581,14 @@ int main(int argc, char **argv)
 		case 's': seconds = atof(optarg); break;
 		case 'p': pipe_s = atof(optarg); break;
 		case 'j': json_path = optarg; break;
+		case 'b': block_ms = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!(seconds > 0) || !(pipe_s > 0)) {
-		fprintf(stderr, "bench: --seconds and --pipeline-seconds must be > 0\n");
+	if (!(seconds > 0) || !(pipe_s > 0) || block_ms < 1 || block_ms > 100) {
+		fprintf(stderr, "bench: --seconds and --pipeline-seconds must be > 0, "
+			"--block-ms 1..100\n");
 		return 2;
 	}
 	if (access(fplated, X_OK))
@@ -592,7 +600,7 @@ int main(int argc, char **argv)
 
 	printf("bench: fplated in real time + libzmq floor, %g s...\n", seconds);
 	fflush(stdout);
-	d.cap = (size_t)(seconds * 1000 / BLOCK_MS) + 1000;
+	d.cap = (size_t)(seconds * 1000 / block_ms) + 1000;
 	d.lat_us = calloc(d.cap, sizeof(double));
 	d.age_us = calloc(d.cap, sizeof(double));
 	fl.cap = d.cap;
