@@ -18,7 +18,7 @@ BUILD = os.environ.get("BUILD", "build")
 
 def start(ep, policy):
     return subprocess.Popen([os.path.join(BUILD, "fplated"), "--device", "sim://?plates=2",
-                             "--pub", ep, "--hwm", "20", "--drop-policy", policy,
+                             "--pub", ep, "--hwm", "100", "--drop-policy", policy,
                              "--log-level", "warn"])
 
 
