@@ -129,113 +129,135 @@ struct pipeline_result {
 	size_t frame_bytes;
 };
 
-static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
-{
+/* The pipeline's state: one simulated device and what the daemon keeps. */
+struct pipe_rig {
 	struct fp_device *dev;
 	struct fp_info info;
 	struct fp_calib cal;
 	struct fp_block blk;
 	struct fp_frames fr;
 	struct fp_timefit fit;
-	struct fp_wire_header h = { 0 };
 	unsigned char *wire;
-	struct drain dr = { 0 };
-	pthread_t drain_tid;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	char msg[FP_MSG_MAX];
-	void *ctx, *pub, *sub;
-	int64_t t_read = 0, t_calib = 0, t_enc = 0, t_pub = 0, start, t0, t1, t2, t3, t4;
-	uint64_t blocks = 0;
 	size_t wire_len;
+	void *ctx, *pub, *sub;
+	struct drain dr;
+	pthread_t drain_tid;
+};
+
+static void rig_open(struct pipe_rig *g, uint32_t block)
+{
+	char msg[FP_MSG_MAX];
 	int hwm = 0;
 
-	if (fp_open("sim://?plates=2&pace=fast&seed=1", &dev, msg, sizeof(msg)))
+	if (fp_open("sim://?plates=2&pace=fast&seed=1", &g->dev, msg, sizeof(msg)))
 		die("sim://", msg);
-	fp_info(dev, &info);
-	if (fp_get_calibration(dev, &cal))
+	fp_info(g->dev, &g->info);
+	if (fp_get_calibration(g->dev, &g->cal))
 		die("sim://", "no stored calibration");
-	if (fp_block_init(&blk, &info, block) || fp_frames_init(&fr, info.plates, block))
+	if (fp_block_init(&g->blk, &g->info, block) ||
+	    fp_frames_init(&g->fr, g->info.plates, block))
 		die("buffers", "out of memory");
-	fp_timefit_init(&fit, info.rate_hz, 6000);
-	wire_len = fp_wire_size(block, info.plates, FP_NFIELDS, 1);
-	wire = malloc(wire_len);
-	ctx = zmq_ctx_new();
-	pub = zmq_socket(ctx, ZMQ_PUB);
-	sub = zmq_socket(ctx, ZMQ_SUB);
-	zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-	zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-	if (zmq_bind(pub, "inproc://bench-pipeline") || zmq_connect(sub, "inproc://bench-pipeline") ||
-	    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "force", 5) ||
-	    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "end", 3))
+	fp_timefit_init(&g->fit, g->info.rate_hz, 6000);
+	g->wire_len = fp_wire_size(block, g->info.plates, FP_NFIELDS, 1);
+	g->wire = malloc(g->wire_len);
+	g->ctx = zmq_ctx_new();
+	g->pub = zmq_socket(g->ctx, ZMQ_PUB);
+	g->sub = zmq_socket(g->ctx, ZMQ_SUB);
+	zmq_setsockopt(g->pub, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(g->sub, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	if (!g->wire || zmq_bind(g->pub, "inproc://bench-pipeline") ||
+	    zmq_connect(g->sub, "inproc://bench-pipeline") ||
+	    zmq_setsockopt(g->sub, ZMQ_SUBSCRIBE, "force", 5) ||
+	    zmq_setsockopt(g->sub, ZMQ_SUBSCRIBE, "end", 3))
 		die("inproc sockets", zmq_strerror(errno));
-	if (fp_start(dev))
+	if (fp_start(g->dev))
 		die("sim://", "cannot start");
-	dr.sock = sub;
-	dr.cpu = cpus > 1 ? 1 : -1;
-	pthread_create(&drain_tid, NULL, drain_thread, &dr);
+	g->dr.sock = g->sub;
+	g->dr.cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : -1;
+	pthread_create(&g->drain_tid, NULL, drain_thread, &g->dr);
+}
+
+static void rig_close(struct pipe_rig *g)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t all;
+
+	zmq_send(g->pub, "end", 3, ZMQ_SNDMORE);
+	zmq_send(g->pub, "", 0, 0);
+	pthread_join(g->drain_tid, NULL);
+	CPU_ZERO(&all);
+	for (long c = 0; c < cpus && c < CPU_SETSIZE; c++)
+		CPU_SET(c, &all);
+	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+	zmq_close(g->sub);
+	zmq_close(g->pub);
+	zmq_ctx_term(g->ctx);
+	free(g->wire);
+	fp_frames_release(&g->fr);
+	fp_block_release(&g->blk);
+	fp_close(g->dev);
+}
+
+/* What the daemon does to a block after reading it: fit time, encode. */
+static long encode_block(struct pipe_rig *g, uint64_t sequence)
+{
+	struct fp_wire_header h = { 0 };
+
+	fp_timefit_update(&g->fit, g->blk.first_sample + g->blk.n - 1, g->blk.t_host_ns);
+	h.sequence = sequence;
+	h.first_sample = g->blk.first_sample;
+	h.t0_ns = fp_timefit_time(&g->fit, g->blk.first_sample);
+	h.period_ns = fp_timefit_period_ns(&g->fit);
+	h.t_recv_ns = g->blk.t_host_ns;
+	h.n_samples = g->fr.n;
+	h.n_plates = (uint16_t)g->fr.plates;
+	h.n_fields = FP_NFIELDS;
+	h.belt_speed_mps = (float)g->blk.belt_speed_mps;
+	return fp_wire_encode(&h, g->fr.v, g->blk.sync, g->wire, g->wire_len);
+}
+
+static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
+{
+	static struct pipe_rig g;
+	int64_t t_read = 0, t_calib = 0, t_enc = 0, t_pub = 0, start, t0, t1, t2, t3, t4;
+	uint64_t blocks = 0;
+
+	memset(&g, 0, sizeof(g));
+	rig_open(&g, block);
 	pin_to_cpu(0);
 	usleep(100000);
 	start = now_ns(CLOCK_MONOTONIC);
-	for (;;) {
+	do {
 		long len;
 
 		t0 = now_ns(CLOCK_MONOTONIC);
-		if (fp_read(dev, &blk, -1) <= 0)
+		if (fp_read(g.dev, &g.blk, -1) <= 0)
 			die("sim://", "read failed");
 		t1 = now_ns(CLOCK_MONOTONIC);
-		fp_calib_apply(&cal, info.unit, &blk, &fr);
+		fp_calib_apply(&g.cal, g.info.unit, &g.blk, &g.fr);
 		t2 = now_ns(CLOCK_MONOTONIC);
-		fp_timefit_update(&fit, blk.first_sample + blk.n - 1, blk.t_host_ns);
-		h.sequence = blocks;
-		h.first_sample = blk.first_sample;
-		h.t0_ns = fp_timefit_time(&fit, blk.first_sample);
-		h.period_ns = fp_timefit_period_ns(&fit);
-		h.t_recv_ns = blk.t_host_ns;
-		h.n_samples = fr.n;
-		h.n_plates = (uint16_t)fr.plates;
-		h.n_fields = FP_NFIELDS;
-		h.belt_speed_mps = (float)blk.belt_speed_mps;
-		len = fp_wire_encode(&h, fr.v, blk.sync, wire, wire_len);
+		len = encode_block(&g, blocks);
 		t3 = now_ns(CLOCK_MONOTONIC);
-		if (len < 0 || zmq_send(pub, "force", 5, ZMQ_SNDMORE) < 0 ||
-		    zmq_send(pub, wire, (size_t)len, 0) < 0)
+		if (len < 0 || zmq_send(g.pub, "force", 5, ZMQ_SNDMORE) < 0 ||
+		    zmq_send(g.pub, g.wire, (size_t)len, 0) < 0)
 			die("publish", "send failed");
 		t4 = now_ns(CLOCK_MONOTONIC);
 		t_read += t1 - t0;
 		t_calib += t2 - t1;
 		t_enc += t3 - t2;
 		t_pub += t4 - t3;
-		r->samples += blk.n;
+		r->samples += g.blk.n;
 		r->frame_bytes = (size_t)len;
 		blocks++;
-		if (t4 - start >= (int64_t)(seconds * 1e9))
-			break;
-	}
+	} while (t4 - start < (int64_t)(seconds * 1e9));
 	r->samples_per_s = (double)r->samples * 1e9 / (double)(t4 - start);
 	r->ns_read = (double)t_read / (double)r->samples;
 	r->ns_calib = (double)t_calib / (double)r->samples;
 	r->ns_encode = (double)t_enc / (double)r->samples;
 	r->ns_publish = (double)t_pub / (double)r->samples;
-	zmq_send(pub, "end", 3, ZMQ_SNDMORE);
-	zmq_send(pub, "", 0, 0);
-	pthread_join(drain_tid, NULL);
-	r->delivered = dr.frames;
 	r->frames = blocks;
-	{
-		cpu_set_t all;
-
-		CPU_ZERO(&all);
-		for (long c = 0; c < cpus && c < CPU_SETSIZE; c++)
-			CPU_SET(c, &all);
-		pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
-	}
-	zmq_close(sub);
-	zmq_close(pub);
-	zmq_ctx_term(ctx);
-	free(wire);
-	fp_frames_release(&fr);
-	fp_block_release(&blk);
-	fp_close(dev);
+	rig_close(&g);
+	r->delivered = g.dr.frames;
 }
 
 /* ---- 3. the raw libzmq floor ------------------------------------------ */
