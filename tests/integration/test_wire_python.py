@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-# test_wire_python.py - the same live force frames decoded twice: by the C
+# test_wire_python.py - the same live force frames decoded three ways: by the C
 # decoder (`fplate stream --json`) and by numpy following docs/wire-format.md
-# (scripts/subscribe.py). Every value, index and time must agree, so the
+# (scripts/subscribe.py) and by the snippet printed in the doc itself. Every
+# value, index and time must agree, so the
 # documented layout is the one the daemon actually sends.
 import json
 import os
