@@ -6,11 +6,11 @@
  *
  * Reads are cut into preallocated ring slots of block_samples samples (see
  * acquire_thread for how device packets become blocks); per full block:
- * one copy, one commit and one eventfd write to wake the main thread. When the ring
- * is full the block goes to a scratch block and is thrown away (the ring
- * counts the overrun); the next block that gets through carries
- * FP_BLK_GAP | FP_BLK_OVERRUN and the processing side counts the lost
- * samples from the sample index.
+ * one copy, one commit and one eventfd write to wake the main thread.
+ * When the ring is full the block goes to a scratch block and is thrown
+ * away (the ring counts the overrun); the next block that gets through
+ * carries FP_BLK_GAP | FP_BLK_OVERRUN and the processing side counts the
+ * lost samples from the sample index.
  *
  * -ENODEV: the device went away. Report it (state GONE), keep retrying
  * every RETRY_MS until reads succeed again; the first block back carries

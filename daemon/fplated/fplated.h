@@ -120,6 +120,7 @@ struct fpd {
 	struct fpd_proc proc;
 	struct fpd_stats stats;
 	void *stage_priv[FPD_MAX_STAGES];
+	int stages_ready;            /* stages whose init succeeded */
 };
 
 /*
