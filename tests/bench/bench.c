@@ -3,9 +3,10 @@
  * bench.c - `make bench`: how fast and how light the acquisition pipeline is.
  *
  *  1. Pipeline throughput on one core: sim:// (2 plates, pace=fast) read,
- *     calibrated (matrix, COP, free moment), time-fitted, encoded and
- *     published (PUB over inproc: no I/O thread, the send runs on this
- *     thread), in the daemon's block size, with the thread pinned to CPU 0.
+ *     calibrated (matrix, COP, free moment), run through the gait stage
+ *     (steps, metrics, JSON on `step`, as fplated does), time-fitted,
+ *     encoded and published (PUB over inproc: no I/O thread, the send runs
+ *     on this thread), in the daemon's block size, pinned to CPU 0.
  *     A SUB socket on another thread (CPU 1: a separate program in real
  *     life) receives every frame. Reported with a per-stage breakdown.
  *  2. End-to-end latency: the real fplated on sim:// (2 plates x 2 kHz,
@@ -37,10 +38,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <zmq.h>
 
 #include "fplate/fplate.h"
 #include "fplate/calib.h"
+#include "fplate/gait.h"
 #include "fplate/wire.h"
 #include "timefit.h"
 
@@ -125,7 +128,8 @@ static void *drain_thread(void *arg)
 struct pipeline_result {
 	double samples_per_s;
 	double ns_read, ns_calib, ns_encode, ns_publish; /* per sample */
-	uint64_t samples, frames, delivered;
+	double ns_gait;              /* gait stage: steps, metrics, JSON, send */
+	uint64_t samples, frames, delivered, steps;
 	size_t frame_bytes;
 };
 
@@ -137,6 +141,7 @@ struct pipe_rig {
 	struct fp_block blk;
 	struct fp_frames fr;
 	struct fp_timefit fit;
+	struct fp_gait *gait;
 	unsigned char *wire;
 	size_t wire_len;
 	void *ctx, *pub, *sub;
@@ -147,6 +152,7 @@ struct pipe_rig {
 static void rig_open(struct pipe_rig *g, uint32_t block)
 {
 	char msg[FP_MSG_MAX];
+	struct fp_gait_config gcfg;
 	int hwm = 0;
 
 	if (fp_open("sim://?plates=2&pace=fast&seed=1", &g->dev, msg, sizeof(msg)))
@@ -158,6 +164,10 @@ static void rig_open(struct pipe_rig *g, uint32_t block)
 	    fp_frames_init(&g->fr, g->info.plates, block))
 		die("buffers", "out of memory");
 	fp_timefit_init(&g->fit, g->info.rate_hz, 6000);
+	fp_gait_config_default(&gcfg, g->info.plates, g->info.rate_hz);
+	gcfg.calib = &g->cal;                 /* as fplated's gait stage */
+	if (fp_gait_open(&gcfg, &g->gait, msg, sizeof(msg)))
+		die("gait", msg);
 	g->wire_len = fp_wire_size(block, g->info.plates, FP_NFIELDS, 1);
 	g->wire = malloc(g->wire_len);
 	g->ctx = zmq_ctx_new();
@@ -193,9 +203,28 @@ static void rig_close(struct pipe_rig *g)
 	zmq_close(g->pub);
 	zmq_ctx_term(g->ctx);
 	free(g->wire);
+	fp_gait_close(g->gait);
 	fp_frames_release(&g->fr);
 	fp_block_release(&g->blk);
 	fp_close(g->dev);
+}
+
+/* The gait stage, as in fplated: steps and their JSON on `step`. */
+static void gait_block(struct pipe_rig *g, struct pipeline_result *r)
+{
+	struct fp_step step;
+
+	fp_gait_push(g->gait, &g->fr);
+	while (fp_gait_next_step(g->gait, &step)) {
+		json_t *js = fp_step_to_json(&step);
+		char *text = json_dumps(js, JSON_COMPACT | JSON_REAL_PRECISION(10));
+
+		zmq_send(g->pub, "step", 4, ZMQ_SNDMORE);
+		zmq_send(g->pub, text, strlen(text), 0);
+		free(text);
+		json_decref(js);
+		r->steps++;
+	}
 }
 
 /* What the daemon does to a block after reading it: fit time, encode. */
@@ -219,7 +248,8 @@ static long encode_block(struct pipe_rig *g, uint64_t sequence)
 static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
 {
 	static struct pipe_rig g;
-	int64_t t_read = 0, t_calib = 0, t_enc = 0, t_pub = 0, start, t0, t1, t2, t3, t4;
+	int64_t t_read = 0, t_calib = 0, t_gait = 0, t_enc = 0, t_pub = 0;
+	int64_t start, t0, t1, tg, t2, t3, t4;
 	uint64_t blocks = 0;
 
 	memset(&g, 0, sizeof(g));
@@ -235,6 +265,8 @@ static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
 			die("sim://", "read failed");
 		t1 = now_ns(CLOCK_MONOTONIC);
 		fp_calib_apply(&g.cal, g.info.unit, &g.blk, &g.fr);
+		tg = now_ns(CLOCK_MONOTONIC);
+		gait_block(&g, r);
 		t2 = now_ns(CLOCK_MONOTONIC);
 		len = encode_block(&g, blocks);
 		t3 = now_ns(CLOCK_MONOTONIC);
@@ -243,7 +275,8 @@ static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
 			die("publish", "send failed");
 		t4 = now_ns(CLOCK_MONOTONIC);
 		t_read += t1 - t0;
-		t_calib += t2 - t1;
+		t_calib += tg - t1;
+		t_gait += t2 - tg;
 		t_enc += t3 - t2;
 		t_pub += t4 - t3;
 		r->samples += g.blk.n;
@@ -253,6 +286,7 @@ static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
 	r->samples_per_s = (double)r->samples * 1e9 / (double)(t4 - start);
 	r->ns_read = (double)t_read / (double)r->samples;
 	r->ns_calib = (double)t_calib / (double)r->samples;
+	r->ns_gait = (double)t_gait / (double)r->samples;
 	r->ns_encode = (double)t_enc / (double)r->samples;
 	r->ns_publish = (double)t_pub / (double)r->samples;
 	r->frames = blocks;
@@ -516,16 +550,18 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 	       "(%zu bytes)\n\n", u.sysname, u.release, sysconf(_SC_NPROCESSORS_ONLN), BLOCK,
 	       PLATES, p->frame_bytes);
 	printf("%-44s %14s %14s %8s\n", "measure", "value", "target", "ratio");
-	printf("%-44s %14.0f %14s\n", "pipeline samples/s (one core, sim+cal+enc+pub)",
+	printf("%-44s %14.0f %14s\n", "pipeline samples/s (1 core, sim+cal+gait+enc+pub)",
 	       p->samples_per_s, "");
 	printf("%-44s %14.0f %14s %8.1f\n", "  realtime factor (x 2 kHz)", rt, ">= 1000",
 	       rt / 1000);
 	printf("%-44s %14.1f\n", "  ns/sample: sim generation (read)", p->ns_read);
 	printf("%-44s %14.1f\n", "  ns/sample: calibrate + COP", p->ns_calib);
+	printf("%-44s %14.1f   (%llu steps)\n", "  ns/sample: gait (steps, metrics, JSON)",
+	       p->ns_gait, (unsigned long long)p->steps);
 	printf("%-44s %14.1f\n", "  ns/sample: time fit + encode", p->ns_encode);
 	printf("%-44s %14.1f\n", "  ns/sample: publish (inproc PUB send)", p->ns_publish);
-	printf("%-44s %14.0f\n", "pipeline without the source (cal+enc+pub)",
-	       1e9 / (p->ns_calib + p->ns_encode + p->ns_publish));
+	printf("%-44s %14.0f\n", "pipeline without the source (cal+gait+enc+pub)",
+	       1e9 / (p->ns_calib + p->ns_gait + p->ns_encode + p->ns_publish));
 	printf("%-44s %8llu/%llu\n", "  frames received by the subscriber",
 	       (unsigned long long)p->delivered, (unsigned long long)p->frames);
 	printf("%-44s %14.0f %14s %8.1f\n", "pipeline samples/s, 100-sample frames (replay)",
@@ -554,7 +590,7 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 		die(json_path, strerror(errno));
 	fprintf(j, "{\n  \"pipeline_samples_per_s\": %.0f,\n  \"realtime_factor\": %.1f,\n"
 		"  \"pipeline_ns_per_sample\": {\"read_sim\": %.1f, \"calibrate\": %.1f, "
-		"\"encode\": %.1f, \"publish\": %.1f},\n"
+		"\"gait\": %.1f, \"encode\": %.1f, \"publish\": %.1f},\n"
 		"  \"pipeline_samples_per_s_block100\": %.0f,\n"
 		"  \"latency_p50_us\": %.1f,\n  \"latency_p99_us\": %.1f,\n"
 		"  \"latency_max_us\": %.1f,\n  \"sample_age_p99_us\": %.1f,\n"
@@ -564,7 +600,8 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 		"  \"daemon_peak_rss_kib\": %ld,\n  \"latency_samples\": %llu,\n"
 		"  \"frames_missed\": %llu,\n  \"frame_bytes\": %zu,\n  \"block_samples\": %d,\n"
 		"  \"plates\": %d,\n  \"rate_hz\": %d,\n  \"cpus\": %ld,\n  \"kernel\": \"%s\"\n}\n",
-		p->samples_per_s, rt, p->ns_read, p->ns_calib, p->ns_encode, p->ns_publish,
+		p->samples_per_s, rt, p->ns_read, p->ns_calib, p->ns_gait, p->ns_encode,
+		p->ns_publish,
 		p100->samples_per_s, lat50, lat99, latmax, age99, fl50, fl99, flmax, lat99 / fl99, d->cpu_percent,
 		d->rss_kib, d->hwm_kib, (unsigned long long)d->samples,
 		(unsigned long long)d->missed, p->frame_bytes, BLOCK, PLATES, RATE_HZ,
