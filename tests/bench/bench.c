@@ -245,7 +245,7 @@ static long encode_block(struct pipe_rig *g, uint64_t sequence)
 	return fp_wire_encode(&h, g->fr.v, g->blk.sync, g->wire, g->wire_len);
 }
 
-static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
+static void pipeline(double seconds, uint32_t block, int with_gait, struct pipeline_result *r)
 {
 	static struct pipe_rig g;
 	int64_t t_read = 0, t_calib = 0, t_gait = 0, t_enc = 0, t_pub = 0;
@@ -266,7 +266,8 @@ static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
 		t1 = now_ns(CLOCK_MONOTONIC);
 		fp_calib_apply(&g.cal, g.info.unit, &g.blk, &g.fr);
 		tg = now_ns(CLOCK_MONOTONIC);
-		gait_block(&g, r);
+		if (with_gait)
+			gait_block(&g, r);
 		t2 = now_ns(CLOCK_MONOTONIC);
 		len = encode_block(&g, blocks);
 		t3 = now_ns(CLOCK_MONOTONIC);
@@ -527,7 +528,34 @@ static void usage(FILE *out)
 		"  --json FILE     also write the figures as JSON\n");
 }
 
-static void print_report(const struct pipeline_result *p, const struct pipeline_result *p100,
+static void print_pipeline(const struct pipeline_result *p, const struct pipeline_result *pg,
+			   const struct pipeline_result *p100)
+{
+	double rt = p->samples_per_s / RATE_HZ, rtg = pg->samples_per_s / RATE_HZ;
+
+	printf("%-44s %14.0f %14s\n", "pipeline samples/s (1 core, sim+cal+enc+pub)",
+	       p->samples_per_s, "");
+	printf("%-44s %14.0f %14s %8.2f\n", "  realtime factor (x 2 kHz)", rt, ">= 1000",
+	       rt / 1000);
+	printf("%-44s %14.1f\n", "  ns/sample: sim generation (read)", p->ns_read);
+	printf("%-44s %14.1f\n", "  ns/sample: calibrate + COP", p->ns_calib);
+	printf("%-44s %14.1f\n", "  ns/sample: time fit + encode", p->ns_encode);
+	printf("%-44s %14.1f\n", "  ns/sample: publish (inproc PUB send)", p->ns_publish);
+	printf("%-44s %14.0f\n", "  without the source (cal+enc+pub)",
+	       1e9 / (p->ns_calib + p->ns_encode + p->ns_publish));
+	printf("%-44s %8llu/%llu\n", "  frames received by the subscriber",
+	       (unsigned long long)p->delivered, (unsigned long long)p->frames);
+	printf("%-44s %14.0f %14s %8.2f\n", "pipeline + gait stage samples/s (as fplated)",
+	       pg->samples_per_s, "", rtg / 1000);
+	printf("%-44s %14.0f\n", "  realtime factor (x 2 kHz)", rtg);
+	printf("%-44s %14.1f   (%llu steps)\n", "  ns/sample: gait (steps, metrics, JSON)",
+	       pg->ns_gait, (unsigned long long)pg->steps);
+	printf("%-44s %14.0f %14s %8.2f\n", "pipeline samples/s, 100-sample frames (replay)",
+	       p100->samples_per_s, "", p100->samples_per_s / RATE_HZ / 1000);
+}
+
+static void print_report(const struct pipeline_result *p, const struct pipeline_result *pg,
+			 const struct pipeline_result *p100,
 			 struct daemon_result *d,
 			 struct floor_run *fl, const char *json_path)
 {
@@ -550,22 +578,7 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 	       "(%zu bytes)\n\n", u.sysname, u.release, sysconf(_SC_NPROCESSORS_ONLN), BLOCK,
 	       PLATES, p->frame_bytes);
 	printf("%-44s %14s %14s %8s\n", "measure", "value", "target", "ratio");
-	printf("%-44s %14.0f %14s\n", "pipeline samples/s (1 core, sim+cal+gait+enc+pub)",
-	       p->samples_per_s, "");
-	printf("%-44s %14.0f %14s %8.1f\n", "  realtime factor (x 2 kHz)", rt, ">= 1000",
-	       rt / 1000);
-	printf("%-44s %14.1f\n", "  ns/sample: sim generation (read)", p->ns_read);
-	printf("%-44s %14.1f\n", "  ns/sample: calibrate + COP", p->ns_calib);
-	printf("%-44s %14.1f   (%llu steps)\n", "  ns/sample: gait (steps, metrics, JSON)",
-	       p->ns_gait, (unsigned long long)p->steps);
-	printf("%-44s %14.1f\n", "  ns/sample: time fit + encode", p->ns_encode);
-	printf("%-44s %14.1f\n", "  ns/sample: publish (inproc PUB send)", p->ns_publish);
-	printf("%-44s %14.0f\n", "pipeline without the source (cal+gait+enc+pub)",
-	       1e9 / (p->ns_calib + p->ns_gait + p->ns_encode + p->ns_publish));
-	printf("%-44s %8llu/%llu\n", "  frames received by the subscriber",
-	       (unsigned long long)p->delivered, (unsigned long long)p->frames);
-	printf("%-44s %14.0f %14s %8.1f\n", "pipeline samples/s, 100-sample frames (replay)",
-	       p100->samples_per_s, "", p100->samples_per_s / RATE_HZ / 1000);
+	print_pipeline(p, pg, p100);
 	printf("%-44s %14.1f %14s\n", "latency p50 us (frame complete -> subscriber)", lat50, "");
 	printf("%-44s %14.1f %14s %8.2f\n", "latency p99 us", lat99, "<= 3x floor",
 	       lat99 / fl99);
@@ -591,6 +604,8 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 	fprintf(j, "{\n  \"pipeline_samples_per_s\": %.0f,\n  \"realtime_factor\": %.1f,\n"
 		"  \"pipeline_ns_per_sample\": {\"read_sim\": %.1f, \"calibrate\": %.1f, "
 		"\"gait\": %.1f, \"encode\": %.1f, \"publish\": %.1f},\n"
+		"  \"pipeline_with_gait_samples_per_s\": %.0f,\n"
+		"  \"realtime_factor_with_gait\": %.1f,\n"
 		"  \"pipeline_samples_per_s_block100\": %.0f,\n"
 		"  \"latency_p50_us\": %.1f,\n  \"latency_p99_us\": %.1f,\n"
 		"  \"latency_max_us\": %.1f,\n  \"sample_age_p99_us\": %.1f,\n"
@@ -600,8 +615,8 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 		"  \"daemon_peak_rss_kib\": %ld,\n  \"latency_samples\": %llu,\n"
 		"  \"frames_missed\": %llu,\n  \"frame_bytes\": %zu,\n  \"block_samples\": %d,\n"
 		"  \"plates\": %d,\n  \"rate_hz\": %d,\n  \"cpus\": %ld,\n  \"kernel\": \"%s\"\n}\n",
-		p->samples_per_s, rt, p->ns_read, p->ns_calib, p->ns_gait, p->ns_encode,
-		p->ns_publish,
+		p->samples_per_s, rt, p->ns_read, p->ns_calib, pg->ns_gait, p->ns_encode,
+		p->ns_publish, pg->samples_per_s, pg->samples_per_s / RATE_HZ,
 		p100->samples_per_s, lat50, lat99, latmax, age99, fl50, fl99, flmax, lat99 / fl99, d->cpu_percent,
 		d->rss_kib, d->hwm_kib, (unsigned long long)d->samples,
 		(unsigned long long)d->missed, p->frame_bytes, BLOCK, PLATES, RATE_HZ,
@@ -620,7 +635,7 @@ int main(int argc, char **argv)
 		{ "block-ms", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
-	static struct pipeline_result p, p100;
+	static struct pipeline_result p, pg, p100;
 	static struct daemon_result d;
 	static struct floor_run fl;
 	char fplated[1024];
@@ -654,8 +669,9 @@ int main(int argc, char **argv)
 		die(fplated, "not found (build it, or --fplated PATH)");
 	printf("bench: pipeline throughput, %g s on one core...\n", pipe_s);
 	fflush(stdout);
-	pipeline(pipe_s, BLOCK, &p);
-	pipeline(pipe_s, 100, &p100);
+	pipeline(pipe_s, BLOCK, 0, &p);
+	pipeline(pipe_s, BLOCK, 1, &pg);
+	pipeline(pipe_s, 100, 0, &p100);
 
 	printf("bench: fplated in real time + libzmq floor, %g s...\n", seconds);
 	fflush(stdout);
@@ -676,7 +692,7 @@ int main(int argc, char **argv)
 	pthread_join(ts, NULL);
 	pthread_join(tr, NULL);
 	zmq_ctx_term(fl.ctx);
-	print_report(&p, &p100, &d, &fl, json_path);
+	print_report(&p, &pg, &p100, &d, &fl, json_path);
 	free(d.lat_us);
 	free(d.age_us);
 	free(fl.lat_us);
