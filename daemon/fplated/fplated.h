@@ -67,7 +67,8 @@ struct fpd_pub {
 	void *ctx;
 	void *sock;
 	uint64_t sent;               /* messages accepted by ZeroMQ */
-	uint64_t dropped;            /* messages refused (subscriber queue full) */
+	uint64_t dropped;            /* times a subscriber's queue was found full */
+	int count_drops;             /* drop_policy count: NODROP + resend */
 };
 
 /* Counters of the processing side, reported in `status`. */
@@ -119,6 +120,7 @@ struct fpd {
 	struct fpd_proc proc;
 	struct fpd_stats stats;
 	void *stage_priv[FPD_MAX_STAGES];
+	int stages_ready;            /* stages whose init succeeded */
 };
 
 /*
