@@ -7,8 +7,10 @@
 #include "backend.h"
 
 extern const struct fp_backend_ops fp_sim_ops;
+extern const struct fp_backend_ops fp_c3d_backend;
 
 const struct fp_backend_ops *const fp_backends[] = {
 	&fp_sim_ops,
+	&fp_c3d_backend,
 	NULL
 };
