@@ -30,8 +30,7 @@ int fp_ctl_parse_opts(int argc, char **argv, struct fp_ctl_opts *o, const char *
 	o->json = 0;
 	o->timeout_ms = 5000;
 	optind = 1;
-	/* "+": stop at the first non-option so "set belt-speed -1" keeps its value. */
-	while ((c = getopt_long(argc, argv, "+hj", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->endpoint = optarg;

@@ -14,6 +14,7 @@
  * never kills the daemon: every failure is an error reply.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,7 @@ void fpd_ctl_close(struct fpd *d)
 	d->ctl.sock = NULL;
 }
 
-static void reply(struct fpd *d, json_t *r)
+void fpd_reply_json(struct fpd *d, json_t *r)
 {
 	char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
 
@@ -79,9 +80,7 @@ static void reply(struct fpd *d, json_t *r)
 	d->ctl.busy = 0;
 }
 
-static void reply_error(struct fpd *d, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void reply_error(struct fpd *d, const char *field, const char *fmt, ...)
+void fpd_reply_error(struct fpd *d, const char *field, const char *fmt, ...)
 {
 	char msg[FP_MSG_MAX * 2];
 	va_list ap;
@@ -90,7 +89,7 @@ static void reply_error(struct fpd *d, const char *field, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fpd_debug("control: error reply: %s", msg);
-	reply(d, fp_ctl_error_reply(field, msg));
+	fpd_reply_json(d, fp_ctl_error_reply(field, msg));
 }
 
 static json_t *ok(void)
@@ -158,7 +157,7 @@ static void do_set(struct fpd *d, const struct fp_ctl_request *r)
 		break;
 	case FP_CTL_KEY_CONTACT_ON:
 		if (r->value <= s->contact_off_n) {
-			reply_error(d, "value", "set contact_on: %g N must be above contact_off (%g N)",
+			fpd_reply_error(d, "value", "set contact_on: %g N must be above contact_off (%g N)",
 				    r->value, s->contact_off_n);
 			return;
 		}
@@ -166,7 +165,7 @@ static void do_set(struct fpd *d, const struct fp_ctl_request *r)
 		break;
 	case FP_CTL_KEY_CONTACT_OFF:
 		if (r->value >= s->contact_on_n) {
-			reply_error(d, "value", "set contact_off: %g N must be below contact_on (%g N)",
+			fpd_reply_error(d, "value", "set contact_off: %g N must be below contact_on (%g N)",
 				    r->value, s->contact_on_n);
 			return;
 		}
@@ -174,7 +173,7 @@ static void do_set(struct fpd *d, const struct fp_ctl_request *r)
 		break;
 	case FP_CTL_KEY_CUTOFF:
 		if (r->value >= d->info.rate_hz / 2) {
-			reply_error(d, "value", "set cutoff_hz: %g Hz must be below half the sample rate (%g Hz)",
+			fpd_reply_error(d, "value", "set cutoff_hz: %g Hz must be below half the sample rate (%g Hz)",
 				    r->value, d->info.rate_hz / 2);
 			return;
 		}
@@ -183,7 +182,7 @@ static void do_set(struct fpd *d, const struct fp_ctl_request *r)
 	}
 	s->generation++;
 	fpd_info("control: set %s = %g", fp_ctl_key_name(r->key), r->value);
-	reply(d, json_pack("{s:b, s:s, s:f}", "ok", 1, "key", fp_ctl_key_name(r->key),
+	fpd_reply_json(d, json_pack("{s:b, s:s, s:f}", "ok", 1, "key", fp_ctl_key_name(r->key),
 			   "value", r->value));
 }
 
@@ -193,22 +192,27 @@ static void do_calibration_load(struct fpd *d, const char *path)
 	char why[FP_MSG_MAX];
 	int ret;
 
+	if (strlen(path) >= FPD_PATH_MAX) {
+		free(cal);
+		fpd_reply_error(d, "file", "calibration: path longer than %d characters", FPD_PATH_MAX - 1);
+		return;
+	}
 	if (!cal) {
-		reply_error(d, "", "out of memory");
+		fpd_reply_error(d, "", "out of memory");
 		return;
 	}
 	ret = fp_calib_load(path, cal, why, sizeof(why));
 	if (!ret)
 		ret = fp_calib_check(cal, &d->info, why, sizeof(why));
 	if (ret) {
-		reply_error(d, "file", "calibration not loaded, previous one kept: %s", why);
+		fpd_reply_error(d, "file", "calibration not loaded, previous one kept: %s", why);
 	} else {
 		/* The main thread calibrates every block, so swapping here is
 		 * atomic with respect to the stream: all of a block or none. */
 		d->cal = *cal;
-		snprintf(d->calib_source, sizeof(d->calib_source), "file %s", path);
+		snprintf(d->calib_source, sizeof(d->calib_source), "file %.*s", FPD_PATH_MAX - 1, path);
 		fpd_info("control: calibration %s loaded from %s", d->cal.id, path);
-		reply(d, json_pack("{s:b, s:s}", "ok", 1, "id", d->cal.id));
+		fpd_reply_json(d, json_pack("{s:b, s:s}", "ok", 1, "id", d->cal.id));
 	}
 	free(cal);
 }
@@ -220,10 +224,10 @@ static void do_calibration_get(struct fpd *d)
 
 	free(text);
 	if (!cal) {
-		reply_error(d, "", "cannot serialise the calibration in use");
+		fpd_reply_error(d, "", "cannot serialise the calibration in use");
 		return;
 	}
-	reply(d, json_pack("{s:b, s:s, s:o}", "ok", 1, "id", d->cal.id, "calibration", cal));
+	fpd_reply_json(d, json_pack("{s:b, s:s, s:o}", "ok", 1, "id", d->cal.id, "calibration", cal));
 }
 
 static void do_reset_counters(struct fpd *d)
@@ -233,7 +237,7 @@ static void do_reset_counters(struct fpd *d)
 	d->pub.sent = 0;
 	fp_ring_reset_high_water(&d->acq.ring);
 	fpd_info("control: counters reset");
-	reply(d, ok());
+	fpd_reply_json(d, ok());
 }
 
 /* Start collecting for average / tare. */
@@ -242,7 +246,7 @@ static void start_window(struct fpd *d, const struct fp_ctl_request *r)
 	struct fpd_ctl *c = &d->ctl;
 
 	if (r->cmd == FP_CTL_TARE && d->info.unit == FP_RAW_FM) {
-		reply_error(d, "cmd", "tare: %s delivers calibrated forces; there is no raw zero to set",
+		fpd_reply_error(d, "cmd", "tare: %s delivers calibrated forces; there is no raw zero to set",
 			    d->info.uri);
 		return;
 	}
@@ -328,7 +332,7 @@ static void finish_tare(struct fpd *d, json_t *plates)
 		if (!(fabs(fz) <= r->max_load_n)) {
 			json_decref(plates);
 			json_decref(out);
-			reply_error(d, "max_load_n",
+			fpd_reply_error(d, "max_load_n",
 				    "tare refused: plate %u carries %.1f N (limit %.1f N); "
 				    "step off and remove any load, previous tare kept", p + 1, fz,
 				    r->max_load_n);
@@ -350,7 +354,7 @@ static void finish_tare(struct fpd *d, json_t *plates)
 	}
 	json_decref(plates);
 	fpd_info("control: tared from %llu samples", (unsigned long long)a->n);
-	reply(d, json_pack("{s:b, s:o}", "ok", 1, "plates", out));
+	fpd_reply_json(d, json_pack("{s:b, s:o}", "ok", 1, "plates", out));
 }
 
 static void do_device_set(struct fpd *d, const struct fp_ctl_request *r)
@@ -377,10 +381,10 @@ static void finish_device_set(struct fpd *d)
 	atomic_store(&a->set_state, FPD_SET_IDLE);
 	pthread_mutex_unlock(&a->set_lock);
 	if (ret)
-		reply_error(d, "value", "device-set %s: %s", a->set_key,
+		fpd_reply_error(d, "value", "device-set %s: %s", a->set_key,
 			    a->set_msg[0] ? a->set_msg : fp_strerror(ret));
 	else
-		reply(d, json_pack("{s:b, s:s, s:s}", "ok", 1, "key", a->set_key,
+		fpd_reply_json(d, json_pack("{s:b, s:s, s:s}", "ok", 1, "key", a->set_key,
 				   "value", a->set_value));
 }
 
@@ -401,7 +405,7 @@ void fpd_ctl_tick(struct fpd *d)
 		if (c->req.cmd == FP_CTL_TARE)
 			finish_tare(d, plates);
 		else
-			reply(d, json_pack("{s:b, s:o}", "ok", 1, "plates", plates));
+			fpd_reply_json(d, json_pack("{s:b, s:o}", "ok", 1, "plates", plates));
 		return;
 	}
 	if (fpd_now_ns(CLOCK_MONOTONIC) > c->deadline_ns) {
@@ -411,7 +415,7 @@ void fpd_ctl_tick(struct fpd *d)
 			atomic_store(&d->acq.set_state, FPD_SET_IDLE);
 			pthread_mutex_unlock(&d->acq.set_lock);
 		}
-		reply_error(d, "", "timed out: the device delivered %llu of %llu samples (device %s)",
+		fpd_reply_error(d, "", "timed out: the device delivered %llu of %llu samples (device %s)",
 			    (unsigned long long)c->acc.n, (unsigned long long)c->need,
 			    fpd_dev_state_name(atomic_load(&d->acq.state)));
 	}
@@ -423,13 +427,13 @@ static void dispatch(struct fpd *d)
 
 	switch (r->cmd) {
 	case FP_CTL_DESCRIBE:
-		reply(d, describe_json(d));
+		fpd_reply_json(d, describe_json(d));
 		break;
 	case FP_CTL_STATUS: {
 		json_t *s = fpd_status_json(d);
 
 		json_object_set_new(s, "ok", json_true());
-		reply(d, s);
+		fpd_reply_json(d, s);
 		break;
 	}
 	case FP_CTL_AVERAGE:
@@ -473,7 +477,7 @@ void fpd_ctl_handle(struct fpd *d)
 		c->busy = 1; /* until replied */
 		if (fp_ctl_parse(zmq_msg_data(&m), zmq_msg_size(&m), &c->req, field, sizeof(field),
 				 msg, sizeof(msg)))
-			reply_error(d, field, "%s", msg);
+			fpd_reply_error(d, field, "%s", msg);
 		else
 			dispatch(d);
 		zmq_msg_close(&m);
