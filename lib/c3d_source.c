@@ -3,7 +3,7 @@
  * c3d_source.c - the c3d:// backend: replay a C3D file's force plates as a
  * live device.
  *
- *   c3d:///path/run.c3d?rate=realtime|fast&loop=0|1&plates=1,4&zero=0|1
+ *   c3d:///path/run.c3d?rate=realtime|fast&loop=0|1&plates=1,4&zero=0|1&action=0|1
  *
  * Samples are delivered at the file's own analog rate (reported as
  * rate_hz; no resampling), paced by the clock with rate=realtime or as
@@ -12,6 +12,8 @@
  * plate is delivered as Fx..Mz in the fplate plate frame (FP_RAW_FM) with
  * an identity matrix, so fp_calib_apply() with fp_get_calibration() gives
  * what c3d_fp.c computes. The end of the file is -EPIPE unless loop=1.
+ * action=1 is for files that store the force on the plate instead of the
+ * reaction (Fz > 0 in the file's z-down frame when loaded): F and M negated.
  */
 #include <errno.h>
 #include <math.h>
@@ -27,6 +29,7 @@ struct c3d_src {
 	struct fp_c3d *c;
 	uint32_t plate[FP_MAX_PLATES];   /* file plate index of each device plate */
 	int fast, loop, volts;
+	double sign;                     /* -1 with action=1 */
 	unsigned flags;                  /* FP_C3D_ZERO */
 	uint64_t pos;                    /* next file sample */
 	uint64_t delivered;              /* device sample index */
@@ -74,12 +77,12 @@ static int parse_plates(struct fp_device *dev, struct c3d_src *s, const char *li
 
 static int c3d_src_open(struct fp_device *dev, const struct fp_uri *uri)
 {
-	static const char *const keys[] = { "rate", "loop", "plates", "zero", NULL };
+	static const char *const keys[] = { "rate", "loop", "plates", "zero", "action", NULL };
 	static const char *const rates[] = { "realtime", "fast", NULL };
 	struct c3d_src *s;
 	const struct fp_c3d_param *bs;
 	const char *base;
-	int ret, n, rate, zero;
+	int ret, n, rate, zero, action;
 
 	ret = fp_uri_check_keys(uri, keys, dev->msg, sizeof(dev->msg));
 	if (!ret)
@@ -91,6 +94,8 @@ static int c3d_src_open(struct fp_device *dev, const struct fp_uri *uri)
 		ret = fp_uri_get_bool(uri, "loop", 0, &s->loop, dev->msg, sizeof(dev->msg));
 	if (!ret)
 		ret = fp_uri_get_bool(uri, "zero", 0, &zero, dev->msg, sizeof(dev->msg));
+	if (!ret)
+		ret = fp_uri_get_bool(uri, "action", 0, &action, dev->msg, sizeof(dev->msg));
 	if (!ret && !uri->path[0])
 		ret = fp_dev_err(dev, -EINVAL, "c3d:// needs a file path (c3d:///path/run.c3d)");
 	if (!ret)
@@ -106,6 +111,7 @@ static int c3d_src_open(struct fp_device *dev, const struct fp_uri *uri)
 		return n;
 	}
 	s->fast = rate == 1;
+	s->sign = action ? -1.0 : 1.0;
 	s->flags = zero ? FP_C3D_ZERO : 0;
 	s->volts = !zero;
 	for (int i = 0; i < n; i++)
@@ -136,7 +142,7 @@ static int c3d_src_open(struct fp_device *dev, const struct fp_uri *uri)
 		fp_c3d_free(s->c);
 		free(s);
 		dev->priv = NULL;
-		return fp_dev_err(dev, -ENODATA, "%s: the file has no analog samples", uri->path);
+		return fp_dev_err(dev, -EINVAL, "%s: the file has no analog samples", uri->path);
 	}
 	return 0;
 }
@@ -231,10 +237,13 @@ static int c3d_src_read(struct fp_device *dev, struct fp_block *blk, int timeout
 		for (uint32_t p = 0; p < np; p++) {
 			double *v = blk->raw + (i * np + p) * 6;
 
-			if (s->volts)
+			if (s->volts) {
 				fp_c3d_fp_volts(s->c, s->plate[p], s->pos + i, v);
-			else
+			} else {
 				fp_c3d_fm(s->c, s->plate[p], s->pos + i, s->flags, v);
+				for (int k = 0; k < 6; k++)
+					v[k] *= s->sign;
+			}
 		}
 	memset(blk->sync, 0, n * sizeof(*blk->sync));
 	blk->n = (uint32_t)n;
@@ -263,6 +272,9 @@ static int c3d_src_calib(struct fp_device *dev, struct fp_calib *cal)
 
 		if (ret)
 			return ret;
+		for (int r = 0; s->volts && r < 6; r++)
+			for (int k = 0; k < 6; k++)
+				cal->plate[p].matrix[r][k] *= s->sign;
 	}
 	return 0;
 }
@@ -276,7 +288,7 @@ static int c3d_src_counters(struct fp_device *dev, struct fp_counters *c)
 const struct fp_backend_ops fp_c3d_backend = {
 	.scheme = "c3d",
 	.help = "replay a C3D file: c3d:///path.c3d?rate=realtime|fast&loop=0|1"
-		"&plates=1,2&zero=0|1",
+		"&plates=1,2&zero=0|1&action=0|1",
 	.open = c3d_src_open,
 	.close = c3d_src_close,
 	.start = c3d_src_start,

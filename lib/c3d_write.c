@@ -10,7 +10,8 @@
  * small pwrite. A reader uses the header count unless it is saturated at
  * 65535, so at every instant the counts it uses never exceed the data on
  * disk: a recorder killed with SIGKILL leaves a valid file. Events are
- * written at close into parameter blocks reserved at open.
+ * written at close into parameter blocks reserved at open (write_params()
+ * says how that stays valid too).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,11 @@
 #include <unistd.h>
 
 #include "c3d_int.h"
+
+/* Floats and samples are copied in host order into an Intel (84) file. */
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "c3d_write.c writes Intel C3D files and needs a little-endian host"
+#endif
 
 #define MAX_EVENTS 2000
 #define EV_STR 16
@@ -42,6 +48,8 @@ struct fp_c3d_writer {
 	uint64_t data_off;
 	size_t frames_off;    /* POINT:FRAMES value, from the file start */
 	size_t end_off;       /* TRIAL:ACTUAL_END_FIELD value */
+	size_t cut_off;       /* next-offset field of the entry before EVENT (section) */
+	size_t tail_off;      /* the EVENT group entry (section) */
 	uint64_t frames;
 	float *partial;       /* one frame being filled */
 	uint32_t npartial;    /* samples in partial */
@@ -336,7 +344,8 @@ static int build_params(struct fp_c3d_writer *wr, const struct fp_c3d_event *ev,
 	p_float(w, 1, "SCALE", -1.0f, "");
 	p_float(w, 1, "RATE", prate, "");
 	p_int(w, 1, "DATA_START", (int)(2 + wr->nblocks), "");
-	*frames_off = p_float(w, 1, "FRAMES", 0.0f, "frames (float: may exceed 65535)");
+	*frames_off = p_float(w, 1, "FRAMES", (float)wr->frames,
+			      "frames (float: may exceed 65535)");
 	p_str(w, 1, "UNITS", "mm", "");
 	group(w, 2, "ANALOG", "analog data parameters");
 	p_int(w, 2, "USED", (int)na, "");
@@ -353,9 +362,13 @@ static int build_params(struct fp_c3d_writer *wr, const struct fp_c3d_event *ev,
 	plate_params(w, wr);
 	group(w, 4, "TRIAL", "trial");
 	p_i16(w, 4, "ACTUAL_START_FIELD", 2, se, "32-bit first frame: low, high word");
-	*end_off = p_i16(w, 4, "ACTUAL_END_FIELD", 2, (int16_t[]){ 0, 0 },
+	*end_off = p_i16(w, 4, "ACTUAL_END_FIELD", 2,
+			 (int16_t[]){ (int16_t)(wr->frames & 0xffff), (int16_t)(wr->frames >> 16) },
 			 "32-bit last frame: low, high word");
 	p_float(w, 4, "CAMERA_RATE", prate, "");
+	/* everything before EVENT is the same whatever the events (see close) */
+	wr->cut_off = w->last;
+	wr->tail_off = w->n;
 	group(w, 5, "EVENT", "events");
 	event_params(w, ev, n_ev, reserve);
 	group(w, 6, "FPLATE", "fplate acquisition metadata");
@@ -455,28 +468,45 @@ static void writer_free(struct fp_c3d_writer *w)
 	free(w);
 }
 
+/*
+ * Write the parameter section. At open (reserve = 1) the whole section is
+ * written. At close the events change only the part from the EVENT group
+ * on, and a kill during a long write may leave it half written, so: cut
+ * the entry chain before EVENT (one 2-byte write: the file is then valid
+ * without events and our groups), write the new tail, then restore the
+ * link (2 bytes). The file is valid at every step.
+ */
 static int write_params(struct fp_c3d_writer *w, int reserve)
 {
 	struct wbuf b;
+	size_t cap = (size_t)w->nblocks * C3D_BLOCK;
 	int ret = build_params(w, w->ev, reserve ? w->d.max_events : w->n_ev, reserve, &b,
 			       &w->frames_off, &w->end_off);
+	uint8_t *sec = NULL, zero[2] = { 0, 0 };
 
-	if (!ret && b.n > (size_t)w->nblocks * C3D_BLOCK)
+	if (!ret && b.n > cap)
 		ret = -ENOSPC;
 	if (!ret) {
-		uint8_t *sec = calloc(w->nblocks, C3D_BLOCK);
-
-		if (!sec) {
-			ret = -ENOMEM;
+		sec = calloc(w->nblocks, C3D_BLOCK);
+		ret = sec ? 0 : -ENOMEM;
+	}
+	if (!ret) {
+		memcpy(sec, b.b, b.n);
+		sec[2] = (uint8_t)w->nblocks;
+		if (reserve) {
+			ret = pwrite_all(w->fd, sec, cap, C3D_BLOCK);
 		} else {
-			memcpy(sec, b.b, b.n);
-			sec[2] = (uint8_t)w->nblocks;
-			ret = pwrite_all(w->fd, sec, (size_t)w->nblocks * C3D_BLOCK, C3D_BLOCK);
-			free(sec);
+			ret = pwrite_all(w->fd, zero, 2, C3D_BLOCK + w->cut_off);
+			if (!ret)
+				ret = pwrite_all(w->fd, sec + w->tail_off, cap - w->tail_off,
+						 C3D_BLOCK + w->tail_off);
+			if (!ret)
+				ret = pwrite_all(w->fd, sec + w->cut_off, 2, C3D_BLOCK + w->cut_off);
 		}
 	}
 	w->frames_off += C3D_BLOCK;
 	w->end_off += C3D_BLOCK;
+	free(sec);
 	free(b.b);
 	return ret;
 }
@@ -648,93 +678,4 @@ int fp_c3d_writer_close(struct fp_c3d_writer *w, char *msg, size_t msg_len)
 		snprintf(msg, msg_len, "%s: cannot finish the file: %s", w->path, strerror(-ret));
 	writer_free(w);
 	return ret;
-}
-
-/* ---- fplate sessions ---------------------------------------------------- */
-
-static const char *const fm_names[6] = { "Fx", "Fy", "Fz", "Mx", "My", "Mz" };
-
-int fp_c3d_wdesc_session(struct fp_c3d_wdesc *d, const struct fp_calib *cal, int volts,
-			 double rate_hz, struct fp_c3d_wchannel *ch,
-			 struct fp_c3d_wplate *plate, char *msg, size_t msg_len)
-{
-	static const double sgn[6] = { 1, -1, -1, 1, -1, -1 };
-	double spf;
-
-	memset(d, 0, sizeof(*d));
-	if (!cal || cal->plates < 1 || cal->plates > FP_MAX_PLATES) {
-		if (msg && msg_len)
-			snprintf(msg, msg_len, "c3d writer: calibration has %u plates",
-				 cal ? cal->plates : 0);
-		return -EINVAL;
-	}
-	/* about 100 point frames per second: analog rate = spf x point rate */
-	spf = floor(rate_hz / 100.0 + 0.5);
-	d->analog_rate = rate_hz;
-	d->analog_spf = spf < 1 ? 1 : (uint32_t)spf;
-	d->n_analog = 6 * cal->plates;
-	d->n_plates = cal->plates;
-	d->ch = ch;
-	d->plate = plate;
-	d->belt_speed_mps = NAN;
-	snprintf(d->calib_id, sizeof(d->calib_id), "%s", cal->id);
-	for (uint32_t p = 0; p < cal->plates; p++) {
-		const struct fp_plate_calib *pc = &cal->plate[p];
-		struct fp_c3d_wplate *pl = &plate[p];
-		int any = 0;
-
-		if (volts && pc->channels != 6) {
-			if (msg && msg_len)
-				snprintf(msg, msg_len, "c3d writer: plate %u has %u channels; "
-					 "type 4 (volts) needs 6", p + 1, pc->channels);
-			return -EINVAL;
-		}
-		memset(pl, 0, sizeof(*pl));
-		pl->type = volts ? 4 : 2;
-		for (int k = 0; k < 6; k++) {
-			struct fp_c3d_wchannel *c = &ch[6 * p + k];
-
-			memset(c, 0, sizeof(*c));
-			snprintf(c->label, sizeof(c->label), "%s%u", fm_names[k], p + 1);
-			snprintf(c->units, sizeof(c->units), "%s", volts ? "V" : k < 3 ? "N" : "Nmm");
-			snprintf(c->desc, sizeof(c->desc), "plate %u %s", p + 1,
-				 volts ? "amplifier volts, tared" : "c3d plate frame (z down)");
-			c->scale = 1.0;
-			pl->channel[k] = 6 * p + (uint32_t)k;
-			/* our frame -> c3d frame (z down), moments N·m -> N·mm */
-			for (int j = 0; j < 6 && volts; j++)
-				pl->cal[k][j] = sgn[k] * pc->matrix[k][j] * (k >= 3 ? 1000.0 : 1.0);
-		}
-		pl->origin[0] = pc->origin_mm[0] + 0.0; /* + 0.0: no -0 in the file */
-		pl->origin[1] = -pc->origin_mm[1] + 0.0;
-		pl->origin[2] = -pc->surface_h_mm + 0.0;
-		for (int k = 0; k < 12; k++)
-			any |= pc->corners_mm[k / 3][k % 3] != 0;
-		if (any) {
-			/* quadrants of the fplate frame -> of the file frame (y flipped) */
-			for (int k = 0; k < 4; k++)
-				memcpy(pl->corners[k], pc->corners_mm[3 - k], sizeof(pl->corners[k]));
-		} else {
-			/* plates side by side along x; c3d x = ours, c3d y = -ours */
-			double w2 = pc->width_mm / 2, l2 = pc->length_mm / 2;
-			double cx = ((double)p - (cal->plates - 1) / 2.0) * pc->width_mm;
-			static const int qx[4] = { 1, -1, -1, 1 }, qy[4] = { 1, 1, -1, -1 };
-
-			for (int k = 0; k < 4; k++) {
-				pl->corners[k][0] = cx + qx[k] * w2;
-				pl->corners[k][1] = -qy[k] * l2;
-				pl->corners[k][2] = 0;
-			}
-		}
-	}
-	return 0;
-}
-
-void fp_c3d_session_values(const double *fields, uint32_t plates, float *out)
-{
-	static const double conv[6] = { 1, -1, -1, 1000, -1000, -1000 };
-
-	for (uint32_t p = 0; p < plates; p++)
-		for (int k = 0; k < 6; k++)
-			out[6 * p + k] = (float)(fields[p * FP_NFIELDS + k] * conv[k]);
 }

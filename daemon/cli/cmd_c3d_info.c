@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cmd_c3d_info.c - `fplate c3d-info FILE [--json] [--stats] [--params]`: what a C3D
- * file holds (rates, frames, analog channels, force plates, events), or one
- * line saying why it cannot be read.
+ * cmd_c3d_info.c - `fplate c3d-info FILE [--json] [--stats] [--params] [--csv]`:
+ * what a C3D file holds (rates, frames, analog channels, force plates,
+ * events, parameters, or the analog data as CSV), or one line saying why it
+ * cannot be read.
  */
 #include <errno.h>
 #include <math.h>
@@ -169,7 +170,17 @@ static void print_json(const struct fp_c3d *c, int stats, int params)
 		}
 		printf("}");
 	}
-	printf("],\"events\":%u", c->n_events);
+	printf("],\"events\":[");
+	for (uint32_t i = 0; i < c->n_events; i++) {
+		printf("%s{\"time_s\":", i ? "," : "");
+		jnum(c->events[i].time_s);
+		printf(",\"context\":");
+		jstr(c->events[i].context);
+		printf(",\"label\":");
+		jstr(c->events[i].label);
+		printf("}");
+	}
+	printf("]");
 	if (params) {
 		printf(",\"parameters\":{");
 		for (uint32_t i = 0; i < c->n_params; i++) {
@@ -230,19 +241,38 @@ static void print_text(const struct fp_c3d *c, int stats, int params)
 		print_params_text(c);
 }
 
+/* --csv: every analog sample, scaled (ANALOG:SCALE, OFFSET, GEN_SCALE). */
+static void print_csv(const struct fp_c3d *c)
+{
+	uint64_t n = fp_c3d_analog_samples(c);
+
+	printf("sample,time_s");
+	for (uint32_t k = 0; k < c->n_analog; k++)
+		printf(",%s", c->an_label[k][0] ? c->an_label[k] : "?");
+	printf("\n");
+	for (uint64_t s = 0; s < n; s++) {
+		printf("%llu,%.6f", (unsigned long long)s, (double)s / c->analog_rate);
+		for (uint32_t k = 0; k < c->n_analog; k++)
+			printf(",%.9g", fp_c3d_analog(c, s, k) + 0.0); /* no -0 */
+		printf("\n");
+	}
+}
+
 int fp_cmd_c3d_info(int argc, char **argv)
 {
 	const char *path = NULL;
-	int json = 0, stats = 0, params = 0, ret;
+	int json = 0, stats = 0, params = 0, csv = 0, ret;
 	struct fp_c3d *c;
 	char msg[FP_MSG_MAX];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: fplate c3d-info FILE [--json] [--stats] [--params]\n\n%s.\n"
+			printf("usage: fplate c3d-info FILE [--json] [--stats] [--params] [--csv]\n\n%s.\n"
 			       "  --json   one JSON object instead of text\n"
 			       "  --stats  also the mean lab-frame force and peak Fz per plate\n"
 			       "  --params every parameter (GROUP:NAME and values)\n"
+			       "  --csv    instead: every analog sample, scaled, as CSV (sample, time_s,\n"
+			       "           one column per channel label; NaN as nan)\n"
 			       "A file that cannot be read gives one line naming what is wrong "
 			       "and exit status 1.\n", fp_cmd_c3d_info_help);
 			return 0;
@@ -252,6 +282,8 @@ int fp_cmd_c3d_info(int argc, char **argv)
 			stats = 1;
 		} else if (!strcmp(argv[i], "--params")) {
 			params = 1;
+		} else if (!strcmp(argv[i], "--csv")) {
+			csv = 1;
 		} else if (argv[i][0] == '-' || path) {
 			fprintf(stderr, "fplate c3d-info: unexpected argument '%s' (see --help)\n",
 				argv[i]);
@@ -269,7 +301,9 @@ int fp_cmd_c3d_info(int argc, char **argv)
 		fprintf(stderr, "fplate c3d-info: %s\n", msg[0] ? msg : fp_strerror(ret));
 		return 1;
 	}
-	if (json)
+	if (csv)
+		print_csv(c);
+	else if (json)
 		print_json(c, stats, params);
 	else
 		print_text(c, stats, params);

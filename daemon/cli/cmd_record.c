@@ -25,6 +25,7 @@ int fp_cmd_record(int argc, char **argv);
 const char fp_cmd_record_help[] = "record fplated's force frames to a C3D file";
 
 #define MAX_GAP_S 10.0
+#define MAX_EVENTS 2000    /* foot strike + foot off of 1000 steps */
 #define MAX_PENDING 4096   /* force frames kept while waiting for the first status */
 
 static void usage(FILE *out)
@@ -41,7 +42,8 @@ static void usage(FILE *out)
 		"                     fplated loaded, if any, else a neutral layout)\n\n"
 		"Each plate becomes 6 analog channels Fx Fy Fz (N) Mx My Mz (N.mm) of a\n"
 		"FORCE_PLATFORM of type 2 at the device's sample rate; the FPLATE group holds\n"
-		"the device URI, serial, calibration id and belt speed. Samples lost in\n"
+		"the device URI, serial, calibration id and belt speed; \"step\" messages of the\n"
+		"gait analysis become Foot Strike / Foot Off events (up to 2000). Samples lost in\n"
 		"transit (GAP) are written as NaN so the time axis stays right. The file is\n"
 		"readable at any moment, even if the recorder is killed (docs/c3d.md).\n"
 		"Exit status: 0 done, 1 no daemon or write error, 2 bad option.\n",
@@ -60,7 +62,8 @@ struct rec {
 	/* writing */
 	struct fp_c3d_writer *w;
 	uint32_t plates;
-	uint64_t next_sample, samples, limit, nan_samples, gaps;
+	uint64_t first_sample, next_sample, samples, limit, nan_samples, gaps;
+	uint64_t events, events_dropped;
 	float *buf;
 	size_t buf_cap;
 	/* force frames that came before the first status (copies) */
@@ -179,6 +182,7 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f)
 	}
 	d.belt_speed_mps = f->h.belt_speed_mps;
 	d.first_sample = (uint32_t)f->h.first_sample;
+	d.max_events = MAX_EVENTS;
 	snprintf(d.device, sizeof(d.device), "%.*s", (int)sizeof(d.device) - 1, r->uri);
 	snprintf(d.serial, sizeof(d.serial), "%s", r->serial);
 	snprintf(d.calib_id, sizeof(d.calib_id), "%s", r->calib);
@@ -188,7 +192,7 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f)
 		return ret;
 	}
 	r->plates = f->h.n_plates;
-	r->next_sample = f->h.first_sample;
+	r->first_sample = r->next_sample = f->h.first_sample;
 	r->limit = r->seconds > 0 ? (uint64_t)llround(r->seconds * r->rate) : UINT64_MAX;
 	return 0;
 }
@@ -241,15 +245,20 @@ static int handle_force(struct rec *r, const void *data, size_t len)
 	if (!r->w) {
 		if (!r->have_status) {
 			/* the rate comes with the first status message: keep the frame */
-			if (r->n_pending < MAX_PENDING) {
-				void *copy = malloc(len);
+			void *copy;
 
-				if (!copy)
-					return -ENOMEM;
-				memcpy(copy, data, len);
-				r->pending[r->n_pending] = copy;
-				r->pending_len[r->n_pending++] = len;
+			if (r->n_pending == MAX_PENDING) {
+				fprintf(stderr, "fplate record: %d force frames but no status message "
+					"with device.nominal_rate_hz from fplated; stopping\n",
+					MAX_PENDING);
+				return -EPROTO;
 			}
+			copy = malloc(len);
+			if (!copy)
+				return -ENOMEM;
+			memcpy(copy, data, len);
+			r->pending[r->n_pending] = copy;
+			r->pending_len[r->n_pending++] = len;
 			return 0;
 		}
 		ret = open_writer(r, &f);
@@ -291,6 +300,40 @@ static int handle_force(struct rec *r, const void *data, size_t len)
 	if (r->samples < r->limit && put(r, r->buf, f.h.n_samples))
 		return -EIO;
 	return r->samples >= r->limit;
+}
+
+/*
+ * A "step" message (gait analysis): foot strike at contact_sample, foot off
+ * at toeoff_sample (device sample indexes) become C3D events in seconds
+ * from the first recorded sample, context Left/Right from "foot".
+ */
+static void handle_step(struct rec *r, const void *data, size_t len)
+{
+	json_t *root = json_loadb(data, len, 0, NULL);
+	json_t *cs = json_object_get(root, "contact_sample");
+	json_t *ts = json_object_get(root, "toeoff_sample");
+	const char *foot = json_string_value(json_object_get(root, "foot"));
+	const char *ctx = !foot ? "General" : (*foot == 'L' || *foot == 'l') ? "Left" :
+			  (*foot == 'R' || *foot == 'r') ? "Right" : "General";
+	const char *label[2] = { "Foot Strike", "Foot Off" };
+	json_t *at[2] = { cs, ts };
+
+	if (!root || !r->w) {
+		json_decref(root);
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		json_int_t v = json_is_integer(at[i]) ? json_integer_value(at[i]) : -1;
+
+		if (v < 0 || (uint64_t)v < r->first_sample)
+			continue;
+		if (fp_c3d_writer_add_event(r->w, ctx, label[i],
+					    (double)((uint64_t)v - r->first_sample) / r->rate))
+			r->events_dropped++;
+		else
+			r->events++;
+	}
+	json_decref(root);
 }
 
 /* Write the frames that arrived before the first status message. */
@@ -335,6 +378,8 @@ static int record_loop(struct rec *r, struct fpc_sub *sub)
 		if (!strcmp(topic, FP_TOPIC_STATUS)) {
 			handle_status(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
 			ret = flush_pending(r);
+		} else if (!strcmp(topic, FP_TOPIC_STEP)) {
+			handle_step(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
 		} else if (!strcmp(topic, FP_TOPIC_FORCE))
 			ret = handle_force(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
 		zmq_msg_close(&payload);
@@ -347,7 +392,8 @@ static int record_loop(struct rec *r, struct fpc_sub *sub)
 
 int fp_cmd_record(int argc, char **argv)
 {
-	static const char *const topics[] = { FP_TOPIC_FORCE, FP_TOPIC_STATUS, NULL };
+	static const char *const topics[] = { FP_TOPIC_FORCE, FP_TOPIC_STATUS, FP_TOPIC_STEP,
+					      NULL };
 	struct rec r = { .timeout_s = FPC_DEFAULT_TIMEOUT_S }; /* ~64 KiB */
 	struct fpc_sub sub;
 	char msg[512];
@@ -374,9 +420,11 @@ int fp_cmd_record(int argc, char **argv)
 			status = 1;
 		}
 		fprintf(stderr, "fplate record: wrote %s: %llu frames, %llu samples at %g Hz, "
-			"%u plates, %llu gaps (%llu samples written as NaN)\n", r.path,
-			(unsigned long long)frames, (unsigned long long)r.samples, r.rate,
-			r.plates, (unsigned long long)r.gaps, (unsigned long long)r.nan_samples);
+			"%u plates, %llu gaps (%llu samples written as NaN), %llu events"
+			"%s\n", r.path, (unsigned long long)frames, (unsigned long long)r.samples,
+			r.rate, r.plates, (unsigned long long)r.gaps,
+			(unsigned long long)r.nan_samples, (unsigned long long)r.events,
+			r.events_dropped ? " (more steps than room for events: some dropped)" : "");
 	} else {
 		status = 1;
 	}

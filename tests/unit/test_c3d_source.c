@@ -171,20 +171,66 @@ static void test_loop_and_pacing(void)
 	CU_ASSERT_EQUAL_FATAL(open_uri("ezc3d_BTS.c3d", "", &dev, msg, sizeof(msg)), 0);
 	fp_info(dev, &info);
 	fp_block_init(&blk, &info, 1000);
-	fp_start(dev);
+	/*
+	 * Paced by the clock at 1000 Hz: after each read the samples delivered
+	 * are those due between start and the read (bounds from timestamps taken
+	 * around it, so a busy machine cannot make this fail).
+	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fp_start(dev);
 	total = 0;
 	do {
+		double before, after;
+
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		before = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
 		ret = fp_read(dev, &blk, 50);
 		if (ret > 0)
 			total += (uint64_t)ret;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		dt = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+		after = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+		CU_ASSERT((double)total <= after * 1000.0 + 1);
+		if (ret < (int)blk.capacity) /* not capped by the block size */
+			CU_ASSERT((double)total >= before * 1000.0 - 5);
+		dt = after;
 	} while (ret >= 0 && dt < 0.3);
-	/* 1000 Hz for 0.3 s: about 300 samples, certainly not the whole file */
-	CU_ASSERT(total >= 250 && total <= 360);
+	CU_ASSERT(total > 0 && total < 6750); /* paced: not the whole file at once */
 	fp_block_release(&blk);
 	fp_close(dev);
+}
+
+/* Kistler.c3d stores the action force; action=1 makes loads Fz > 0 (peak ~830 N). */
+static void test_action_force(void)
+{
+	double peak[2] = { -1e9, -1e9 };
+
+	for (int a = 0; a < 2; a++) {
+		struct fp_device *dev;
+		struct fp_info info;
+		struct fp_calib cal;
+		struct fp_block blk;
+		struct fp_frames fr;
+		char msg[FP_MSG_MAX];
+		int ret;
+
+		CU_ASSERT_EQUAL_FATAL(open_uri("ezc3d_Kistler.c3d", a ? "?rate=fast&action=1" :
+					       "?rate=fast", &dev, msg, sizeof(msg)), 0);
+		fp_info(dev, &info);
+		fp_get_calibration(dev, &cal);
+		fp_block_init(&blk, &info, 1000);
+		fp_frames_init(&fr, info.plates, 1000);
+		fp_start(dev);
+		while ((ret = fp_read(dev, &blk, 0)) > 0) {
+			fp_calib_apply(&cal, info.unit, &blk, &fr);
+			for (uint32_t s = 0; s < blk.n; s++)
+				peak[a] = fmax(peak[a], fr.v[s * info.plates * FP_NFIELDS + FP_FZ]);
+		}
+		fp_frames_release(&fr);
+		fp_block_release(&blk);
+		fp_close(dev);
+	}
+	CU_ASSERT(peak[0] < 10);
+	CU_ASSERT(peak[1] > 700 && peak[1] < 950);
 }
 
 void fp_suite_c3d_source(void)
@@ -192,5 +238,6 @@ void fp_suite_c3d_source(void)
 	FP_ADD_SUITE("c3d_source",
 		     { "replay every real file", test_replay_every_file },
 		     { "units and plate selection", test_units_and_plates },
-		     { "loop and realtime pacing", test_loop_and_pacing });
+		     { "loop and realtime pacing", test_loop_and_pacing },
+		     { "action=1 for action-force files", test_action_force });
 }

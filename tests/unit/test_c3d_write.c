@@ -240,6 +240,132 @@ static void test_long_file(void)
 	unlink(path);
 }
 
+/*
+ * The format's rules other tools rely on, checked on the bytes of a written
+ * file (not through our reader): header words, parameter section header,
+ * the entry chain ending with offset 0 inside the section, DATA_START in
+ * header and POINT agreeing, analog rate = frame rate x samples per frame.
+ */
+static void test_format_rules(void)
+{
+	struct fp_c3d_wchannel ch[6];
+	struct fp_c3d_wplate pl[1];
+	struct fp_c3d_wdesc d;
+	struct fp_calib cal;
+	struct fp_c3d_writer *w;
+	struct fp_c3d *c;
+	char path[256], msg[FP_MSG_MAX];
+	float v[6 * 40] = { 0 };
+	uint8_t b[64 * 1024];
+	size_t len, pos, sec;
+	FILE *f;
+	float scale, rate;
+	int entries = 0, last_zero = 0;
+
+	tmp_path(path, sizeof(path), "rules");
+	make_calib(&cal, 1);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_wdesc_session(&d, &cal, 0, 2000.0, ch, pl, msg,
+						   sizeof(msg)), 0);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_writer_open(path, &d, &w, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_write(w, v, 40), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_close(w, msg, sizeof(msg)), 0);
+	f = fopen(path, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	len = fread(b, 1, sizeof(b), f);
+	fclose(f);
+	CU_ASSERT_EQUAL(b[0], 2);               /* parameters start in block 2 */
+	CU_ASSERT_EQUAL(b[1], 0x50);
+	CU_ASSERT_EQUAL(b[2] | b[3] << 8, 0);   /* no 3-D points */
+	CU_ASSERT_EQUAL(b[4] | b[5] << 8, 6 * 20); /* channels x samples per frame */
+	CU_ASSERT_EQUAL(b[6] | b[7] << 8, 1);
+	CU_ASSERT_EQUAL(b[8] | b[9] << 8, 2);   /* 40 samples / 20 per frame */
+	memcpy(&scale, b + 12, 4);
+	memcpy(&rate, b + 20, 4);
+	CU_ASSERT(scale < 0);                    /* REAL storage */
+	CU_ASSERT_EQUAL(b[18] | b[19] << 8, 20);
+	FP_ASSERT_CLOSE(rate * 20, 2000.0, 1e-3);
+	sec = (size_t)b[512 + 2] * 512;
+	CU_ASSERT_EQUAL(b[512 + 3], 84);         /* Intel */
+	CU_ASSERT_EQUAL((size_t)(b[16] | b[17] << 8), 2 + sec / 512); /* data follows */
+	CU_ASSERT_EQUAL(len, (2 + sec / 512 - 1) * 512 + 2 * 20 * 6 * 4);
+	for (pos = 4; pos + 2 < sec && b[512 + pos];) {
+		size_t n = b[512 + pos] & 0x7f, off = 512 + pos + 2 + n;
+		unsigned next = b[off] | b[off + 1] << 8;
+
+		entries++;
+		if (!next) {
+			last_zero = 1;
+			break;
+		}
+		pos += 2 + n + next;
+		CU_ASSERT_FATAL(pos < sec);
+	}
+	CU_ASSERT(entries > 40);
+	CU_ASSERT(last_zero);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_open(path, &c, msg, sizeof(msg)), 0);
+	FP_ASSERT_CLOSE(fp_c3d_param_num(fp_c3d_param(c, "POINT", "DATA_START"), 0),
+			b[16] | b[17] << 8, 0);
+	FP_ASSERT_CLOSE(fp_c3d_param_num(fp_c3d_param(c, "ANALOG", "RATE"), 0), 2000.0, 0);
+	FP_ASSERT_CLOSE(fp_c3d_param_num(fp_c3d_param(c, "POINT", "RATE"), 0), 100.0, 0);
+	CU_ASSERT_EQUAL(c->n_params, (uint32_t)entries - c->n_groups);
+	fp_c3d_free(c);
+	unlink(path);
+}
+
+/*
+ * The middle state of close(): the entry chain cut before EVENT and the
+ * tail half written (garbage) must still read, with the frames and without
+ * events; this is what a kill during the event rewrite leaves.
+ */
+static void test_cut_chain_is_valid(void)
+{
+	struct fp_c3d_wchannel ch[6];
+	struct fp_c3d_wplate pl[1];
+	struct fp_c3d_wdesc d;
+	struct fp_calib cal;
+	struct fp_c3d_writer *w;
+	struct fp_c3d *c;
+	char path[256], msg[FP_MSG_MAX];
+	float v[6 * 100] = { 0 };
+	uint8_t *b = malloc(256 * 1024);
+	size_t len, pos, prev = 0, sec;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	tmp_path(path, sizeof(path), "cut");
+	make_calib(&cal, 1);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_wdesc_session(&d, &cal, 0, 1000.0, ch, pl, msg,
+						   sizeof(msg)), 0);
+	d.max_events = 10;
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_writer_open(path, &d, &w, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_write(w, v, 100), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_add_event(w, "Left", "Foot Strike", 0.05), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_close(w, msg, sizeof(msg)), 0);
+	f = fopen(path, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	len = fread(b, 1, 256 * 1024, f);
+	fclose(f);
+	sec = (size_t)b[512 + 2] * 512;
+	for (pos = 4; pos < sec;) {
+		size_t n = b[512 + pos] & 0x7f, off = 512 + pos + 2 + n;
+
+		if ((int8_t)b[512 + pos + 1] < 0 && n == 5 && !memcmp(b + 512 + pos + 2, "EVENT", 5))
+			break;
+		prev = off;
+		pos += 2 + n + (size_t)(b[off] | b[off + 1] << 8);
+	}
+	CU_ASSERT_FATAL(pos < sec && prev > 0);
+	b[prev] = b[prev + 1] = 0;                        /* cut */
+	memset(b + 512 + pos, 0xa5, (sec - pos) / 2);     /* half-written tail */
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_parse(b, len, "cut.c3d", &c, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(c->n_frames, 10);
+	CU_ASSERT_EQUAL(c->n_events, 0);
+	CU_ASSERT_EQUAL(c->n_plates, 1);
+	fp_c3d_free(c);
+	free(b);
+	unlink(path);
+}
+
 static void test_writer_errors(void)
 {
 	struct fp_c3d_wchannel ch[1] = { { "A", "V", "", NAN, 0 } };
@@ -262,5 +388,7 @@ void fp_suite_c3d_write(void)
 		     { "round trip type 4", test_roundtrip_type4 },
 		     { "session frames", test_session_frames },
 		     { "more than 65535 frames", test_long_file },
+		     { "format rules on the bytes", test_format_rules },
+		     { "close: cut chain is valid", test_cut_chain_is_valid },
 		     { "writer errors", test_writer_errors });
 }

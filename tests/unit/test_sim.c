@@ -86,6 +86,8 @@ static void test_bad_uris(void)
 		{ "sim://?runner=maybe", "'runner' value 'maybe'" },
 		{ "sim://?sync_hz=5000", "'sync_hz' value '5000'" },
 		{ "sim://x", "unexpected path 'x'" },
+		{ "sim://?channels=7", "'channels' value '7'" },
+		{ "sim://?channels=12", "'channels' value '12'" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fp_device *dev = NULL;
@@ -221,6 +223,23 @@ static void test_pipeline_noise_free(void)
 {
 	check_pipeline("sim://?pace=fast&noise=0&seed=3", 0.01);
 	check_pipeline("sim://?pace=fast&noise=0&plates=1&strike=fore&seed=4", 0.01);
+	/* Kistler layout: 8 channels through fp_calib_kistler_matrix() */
+	check_pipeline("sim://?pace=fast&noise=0&channels=8&seed=6", 0.05);
+}
+
+static void test_kistler_channels(void)
+{
+	struct rig r;
+
+	CU_ASSERT_EQUAL_FATAL(rig_open(&r, "sim://?pace=fast&channels=8&plates=1"), 0);
+	CU_ASSERT_EQUAL(r.info.channels, 8);
+	CU_ASSERT_EQUAL(r.cal.plate[0].channels, 8);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.cal.id, "kistler"));
+	/* Fz = fz1 + fz2 + fz3 + fz4: no shear channel in the Fz row */
+	FP_ASSERT_CLOSE(r.cal.plate[0].matrix[2][0], 0, 0);
+	CU_ASSERT_TRUE(r.cal.plate[0].matrix[2][4] > 400);
+	CU_ASSERT_TRUE(rig_read(&r) > 0);
+	rig_close(&r);
 }
 
 static void test_pipeline_noisy(void)
@@ -273,6 +292,48 @@ static void test_strikes(void)
 		CU_ASSERT_EQUAL(st[i].impact_peak_sample, st[i].touchdown_sample +
 				(uint64_t)(0.13 * (st[i].liftoff_sample - st[i].touchdown_sample)));
 		CU_ASSERT_TRUE(st[i].cop_ap_start_mm > 100);
+	}
+}
+
+/*
+ * Steady running: mean Fz over whole steps equals body weight (the
+ * impulse balance of the two-mass model, and what gait uses to measure
+ * body weight). Summed over all plates from one touchdown to a later one.
+ */
+static void test_mean_force_is_body_weight(void)
+{
+	static const char *const uris[] = {
+		"sim://?pace=fast&noise=0&plates=1&mass=82&strike=rear",
+		"sim://?pace=fast&noise=0&plates=2&mass=55&strike=fore&speed=4.5",
+	};
+	static double fz[12 * BLOCK];
+
+	for (size_t u = 0; u < 2; u++) {
+		struct rig r;
+		struct fp_sim_step st[64];
+		double sum = 0;
+		uint64_t from, to;
+		int n;
+
+		CU_ASSERT_EQUAL_FATAL(rig_open(&r, uris[u]), 0);
+		for (int k = 0; k < 12; k++) {
+			int got = rig_read(&r);
+
+			for (int s = 0; s < got; s++) {
+				fz[k * BLOCK + s] = 0;
+				for (uint32_t p = 0; p < r.info.plates; p++)
+					fz[k * BLOCK + s] += field(&r.truth, s, p, FP_FZ);
+			}
+		}
+		n = fp_sim_truth_steps(r.dev, st, 64);
+		CU_ASSERT_TRUE_FATAL(n > 12);         /* 6 s of running */
+		from = st[0].touchdown_sample;
+		to = st[n - 1].touchdown_sample;   /* n - 1 whole steps */
+		for (uint64_t i = from; i < to; i++)
+			sum += fz[i];
+		FP_ASSERT_CLOSE(sum / (double)(to - from), st[0].body_weight_n,
+				0.005 * st[0].body_weight_n);
+		rig_close(&r);
 	}
 }
 
@@ -377,6 +438,11 @@ static void test_static_load(void)
 	CU_ASSERT_EQUAL(fp_set(r.dev, "load", "off", msg, sizeof(msg)), 0);
 	rig_read(&r);
 	FP_ASSERT_CLOSE(field(&r.fr, 5, 1, FP_FZ), 0, 0.05);
+	CU_ASSERT_FALSE(r.fr.flags & FP_BLK_SATURATED);
+	/* 1000 kg 1 m forward: Mx ~ 9.8 kN·m is beyond the 4 kN·m range */
+	CU_ASSERT_EQUAL(fp_set(r.dev, "load", "1000,0,1000,1", msg, sizeof(msg)), 0);
+	rig_read(&r);
+	CU_ASSERT_TRUE(r.fr.flags & FP_BLK_SATURATED);
 	rig_close(&r);
 }
 
@@ -495,7 +561,9 @@ void fp_suite_sim(void)
 		     { "deterministic for a seed", test_deterministic },
 		     { "pipeline vs truth, noise-free", test_pipeline_noise_free },
 		     { "pipeline vs truth, noisy", test_pipeline_noisy },
+		     { "Kistler 8-channel plates", test_kistler_channels },
 		     { "rear/mid/fore strikes", test_strikes },
+		     { "mean Fz over steps is body weight", test_mean_force_is_body_weight },
 		     { "single and split belt placement", test_foot_placement },
 		     { "COP path parameters", test_cop_path },
 		     { "belt carries the foot", test_belt_frame },
