@@ -81,7 +81,8 @@ struct fpd_pub {
 	void *ctx;
 	void *sock;
 	uint64_t sent;               /* messages accepted by ZeroMQ */
-	uint64_t dropped;            /* messages refused (subscriber queue full) */
+	uint64_t dropped;            /* times a subscriber's queue was found full */
+	int count_drops;             /* drop_policy count: NODROP + resend */
 };
 
 /* Counters of the processing side, reported in `status`. */
@@ -172,6 +173,7 @@ struct fpd {
 	struct fpd_proc proc;
 	struct fpd_stats stats;
 	void *stage_priv[FPD_MAX_STAGES];
+	int stages_ready;            /* stages whose init succeeded */
 	struct fpd_settings settings;
 	struct fpd_ctl ctl;
 	struct fpd_rec rec;
