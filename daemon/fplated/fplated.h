@@ -126,7 +126,8 @@ struct fpd_settings {
 	double body_mass_kg;         /* 0: automatic */
 	double contact_on_n, contact_off_n;
 	double cutoff_hz;
-	unsigned int generation;     /* +1 at every change, for stages to notice */
+	unsigned int generation;     /* +1 at every change of these, the calibration
+				      * or the tare, for stages to notice */
 };
 
 /* Sums of an average / tare window (control.c). */
