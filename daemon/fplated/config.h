@@ -34,6 +34,7 @@ struct fpd_config {
 	int coalesce;                     /* 1: wake once per block, not per device packet */
 	/* [publish] */
 	char endpoint[256];
+	char ctl_endpoint[256];           /* ZeroMQ REP control socket */
 	int sndhwm;                       /* messages queued per subscriber */
 	enum fpd_drop_policy drop_policy;
 	int status_ms;                    /* status period */
