@@ -15,8 +15,14 @@ fail() { echo "FAIL: $*"; tmux kill-session -t "$sess" 2>/dev/null; kill "$dpid"
 	>"$tmp/fplated.log" 2>&1 &
 dpid=$!
 tmux new-session -d -s "$sess" -x 120 -y 50 "$BUILD/fplate view --endpoint $pub --hz 20; echo VIEW-EXIT=\$?; sleep 30"
-sleep 3
-tmux capture-pane -p -t "$sess" >"$tmp/a.txt"
+# wait for the first status message (once a second) and some force frames
+i=0
+while [ $i -lt 40 ]; do
+	sleep 0.25
+	tmux capture-pane -p -t "$sess" >"$tmp/a.txt"
+	grep -q "rate 2000\|rate 1999" "$tmp/a.txt" && grep -q "Plate 2" "$tmp/a.txt" && break
+	i=$((i + 1))
+done
 sleep 1
 tmux capture-pane -p -t "$sess" >"$tmp/b.txt"
 cat "$tmp/b.txt"
