@@ -114,8 +114,13 @@ def record_sim(path):
                                "--ctl", "tcp://127.0.0.1:%d" % (PORT + 1)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(0.5)
-        r = subprocess.run([FPLATE, "record", "-o", path, "--seconds", "8", "--endpoint", pub],
+        for _ in range(50):   # until the daemon publishes
+            if subprocess.run([FPLATE, "status", "--endpoint", pub], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL).returncode == 0:
+                break
+            time.sleep(0.2)
+        r = subprocess.run([FPLATE, "record", "-o", path, "--seconds", "8", "--endpoint", pub,
+                            "--timeout", "10"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
         check(r.returncode == 0 and os.path.getsize(path) > 0, "sim session recorded (%s)" % r.stderr.strip())
     finally:
