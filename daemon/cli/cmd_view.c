@@ -7,8 +7,8 @@
  * last two seconds, the COP path of the last completed contact (in the foot
  * frame: belt motion added back), and rolling left/right loading-rate bars
  * from the step events. Plain ANSI escapes, no curses library: it runs on
- * any terminal. When stdout is not a terminal (or with --plain) it prints
- * one line a second and one per step instead. Quit with q or Ctrl-C.
+ * any terminal. When stdout is not a terminal (or with --plain) it hands
+ * over to `fplate watch` (one line a second). Quit with q or Ctrl-C.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,11 +28,10 @@
 #include "fplate/calib.h"
 #include "fplate/wire.h"
 
-#ifndef FP_VIEW_DEFAULT_PUB
-#define FP_VIEW_DEFAULT_PUB "tcp://127.0.0.1:5555"
-#endif
+#include "client.h"
 
 int fp_cmd_view(int argc, char **argv);
+int fp_cmd_watch(int argc, char **argv);
 const char fp_cmd_view_help[] = "live terminal view: Fz traces, last COP path, L/R loading rates";
 
 #define VIEW_COLS      60      /* Fz chart width (columns = 2 s) */
@@ -146,7 +145,7 @@ static void on_force(struct view *v, const struct fp_wire_frame *f)
 	}
 }
 
-static void on_step(struct view *v, const char *text, size_t len, int plain)
+static void on_step(struct view *v, const char *text, size_t len)
 {
 	json_t *j = json_loadb(text, len, 0, NULL);
 	const char *foot;
@@ -165,10 +164,6 @@ static void on_step(struct view *v, const char *text, size_t len, int plain)
 			v->n_valr[k]++;
 	}
 	v->steps++;
-	if (plain)
-		printf("step %lu: plate %lld foot %s VALR %.1f BW/s contact %.0f ms\n", v->steps,
-		       json_integer_value(json_object_get(j, "plate")), foot ? foot : "?", valr,
-		       json_number_value(json_object_get(j, "contact_time_ms")));
 	json_decref(j);
 }
 
@@ -287,27 +282,17 @@ static void draw(const struct view *v, const char *endpoint)
 	fflush(stdout);
 }
 
-static void print_plain(const struct view *v)
-{
-	printf("%s", v->status_line);
-	for (unsigned int p = 0; p < v->plates; p++)
-		printf("  plate %u Fz peak %.1f N COP %.1f %.1f mm", p + 1, v->plate[p].fz_peak_1s,
-		       v->plate[p].cop_x, v->plate[p].cop_y);
-	printf("\n");
-	fflush(stdout);
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fplate view [--endpoint E] [--seconds N] [--hz N] [--plain]\n\n"
 		"%s.\n\n"
-		"  --endpoint E  fplated publish endpoint (default %s, env FPLATE_PUB)\n"
+		"  --endpoint E  fplated publish endpoint (default $FPLATE_ENDPOINT or %s)\n"
 		"  --seconds N   stop after N seconds (default: until q or Ctrl-C)\n"
 		"  --hz N        redraws per second, 1..60 (default 20)\n"
-		"  --plain       one line per second and per step, no screen drawing\n"
+		"  --plain       one line a second (fplate watch) instead of the picture\n"
 		"                (the default when stdout is not a terminal)\n",
-		fp_cmd_view_help, FP_VIEW_DEFAULT_PUB);
+		fp_cmd_view_help, FPC_DEFAULT_ENDPOINT);
 }
 
 static int parse_args(int argc, char **argv, const char **endpoint, double *seconds,
@@ -366,7 +351,7 @@ static double now_s(void)
 }
 
 /* Receive one [topic][payload] message (non-blocking); 1 if one was handled. */
-static int receive_one(void *sub, struct view *v, int plain)
+static int receive_one(void *sub, struct view *v)
 {
 	char topic[16];
 	zmq_msg_t msg;
@@ -390,7 +375,7 @@ static int receive_one(void *sub, struct view *v, int plain)
 			if (fp_wire_decode(data, len, &f, NULL, 0) == 0)
 				on_force(v, &f);
 		} else if (!strcmp(topic, FP_TOPIC_STEP)) {
-			on_step(v, data, len, plain);
+			on_step(v, data, len);
 		} else if (!strcmp(topic, FP_TOPIC_STATUS)) {
 			on_status(v, data, len);
 		}
@@ -401,7 +386,7 @@ static int receive_one(void *sub, struct view *v, int plain)
 
 int fp_cmd_view(int argc, char **argv)
 {
-	const char *endpoint = getenv("FPLATE_PUB") ? getenv("FPLATE_PUB") : FP_VIEW_DEFAULT_PUB;
+	const char *endpoint = fpc_endpoint(NULL);
 	double seconds = 0, start, next_draw;
 	int hz = 20, plain = !isatty(STDOUT_FILENO), ret, tty_in = isatty(STDIN_FILENO);
 	struct termios saved, raw;
@@ -411,6 +396,14 @@ int fp_cmd_view(int argc, char **argv)
 	ret = parse_args(argc, argv, &endpoint, &seconds, &hz, &plain);
 	if (ret)
 		return ret == 1 ? 0 : ret;
+	if (plain) {
+		char secs[32];
+		char *wargv[] = { "watch", "--endpoint", (char *)endpoint, "--seconds", secs, NULL };
+
+		snprintf(secs, sizeof(secs), "%g", seconds);
+		optind = 1;
+		return fp_cmd_watch(seconds > 0 ? 5 : 3, wargv);
+	}
 	v = calloc(1, sizeof(*v));
 	ctx = zmq_ctx_new();
 	sub = ctx ? zmq_socket(ctx, ZMQ_SUB) : NULL;
@@ -425,15 +418,14 @@ int fp_cmd_view(int argc, char **argv)
 	zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (!plain && tty_in && tcgetattr(STDIN_FILENO, &saved) == 0) {
+	if (tty_in && tcgetattr(STDIN_FILENO, &saved) == 0) {
 		raw = saved;
 		raw.c_lflag &= ~(unsigned int)(ICANON | ECHO);
 		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 	} else {
 		tty_in = 0;
 	}
-	if (!plain)
-		printf("\033[2J\033[?25l");
+	printf("\033[2J\033[?25l");
 	start = now_s();
 	next_draw = start;
 	while (!stop_flag && (seconds == 0 || now_s() - start < seconds)) {
@@ -442,7 +434,7 @@ int fp_cmd_view(int argc, char **argv)
 
 		zmq_getsockopt(sub, ZMQ_FD, &pfd[0].fd, &fd_len);
 		poll(pfd, tty_in ? 2 : 1, 1000 / hz);
-		while (receive_one(sub, v, plain))
+		while (receive_one(sub, v))
 			;
 		if (tty_in && (pfd[1].revents & POLLIN)) {
 			char ch;
@@ -451,17 +443,13 @@ int fp_cmd_view(int argc, char **argv)
 				break;
 		}
 		if (now_s() >= next_draw) {
-			if (plain)
-				print_plain(v);
-			else
-				draw(v, endpoint);
-			next_draw += plain ? 1.0 : 1.0 / hz;
+			draw(v, endpoint);
+			next_draw += 1.0 / hz;
 			if (next_draw < now_s())
 				next_draw = now_s();
 		}
 	}
-	if (!plain)
-		printf("\033[?25h\n");
+	printf("\033[?25h\n");
 	if (tty_in)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	zmq_close(sub);
