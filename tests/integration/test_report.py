@@ -82,7 +82,18 @@ def check_report(name, source, html_path, analyze_args):
           "%s: no external reference, no script" % name)
     a = subprocess.run([FPLATE, "analyze", source, "--json"] + analyze_args, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=300)
-    summaries = {j["summary"]: j for j in map(json.loads, a.stdout.splitlines()) if "summary" in j}
+    records = [json.loads(line) for line in a.stdout.splitlines()]
+    summaries = {j["summary"]: j for j in records if "summary" in j}
+    # keys analyze does not summarise (settings such as the cutoff): from its steps
+    for foot, summ in summaries.items():
+        steps = [j for j in records if j.get("foot") == foot and "summary" not in j and
+                 not set(j.get("flags", [])) & {"too_short", "too_long"}]
+        for key in ("cutoff_hz", "offset_n", "body_weight_n"):
+            v = [j[key] for j in steps if isinstance(j.get(key), (int, float))]
+            if key not in summ and v:
+                m = sum(v) / len(v)
+                sd = (sum((x - m) ** 2 for x in v) / (len(v) - 1)) ** 0.5 if len(v) > 1 else 0.0
+                summ[key] = {"mean": m, "sd": sd, "n": len(v)}
     check(summaries, "%s: fplate analyze gives per-foot summaries" % name)
     compared = 0
     for (key, foot), cell in sorted(p.cells.items()):
