@@ -345,6 +345,8 @@ int main(int argc, char **argv)
 	}
 	fp_get_counters(dev, &c);
 	fp_stop(dev);
+	printf("info_rate_hz=%g external_clock=%d has_sync=%d ", info.rate_hz, info.external_clock,
+	       info.has_sync);
 	printf("samples=%llu blocks=%llu first=%llu next=%llu gap_blocks=%llu unflagged_gaps=%llu "
 	       "resumed=%llu resumed_without_gap=%llu nodev=%llu",
 	       (unsigned long long)s.samples, (unsigned long long)s.blocks,
