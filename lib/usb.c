@@ -414,9 +414,11 @@ static void usb_close(struct fp_device *dev)
 		return;
 	usb_stream_stop(p, 1);
 	usb_disconnect(p);
-	if (p->have_hotplug)
-		libusb_hotplug_deregister_callback(p->ctx, p->hotplug);
-	libusb_exit(p->ctx);
+	if (p->ctx) {
+		if (p->have_hotplug)
+			libusb_hotplug_deregister_callback(p->ctx, p->hotplug);
+		libusb_exit(p->ctx);
+	}
 	usb_ring_free(&p->ring);
 	free(p);
 	dev->priv = NULL;

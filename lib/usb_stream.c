@@ -240,6 +240,8 @@ static void handle_events_ms(struct usb_priv *p, int64_t ms)
 /* Cancel every transfer, wait for them, free them. */
 static void drop_transfers(struct usb_priv *p)
 {
+	if (!p->ctx)
+		return; /* a failed rescan left no context; nothing can be in flight */
 	for (unsigned i = 0; i < p->n_xfers; i++)
 		if (p->xfer[i] && p->busy[i])
 			libusb_cancel_transfer(p->xfer[i]);

@@ -201,10 +201,8 @@ static void handle_out(struct gadget *g, const struct usb_ctrlrequest *c)
 		ep0_ack(g);
 		return;
 	case FP_USB_REQ_ZERO:
-		/* Hardware zero: the present input becomes 0 counts. */
-		for (uint32_t k = 0; k < g->o.plates * g->o.channels; k++)
-			g->zero[k] = g->gen.builtin ?
-				fpgen_builtin_count(g->gen.seed, g->gen.index, k) : 0;
+		/* Hardware zero: the stream thread takes the next sample as 0. */
+		g->zero_request = 1;
 		why = NULL;
 		break;
 	}
