@@ -6,6 +6,7 @@
  *   usb://                      the first fplate amplifier found
  *   usb://?serial=FP00123       the one with this serial number
  *   usb://?vid=0x1209&pid=0xf9a7&rate=1000&clock=external&detach=1&transfers=8
+ *   fp_set(dev, "hw_zero", "1")  the amplifier's hardware zero
  *
  * This file: URI, finding and opening the device (claim, optional kernel
  * driver detach), the control requests, device info and the stored
@@ -506,6 +507,30 @@ static int usb_get_counters(struct fp_device *dev, struct fp_counters *c)
 	return 0;
 }
 
+/* fp_set(dev, "hw_zero", "1"): the device's hardware zero (ZERO request). */
+static int usb_set(struct fp_device *dev, const char *key, const char *value)
+{
+	struct usb_priv *p = dev->priv;
+	int ret;
+
+	if (strcmp(key, "hw_zero"))
+		return fp_dev_err(dev, -ENOTSUP, "usb://: no run-time parameter '%s' (known: hw_zero)",
+				  key);
+	if (strcmp(value, "1"))
+		return fp_dev_err(dev, -EINVAL,
+				  "usb://: hw_zero value '%s': expected 1 (zero every channel now)",
+				  value);
+	if (!(le16toh(p->uinfo.caps) & FP_USB_CAP_HW_ZERO))
+		return fp_dev_err(dev, -ENOTSUP, "usb://: device %s has no hardware zero",
+				  dev->info.serial);
+	if (!p->h || p->gone)
+		return fp_dev_err(dev, -ENODEV, "usb://: device %s is unplugged", dev->info.serial);
+	ret = usb_ctrl_out(p, FP_USB_REQ_ZERO, 0);
+	if (ret)
+		return fp_dev_err(dev, ret, "usb://: the ZERO request failed: %s", fp_strerror(ret));
+	return 0;
+}
+
 /* fp_list(): every device with our VID/PID, by serial. */
 static int usb_list(fp_list_cb cb, void *arg)
 {
@@ -561,5 +586,6 @@ const struct fp_backend_ops fp_usb_ops = {
 	.read = usb_read,
 	.get_calibration = usb_get_calibration,
 	.get_counters = usb_get_counters,
+	.set = usb_set,
 	.list = usb_list,
 };
