@@ -22,14 +22,17 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard include/fplate/*.h l
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRCS) -lm
 
-# run TARGET SECONDS: seed corpus = the real files, plus what earlier runs found
+# run TARGET SECONDS: seed corpus = the real files and tests/fuzz/seeds-TARGET
+# if present, plus what earlier runs found. The blank line before endef
+# keeps the expansions of several targets on separate recipe lines.
 define fuzz_run
 	@mkdir -p $(BUILD)/fuzz/corpus-$(1); rm -f $(BUILD)/fuzz/crash-$(1)-*
 	cd $(BUILD)/fuzz && ./$(1) -max_total_time=$(2) -max_len=400000 -rss_limit_mb=2048 \
 		-artifact_prefix=$(CURDIR)/$(BUILD)/fuzz/crash-$(1)- -print_final_stats=1 \
-		corpus-$(1) $(abspath ../shared/data/c3d) 2>&1 | tail -n 15
+		corpus-$(1) $(abspath ../shared/data/c3d $(wildcard tests/fuzz/seeds-$(1))) 2>&1 | tail -n 15
 	@! ls $(BUILD)/fuzz/crash-$(1)-* >/dev/null 2>&1 || \
 		{ echo "fuzz: $(1) found crashes: $$(ls $(BUILD)/fuzz/crash-$(1)-*)"; false; }
+
 endef
 
 fuzz-check: $(FUZZ_BINS)

@@ -2,9 +2,10 @@
 # (tests/fuzz/usb_pkt.c, self-contained: it includes lib/usb_proto.c).
 #
 # When tests/fuzz/fuzz.mk (the generic fuzz fragment) is present it builds
-# and runs every tests/fuzz/*.c, this one included, so nothing is added
-# here. Without it, `make fuzz-usb` runs this target for FUZZ_USB_SECONDS
-# (a make check step) from a seed corpus of valid packets.
+# and runs every tests/fuzz/*.c, this one included, with the seeds in
+# tests/fuzz/seeds-usb_pkt (valid packets), so nothing is added here.
+# Without it, `make fuzz-usb` runs this target for FUZZ_USB_SECONDS (a make
+# check step).
 ifeq ($(filter usb_pkt,$(FUZZ_TARGETS)),)
 FUZZ_USB_SECONDS ?= 30
 FUZZ_USB_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -21,7 +22,7 @@ fuzz-usb: $(BUILD)/fuzz/usb_pkt
 	@mkdir -p $(BUILD)/fuzz/corpus-usb_pkt; rm -f $(BUILD)/fuzz/crash-usb_pkt-*
 	cd $(BUILD)/fuzz && ./usb_pkt -max_total_time=$(FUZZ_USB_SECONDS) -max_len=4200 \
 		-artifact_prefix=$(CURDIR)/$(BUILD)/fuzz/crash-usb_pkt- -print_final_stats=1 \
-		corpus-usb_pkt $(CURDIR)/tests/fuzz/usb_seeds 2>&1 | tail -n 12
+		corpus-usb_pkt $(CURDIR)/tests/fuzz/seeds-usb_pkt 2>&1 | tail -n 12
 	@! ls $(BUILD)/fuzz/crash-usb_pkt-* >/dev/null 2>&1 || \
 		{ echo "fuzz: usb_pkt found crashes: $$(ls $(BUILD)/fuzz/crash-usb_pkt-*)"; false; }
 endif
