@@ -46,6 +46,7 @@ struct stats {
 	size_t n_lat, cap_lat;
 	int have_first;
 	uint32_t last_sync;
+	int have_edge;           /* last_edge is valid (no gap since) */
 };
 
 static const char usage_text[] =
@@ -209,12 +210,17 @@ static uint64_t verify_block(struct fpgen *g, struct stats *st, const struct fp_
 
 static void track_sync(struct stats *s, const struct fp_block *b)
 {
+	if (b->flags & FP_BLK_GAP) {
+		/* no period across a gap: start counting afresh */
+		s->last_sync = 0;
+		s->have_edge = 0;
+	}
 	for (uint32_t i = 0; i < b->n; i++) {
 		uint32_t now = b->sync[i] & FP_USB_SYNC_IN;
 		uint64_t idx = b->first_sample + i;
 
 		if (now && !s->last_sync) {
-			if (s->sync_edges) {
+			if (s->have_edge) {
 				uint64_t period = idx - s->last_edge;
 
 				if (!s->sync_period_min || period < s->sync_period_min)
@@ -223,6 +229,7 @@ static void track_sync(struct stats *s, const struct fp_block *b)
 					s->sync_period_max = period;
 			}
 			s->sync_edges++;
+			s->have_edge = 1;
 			s->last_edge = idx;
 		}
 		s->last_sync = now;
