@@ -6,6 +6,7 @@
  *   usb://                      the first fplate amplifier found
  *   usb://?serial=FP00123       the one with this serial number
  *   usb://?vid=0x1209&pid=0xf9a7&rate=1000&clock=external&detach=1&transfers=8
+ *   usb://?serial=FP00123&rescan_ms=0   replug found by hotplug events only
  *   fp_set(dev, "hw_zero", "1")  the amplifier's hardware zero
  *
  * This file: URI, finding and opening the device (claim, optional kernel
@@ -345,7 +346,7 @@ void usb_disconnect(struct usb_priv *p)
 /* ---- the ops ------------------------------------------------------------ */
 
 static const char *const usb_keys[] = {
-	"serial", "vid", "pid", "rate", "clock", "detach", "transfers", NULL
+	"serial", "vid", "pid", "rate", "clock", "detach", "transfers", "rescan_ms", NULL
 };
 
 static int parse_id(struct fp_device *dev, const struct fp_uri *uri, const char *key,
@@ -400,6 +401,9 @@ static int usb_parse_uri(struct usb_priv *p, const struct fp_uri *uri)
 	if (!ret)
 		ret = fp_uri_get_long(uri, "transfers", 8, 2, USB_MAX_XFERS, &xfers, dev->msg,
 				      sizeof(dev->msg));
+	if (!ret)
+		ret = fp_uri_get_long(uri, "rescan_ms", USB_RESCAN_MS, 0, 60000, &p->rescan_ms,
+				      dev->msg, sizeof(dev->msg));
 	if (ret)
 		return ret;
 	snprintf(p->want_serial, sizeof(p->want_serial), "%s", serial ? serial : "");
@@ -578,7 +582,7 @@ static int usb_list(fp_list_cb cb, void *arg)
 const struct fp_backend_ops fp_usb_ops = {
 	.scheme = "usb",
 	.help = "fplate USB amplifier via libusb: usb://?serial=S&rate=HZ&clock=internal|external"
-		"&detach=0|1&transfers=8&vid=0x1209&pid=0xf9a7",
+		"&detach=0|1&transfers=8&rescan_ms=250&vid=0x1209&pid=0xf9a7",
 	.open = usb_open,
 	.close = usb_close,
 	.start = usb_start,
