@@ -3,7 +3,8 @@
 #
 # When tests/fuzz/fuzz.mk (the generic fuzz fragment) is present it builds
 # and runs every tests/fuzz/*.c, this one included, with the seeds in
-# tests/fuzz/seeds-usb_pkt (valid packets), so nothing is added here.
+# tests/fuzz/usb_seeds (valid packets; FUZZ_SEEDS_usb_pkt), so nothing is
+# added here.
 # Without it, `make fuzz-usb` runs this target for FUZZ_USB_SECONDS (a make
 # check step).
 ifeq ($(filter usb_pkt,$(FUZZ_TARGETS)),)
@@ -22,7 +23,7 @@ fuzz-usb: $(BUILD)/fuzz/usb_pkt
 	@mkdir -p $(BUILD)/fuzz/corpus-usb_pkt; rm -f $(BUILD)/fuzz/crash-usb_pkt-*
 	cd $(BUILD)/fuzz && ./usb_pkt -max_total_time=$(FUZZ_USB_SECONDS) -max_len=4200 \
 		-artifact_prefix=$(CURDIR)/$(BUILD)/fuzz/crash-usb_pkt- -print_final_stats=1 \
-		corpus-usb_pkt $(CURDIR)/tests/fuzz/seeds-usb_pkt 2>&1 | tail -n 12
+		corpus-usb_pkt $(CURDIR)/tests/fuzz/usb_seeds 2>&1 | tail -n 12
 	@! ls $(BUILD)/fuzz/crash-usb_pkt-* >/dev/null 2>&1 || \
 		{ echo "fuzz: usb_pkt found crashes: $$(ls $(BUILD)/fuzz/crash-usb_pkt-*)"; false; }
 endif
