@@ -22,13 +22,17 @@ out=$(cat /tmp/reader.out)
 st_g=$(cat /tmp/gadget.stats 2>/dev/null)
 echo "reader: $out"
 echo "gadget: $st_g"
-vm_check "the device overran once" [ "$(vm_kv overruns "$st_g")" = 1 ]
-vm_check "the host counted the overrun" [ "$(vm_kv c_overruns "$out")" = 1 ]
+# Right after the stop the FIFO is full, so on a loaded machine the reader's
+# catching up can overflow it again: one or more overrun events, each of
+# which the host must see.
+ov=$(vm_kv overruns "$st_g")
+vm_check "the device overran" [ "${ov:-0}" -ge 1 ]
+vm_check "the host counted every overrun" [ "$(vm_kv c_overruns "$out")" = "$ov" ]
 vm_check "lost samples equal what the device discarded" \
 	[ "$(vm_kv c_lost "$out")" = "$(vm_kv overrun_samples "$st_g")" ]
 vm_check "about 1.5 s of samples discarded (2.5 s stop - 1 s FIFO)" \
 	vm_between "$(vm_kv c_lost "$out")" 2000 4000
-vm_check "one gap, flagged" [ "$(vm_kv gap_blocks "$out")" = 1 ] && [ "$(vm_kv unflagged_gaps "$out")" = 0 ]
+vm_check "one flagged gap per overrun" [ "$(vm_kv gap_blocks "$out")" = "$ov" ] && [ "$(vm_kv unflagged_gaps "$out")" = 0 ]
 vm_check "values exact around the overrun" [ "$(vm_kv mismatches "$out")" = 0 ]
 vm_check "sync pulse period 200 on both sides" \
 	[ "$(vm_kv sync_period_min "$out")" = 200 ] && [ "$(vm_kv sync_period_max "$out")" = 200 ]
