@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include "backend.h"
 
+extern const struct fp_backend_ops fp_kmod_backend;
+
 const struct fp_backend_ops *const fp_backends[] = {
+	&fp_kmod_backend,
 	NULL
 };
