@@ -6,9 +6,11 @@
 #include <stddef.h>
 #include "backend.h"
 
-extern const struct fp_backend_ops fp_kmod_backend;
+extern const struct fp_backend_ops fp_sim_ops;
+extern const struct fp_backend_ops fp_kmod_ops;
 
 const struct fp_backend_ops *const fp_backends[] = {
-	&fp_kmod_backend,
+	&fp_sim_ops,
+	&fp_kmod_ops,
 	NULL
 };

@@ -475,7 +475,7 @@ static int kmod_list(fp_list_cb cb, void *arg)
 	return n;
 }
 
-const struct fp_backend_ops fp_kmod_backend = {
+const struct fp_backend_ops fp_kmod_ops = {
 	.scheme = "kmod",
 	.help = "kernel module node: kmod:///dev/fplate0 [?rate=HZ] (needs fplate.ko)",
 	.open = kmod_open,
