@@ -82,6 +82,7 @@ struct fplate_dev {
 	bool streaming;
 	bool suspended;
 	bool synced;			/* first packet of this run seen */
+	bool halted;			/* the endpoint stalled: clear it at START */
 	u32 next_seq;
 	u64 next_sample;
 	u32 pending_flags;		/* FPLATE_REC_* for the next stored record */
@@ -280,6 +281,8 @@ static void fplate_read_complete(struct urb *urb)
 	default:		/* -EPIPE (stall) and worse: stop, let read() report */
 		dev->counters.urb_errors++;
 		dev->io_error = status;
+		if (status == -EPIPE)
+			dev->halted = true;
 		dev->streaming = false;
 		wake = true;
 		goto out;
@@ -356,6 +359,12 @@ static int fplate_start(struct fplate_dev *dev)
 
 	if (dev->streaming)
 		return 0;
+	if (dev->halted) {
+		ret = usb_clear_halt(dev->udev, usb_rcvbulkpipe(dev->udev, dev->ep_in));
+		if (ret)
+			return ret;
+		dev->halted = false;
+	}
 	spin_lock_irq(&dev->lock);
 	dev->ring_head = 0;
 	dev->ring_tail = 0;

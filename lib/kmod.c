@@ -341,7 +341,9 @@ static int kmod_fill(struct fp_device *dev, struct kmod_priv *p, int timeout_ms)
 			return 0;
 		if (errno == ENODEV)
 			return kmod_lost(dev, p);
-		return fp_dev_err(dev, -errno, "kmod://%s: read: %s", p->path, strerror(errno));
+		/* EPIPE here is a stalled endpoint, not fp_read()'s end of source. */
+		return fp_dev_err(dev, -EIO, "kmod://%s: the stream failed: %s", p->path,
+				  strerror(errno));
 	}
 	if (got == 0)
 		return fp_dev_err(dev, -EIO, "kmod://%s: the driver stopped the stream", p->path);
