@@ -30,6 +30,7 @@ static void usage(FILE *out)
 		"%s.\n\n"
 		"  --csv          header line, then one row per sample per plate:\n"
 		"                 sample,t_ns,plate,fx,fy,fz,mx,my,mz,cop_x,cop_y,tz,flags\n"
+		"                 (flags: 1 gap, 2 saturated, 4 overrun, 8 resumed)\n"
 		"                 (device sample index, host time ns, plate from 1, N, N·m, mm;\n"
 		"                 cop is nan below the force threshold)\n"
 		"  --json         one JSON object per frame (JSON lines; NaN as null)\n"
@@ -46,7 +47,7 @@ static void print_num(FILE *out, float v)
 	if (isnan(v))
 		fputs("nan", out);
 	else
-		fprintf(out, "%.6g", v);
+		fprintf(out, "%.9g", v);
 }
 
 static void print_csv(FILE *out, const struct fp_wire_frame *f, uint32_t n)
@@ -61,7 +62,7 @@ static void print_csv(FILE *out, const struct fp_wire_frame *f, uint32_t n)
 				fputc(',', out);
 				print_num(out, fp_wire_value(f, s, p, k));
 			}
-			fprintf(out, ",%u\n", f->h.flags);
+			fprintf(out, ",%u\n", f->h.flags & 0xff);
 		}
 	}
 }
@@ -94,7 +95,7 @@ static void print_json(FILE *out, const struct fp_wire_frame *f, uint32_t n)
 				if (isnan(v))
 					fputs("null", out);
 				else
-					fprintf(out, "%.6g", v);
+					fprintf(out, "%.9g", v);
 			}
 			fputc(']', out);
 		}

@@ -4,11 +4,13 @@
  * SPSC ring as fast as the device delivers them and never wait for the
  * processing side.
  *
- * Per block: one fp_read() into a preallocated ring slot, one commit, one
- * eventfd write to wake the main thread. When the ring is full the block is
- * read into a scratch block and thrown away (the ring counts the overrun);
- * the next block that gets through carries FP_BLK_GAP | FP_BLK_OVERRUN and
- * the processing side counts the lost samples from the sample index.
+ * Reads fill preallocated ring slots of block_samples samples (see
+ * acquire_thread for how device packets become blocks); per full block:
+ * one commit and one eventfd write to wake the main thread. When the ring
+ * is full the block goes to a scratch block and is thrown away (the ring
+ * counts the overrun); the next block that gets through carries
+ * FP_BLK_GAP | FP_BLK_OVERRUN and the processing side counts the lost
+ * samples from the sample index.
  *
  * -ENODEV: the device went away. Report it (state GONE), keep retrying
  * every RETRY_MS until reads succeed again; the first block back carries
@@ -89,6 +91,8 @@ int fpd_acq_init(struct fpd *d)
 			return ret;
 	}
 	ret = fp_block_init(&a->scratch, &d->info, d->block_samples);
+	if (!ret)
+		ret = fp_block_init(&a->staging, &d->info, d->block_samples);
 	if (ret)
 		return ret;
 	a->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -108,36 +112,122 @@ static void sleep_ms(int ms)
 		;
 }
 
+/* The slot being filled: a ring slot, or the scratch block when full. */
+struct fill {
+	int slot;                    /* ring index, or -1 for scratch */
+	struct fp_block *blk;
+	uint32_t pending_flags;      /* for the next block committed */
+	uint32_t blocks;
+};
+
+static void open_slot(struct fpd *d, struct fill *f)
+{
+	f->slot = fp_ring_reserve(&d->acq.ring);
+	f->blk = f->slot >= 0 ? &d->acq.slots[f->slot] : &d->acq.scratch;
+	f->blk->n = 0;
+	f->blk->flags = 0;
+}
+
+/* Hand a filled block to the processing side (or drop it when it is the
+ * scratch block) and open the next one. An empty block stays open. */
+static void close_slot(struct fpd *d, struct fill *f)
+{
+	struct fpd_acq *a = &d->acq;
+
+	if (!f->blk->n)
+		return;
+	if (f->slot < 0) {
+		atomic_fetch_add(&a->overrun_blocks, 1);
+		f->pending_flags |= FP_BLK_GAP | FP_BLK_OVERRUN;
+	} else {
+		f->blk->flags |= f->pending_flags;
+		f->pending_flags = 0;
+		fp_ring_commit(&a->ring);
+		wake(a);
+		if (++f->blocks % COUNTERS_EVERY == 0)
+			snapshot_counters(d);
+	}
+	open_slot(d, f);
+}
+
+/* Append samples [from, from + count) of src to dst (same geometry). */
+static void append(struct fp_block *dst, const struct fp_block *src, uint32_t from,
+		   uint32_t count)
+{
+	size_t per = (size_t)src->plates * src->channels;
+
+	if (!dst->n) {
+		dst->first_sample = src->first_sample + from;
+		dst->flags = 0;
+	}
+	memcpy(dst->raw + dst->n * per, src->raw + from * per, count * per * sizeof(double));
+	memcpy(dst->sync + dst->n, src->sync + from, count * sizeof(uint32_t));
+	dst->n += count;
+	dst->flags |= src->flags;
+	dst->t_host_ns = src->t_host_ns;
+	dst->belt_speed_mps = src->belt_speed_mps;
+}
+
+/* Move what was read into the staging block into ring slots. A frame must
+ * be contiguous, so a discontinuity closes the block being filled first. */
+static void stage_into_slots(struct fpd *d, struct fill *f, const struct fp_block *in)
+{
+	uint32_t done = 0;
+
+	if (f->blk->n && ((in->flags & (FP_BLK_GAP | FP_BLK_RESUMED)) ||
+			  in->first_sample != f->blk->first_sample + f->blk->n))
+		close_slot(d, f);
+	while (done < in->n) {
+		uint32_t room = f->blk->capacity - f->blk->n;
+		uint32_t take = in->n - done < room ? in->n - done : room;
+
+		append(f->blk, in, done, take);
+		done += take;
+		if (f->blk->n == f->blk->capacity)
+			close_slot(d, f);
+	}
+}
+
+static void on_data(struct fpd *d, struct fill *f, struct fp_block *target)
+{
+	struct fpd_acq *a = &d->acq;
+
+	/* The partial block was closed when the device went: these samples
+	 * start a block, which carries the flag. */
+	if (atomic_load(&a->state) == FPD_DEV_GONE)
+		target->flags |= FP_BLK_RESUMED;
+	if (atomic_load(&a->state) != FPD_DEV_RUNNING)
+		set_state(a, FPD_DEV_RUNNING);
+	if (target != f->blk)
+		stage_into_slots(d, f, target);
+	else if (f->blk->n == f->blk->capacity)
+		close_slot(d, f);
+}
+
+/*
+ * Devices deliver packets (1 ms for sim:// and USB); frames are block_ms
+ * long. An empty slot is read into directly (no copy when the device fills
+ * it at once, as pace=fast does); otherwise reads land in the staging block
+ * and are appended. A partial block is flushed when a read times out or
+ * the device goes away, so nothing waits for samples that are not coming.
+ */
 static void *acquire_thread(void *arg)
 {
 	struct fpd *d = arg;
 	struct fpd_acq *a = &d->acq;
-	uint32_t pending_flags = 0, blocks = 0;
+	struct fill f = { 0 };
 
+	open_slot(d, &f);
 	while (!atomic_load_explicit(&a->stop, memory_order_relaxed)) {
-		int slot = fp_ring_reserve(&a->ring);
-		struct fp_block *blk = slot >= 0 ? &a->slots[slot] : &a->scratch;
-		int ret = fp_read(d->dev, blk, READ_TIMEOUT_MS);
+		struct fp_block *target = f.blk->n ? &a->staging : f.blk;
+		int ret = fp_read(d->dev, target, READ_TIMEOUT_MS);
 
 		if (ret > 0) {
-			if (atomic_load(&a->state) == FPD_DEV_GONE)
-				pending_flags |= FP_BLK_RESUMED;
-			if (atomic_load(&a->state) != FPD_DEV_RUNNING)
-				set_state(a, FPD_DEV_RUNNING);
-			if (slot < 0) {
-				atomic_fetch_add(&a->overrun_blocks, 1);
-				pending_flags |= FP_BLK_GAP | FP_BLK_OVERRUN;
-				continue;
-			}
-			blk->flags |= pending_flags;
-			pending_flags = 0;
-			fp_ring_commit(&a->ring);
-			wake(a);
-			if (++blocks % COUNTERS_EVERY == 0)
-				snapshot_counters(d);
+			on_data(d, &f, target);
 		} else if (ret == 0) {
-			continue;
+			close_slot(d, &f);
 		} else if (ret == -ENODEV) {
+			close_slot(d, &f);
 			if (atomic_load(&a->state) != FPD_DEV_GONE) {
 				snapshot_counters(d);
 				snprintf(a->error_msg, sizeof(a->error_msg), "%s",
@@ -146,10 +236,12 @@ static void *acquire_thread(void *arg)
 			}
 			sleep_ms(RETRY_MS);
 		} else if (ret == -EPIPE) {
+			close_slot(d, &f);
 			snapshot_counters(d);
 			set_state(a, FPD_DEV_ENDED);
 			break;
 		} else {
+			close_slot(d, &f);
 			a->error = ret;
 			snprintf(a->error_msg, sizeof(a->error_msg), "%s%s%s", fp_strerror(ret),
 				 fp_device_message(d->dev)[0] ? ": " : "",
@@ -158,6 +250,8 @@ static void *acquire_thread(void *arg)
 			break;
 		}
 	}
+	/* Stopping: publish what was read. */
+	close_slot(d, &f);
 	return NULL;
 }
 
@@ -192,6 +286,7 @@ void fpd_acq_release(struct fpd *d)
 		a->slots = NULL;
 	}
 	fp_block_release(&a->scratch);
+	fp_block_release(&a->staging);
 	pthread_mutex_destroy(&a->counters_lock);
 	if (a->wake_fd >= 0)
 		close(a->wake_fd);

@@ -46,7 +46,8 @@ const char *fpd_dev_state_name(enum fpd_dev_state s);
 struct fpd_acq {
 	struct fp_ring ring;
 	struct fp_block *slots;      /* [ring capacity], owned, allocated once */
-	struct fp_block scratch;     /* read target while the ring is full */
+	struct fp_block scratch;     /* filled instead of a slot while the ring is full */
+	struct fp_block staging;     /* device reads appended to a partly filled slot */
 	int wake_fd;                 /* eventfd: a block or a state change is ready */
 	pthread_t thread;
 	int running;                 /* thread was created (main thread only) */
