@@ -39,6 +39,7 @@
 #include "fplate/usb_proto.h"
 #include "fplate/fplate_ioctl.h"
 
+/* Without CONFIG_USB_DYNAMIC_MINORS (Debian has it) minors start here. */
 #define FPLATE_MINOR_BASE	232
 #define FPLATE_CTRL_TIMEOUT_MS	1000
 #define FPLATE_MAX_URBS		32
@@ -628,26 +629,24 @@ static long fplate_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (!ret)
 			dev->info.rate_hz = value;
 		break;
+	/*
+	 * _IO commands take no argument; whatever a caller passes (often
+	 * nothing, i.e. a stale register) is ignored.
+	 */
 	case FPLATE_IOC_START:
+		ret = fplate_start(dev);
+		break;
 	case FPLATE_IOC_STOP:
+		ret = fplate_stop(dev);
+		break;
 	case FPLATE_IOC_ZERO:
+		ret = fplate_ctrl_out(dev, FP_USB_REQ_ZERO, 0);
+		break;
 	case FPLATE_IOC_RESET_COUNTERS:
-		if (arg) {	/* no argument: reserved for future use */
-			ret = -EINVAL;
-			break;
-		}
-		if (cmd == FPLATE_IOC_START)
-			ret = fplate_start(dev);
-		else if (cmd == FPLATE_IOC_STOP)
-			ret = fplate_stop(dev);
-		else if (cmd == FPLATE_IOC_ZERO)
-			ret = fplate_ctrl_out(dev, FP_USB_REQ_ZERO, 0);
-		else {
-			spin_lock_irq(&dev->lock);
-			memset(&dev->counters, 0, sizeof(dev->counters));
-			spin_unlock_irq(&dev->lock);
-			ret = 0;
-		}
+		spin_lock_irq(&dev->lock);
+		memset(&dev->counters, 0, sizeof(dev->counters));
+		spin_unlock_irq(&dev->lock);
+		ret = 0;
 		break;
 	case FPLATE_IOC_GET_COUNTERS:
 		spin_lock_irq(&dev->lock);
@@ -954,10 +953,10 @@ static int fplate_probe(struct usb_interface *interface,
 		goto error;
 	}
 	dev_info(&interface->dev,
-		 "%s serial %s firmware %s: %u plates x %u channels at %u Hz, ring %u records, /dev/fplate%d\n",
+		 "%s serial %s firmware %s: %u plates x %u channels at %u Hz, ring %u records, /dev/%s\n",
 		 dev->info.model, dev->info.serial, dev->info.firmware,
 		 dev->info.plates, dev->info.channels, dev->info.rate_hz,
-		 dev->info.ring_records, interface->minor - FPLATE_MINOR_BASE);
+		 dev->info.ring_records, dev_name(interface->usb_dev));
 	return 0;
 
 error:
