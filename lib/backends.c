@@ -7,10 +7,12 @@
 #include "backend.h"
 
 extern const struct fp_backend_ops fp_sim_ops;
+extern const struct fp_backend_ops fp_usb_ops;
 extern const struct fp_backend_ops fp_kmod_ops;
 
 const struct fp_backend_ops *const fp_backends[] = {
 	&fp_sim_ops,
+	&fp_usb_ops,
 	&fp_kmod_ops,
 	NULL
 };
