@@ -3,6 +3,8 @@
  * ep0.c - fplate-gadget: FunctionFS events and the vendor control requests
  * (GET_INFO, GET_CALIB, GET_COUNTERS, SET_RATE, SET_CLOCK, START, STOP, ZERO).
  */
+#include <poll.h>
+
 #include "gadget.h"
 
 /* ---- ep0: control requests ------------------------------------------- */
@@ -92,6 +94,19 @@ static void fill_info(struct gadget *g, struct fp_usb_info *in)
 	in->full_scale_uv = htole32(g->full_scale_uv);
 	in->samples_per_packet = htole16((uint16_t)pick_k(g, rate));
 	in->caps = htole16(FP_USB_CAP_EXT_CLOCK | FP_USB_CAP_SYNC_IN | FP_USB_CAP_HW_ZERO);
+	/* --bad-info: a broken device the host must refuse (kmod_h_badinfo). */
+	if (!g->o.bad_info)
+		return;
+	if (!strcmp(g->o.bad_info, "magic"))
+		in->magic = 0;
+	else if (!strcmp(g->o.bad_info, "plates"))
+		in->plates = 0;
+	else if (!strcmp(g->o.bad_info, "channels"))
+		in->channels = 7;
+	else if (!strcmp(g->o.bad_info, "rate"))
+		in->rate_hz = htole32(g->o.max_rate + 1);
+	else if (!strcmp(g->o.bad_info, "k"))
+		in->samples_per_packet = 0;
 }
 
 /* IN data stage; a read() instead of the write() would stall. */
@@ -220,8 +235,21 @@ void ep0_loop(struct gadget *g)
 	struct usb_functionfs_event ev[4];
 
 	while (!stop_signal) {
-		ssize_t n = read(g->ep0, ev, sizeof(ev));
+		struct pollfd pfd = { .fd = g->ep0, .events = POLLIN };
+		ssize_t n;
 
+		/*
+		 * Wait in poll(), not in read(): a blocking read of ep0 holds
+		 * FunctionFS's ffs->mutex while it waits, and newer kernels'
+		 * functionfs_unbind() takes that mutex (6.12 does, 6.1 does
+		 * not), so unbinding the UDC (an unplug) would hang forever.
+		 */
+		if (poll(&pfd, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("polling ep0: %s", strerror(errno));
+		}
+		n = read(g->ep0, ev, sizeof(ev));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
