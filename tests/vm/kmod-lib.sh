@@ -46,6 +46,9 @@ kmod_up() {
 # kmod_counter NAME: a kernel counter of fplate0 from sysfs.
 kmod_counter() { cat "$KMOD_SYSFS/counters/$1"; }
 
+# kmod_streaming: fplate0 has received packets since it was plugged in.
+kmod_streaming() { [ "$(kmod_counter packets 2>/dev/null || echo 0)" -gt 0 ]; }
+
 # kmod_counters: the counters as key=value for a result line.
 kmod_counters() {
 	for c in packets samples seq_gaps lost_samples overrun_samples malformed stale urb_errors; do

@@ -1,7 +1,8 @@
 # kmod_f_cycles: 50 unplug/replug cycles (10 on the 6.12 smoke kernels)
 # while fplated keeps kmod:///dev/fplate0 open: each time the node goes
-# and comes back as fplate0 (minors are not leaked), fplated reopens it,
-# and afterwards a subscriber receives 2 s of data without loss.
+# and comes back as fplate0 (minors are not leaked), fplated reopens it
+# and streams again before the next unplug, and afterwards a subscriber
+# receives 2 s of data without loss.
 # vm-timeout: 240
 . /fplate/lib.sh
 . /fplate/files/kmod-lib.sh
@@ -14,6 +15,11 @@ sleep 1
 done_cycles=0
 t0=$(cut -d' ' -f1 /proc/uptime)
 while [ $done_cycles -lt $cycles ]; do
+	# fplated has reopened the new device and restarted the stream: its
+	# fresh counters move. (Unplugging during fplated's control requests
+	# instead can hang the *gadget* side in FunctionFS on 6.12:
+	# functionfs_unbind waits for ffs->mutex; see docs/kernel.md.)
+	vm_wait_for 10 kmod_streaming || { echo "cycle $done_cycles: fplated did not restart the stream"; break; }
 	vm_usb_unplug
 	vm_wait_for 10 kmod_node_absent || { echo "cycle $done_cycles: node stayed"; break; }
 	vm_usb_replug
