@@ -16,9 +16,7 @@ done_cycles=0
 t0=$(cut -d' ' -f1 /proc/uptime)
 while [ $done_cycles -lt $cycles ]; do
 	# fplated has reopened the new device and restarted the stream: its
-	# fresh counters move. (Unplugging during fplated's control requests
-	# instead can hang the *gadget* side in FunctionFS on 6.12:
-	# functionfs_unbind waits for ffs->mutex; see docs/kernel.md.)
+	# fresh counters move.
 	vm_wait_for 10 kmod_streaming || { echo "cycle $done_cycles: fplated did not restart the stream"; break; }
 	vm_usb_unplug
 	vm_wait_for 10 kmod_node_absent || { echo "cycle $done_cycles: node stayed"; break; }
