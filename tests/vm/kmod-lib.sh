@@ -70,7 +70,7 @@ kmod_stop_fplated() {
 	KMOD_FPLATED_PID=
 }
 
-# kmod_subscribe SECONDS: run kmod-sub in the background (result in
+# kmod_subscribe SAMPLES: run kmod-sub in the background (result in
 # /tmp/sub.out) and wait until it is subscribed.
 kmod_subscribe() {
 	rm -f /tmp/sub.ready

@@ -2,10 +2,10 @@
 /*
  * kmod-sub - a lean fplated subscriber that checks for loss (VM test helper).
  *
- *   kmod-sub ENDPOINT SECONDS [READY_FILE]
+ *   kmod-sub ENDPOINT SAMPLES [READY_FILE]
  *
- * Subscribes to `force` frames at ENDPOINT and, after the first frame,
- * counts SECONDS worth of samples (by the frames' sample period). Loss is
+ * Subscribes to `force` frames at ENDPOINT and, from the first frame on,
+ * takes frames until SAMPLES samples have arrived. Loss is
  * judged from the device sample index, not from flags alone: every frame's
  * first_sample must equal the previous frame's first_sample + n_samples,
  * and the frame sequence must not jump. Touches READY_FILE once subscribed
@@ -15,7 +15,6 @@
  * and exits 0 only when lost, missed_frames and gap_flags are all 0.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +31,16 @@ int main(int argc, char **argv)
 	char topic[32], msg[256];
 
 	if (argc < 3 || argc > 4 || !strcmp(argv[1], "--help")) {
-		fputs("usage: kmod-sub ENDPOINT SECONDS [READY_FILE]\n"
-		      "Subscribe to fplated's force frames for SECONDS of samples and check\n"
+		fputs("usage: kmod-sub ENDPOINT SAMPLES [READY_FILE]\n"
+		      "Subscribe to fplated's force frames until SAMPLES samples came and check\n"
 		      "that none was lost (sample index and frame sequence contiguous).\n",
 		      argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
 		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
+	}
+	limit = strtoull(argv[2], NULL, 10);
+	if (!limit) {
+		fprintf(stderr, "kmod-sub: SAMPLES '%s': expected a positive count\n", argv[2]);
+		return 2;
 	}
 	ctx = zmq_ctx_new();
 	sub = zmq_socket(ctx, ZMQ_SUB);
@@ -82,7 +86,6 @@ int main(int argc, char **argv)
 		}
 		if (frames == 0) {
 			first = f.h.first_sample;
-			limit = (unsigned long long)llround(atof(argv[2]) * 1e9 / f.h.period_ns);
 		} else {
 			if (f.h.first_sample != next_sample)
 				lost += f.h.first_sample - next_sample;

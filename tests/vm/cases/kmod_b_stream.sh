@@ -9,8 +9,8 @@ vm_need "$KMOD_KO" /fplate/bin/fplate-gadget /fplate/bin/fplated
 secs=30; kmod_short && secs=5
 
 kmod_up --plates 2 --rate 2000 || { vm_result kmod_stream FAIL "device did not come up"; exit 1; }
-# Subscribed before fplated starts: it counts $secs s from the first frame.
-kmod_subscribe "$secs" || { vm_result kmod_stream FAIL "subscriber did not start"; exit 1; }
+# Subscribed before fplated starts: it takes $secs s of samples from the first frame.
+kmod_subscribe $((secs * 2000)) || { vm_result kmod_stream FAIL "subscriber did not start"; exit 1; }
 kmod_start_fplated
 wait "$KMOD_SUB_PID"; rc=$?
 sub=$(cat /tmp/sub.out)

@@ -9,7 +9,7 @@ vm_need "$KMOD_KO" /fplate/bin/fplate-gadget /fplate/bin/fplated
 secs=30; kmod_short && secs=6
 
 kmod_up --plates 2 --rate 2000 || { vm_result kmod_sigstop FAIL "device did not come up"; exit 1; }
-kmod_subscribe "$secs" || { vm_result kmod_sigstop FAIL "subscriber did not start"; exit 1; }
+kmod_subscribe $((secs * 2000)) || { vm_result kmod_sigstop FAIL "subscriber did not start"; exit 1; }
 kmod_start_fplated
 stops=0
 sleep 1.5

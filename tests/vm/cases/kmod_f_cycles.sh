@@ -27,7 +27,7 @@ done
 t1=$(cut -d' ' -f1 /proc/uptime)
 minors=$(ls /sys/class/usbmisc 2>/dev/null | grep -c fplate)
 nodes=$(ls /dev | grep '^fplate' | tr '\n' ' ')
-kmod_subscribe 2
+kmod_subscribe 4000
 wait "$KMOD_SUB_PID"; rc=$?
 sub=$(cat /tmp/sub.out)
 running=$(kill -0 "$KMOD_FPLATED_PID" 2>/dev/null && echo yes || echo no)
