@@ -938,6 +938,13 @@ static int fplate_probe(struct usb_interface *interface,
 	ret = fplate_read_info(dev, interface);
 	if (ret)
 		goto error;
+	/*
+	 * The device may still stream for a driver that went away (rmmod,
+	 * rebind after a reset at resume): STOP it, so START works later.
+	 */
+	ret = fplate_ctrl_out(dev, FP_USB_REQ_STOP, 0);
+	if (ret)
+		dev_warn(&interface->dev, "STOP at probe failed: %d\n", ret);
 	ret = fplate_alloc_io(dev);
 	if (ret) {
 		dev_err(&interface->dev, "cannot allocate ring of %u records or URBs: %d\n",
