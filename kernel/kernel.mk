@@ -17,6 +17,8 @@ KMOD_SRCS := kernel/fplate.c kernel/Kbuild include/fplate/usb_proto.h include/fp
 KMOD_SPARSE = $(if $(shell command -v sparse 2>/dev/null),C=1)
 
 DEPS += linux-headers-amd64=pkg: sparse=cmd:sparse dkms=cmd:dkms
+# make check: the module for every installed kernel, W=1 + sparse clean.
+CHECK_STEPS += modules-all
 
 .PHONY: module modules-all kmod-kernels dkms-install dkms-uninstall
 
