@@ -479,7 +479,7 @@ static int kmod_list(fp_list_cb cb, void *arg)
 
 const struct fp_backend_ops fp_kmod_ops = {
 	.scheme = "kmod",
-	.help = "kernel module node: kmod:///dev/fplate0 [?rate=HZ] (needs fplate.ko)",
+	.help = "fplate.ko kernel module node: kmod:///dev/fplate0?rate=HZ (rate optional; docs/kernel.md)",
 	.open = kmod_open,
 	.close = kmod_close,
 	.start = kmod_start,
