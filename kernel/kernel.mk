@@ -52,7 +52,13 @@ kmod-kernels:
 	sh kernel/kernels.sh install-backports
 
 # `make deps` brings the backports kernels too (root; quick when present).
-deps: kmod-kernels
+# A failure here only warns: the kmod-vm-backports check step then fails
+# with its own message, and everything else can still be built and run.
+.PHONY: kmod-kernels-deps
+deps: kmod-kernels-deps
+kmod-kernels-deps:
+	@sh kernel/kernels.sh install-backports || \
+		echo "deps: WARNING: could not install the bookworm-backports kernels (see above); make kmod-vm-backports will fail" >&2
 
 DKMS_SRC := /usr/src/fplate-$(KMOD_VERSION)
 dkms-install:
