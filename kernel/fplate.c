@@ -360,6 +360,8 @@ static int fplate_start(struct fplate_dev *dev)
 
 	if (dev->streaming)
 		return 0;
+	/* After a stream died on an error some URBs may still be queued. */
+	usb_kill_anchored_urbs(&dev->anchor);
 	if (dev->halted) {
 		ret = usb_clear_halt(dev->udev, usb_rcvbulkpipe(dev->udev, dev->ep_in));
 		if (ret)
