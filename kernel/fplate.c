@@ -35,6 +35,7 @@
 #include <linux/usb.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "fplate/usb_proto.h"
 #include "fplate/fplate_ioctl.h"
@@ -63,6 +64,7 @@ struct fplate_dev {
 	spinlock_t lock;		/* ring, counters, stream state */
 	wait_queue_head_t read_wait;
 	struct usb_anchor anchor;
+	struct work_struct halt_work;	/* clears a stalled endpoint */
 	struct urb *urbs[FPLATE_MAX_URBS];
 	unsigned int n_urbs;
 	unsigned int pkt_size;		/* URB buffer length, bytes */
@@ -83,7 +85,7 @@ struct fplate_dev {
 	bool streaming;
 	bool suspended;
 	bool synced;			/* first packet of this run seen */
-	bool halted;			/* the endpoint stalled: clear it at START */
+	bool halted;			/* stalled: halt_work clears it and resubmits */
 	u32 next_seq;
 	u64 next_sample;
 	u32 pending_flags;		/* FPLATE_REC_* for the next stored record */
@@ -273,17 +275,22 @@ static void fplate_read_complete(struct urb *urb)
 	case -ESHUTDOWN:	/* host controller or device gone */
 		spin_unlock_irqrestore(&dev->lock, flags);
 		return;
+	case -EPIPE:		/* endpoint stalled: clear it in process context */
+		dev->counters.urb_errors++;
+		if (!dev->halted && !dev->disconnected) {
+			dev->halted = true;
+			schedule_work(&dev->halt_work);
+		}
+		goto out;
 	case -EPROTO:		/* bit error or unplug in progress: try again */
 	case -EILSEQ:
 	case -ETIME:
 	case -EOVERFLOW:	/* packet larger than announced */
 		dev->counters.urb_errors++;
 		break;
-	default:		/* -EPIPE (stall) and worse: stop, let read() report */
+	default:		/* anything worse: stop, let read() report */
 		dev->counters.urb_errors++;
 		dev->io_error = status;
-		if (status == -EPIPE)
-			dev->halted = true;
 		dev->streaming = false;
 		wake = true;
 		goto out;
@@ -354,6 +361,49 @@ static void fplate_halt_urbs(struct fplate_dev *dev, bool suspend)
 	usb_kill_anchored_urbs(&dev->anchor);
 }
 
+/*
+ * The device stalled its bulk endpoint (docs/protocol.md: the host clears
+ * the halt and resubmits; the device keeps its FIFO, so nothing is lost).
+ * URB completion cannot sleep, so it defers to here.
+ */
+static void fplate_halt_work(struct work_struct *work)
+{
+	struct fplate_dev *dev = container_of(work, struct fplate_dev, halt_work);
+	bool resubmit;
+	int ret;
+
+	mutex_lock(&dev->io_mutex);
+	if (dev->disconnected || !dev->halted)
+		goto out;
+	/* The other URBs may sit behind the stall: take them all back. */
+	usb_kill_anchored_urbs(&dev->anchor);
+	ret = usb_clear_halt(dev->udev, usb_rcvbulkpipe(dev->udev, dev->ep_in));
+	if (ret) {
+		dev_err(&dev->interface->dev, "cannot clear the stalled endpoint: %d\n", ret);
+		spin_lock_irq(&dev->lock);
+		dev->io_error = -EPIPE;
+		dev->streaming = false;
+		spin_unlock_irq(&dev->lock);
+		wake_up_interruptible_all(&dev->read_wait);
+		goto out;
+	}
+	spin_lock_irq(&dev->lock);
+	dev->halted = false;
+	resubmit = dev->streaming && !dev->suspended;
+	spin_unlock_irq(&dev->lock);
+	if (resubmit && fplate_submit_all(dev) == 0)
+		goto out;
+	if (resubmit) {
+		spin_lock_irq(&dev->lock);
+		dev->io_error = -EIO;
+		dev->streaming = false;
+		spin_unlock_irq(&dev->lock);
+		wake_up_interruptible_all(&dev->read_wait);
+	}
+out:
+	mutex_unlock(&dev->io_mutex);
+}
+
 static int fplate_start(struct fplate_dev *dev)
 {
 	int ret;
@@ -366,7 +416,9 @@ static int fplate_start(struct fplate_dev *dev)
 		ret = usb_clear_halt(dev->udev, usb_rcvbulkpipe(dev->udev, dev->ep_in));
 		if (ret)
 			return ret;
+		spin_lock_irq(&dev->lock);
 		dev->halted = false;
+		spin_unlock_irq(&dev->lock);
 	}
 	spin_lock_irq(&dev->lock);
 	dev->ring_head = 0;
@@ -920,6 +972,7 @@ static int fplate_probe(struct usb_interface *interface,
 	spin_lock_init(&dev->lock);
 	init_waitqueue_head(&dev->read_wait);
 	init_usb_anchor(&dev->anchor);
+	INIT_WORK(&dev->halt_work, fplate_halt_work);
 	dev->udev = usb_get_dev(interface_to_usbdev(interface));
 	dev->interface = interface;
 
@@ -988,6 +1041,8 @@ static void fplate_disconnect(struct usb_interface *interface)
 	dev->interface = NULL;
 	mutex_unlock(&dev->io_mutex);
 
+	/* Not under io_mutex: the work takes it. It sees `disconnected`. */
+	cancel_work_sync(&dev->halt_work);
 	usb_kill_anchored_urbs(&dev->anchor);
 	wake_up_interruptible_all(&dev->read_wait);
 	dev_info(&interface->dev, "fplate disconnected\n");
@@ -998,15 +1053,18 @@ static int fplate_suspend(struct usb_interface *intf, pm_message_t message)
 {
 	struct fplate_dev *dev = usb_get_intfdata(intf);
 
-	if (dev)
-		fplate_halt_urbs(dev, true);
+	if (!dev)
+		return 0;
+	/* A pending endpoint clear would resubmit behind our back. */
+	cancel_work_sync(&dev->halt_work);
+	fplate_halt_urbs(dev, true);
 	return 0;
 }
 
 static int fplate_resume(struct usb_interface *intf)
 {
 	struct fplate_dev *dev = usb_get_intfdata(intf);
-	bool streaming;
+	bool streaming, halted;
 	int ret = 0;
 
 	if (!dev)
@@ -1014,9 +1072,12 @@ static int fplate_resume(struct usb_interface *intf)
 	spin_lock_irq(&dev->lock);
 	dev->suspended = false;
 	streaming = dev->streaming;
+	halted = dev->halted;
 	spin_unlock_irq(&dev->lock);
-	/* Packets sent meanwhile show up as a sequence gap. */
-	if (streaming)
+	/* A stall seen before suspend: clear it first, the work resubmits. */
+	if (halted)
+		schedule_work(&dev->halt_work);
+	else if (streaming)	/* packets lost meanwhile show as a gap */
 		ret = fplate_submit_all(dev);
 	return ret;
 }
