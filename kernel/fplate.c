@@ -18,7 +18,8 @@
  *    disconnect() sets `disconnected` under it, kills the URBs and wakes
  *    every waiter, which then returns -ENODEV;
  *  - lock (a spinlock) protects the ring indices, counters and stream
- *    state shared with the URB completion handler, which never sleeps;
+ *    state shared with the URB completion handler, which never sleeps
+ *    (a stalled endpoint is cleared by halt_work, in process context);
  *  - one open file at a time (-EBUSY): the ring is consumed by read(), and
  *    a second reader would steal records. Counters are in sysfs for others.
  */
