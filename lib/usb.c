@@ -6,6 +6,8 @@
  *   usb://                      the first fplate amplifier found
  *   usb://?serial=FP00123       the one with this serial number
  *   usb://?vid=0x1209&pid=0xf9a7&rate=1000&clock=external&detach=1&transfers=8
+ *   usb://?serial=FP00123&rescan_ms=0   replug found by hotplug events only
+ *   fp_set(dev, "hw_zero", "1")  the amplifier's hardware zero
  *
  * This file: URI, finding and opening the device (claim, optional kernel
  * driver detach), the control requests, device info and the stored
@@ -344,7 +346,7 @@ void usb_disconnect(struct usb_priv *p)
 /* ---- the ops ------------------------------------------------------------ */
 
 static const char *const usb_keys[] = {
-	"serial", "vid", "pid", "rate", "clock", "detach", "transfers", NULL
+	"serial", "vid", "pid", "rate", "clock", "detach", "transfers", "rescan_ms", NULL
 };
 
 static int parse_id(struct fp_device *dev, const struct fp_uri *uri, const char *key,
@@ -399,6 +401,9 @@ static int usb_parse_uri(struct usb_priv *p, const struct fp_uri *uri)
 	if (!ret)
 		ret = fp_uri_get_long(uri, "transfers", 8, 2, USB_MAX_XFERS, &xfers, dev->msg,
 				      sizeof(dev->msg));
+	if (!ret)
+		ret = fp_uri_get_long(uri, "rescan_ms", USB_RESCAN_MS, 0, 60000, &p->rescan_ms,
+				      dev->msg, sizeof(dev->msg));
 	if (ret)
 		return ret;
 	snprintf(p->want_serial, sizeof(p->want_serial), "%s", serial ? serial : "");
@@ -414,9 +419,11 @@ static void usb_close(struct fp_device *dev)
 		return;
 	usb_stream_stop(p, 1);
 	usb_disconnect(p);
-	if (p->have_hotplug)
-		libusb_hotplug_deregister_callback(p->ctx, p->hotplug);
-	libusb_exit(p->ctx);
+	if (p->ctx) {
+		if (p->have_hotplug)
+			libusb_hotplug_deregister_callback(p->ctx, p->hotplug);
+		libusb_exit(p->ctx);
+	}
 	usb_ring_free(&p->ring);
 	free(p);
 	dev->priv = NULL;
@@ -504,6 +511,30 @@ static int usb_get_counters(struct fp_device *dev, struct fp_counters *c)
 	return 0;
 }
 
+/* fp_set(dev, "hw_zero", "1"): the device's hardware zero (ZERO request). */
+static int usb_set(struct fp_device *dev, const char *key, const char *value)
+{
+	struct usb_priv *p = dev->priv;
+	int ret;
+
+	if (strcmp(key, "hw_zero"))
+		return fp_dev_err(dev, -ENOTSUP, "usb://: no run-time parameter '%s' (known: hw_zero)",
+				  key);
+	if (strcmp(value, "1"))
+		return fp_dev_err(dev, -EINVAL,
+				  "usb://: hw_zero value '%s': expected 1 (zero every channel now)",
+				  value);
+	if (!(le16toh(p->uinfo.caps) & FP_USB_CAP_HW_ZERO))
+		return fp_dev_err(dev, -ENOTSUP, "usb://: device %s has no hardware zero",
+				  dev->info.serial);
+	if (!p->h || p->gone)
+		return fp_dev_err(dev, -ENODEV, "usb://: device %s is unplugged", dev->info.serial);
+	ret = usb_ctrl_out(p, FP_USB_REQ_ZERO, 0);
+	if (ret)
+		return fp_dev_err(dev, ret, "usb://: the ZERO request failed: %s", fp_strerror(ret));
+	return 0;
+}
+
 /* fp_list(): every device with our VID/PID, by serial. */
 static int usb_list(fp_list_cb cb, void *arg)
 {
@@ -551,7 +582,7 @@ static int usb_list(fp_list_cb cb, void *arg)
 const struct fp_backend_ops fp_usb_ops = {
 	.scheme = "usb",
 	.help = "fplate USB amplifier via libusb: usb://?serial=S&rate=HZ&clock=internal|external"
-		"&detach=0|1&transfers=8&vid=0x1209&pid=0xf9a7",
+		"&detach=0|1&transfers=8&rescan_ms=250&vid=0x1209&pid=0xf9a7",
 	.open = usb_open,
 	.close = usb_close,
 	.start = usb_start,
@@ -559,5 +590,6 @@ const struct fp_backend_ops fp_usb_ops = {
 	.read = usb_read,
 	.get_calibration = usb_get_calibration,
 	.get_counters = usb_get_counters,
+	.set = usb_set,
 	.list = usb_list,
 };

@@ -19,7 +19,8 @@
 #include "usb_parse.h"
 
 #define USB_MAX_XFERS     32
-#define USB_RESCAN_MS     250  /* while unplugged: look for the device this often */
+#define USB_RESCAN_MS     250  /* default rescan period while unplugged (rescan_ms=) */
+#define USB_ARRIVAL_TRIES 4    /* attempts, USB_RESCAN_MS apart, after a hotplug arrival */
 
 /* Decoded samples waiting for fp_read(). Owned by struct usb_priv. */
 struct usb_ring {
@@ -46,6 +47,7 @@ struct usb_priv {
 	long rate_req;                          /* 0: keep the device's rate */
 	int clock_req;                          /* -1: keep, else enum fp_usb_clock */
 	unsigned n_xfers;
+	long rescan_ms;                         /* 0: only on hotplug arrivals */
 
 	/* The opened device. */
 	uint8_t iface, ep_in;
@@ -68,7 +70,8 @@ struct usb_priv {
 	struct usb_ring ring;
 
 	/* Unplug / replug. */
-	int gone, gone_reported, arrived, need_clear_halt;
+	int gone, gone_reported, need_clear_halt;
+	int arrived;                            /* connect attempts left after an arrival */
 	int64_t gone_since_ns, next_rescan_ns;
 	struct fp_counters cnt;
 };

@@ -12,9 +12,10 @@
  *
  * Unplug: a transfer completes with NO_DEVICE (or the hotplug callback
  * says the device left). fp_read() tears the handle down and returns
- * -ENODEV once; later calls look for the device again (every USB_RESCAN_MS,
- * or at once on a hotplug arrival) with a fresh libusb context, because
- * without udevd libusb's own device list never learns of new devices. When
+ * -ENODEV once; later calls look for the device again, at once on a libusb
+ * hotplug arrival (these need udevd) and every rescan_ms (250 ms; 0 = only
+ * on arrivals), each time with a fresh libusb context, because without
+ * udevd libusb's own device list never learns of new devices. When
  * it is back it is configured as before, restarted, and the first block
  * carries FP_BLK_GAP | FP_BLK_RESUMED; the sample index jumps by the
  * outage's length at the nominal rate (counted in lost_samples).
@@ -221,8 +222,10 @@ int usb_hotplug_cb(libusb_context *ctx, libusb_device *d, libusb_hotplug_event e
 	struct usb_priv *p = arg;
 
 	(void)ctx;
-	if (ev == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED)
-		p->arrived = 1;
+	if (ev == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED) {
+		p->arrived = USB_ARRIVAL_TRIES;
+		p->next_rescan_ns = usb_now_ns(CLOCK_MONOTONIC);
+	}
 	else if (p->h && libusb_get_device(p->h) == d)
 		p->gone = 1;
 	return 0; /* stay registered */
@@ -240,6 +243,8 @@ static void handle_events_ms(struct usb_priv *p, int64_t ms)
 /* Cancel every transfer, wait for them, free them. */
 static void drop_transfers(struct usb_priv *p)
 {
+	if (!p->ctx)
+		return; /* a failed rescan left no context; nothing can be in flight */
 	for (unsigned i = 0; i < p->n_xfers; i++)
 		if (p->xfer[i] && p->busy[i])
 			libusb_cancel_transfer(p->xfer[i]);
@@ -309,7 +314,8 @@ static void went_away(struct usb_priv *p)
 	p->streaming = streaming; /* resume after replug */
 	usb_disconnect(p);
 	p->gone_since_ns = usb_now_ns(CLOCK_MONOTONIC);
-	p->next_rescan_ns = p->gone_since_ns;
+	p->next_rescan_ns = p->rescan_ms ? p->gone_since_ns : INT64_MAX;
+	p->arrived = 0;
 	p->cnt.disconnects++;
 }
 
@@ -320,8 +326,13 @@ static int try_reconnect(struct usb_priv *p)
 	uint64_t lost;
 	int ret;
 
-	p->next_rescan_ns = now + USB_RESCAN_MS * 1000000LL;
-	p->arrived = 0;
+	/* If this attempt fails: the next one. */
+	if (p->arrived) {
+		p->arrived--;
+		p->next_rescan_ns = now + USB_RESCAN_MS * 1000000LL;
+	} else {
+		p->next_rescan_ns = p->rescan_ms ? now + p->rescan_ms * 1000000LL : INT64_MAX;
+	}
 	/* A fresh context rescans sysfs; the old one may never see the device. */
 	if (p->have_hotplug)
 		libusb_hotplug_deregister_callback(p->ctx, p->hotplug);
@@ -357,6 +368,7 @@ static int try_reconnect(struct usb_priv *p)
 	p->cnt.gaps++;
 	p->pending_flags = FP_BLK_GAP | FP_BLK_RESUMED;
 	p->gone = p->gone_reported = 0;
+	p->arrived = 0;
 	if (p->streaming) {
 		p->streaming = 0;
 		ret = begin(p);
@@ -417,7 +429,7 @@ int usb_stream_read(struct usb_priv *p, struct fp_block *blk, int timeout_ms)
 						  "usb://: device %s was unplugged; waiting for it to come back",
 						  p->dev->info.serial);
 			}
-			if (now >= p->next_rescan_ns || p->arrived)
+			if (now >= p->next_rescan_ns)
 				try_reconnect(p);
 			if (!p->ctx)
 				return -ENODEV;

@@ -166,7 +166,8 @@ static void append(struct fp_block *dst, const struct fp_block *src, uint32_t fr
 	memcpy(dst->raw + dst->n * per, src->raw + from * per, count * per * sizeof(double));
 	memcpy(dst->sync + dst->n, src->sync + from, count * sizeof(uint32_t));
 	dst->n += count;
-	dst->flags |= src->flags;
+	/* GAP, RESUMED, OVERRUN mark src's first sample: only its frame gets them. */
+	dst->flags |= from == 0 ? src->flags : (src->flags & FP_BLK_SATURATED);
 	dst->t_host_ns = src->t_host_ns;
 	dst->belt_speed_mps = src->belt_speed_mps;
 }

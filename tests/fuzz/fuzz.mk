@@ -11,7 +11,7 @@ FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefine
                 -fno-sanitize-recover=all -Iinclude -Ilib -DFP_VERSION='"$(VERSION)"'
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
-FUZZ_LIB_SRCS = lib/c3d_read.c lib/c3d_param.c lib/c3d_fp.c
+FUZZ_LIB_SRCS = lib/c3d_read.c lib/c3d_param.c lib/c3d_fp.c lib/calib.c
 FUZZ_SRCS_c3d_read = $(FUZZ_LIB_SRCS)
 FUZZ_SEEDS_c3d_read = $(abspath ../shared/data/c3d)
 # usb_pkt.c includes lib/usb_proto.c itself

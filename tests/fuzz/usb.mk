@@ -2,9 +2,11 @@
 # (tests/fuzz/usb_pkt.c, self-contained: it includes lib/usb_proto.c).
 #
 # When tests/fuzz/fuzz.mk (the generic fuzz fragment) is present it builds
-# and runs every tests/fuzz/*.c, this one included, so nothing is added
-# here. Without it, `make fuzz-usb` runs this target for FUZZ_USB_SECONDS
-# (a make check step) from a seed corpus of valid packets.
+# and runs every tests/fuzz/*.c, this one included, with the seeds in
+# tests/fuzz/usb_seeds (valid packets; FUZZ_SEEDS_usb_pkt), so nothing is
+# added here.
+# Without it, `make fuzz-usb` runs this target for FUZZ_USB_SECONDS (a make
+# check step).
 ifeq ($(filter usb_pkt,$(FUZZ_TARGETS)),)
 FUZZ_USB_SECONDS ?= 30
 FUZZ_USB_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \

@@ -240,6 +240,8 @@ static void test_usb_uri_errors(void)
 	CU_ASSERT_EQUAL(fp_open("usb://bus1", &dev, msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "unexpected path"));
 	CU_ASSERT_EQUAL(fp_open("usb://?transfers=1000", &dev, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_EQUAL(fp_open("usb://?rescan_ms=-1", &dev, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "'rescan_ms'"));
 	/* No amplifier on a build machine: the serial is named in the error. */
 	if (fp_open("usb://?serial=NO-SUCH-PLATE", &dev, msg, sizeof(msg)) == -ENODEV)
 		CU_ASSERT_PTR_NOT_NULL(strstr(msg, "NO-SUCH-PLATE"));

@@ -42,6 +42,7 @@ static double now_s(void)
 struct tally {
 	unsigned long long frames, samples, missed, gap, resumed, resumed_no_gap, unflagged;
 	unsigned long long sync_frames, sync_edges, malformed;
+	unsigned long long last_edge, period_min, period_max; /* sync edges, in samples */
 	unsigned long long next_sample, next_seq;
 	uint32_t last_sync;
 	float max_fz[FP_WIRE_MAX_PLATES];
@@ -81,8 +82,21 @@ static void count_frame(struct tally *t, const struct fp_wire_frame *f)
 		t->sync_frames++;
 		for (uint32_t s = 0; s < h->n_samples; s++) {
 			uint32_t w = fp_wire_sync(f, s) & 1;
+			unsigned long long idx = h->first_sample + s;
 
-			t->sync_edges += w && !t->last_sync;
+			if (w && !t->last_sync) {
+				/* period only between edges with no gap in between */
+				if (t->sync_edges && !(h->flags & FP_WIRE_F_GAP)) {
+					unsigned long long per = idx - t->last_edge;
+
+					if (!t->period_min || per < t->period_min)
+						t->period_min = per;
+					if (per > t->period_max)
+						t->period_max = per;
+				}
+				t->sync_edges++;
+				t->last_edge = idx;
+			}
 			t->last_sync = w;
 		}
 	}
@@ -137,9 +151,9 @@ int main(int argc, char **argv)
 	}
 	printf("frames=%llu samples=%llu missed_frames=%llu gap_frames=%llu resumed_frames=%llu "
 	       "resumed_without_gap=%llu unflagged_jumps=%llu sync_frames=%llu sync_edges=%llu "
-	       "malformed=%llu plates=%u",
+	       "sync_period_min=%llu sync_period_max=%llu malformed=%llu plates=%u",
 	       t.frames, t.samples, t.missed, t.gap, t.resumed, t.resumed_no_gap, t.unflagged,
-	       t.sync_frames, t.sync_edges, t.malformed, t.plates);
+	       t.sync_frames, t.sync_edges, t.period_min, t.period_max, t.malformed, t.plates);
 	for (uint32_t p = 0; p < t.plates && p < FP_WIRE_MAX_PLATES; p++)
 		printf(" max_fz_p%u=%.0f", p + 1, t.max_fz[p]);
 	printf("\n");

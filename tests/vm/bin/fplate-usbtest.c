@@ -22,7 +22,7 @@
 
 struct opts {
 	const char *uri, *verify, *t0_file;
-	double seconds;
+	double seconds, hw_zero_at;
 	uint64_t samples;
 	uint32_t sync_period, sync_width;
 	int list, calib, probe;
@@ -33,6 +33,10 @@ struct stats {
 	int in_nodev;            /* the last read returned -ENODEV */
 	uint64_t first_index, next_index, sync_edges, last_edge;
 	uint64_t sync_period_min, sync_period_max, resumed_without_gap;
+	/* hardware zero: asked for (pending), then found at sample zero_index */
+	int zero_pending, zero_active;
+	int64_t zero_index;
+	int32_t zero_counts[FP_MAX_PLATES * FP_MAX_CHANNELS];
 	/* least-squares fit of arrival time against sample index: slope = 1/rate */
 	int64_t t0_ns;
 	uint64_t idx0;
@@ -42,6 +46,7 @@ struct stats {
 	size_t n_lat, cap_lat;
 	int have_first;
 	uint32_t last_sync;
+	int have_edge;           /* last_edge is valid (no gap since) */
 };
 
 static const char usage_text[] =
@@ -54,6 +59,8 @@ static const char usage_text[] =
 "  --sync-period N    sync pulse period used by --verify (200)\n"
 "  --sync-width N     sync pulse width used by --verify (20)\n"
 "  --t0-file FILE     fplate-gadget --t0-file: measure latency from it\n"
+"  --hw-zero-at S     fp_set(\"hw_zero\", \"1\") after S seconds; --verify then\n"
+"                     expects an all-zero sample and values relative to it\n"
 "  --list             print fp_list() and exit\n"
 "  --calib            print the device calibration and exit\n"
 "  --probe            exit 0 if URI opens, 1 if not\n"
@@ -80,7 +87,7 @@ static void parse(struct opts *o, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "seconds", 1, 0, 's' }, { "samples", 1, 0, 'n' }, { "verify", 1, 0, 'v' },
 		{ "sync-period", 1, 0, 'P' }, { "sync-width", 1, 0, 'W' },
-		{ "t0-file", 1, 0, 't' }, { "list", 0, 0, 'l' }, { "calib", 0, 0, 'c' }, { "probe", 0, 0, 'p' },
+		{ "t0-file", 1, 0, 't' }, { "hw-zero-at", 1, 0, 'z' }, { "list", 0, 0, 'l' }, { "calib", 0, 0, 'c' }, { "probe", 0, 0, 'p' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
 	};
 	int c;
@@ -93,6 +100,7 @@ static void parse(struct opts *o, int argc, char **argv)
 		case 'P': o->sync_period = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'W': o->sync_width = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 't': o->t0_file = optarg; break;
+		case 'z': o->hw_zero_at = atof(optarg); break;
 		case 'l': o->list = 1; break;
 		case 'c': o->calib = 1; break;
 		case 'p': o->probe = 1; break;
@@ -139,8 +147,28 @@ static int print_calib(struct fp_device *dev)
 	return 0;
 }
 
+/*
+ * After a hardware zero was asked for, the first all-zero sample is the
+ * zero point: from there on every value is the generator's minus its value
+ * at that sample.
+ */
+static int zero_point(struct stats *s, const struct fp_block *b, uint32_t i,
+		      const int32_t *counts, uint32_t nc)
+{
+	if (!s->zero_pending)
+		return 0;
+	for (uint32_t k = 0; k < nc; k++)
+		if (b->raw[(size_t)i * nc + k] != 0)
+			return 0;
+	memcpy(s->zero_counts, counts, nc * sizeof(*counts));
+	s->zero_pending = 0;
+	s->zero_active = 1;
+	s->zero_index = (int64_t)(b->first_sample + i);
+	return 1;
+}
+
 /* Compare a block with the generator; returns the number of bad samples. */
-static uint64_t verify_block(struct fpgen *g, const struct fp_block *b)
+static uint64_t verify_block(struct fpgen *g, struct stats *st, const struct fp_block *b)
 {
 	uint32_t nc = b->plates * b->channels, sync;
 	int32_t counts[FP_MAX_PLATES * FP_MAX_CHANNELS];
@@ -166,23 +194,33 @@ static uint64_t verify_block(struct fpgen *g, const struct fp_block *b)
 			bad++;
 			continue;
 		}
-		for (uint32_t k = 0; k < nc; k++)
-			if (b->raw[(size_t)i * nc + k] != (double)counts[k]) {
+		if (zero_point(st, b, i, counts, nc))
+			continue;
+		for (uint32_t k = 0; k < nc; k++) {
+			int32_t want = counts[k] - (st->zero_active ? st->zero_counts[k] : 0);
+
+			if (b->raw[(size_t)i * nc + k] != (double)want) {
 				bad++;
 				break;
 			}
+		}
 	}
 	return bad;
 }
 
 static void track_sync(struct stats *s, const struct fp_block *b)
 {
+	if (b->flags & FP_BLK_GAP) {
+		/* no period across a gap: start counting afresh */
+		s->last_sync = 0;
+		s->have_edge = 0;
+	}
 	for (uint32_t i = 0; i < b->n; i++) {
 		uint32_t now = b->sync[i] & FP_USB_SYNC_IN;
 		uint64_t idx = b->first_sample + i;
 
 		if (now && !s->last_sync) {
-			if (s->sync_edges) {
+			if (s->have_edge) {
 				uint64_t period = idx - s->last_edge;
 
 				if (!s->sync_period_min || period < s->sync_period_min)
@@ -191,6 +229,7 @@ static void track_sync(struct stats *s, const struct fp_block *b)
 					s->sync_period_max = period;
 			}
 			s->sync_edges++;
+			s->have_edge = 1;
 			s->last_edge = idx;
 		}
 		s->last_sync = now;
@@ -278,7 +317,7 @@ int main(int argc, char **argv)
 	struct fp_counters c;
 	struct fpgen gen = { 0 };
 	char msg[FP_MSG_MAX];
-	int64_t end;
+	int64_t end, t_zero;
 	int ret;
 
 	parse(&o, argc, argv);
@@ -317,6 +356,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	end = now_ns(CLOCK_MONOTONIC) + (int64_t)(o.seconds * 1e9);
+	t_zero = now_ns(CLOCK_MONOTONIC) + (int64_t)(o.hw_zero_at * 1e9);
 	while (now_ns(CLOCK_MONOTONIC) < end && (!o.samples || s.samples < o.samples)) {
 		ret = fp_read(dev, &blk, 200);
 		if (stop_requested)
@@ -341,10 +381,20 @@ int main(int argc, char **argv)
 		track_sync(&s, &blk);
 		track_latency(&s, &blk, o.t0_file);
 		if (o.verify)
-			s.mismatches += verify_block(&gen, &blk);
+			s.mismatches += verify_block(&gen, &s, &blk);
+		if (o.hw_zero_at > 0 && now_ns(CLOCK_MONOTONIC) >= t_zero) {
+			o.hw_zero_at = 0;
+			ret = fp_set(dev, "hw_zero", "1", msg, sizeof(msg));
+			if (ret)
+				fprintf(stderr, "fplate-usbtest: hw_zero: %s\n", msg);
+			else
+				s.zero_pending = 1;
+		}
 	}
 	fp_get_counters(dev, &c);
 	fp_stop(dev);
+	printf("info_rate_hz=%g external_clock=%d has_sync=%d ", info.rate_hz, info.external_clock,
+	       info.has_sync);
 	printf("samples=%llu blocks=%llu first=%llu next=%llu gap_blocks=%llu unflagged_gaps=%llu "
 	       "resumed=%llu resumed_without_gap=%llu nodev=%llu",
 	       (unsigned long long)s.samples, (unsigned long long)s.blocks,
@@ -354,6 +404,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)s.nodev);
 	if (o.verify)
 		printf(" mismatches=%llu", (unsigned long long)s.mismatches);
+	if (s.zero_active || s.zero_pending)
+		printf(" hw_zero_at_sample=%lld", s.zero_active ? (long long)s.zero_index : -1LL);
 	if (s.nfit > 10) {
 		double n = (double)s.nfit;
 		double slope = (n * s.sxy - s.sx * s.sy) / (n * s.sxx - s.sx * s.sx);

@@ -1,5 +1,6 @@
 # usb_daemon: fplated --device usb:// streams the emulated 2-plate amplifier
-# (sim data) to a subscriber; then 10 unplug/replug cycles while the
+# (sim data) to a subscriber, sync words and their 200-sample pulse period
+# included; then 10 unplug/replug cycles while the
 # subscriber keeps listening: fplated must say "gone" on status during
 # each outage, keep running, resume, flag every gap, and count 10 resumes.
 # vm-timeout: 150
@@ -25,6 +26,8 @@ echo "subscriber: $out1"
 vm_check "frames arrive" [ "$(vm_kv frames "$out1")" -ge 200 ]
 vm_check "no frame missed, no gap" [ "$(vm_kv missed_frames "$out1")" = 0 ] && [ "$(vm_kv gap_frames "$out1")" = 0 ]
 vm_check "sync words reach the subscriber" [ "$(vm_kv sync_frames "$out1")" = "$(vm_kv frames "$out1")" ] && [ "$(vm_kv sync_edges "$out1")" -ge 20 ]
+vm_check "sync pulse period 200 samples at the subscriber" \
+	[ "$(vm_kv sync_period_min "$out1")" = 200 ] && [ "$(vm_kv sync_period_max "$out1")" = 200 ]
 if [ "${src%%:*}" = sim ]; then
 	# The simulated runner loads each plate with more than body weight.
 	vm_check "runner's Fz on both plates" vm_between "$(vm_kv max_fz_p1 "$out1")" 700 5000 &&
@@ -66,7 +69,7 @@ wait $fpd
 vm_check "fplated exits 0 on SIGTERM" [ $? = 0 ]
 vm_gadget_stop
 st=PASS; [ $VM_FAILED = 0 ] || { st=FAIL; tail -n 20 /tmp/fplated.log; }
-vm_result $name $st "frames=$(vm_kv frames "$out1") max_fz_n=$(vm_kv max_fz_p1 "$out1"),$(vm_kv max_fz_p2 "$out1")" \
+vm_result $name $st "frames=$(vm_kv frames "$out1") sync_period=$(vm_kv sync_period_min "$out1") max_fz_n=$(vm_kv max_fz_p1 "$out1"),$(vm_kv max_fz_p2 "$out1")" \
 	"cycles=$cycles status_gone=$went status_back=$back resumes=$resumes" \
 	"resumed_frames=$(vm_kv resumed_frames "$out2") gap_frames=$(vm_kv gap_frames "$out2")" \
 	"unflagged_jumps=$(vm_kv unflagged_jumps "$out2") missed_frames=$(vm_kv missed_frames "$out2") source=${src%%\?*}"

@@ -216,10 +216,8 @@ static void handle_out(struct gadget *g, const struct usb_ctrlrequest *c)
 		ep0_ack(g);
 		return;
 	case FP_USB_REQ_ZERO:
-		/* Hardware zero: the present input becomes 0 counts. */
-		for (uint32_t k = 0; k < g->o.plates * g->o.channels; k++)
-			g->zero[k] = g->gen.builtin ?
-				fpgen_builtin_count(g->gen.seed, g->gen.index, k) : 0;
+		/* Hardware zero: the stream thread takes the next sample as 0. */
+		g->zero_request = 1;
 		why = NULL;
 		break;
 	}
@@ -230,6 +228,12 @@ static void handle_out(struct gadget *g, const struct usb_ctrlrequest *c)
 		ep0_ack(g);
 }
 
+/*
+ * Wait for events with poll(), never in a blocking read(): a read() on
+ * ep0 sleeps holding FunctionFS's ffs->mutex, and since Linux 6.12
+ * functionfs_unbind() takes that mutex, so unbinding the UDC (an unplug)
+ * would hang until the next event that never comes.
+ */
 void ep0_loop(struct gadget *g)
 {
 	struct usb_functionfs_event ev[4];
@@ -237,21 +241,15 @@ void ep0_loop(struct gadget *g)
 	while (!stop_signal) {
 		struct pollfd pfd = { .fd = g->ep0, .events = POLLIN };
 		ssize_t n;
+		int r = poll(&pfd, 1, 500);
 
-		/*
-		 * Wait in poll(), not in read(): a blocking read of ep0 holds
-		 * FunctionFS's ffs->mutex while it waits, and newer kernels'
-		 * functionfs_unbind() takes that mutex (6.12 does, 6.1 does
-		 * not), so unbinding the UDC (an unplug) would hang forever.
-		 */
-		if (poll(&pfd, 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("polling ep0: %s", strerror(errno));
-		}
+		if (r < 0 && errno != EINTR)
+			die("poll on ep0: %s", strerror(errno));
+		if (r <= 0)
+			continue;
 		n = read(g->ep0, ev, sizeof(ev));
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			die("reading ep0 events: %s", strerror(errno));
 		}

@@ -68,6 +68,7 @@ struct gadget {
 	pthread_cond_t cond;        /* state changes */
 	pthread_t stream_thread;
 	int enabled, streaming, quit, in_write;
+	int zero_request;           /* ZERO received: next sample defines zero[] */
 	uint32_t rate, clock;       /* current settings */
 	uint64_t session;           /* +1 per START */
 	int32_t zero[FP_MAX_PLATES * FP_MAX_CHANNELS];

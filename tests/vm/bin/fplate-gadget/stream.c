@@ -63,10 +63,12 @@ static void stream_session(struct gadget *g)
 	int32_t counts[FP_USB_PKT_MAX / 4];
 	uint8_t pkt[FP_USB_PKT_MAX];
 	struct timespec due;
-	int overrun = 0, dropped, corrupted, stalled;
+	int32_t zero[FP_MAX_PLATES * FP_MAX_CHANNELS];
+	int overrun = 0, dropped, corrupted, stalled, ext_clock, zero_now;
 
 	pthread_mutex_lock(&g->lock);
-	rate = g->clock == FP_USB_CLOCK_EXTERNAL ? g->o.ext_rate : g->rate;
+	ext_clock = g->clock == FP_USB_CLOCK_EXTERNAL;
+	rate = ext_clock ? g->o.ext_rate : g->rate;
 	k = pick_k(g, rate);
 	session = g->session;
 	t0 = now_ns(CLOCK_MONOTONIC);
@@ -100,17 +102,28 @@ static void stream_session(struct gadget *g)
 			g->overrun_samples += (uint32_t)skip;
 			overrun = 1;
 		}
+		memcpy(zero, g->zero, sizeof(zero));
+		zero_now = g->zero_request;
+		g->zero_request = 0;
 		pthread_mutex_unlock(&g->lock);
 
 		for (uint32_t i = 0; i < k; i++) {
 			if (fpgen_next(&g->gen, &sync[i], &counts[(size_t)i * nc]))
 				die("sample source failed at sample %llu",
 				    (unsigned long long)g->gen.index);
+			if (zero_now) {
+				/* hardware zero: this input is the new 0 */
+				memcpy(zero, &counts[(size_t)i * nc], nc * sizeof(*zero));
+				zero_now = 0;
+				pthread_mutex_lock(&g->lock);
+				memcpy(g->zero, zero, sizeof(zero));
+				pthread_mutex_unlock(&g->lock);
+			}
 			for (uint32_t c = 0; c < nc; c++)
-				counts[(size_t)i * nc + c] -= g->zero[c];
+				counts[(size_t)i * nc + c] -= zero[c];
 		}
 		flags = (overrun ? FP_USB_PKT_OVERRUN : 0) |
-			(g->clock == FP_USB_CLOCK_EXTERNAL ? FP_USB_PKT_EXT_CLOCK : 0);
+			(ext_clock ? FP_USB_PKT_EXT_CLOCK : 0);
 		len = fp_usb_pkt_build(pkt, seq, flags, next, k, g->o.plates, g->o.channels,
 				       sync, counts);
 		update_checksum(g, pkt + FP_USB_PKT_HDR_SIZE, k);

@@ -1,0 +1,35 @@
+# usb_hotplug: with udevd running, libusb delivers hotplug events, and
+# usb:// with rescan_ms=0 (no periodic rescan: replug found by the arrival
+# event alone) must come back after each of 3 unplug/replug cycles.
+# vm-timeout: 60
+. /fplate/lib.sh
+name=usb_hotplug
+vm_need /lib/systemd/systemd-udevd
+/lib/systemd/systemd-udevd --daemon || { vm_result $name FAIL "udevd did not start"; exit 1; }
+vm_gadget_start --plates 2 --rate 2000 --source builtin:6 ||
+	{ vm_result $name FAIL "emulator did not enumerate"; exit 1; }
+udevadm settle --timeout=10
+fplate-usbtest --seconds 300 'usb://?serial=FPEMU0001&rescan_ms=0' >/tmp/reader.out 2>/tmp/reader.err &
+reader=$!
+sleep 2
+i=0
+while [ $i -lt 3 ]; do
+	vm_usb_unplug
+	sleep 0.5
+	vm_usb_replug
+	vm_wait_for 10 vm_usb_present
+	sleep 2
+	i=$((i + 1))
+done
+kill -TERM $reader
+wait $reader
+vm_gadget_stop
+udevadm control --exit
+out=$(cat /tmp/reader.out)
+echo "reader: $out"
+vm_check "3 unplugs reported" [ "$(vm_kv nodev "$out")" = 3 ]
+vm_check "3 resumes found by hotplug arrival alone (rescan_ms=0)" [ "$(vm_kv resumed "$out")" = 3 ]
+vm_check "streaming after the last replug" vm_between "$(vm_kv rate_hz "$out")" 1900 2100
+st=PASS; [ $VM_FAILED = 0 ] || { st=FAIL; cat /tmp/reader.err; }
+vm_result $name $st "nodev=$(vm_kv nodev "$out") resumed=$(vm_kv resumed "$out") rate_hz=$(vm_kv rate_hz "$out")"
+exit $VM_FAILED
