@@ -69,4 +69,7 @@ dmesg
 echo "vmkernel-log-end"
 echo "vminit: done uptime=$(cut -d' ' -f1 /proc/uptime)"
 sync
+# The serial port sends slower than we write: after a long kernel log the
+# last lines were still queued when poweroff cut them off.
+sleep 1
 poweroff -f

@@ -94,6 +94,19 @@ static void fill_info(struct gadget *g, struct fp_usb_info *in)
 	in->full_scale_uv = htole32(g->full_scale_uv);
 	in->samples_per_packet = htole16((uint16_t)pick_k(g, rate));
 	in->caps = htole16(FP_USB_CAP_EXT_CLOCK | FP_USB_CAP_SYNC_IN | FP_USB_CAP_HW_ZERO);
+	/* --bad-info: a broken device the host must refuse (kmod_h_badinfo). */
+	if (!g->o.bad_info)
+		return;
+	if (!strcmp(g->o.bad_info, "magic"))
+		in->magic = 0;
+	else if (!strcmp(g->o.bad_info, "plates"))
+		in->plates = 0;
+	else if (!strcmp(g->o.bad_info, "channels"))
+		in->channels = 7;
+	else if (!strcmp(g->o.bad_info, "rate"))
+		in->rate_hz = htole32(g->o.max_rate + 1);
+	else if (!strcmp(g->o.bad_info, "k"))
+		in->samples_per_packet = 0;
 }
 
 /* IN data stage; a read() instead of the write() would stall. */

@@ -47,6 +47,7 @@
 
 struct opts {
 	const char *name, *serial, *source, *stats_path, *t0_path, *udc;
+	const char *bad_info;       /* GET_INFO field to report as nonsense, or NULL */
 	uint32_t plates, channels, rate, max_rate, k, fifo_ms, ext_rate;
 	uint32_t sync_period, sync_width;
 	uint64_t trigger_at, checksum_at;

@@ -30,6 +30,8 @@ static const char usage_text[] =
 "  --drop LIST            never send these packets (seq and samples advance)\n"
 "  --corrupt LIST         flip a byte of these packets after the CRC\n"
 "  --stall LIST           halt the endpoint before these packets\n"
+"  --bad-info FIELD       report nonsense in GET_INFO: magic, plates (0),\n"
+"                         channels (7), rate (max-rate + 1) or k (0)\n"
 "  (unplug: write an empty line to /sys/kernel/config/usb_gadget/NAME/UDC)\n"
 "Test support:\n"
 "  --name NAME            configfs gadget / functionfs instance name (fplate)\n"
@@ -72,6 +74,7 @@ void parse_options(struct opts *o, int argc, char **argv)
 		{ "drop", 1, 0, 'd' }, { "corrupt", 1, 0, 'x' }, { "stall", 1, 0, 'H' },
 		{ "name", 1, 0, 'n' }, { "udc", 1, 0, 'u' }, { "checksum-at", 1, 0, 'C' },
 		{ "stats", 1, 0, 'o' }, { "t0-file", 1, 0, 't' }, { "help", 0, 0, 'h' },
+		{ "bad-info", 1, 0, 'B' },
 		{ 0, 0, 0, 0 }
 	};
 	int c;
@@ -100,6 +103,14 @@ void parse_options(struct opts *o, int argc, char **argv)
 		case 'C': o->checksum_at = num(name, optarg, 0, UINT32_MAX); break;
 		case 'o': o->stats_path = optarg; break;
 		case 't': o->t0_path = optarg; break;
+		case 'B':
+			if (strcmp(optarg, "magic") && strcmp(optarg, "plates") &&
+			    strcmp(optarg, "channels") && strcmp(optarg, "rate") &&
+			    strcmp(optarg, "k"))
+				die("--bad-info '%s': expected magic, plates, channels, rate or k",
+				    optarg);
+			o->bad_info = optarg;
+			break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		default: fputs(usage_text, stderr); exit(2);
 		}
