@@ -227,6 +227,14 @@ int fp_ctl_parse(const char *text, size_t len, struct fp_ctl_request *req,
 		json_decref(root);
 		FAIL("cmd", "'cmd' is required and must be a string");
 	}
+	if (json_object_get(root, "token")) {
+		ret = get_string(root, "token", req->token, sizeof(req->token), field, field_len,
+				 msg, msg_len);
+		if (ret) {
+			json_decref(root);
+			return ret;
+		}
+	}
 	ret = parse_cmd(root, json_string_value(cmd), req, field, field_len, msg, msg_len);
 	json_decref(root);
 	return ret;

@@ -44,6 +44,7 @@ struct fp_ctl_request {
 	double seconds;             /* record start, 0 = until stop */
 	char dev_key[64];           /* device-set */
 	char dev_value[256];        /* device-set */
+	char token[128];            /* shared secret, "" when not given */
 };
 
 /*

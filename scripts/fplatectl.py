@@ -26,6 +26,15 @@ class Control:
         self.timeout_ms = int(timeout_s * 1000)
         self.ctx = zmq.Context.instance()
         self.sock = None
+        # shared secret of a control socket off loopback (docs/control.md)
+        self.token = None
+        path = os.environ.get("FPLATE_CTL_TOKEN_FILE")
+        if path:
+            try:
+                with open(path) as f:
+                    self.token = f.readline().strip()
+            except OSError as e:
+                die("FPLATE_CTL_TOKEN_FILE %s: %s" % (path, e))
 
     def _open(self):
         self.sock = self.ctx.socket(zmq.REQ)
@@ -36,6 +45,8 @@ class Control:
         if self.sock is None:
             self._open()
         fields["cmd"] = cmd
+        if self.token:
+            fields["token"] = self.token
         self.sock.send_string(json.dumps(fields))
         timeout = self.timeout_ms if timeout_s is None else int(timeout_s * 1000)
         if not self.sock.poll(timeout):

@@ -63,16 +63,50 @@ int fp_ctl_parse_opts(int argc, char **argv, struct fp_ctl_opts *o, const char *
 	return 0;
 }
 
+/*
+ * The shared secret of a control socket off loopback (docs/control.md):
+ * the first line of the file named by $FPLATE_CTL_TOKEN_FILE, if set.
+ * Returns 0, or -1 after printing why the file cannot be used.
+ */
+static int add_token(json_t *req, const char *cmd_name)
+{
+	const char *path = getenv("FPLATE_CTL_TOKEN_FILE");
+	char token[128];
+	FILE *f;
+
+	if (!path || !path[0])
+		return 0;
+	f = fopen(path, "r");
+	if (!f || !fgets(token, sizeof(token), f)) {
+		fprintf(stderr, "fplate %s: FPLATE_CTL_TOKEN_FILE '%s': cannot read it\n",
+			cmd_name, path);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	token[strcspn(token, "\r\n")] = '\0';
+	json_object_set_new(req, "token", json_string(token));
+	return 0;
+}
+
 json_t *fp_ctl_call(const struct fp_ctl_opts *o, const char *cmd_name, json_t *req)
 {
-	void *ctx = zmq_ctx_new(), *sock = ctx ? zmq_socket(ctx, ZMQ_REQ) : NULL;
-	char *text = json_dumps(req, JSON_COMPACT);
+	void *ctx = NULL, *sock = NULL;
+	char *text = NULL;
 	json_t *reply = NULL;
 	json_error_t jerr;
 	int linger = 0;
 	zmq_msg_t msg;
 
+	if (add_token(req, cmd_name)) {
+		json_decref(req);
+		return NULL;
+	}
+	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
+	ctx = zmq_ctx_new();
+	sock = ctx ? zmq_socket(ctx, ZMQ_REQ) : NULL;
 	if (!sock || !text) {
 		fprintf(stderr, "fplate %s: out of memory\n", cmd_name);
 		goto out;

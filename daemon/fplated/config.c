@@ -53,6 +53,8 @@ static const struct key keys[] = {
 	  "yes: read once per block (paced devices), no: once per device packet" },
 	{ "publish", "endpoint", "pub", K_STRING, STR(endpoint), 0, 0, NULL, 0,
 	  "ZeroMQ PUB endpoint to bind (tcp://127.0.0.1:PORT or ipc:///PATH)" },
+	{ "control", "secret_file", "ctl-secret-file", K_STRING, STR(ctl_secret_file), 0, 0,
+	  NULL, 0, "file holding the control socket's shared secret (required off loopback)" },
 	{ "control", "endpoint", "ctl", K_STRING, STR(ctl_endpoint), 0, 0, NULL, 0,
 	  "ZeroMQ REP control endpoint to bind (docs/control.md)" },
 	{ "publish", "sndhwm", "hwm", K_INT, OFF(sndhwm), 0, 1, 1000000, NULL, 0,

@@ -35,6 +35,7 @@ struct fpd_config {
 	/* [publish] */
 	char endpoint[256];
 	char ctl_endpoint[256];           /* ZeroMQ REP control socket */
+	char ctl_secret_file[FPD_PATH_MAX]; /* shared secret for requests ("" = none) */
 	int sndhwm;                       /* messages queued per subscriber */
 	enum fpd_drop_policy drop_policy;
 	int status_ms;                    /* status period */

@@ -42,8 +42,13 @@ int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len)
 	struct fpd_ctl *c = &d->ctl;
 	int linger = 0;
 
+	int ret;
+
 	if (!d->cfg.ctl_endpoint[0])
 		return 0; /* control disabled */
+	ret = fpd_ctl_auth_init(d, msg, msg_len);
+	if (ret)
+		return ret;
 	c->sock = zmq_socket(d->pub.ctx, ZMQ_REP);
 	if (!c->sock) {
 		snprintf(msg, msg_len, "control socket: %s", zmq_strerror(zmq_errno()));
@@ -480,6 +485,9 @@ void fpd_ctl_handle(struct fpd *d)
 		if (fp_ctl_parse(zmq_msg_data(&m), zmq_msg_size(&m), &c->req, field, sizeof(field),
 				 msg, sizeof(msg)))
 			fpd_reply_error(d, field, "%s", msg);
+		else if (!fpd_ctl_auth_ok(d, c->req.token))
+			fpd_reply_error(d, "token", "unauthorized: this control socket needs the "
+					"shared secret as \"token\"");
 		else
 			dispatch(d);
 		zmq_msg_close(&m);

@@ -146,6 +146,7 @@ struct fpd_ctl {
 	uint64_t need;               /* samples for the window */
 	int64_t deadline_ns;         /* CLOCK_MONOTONIC */
 	struct fpd_ctl_acc acc;
+	char secret[128];            /* "" = no token required (ctl_auth.c) */
 };
 
 /* A recording started on the control socket (record.c). */
@@ -237,6 +238,10 @@ void fpd_ctl_block(struct fpd *d, const struct fp_block *blk, const struct fp_fr
 void fpd_reply_json(struct fpd *d, json_t *r);  /* steals r */
 void fpd_reply_error(struct fpd *d, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* ctl_auth.c */
+int fpd_ctl_auth_init(struct fpd *d, char *msg, size_t msg_len);
+int fpd_ctl_auth_ok(const struct fpd *d, const char *token);
 
 /* record.c */
 void fpd_record_request(struct fpd *d, const struct fp_ctl_request *r);

@@ -74,6 +74,9 @@ static void test_errors(void)
 	expect_error("{\"cmd\":\"record\",\"action\":\"start\",\"file\":\"a\",\"seconds\":-1}",
 		     "seconds", "[0, 86400]");
 	expect_error("{\"cmd\":\"device-set\",\"key\":\"load\"}", "value", "'value' is required");
+	expect_error("{\"cmd\":\"status\",\"token\":5}", "token", "must be a string");
+	CU_ASSERT_EQUAL(parse("{\"cmd\":\"status\",\"token\":\"abc\"}"), 0);
+	CU_ASSERT_STRING_EQUAL(req.token, "abc");
 }
 
 static void test_error_reply(void)
