@@ -82,8 +82,9 @@ $(LIB_A): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libfplate.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+$(LIB_SO): $(LIB_OBJS) lib/libfplate.map
+	$(CC) -shared -Wl,-soname,libfplate.so.$(SOVERSION) -Wl,--version-script=lib/libfplate.map \
+		$(LDFLAGS) -o $@ $(LIB_OBJS) $(ALL_LDLIBS)
 	ln -sf libfplate.so.$(VERSION) $(BUILD)/libfplate.so.$(SOVERSION)
 	ln -sf libfplate.so.$(SOVERSION) $(BUILD)/libfplate.so
 
