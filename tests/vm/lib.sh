@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# lib.sh - helpers for the VM case scripts (sourced: `. /fplate/lib.sh`).
+# Runs in the guest under busybox sh. A case reports each result with
+# vm_result and exits non-zero if anything failed.
+
+# vm_result NAME PASS|FAIL|SKIP [key=value ...]
+vm_result() {
+	_n=$1 _s=$2
+	shift 2
+	echo "vmtest: $_n $_s $*"
+}
+
+# vm_need PATH...: report SKIP for $VM_CASE and exit 0 when a file is missing
+# (an artefact of another branch not built yet, say).
+vm_need() {
+	for _f in "$@"; do
+		if [ ! -e "$_f" ]; then
+			vm_result "$VM_CASE" SKIP "missing=$_f"
+			exit 0
+		fi
+	done
+}
+
+# vm_wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds.
+vm_wait_for() {
+	_t=$(( $1 * 10 ))
+	shift
+	while [ $_t -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	return 1
+}
+
+# ---- the emulated fplate USB device (tests/vm/bin/fplate-gadget.c) --------
+VM_GADGET=/sys/kernel/config/usb_gadget/fplate
+
+# vm_usb_present: the emulated device is enumerated on the host side.
+vm_usb_present() {
+	grep -qx 1209 /sys/bus/usb/devices/*/idVendor 2>/dev/null &&
+		grep -qx f9a7 /sys/bus/usb/devices/*/idProduct 2>/dev/null
+}
+
+# vm_gadget_start [fplate-gadget options]: start the emulator in the
+# background (log /tmp/gadget.log), wait until the host enumerated it.
+vm_gadget_start() {
+	fplate-gadget "$@" >/tmp/gadget.log 2>&1 &
+	VM_GADGET_PID=$!
+	if ! vm_wait_for 20 vm_usb_present; then
+		echo "vm: emulated device did not enumerate; gadget log:"
+		cat /tmp/gadget.log
+		return 1
+	fi
+}
+
+vm_gadget_stop() {
+	[ -n "${VM_GADGET_PID:-}" ] || return 0
+	kill "$VM_GADGET_PID" 2>/dev/null
+	wait "$VM_GADGET_PID" 2>/dev/null
+	VM_GADGET_PID=
+}
+
+# Unplug / replug the emulated device: unbind / rebind the UDC.
+vm_usb_unplug() { echo "" >"$VM_GADGET/UDC"; }
+vm_usb_replug() { ls /sys/class/udc | head -n 1 >"$VM_GADGET/UDC"; }
