@@ -1,0 +1,65 @@
+# kernel.mk - fplate.ko targets (included by the top Makefile).
+#
+#   make module                 build for KMOD_KVER (default: Debian's stable
+#                               kernel) with W=1, and sparse when installed;
+#                               any compiler or sparse warning fails the build
+#   make modules-all            the same for every installed header set
+#   make kmod-kernels           enable bookworm-backports, install the 6.12
+#                               generic and rt headers (+ images for the VM rig)
+#   make dkms-install           register, build and install with DKMS (root)
+#   make dkms-uninstall
+# Output: $(BUILD)/kernel/<KVER>/fplate.ko. The sources are copied there with
+# the shared headers (the same layout DKMS gets), so the tree stays clean.
+
+KMOD_VERSION := $(VERSION)
+KMOD_KVER ?= $(shell sh kernel/kernels.sh default 2>/dev/null)
+KMOD_SRCS := kernel/fplate.c kernel/Kbuild include/fplate/usb_proto.h include/fplate/fplate_ioctl.h
+KMOD_SPARSE = $(if $(shell command -v sparse 2>/dev/null),C=1)
+
+DEPS += linux-headers-amd64=pkg: sparse=cmd:sparse dkms=cmd:dkms
+
+.PHONY: module modules-all kmod-kernels dkms-install dkms-uninstall
+
+# $(call kmod_build,KVER): copy sources, build, fail on any warning.
+define kmod_build
+	@set -e; kver=$(1); out=$(BUILD)/kernel/$$kver; \
+	kdir=/usr/src/linux-headers-$$kver; \
+	[ -f $$kdir/Makefile ] || kdir=/lib/modules/$$kver/build; \
+	[ -f $$kdir/Makefile ] || { echo "module: no headers for $$kver (install linux-headers-$$kver)" >&2; exit 1; }; \
+	mkdir -p $$out/include/fplate; \
+	cp kernel/fplate.c kernel/Kbuild $$out/; \
+	cp include/fplate/usb_proto.h include/fplate/fplate_ioctl.h $$out/include/fplate/; \
+	echo "  KMOD    $$out/fplate.ko (W=1 $(KMOD_SPARSE))"; \
+	$(MAKE) --no-print-directory -C $$kdir M=$(CURDIR)/$$out W=1 $(KMOD_SPARSE) modules \
+		> $$out/build.log 2>&1 || { cat $$out/build.log; exit 1; }; \
+	if grep -E 'warning:|error:|: sparse:' $$out/build.log; then \
+		echo "module: $$kver: warnings above (full log $$out/build.log)" >&2; exit 1; fi
+endef
+
+module:
+	@test -n "$(KMOD_KVER)" || { echo "module: no kernel headers; run make deps" >&2; exit 1; }
+	$(call kmod_build,$(KMOD_KVER))
+
+modules-all:
+	@kvers=$$(sh kernel/kernels.sh installed); \
+	test -n "$$kvers" || { echo "modules-all: no kernel headers installed" >&2; exit 1; }; \
+	for k in $$kvers; do $(MAKE) --no-print-directory module KMOD_KVER=$$k || exit 1; done
+
+kmod-kernels:
+	sh kernel/kernels.sh install-backports
+
+DKMS_SRC := /usr/src/fplate-$(KMOD_VERSION)
+dkms-install:
+	@test "$$(id -u)" = 0 || { echo "dkms-install: run as root" >&2; exit 1; }
+	@command -v dkms >/dev/null || { echo "dkms-install: apt-get install dkms" >&2; exit 1; }
+	-dkms remove -m fplate -v $(KMOD_VERSION) --all >/dev/null 2>&1
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/include/fplate
+	cp kernel/fplate.c kernel/Kbuild kernel/Makefile $(DKMS_SRC)/
+	sed 's/@VERSION@/$(KMOD_VERSION)/' kernel/dkms.conf > $(DKMS_SRC)/dkms.conf
+	cp include/fplate/usb_proto.h include/fplate/fplate_ioctl.h $(DKMS_SRC)/include/fplate/
+	dkms add -m fplate -v $(KMOD_VERSION)
+	dkms install -m fplate -v $(KMOD_VERSION) $(if $(DKMS_KVER),-k $(DKMS_KVER))
+
+dkms-uninstall:
+	-dkms remove -m fplate -v $(KMOD_VERSION) --all
+	rm -rf $(DKMS_SRC)
