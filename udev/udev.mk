@@ -114,6 +114,5 @@ uninstall:
 install-check: lib programs
 	BUILD=$(BUILD) sh tests/integration/test_install.sh
 
-# fplated's sd_notify client is unit-tested in the CUnit runner.
-$(UNIT_BIN): $(BUILD)/daemon/common/notify.o
-$(BUILD)/tests/unit/test_notify.o: ALL_CFLAGS += -Idaemon/common
+# fplated's sd_notify client is unit-tested (tests/unit/test_notify.c).
+UNIT_OBJS += $(BUILD)/daemon/common/notify.o

@@ -140,7 +140,7 @@ uint64_t fp_notify_watchdog_usec(void)
 {
 	if (!notify.initialised)
 		notify_init();
-	return notify.watchdog_usec / 2;
+	return notify.watchdog_usec / 4;
 }
 
 int fp_notify_watchdog(void)

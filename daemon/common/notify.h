@@ -22,17 +22,19 @@
 int fp_notify_ready(const char *status);
 
 /*
- * WATCHDOG=1 when due: at most once per half of the service's WatchdogSec
- * ($WATCHDOG_USEC, honoured only when $WATCHDOG_PID is unset or ours), so
- * it is cheap to call on every loop iteration. Returns 1 when a ping was
- * sent, 0 when none was due or no watchdog is configured, <0 on error.
+ * WATCHDOG=1 when due: once a quarter of the service's WatchdogSec
+ * ($WATCHDOG_USEC, honoured only when $WATCHDOG_PID is unset or ours) has
+ * passed since the last ping, so it is cheap to call on every loop
+ * iteration. Returns 1 when a ping was sent, 0 when none was due or no
+ * watchdog is configured, <0 on error.
  */
 int fp_notify_watchdog(void);
 
 /*
- * Interval at which fp_notify_watchdog() pings, in microseconds (half of
- * $WATCHDOG_USEC); 0 without a watchdog. A loop that sleeps should wake at
- * least this often.
+ * How often the caller must call fp_notify_watchdog(), in microseconds: a
+ * quarter of $WATCHDOG_USEC, so that pings are never more than half of
+ * WatchdogSec apart; 0 without a watchdog. A loop that sleeps in poll()
+ * uses it as its longest timeout.
  */
 uint64_t fp_notify_watchdog_usec(void);
 

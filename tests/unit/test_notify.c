@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "fp_test.h"
-#include "notify.h"
+#include "../../daemon/common/notify.h"
 
 struct manager {
 	int fd;
@@ -143,7 +143,7 @@ static void test_abstract_socket(void)
 	manager_close(&m);
 }
 
-/* WatchdogSec=200ms: pings at most every 100 ms, the first one at once. */
+/* WatchdogSec=400ms: pings at most every 100 ms, the first one at once. */
 static int scenario_watchdog(void)
 {
 	struct timespec wait_110ms = { 0, 110 * 1000 * 1000 };
@@ -165,12 +165,12 @@ static void test_watchdog_interval(void)
 	struct manager m;
 
 	CU_ASSERT_EQUAL_FATAL(manager_open(&m, 0), 0);
-	CU_ASSERT_EQUAL(run_child(scenario_watchdog, m.path, "200000", NULL), 0);
+	CU_ASSERT_EQUAL(run_child(scenario_watchdog, m.path, "400000", NULL), 0);
 	CU_ASSERT_STRING_EQUAL(manager_recv(&m), "WATCHDOG=1");
 	CU_ASSERT_STRING_EQUAL(manager_recv(&m), "WATCHDOG=1");
 	CU_ASSERT_STRING_EQUAL(manager_recv(&m), "");
 	/* WATCHDOG_PID naming this process is the same as unset. */
-	CU_ASSERT_EQUAL(run_child(scenario_watchdog, m.path, "200000", "self"), 0);
+	CU_ASSERT_EQUAL(run_child(scenario_watchdog, m.path, "400000", "self"), 0);
 	CU_ASSERT_STRING_EQUAL(manager_recv(&m), "WATCHDOG=1");
 	CU_ASSERT_STRING_EQUAL(manager_recv(&m), "WATCHDOG=1");
 	manager_close(&m);
@@ -187,7 +187,7 @@ static void test_watchdog_for_other_pid(void)
 
 	CU_ASSERT_EQUAL_FATAL(manager_open(&m, 0), 0);
 	/* pid 1 is never the test process: the watchdog is someone else's. */
-	CU_ASSERT_EQUAL(run_child(scenario_not_ours, m.path, "200000", "1"), 0);
+	CU_ASSERT_EQUAL(run_child(scenario_not_ours, m.path, "400000", "1"), 0);
 	CU_ASSERT_STRING_EQUAL(manager_recv(&m), "");
 	manager_close(&m);
 }
@@ -214,7 +214,7 @@ static int scenario_gone_socket(void)
 
 static void test_no_or_bad_manager(void)
 {
-	CU_ASSERT_EQUAL(run_child(scenario_no_manager, NULL, "200000", NULL), 0);
+	CU_ASSERT_EQUAL(run_child(scenario_no_manager, NULL, "400000", NULL), 0);
 	CU_ASSERT_EQUAL(run_child(scenario_bad_socket, "relative/notify", NULL, NULL), 0);
 	CU_ASSERT_EQUAL(run_child(scenario_gone_socket, "/nonexistent/fplate/notify", NULL,
 				  NULL), 0);
