@@ -116,3 +116,6 @@ install-check: lib programs
 
 # fplated's sd_notify client is unit-tested (tests/unit/test_notify.c).
 UNIT_OBJS += $(BUILD)/daemon/common/notify.o
+
+# The udev_* VM cases load fplate.ko (tests/vm/files.d/udev.list).
+VM_PREREQS += module
