@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include "backend.h"
 
+extern const struct fp_backend_ops fp_sim_ops;
+
 const struct fp_backend_ops *const fp_backends[] = {
+	&fp_sim_ops,
 	NULL
 };

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_status.c - `fplate status`: wait for fplated's next `status` message
+ * (published once a second) and print it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fplate/wire.h"
+#include "../common/client.h"
+
+int fp_cmd_status(int argc, char **argv);
+const char fp_cmd_status_help[] = "show fplated's state: rate, samples, gaps, drops, device";
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: fplate status [--json] [--endpoint E] [--timeout S]\n\n"
+		"%s.\n\n"
+		"  --json         print the status message as published (one JSON object with\n"
+		"                 at least rate_hz, samples, gaps, lost_samples, dropped, ring,\n"
+		"                 device; see docs/wire-format.md)\n"
+		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
+		"  --timeout S    give up after S seconds without an answer (default %g)\n\n"
+		"Exit status: 0 printed, 1 no daemon answered, 2 bad option.\n",
+		fp_cmd_status_help, FPC_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
+}
+
+static long long num(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static void print_text(json_t *s, const char *endpoint)
+{
+	json_t *dev = json_object_get(s, "device");
+	json_t *ring = json_object_get(s, "ring");
+	json_t *err = json_object_get(dev, "error");
+
+	printf("fplated    %s (stream %08llx), up %.1f s\n", endpoint, num(s, "stream_id"),
+	       json_number_value(json_object_get(s, "uptime_s")));
+	printf("device     %s  %s: %lld plate(s) x %lld channels, nominal %g Hz\n",
+	       json_string_value(json_object_get(dev, "uri")),
+	       json_string_value(json_object_get(dev, "state")), num(dev, "plates"),
+	       num(dev, "channels"), json_number_value(json_object_get(dev, "nominal_rate_hz")));
+	if (err)
+		printf("           error: %s\n", json_string_value(err));
+	printf("calibration %s (%s)\n", json_string_value(json_object_get(dev, "calibration")),
+	       json_string_value(json_object_get(dev, "calibration_source")));
+	if (json_is_number(json_object_get(s, "rate_hz")))
+		printf("rate       %.2f Hz measured, device clock %.3f Hz by the time fit\n",
+		       json_number_value(json_object_get(s, "rate_hz")),
+		       json_number_value(json_object_get(s, "clock_rate_hz")));
+	else
+		printf("rate       (not measured yet)\n");
+	printf("samples    %lld in %lld frames of %lld, gaps %lld, lost %lld, saturated frames %lld\n",
+	       num(s, "samples"), num(s, "frames"), num(s, "block_samples"), num(s, "gaps"),
+	       num(s, "lost_samples"), num(s, "saturated_frames"));
+	printf("publish    %lld messages, dropped %lld\n", num(s, "published"), num(s, "dropped"));
+	printf("ring       %lld slots, high water %lld, overruns %lld\n", num(ring, "slots"),
+	       num(ring, "high_water"), num(ring, "overruns"));
+}
+
+int fp_cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+	};
+	static const char *const topics[] = { FP_TOPIC_STATUS, NULL };
+	const char *endpoint = NULL;
+	double timeout_s = FPC_DEFAULT_TIMEOUT_S;
+	int as_json = 0, c, ret, status = 1;
+	struct fpc_sub sub;
+	char msg[512], topic[32];
+	zmq_msg_t payload;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': as_json = 1; break;
+		case 'e': endpoint = optarg; break;
+		case 't':
+			if ((timeout_s = fpc_parse_seconds("status", "--timeout", optarg)) < 0)
+				return 2;
+			break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "fplate status: bad option '%s' (fplate status --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "fplate status: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	endpoint = fpc_endpoint(endpoint);
+	fpc_catch_signals();
+	if (fpc_subscribe(&sub, endpoint, topics, msg, sizeof(msg))) {
+		fprintf(stderr, "fplate status: %s\n", msg);
+		fpc_close(&sub);
+		return 2;
+	}
+	ret = fpc_recv(&sub, topic, sizeof(topic), &payload, (int)(timeout_s * 1000));
+	if (ret == 0) {
+		fprintf(stderr, "fplate status: no answer from fplated at %s within %g s "
+			"(is fplated running? --endpoint)\n", endpoint, timeout_s);
+	} else if (ret < 0) {
+		fprintf(stderr, "fplate status: %s\n", ret == -EINTR ? "interrupted" :
+			zmq_strerror(-ret));
+	} else {
+		json_error_t jerr;
+		json_t *s = json_loadb(zmq_msg_data(&payload), zmq_msg_size(&payload), 0, &jerr);
+
+		if (!s || !json_is_object(s)) {
+			fprintf(stderr, "fplate status: malformed status message: %s\n", jerr.text);
+		} else if (as_json) {
+			fwrite(zmq_msg_data(&payload), 1, zmq_msg_size(&payload), stdout);
+			putchar('\n');
+			status = 0;
+		} else {
+			print_text(s, endpoint);
+			status = 0;
+		}
+		json_decref(s);
+		zmq_msg_close(&payload);
+	}
+	fpc_close(&sub);
+	return status;
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_stream.c - `fplate stream`: subscribe to fplated's `force` frames and
+ * print them decoded, as text, CSV or JSON lines.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fplate/calib.h"
+#include "fplate/wire.h"
+#include "../common/client.h"
+
+int fp_cmd_stream(int argc, char **argv);
+const char fp_cmd_stream_help[] = "print live force frames from fplated (text, CSV or JSON)";
+
+enum format { F_TEXT, F_CSV, F_JSON };
+
+static const char *const field_names[FP_NFIELDS] = {
+	"fx", "fy", "fz", "mx", "my", "mz", "cop_x", "cop_y", "tz"
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: fplate stream [--csv|--json] [--seconds N] [--endpoint E] [--timeout S]\n\n"
+		"%s.\n\n"
+		"  --csv          header line, then one row per sample per plate:\n"
+		"                 sample,t_ns,plate,fx,fy,fz,mx,my,mz,cop_x,cop_y,tz,flags\n"
+		"                 (flags: 1 gap, 2 saturated, 4 overrun, 8 resumed)\n"
+		"                 (device sample index, host time ns, plate from 1, N, N·m, mm;\n"
+		"                 cop is nan below the force threshold)\n"
+		"  --json         one JSON object per frame (JSON lines; NaN as null)\n"
+		"  --seconds N    stop after N seconds of samples (default: until Ctrl-C)\n"
+		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
+		"  --timeout S    give up when no frame arrives for S seconds (default %g)\n\n"
+		"Exit status: 0 done, 1 no daemon answered or the stream stopped, 2 bad option.\n"
+		"A summary (frames, samples, missed frames, gaps) goes to stderr at the end.\n",
+		fp_cmd_stream_help, FPC_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
+}
+
+static void print_num(FILE *out, float v)
+{
+	if (isnan(v))
+		fputs("nan", out);
+	else
+		fprintf(out, "%.6g", v);
+}
+
+static void print_csv(FILE *out, const struct fp_wire_frame *f, uint32_t n)
+{
+	for (uint32_t s = 0; s < n; s++) {
+		long long t = f->h.t0_ns + llround(s * f->h.period_ns);
+
+		for (uint32_t p = 0; p < f->h.n_plates; p++) {
+			fprintf(out, "%llu,%lld,%u", (unsigned long long)(f->h.first_sample + s),
+				t, p + 1);
+			for (uint32_t k = 0; k < FP_NFIELDS && k < f->h.n_fields; k++) {
+				fputc(',', out);
+				print_num(out, fp_wire_value(f, s, p, k));
+			}
+			fprintf(out, ",%u\n", f->h.flags & 0xff);
+		}
+	}
+}
+
+static void print_json(FILE *out, const struct fp_wire_frame *f, uint32_t n)
+{
+	fprintf(out, "{\"stream_id\":%u,\"sequence\":%llu,\"first_sample\":%llu,"
+		"\"t0_ns\":%lld,\"period_ns\":%.6f,\"t_recv_ns\":%lld,\"flags\":%u,"
+		"\"n_samples\":%u,\"n_plates\":%u,\"belt_speed_mps\":",
+		f->h.stream_id, (unsigned long long)f->h.sequence,
+		(unsigned long long)f->h.first_sample, (long long)f->h.t0_ns, f->h.period_ns,
+		(long long)f->h.t_recv_ns, f->h.flags, n, f->h.n_plates);
+	if (isnan(f->h.belt_speed_mps))
+		fputs("null", out);
+	else
+		fprintf(out, "%.6g", f->h.belt_speed_mps);
+	fputs(",\"fields\":[", out);
+	for (uint32_t k = 0; k < FP_NFIELDS && k < f->h.n_fields; k++)
+		fprintf(out, "%s\"%s\"", k ? "," : "", field_names[k]);
+	fputs("],\"data\":[", out);
+	for (uint32_t s = 0; s < n; s++) {
+		fputs(s ? ",[" : "[", out);
+		for (uint32_t p = 0; p < f->h.n_plates; p++) {
+			fputs(p ? ",[" : "[", out);
+			for (uint32_t k = 0; k < FP_NFIELDS && k < f->h.n_fields; k++) {
+				float v = fp_wire_value(f, s, p, k);
+
+				if (k)
+					fputc(',', out);
+				if (isnan(v))
+					fputs("null", out);
+				else
+					fprintf(out, "%.6g", v);
+			}
+			fputc(']', out);
+		}
+		fputc(']', out);
+	}
+	fputs("]}\n", out);
+}
+
+static void print_text(FILE *out, const struct fp_wire_frame *f, uint32_t n)
+{
+	uint32_t s = n - 1; /* the frame's last sample */
+
+	fprintf(out, "#%-7llu sample %-10llu n %-3u%s%s", (unsigned long long)f->h.sequence,
+		(unsigned long long)f->h.first_sample, n,
+		(f->h.flags & FP_WIRE_F_GAP) ? " GAP" : "",
+		(f->h.flags & FP_WIRE_F_SATURATED) ? " SAT" : "");
+	for (uint32_t p = 0; p < f->h.n_plates; p++)
+		fprintf(out, " | plate %u Fz %7.1f N  COP %6.1f %6.1f mm", p + 1,
+			fp_wire_value(f, s, p, FP_FZ), fp_wire_value(f, s, p, FP_COPX),
+			fp_wire_value(f, s, p, FP_COPY));
+	fputc('\n', out);
+}
+
+struct totals {
+	unsigned long long frames, samples, missed_frames, gaps, bad;
+	long long limit;     /* samples to print, -1 = no limit */
+	int have_seq;
+	uint32_t stream_id;
+	uint64_t next_seq;
+};
+
+static int parse_args(int argc, char **argv, enum format *fmt, double *seconds,
+		      const char **endpoint, double *timeout_s)
+{
+	static const struct option opts[] = {
+		{ "csv", no_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': *fmt = F_CSV; break;
+		case 'j': *fmt = F_JSON; break;
+		case 's':
+			if ((*seconds = fpc_parse_seconds("stream", "--seconds", optarg)) < 0)
+				return 2;
+			break;
+		case 'e': *endpoint = optarg; break;
+		case 't':
+			if ((*timeout_s = fpc_parse_seconds("stream", "--timeout", optarg)) < 0)
+				return 2;
+			break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "fplate stream: bad option '%s' (fplate stream --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "fplate stream: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+/* Returns 1 when the sample limit is reached. */
+static int handle_frame(const zmq_msg_t *payload, enum format fmt, double seconds,
+			struct totals *t)
+{
+	struct fp_wire_frame f;
+	char why[256];
+	uint32_t n;
+
+	if (fp_wire_decode(zmq_msg_data((zmq_msg_t *)payload), zmq_msg_size((zmq_msg_t *)payload),
+			   &f, why, sizeof(why))) {
+		if (t->bad++ < 5)
+			fprintf(stderr, "fplate stream: skipping a malformed frame: %s\n", why);
+		return 0;
+	}
+	if (t->have_seq && f.h.stream_id == t->stream_id && f.h.sequence > t->next_seq)
+		t->missed_frames += f.h.sequence - t->next_seq;
+	t->have_seq = 1;
+	t->stream_id = f.h.stream_id;
+	t->next_seq = f.h.sequence + 1;
+	if (t->limit < 0 && seconds > 0)
+		t->limit = llround(seconds * 1e9 / f.h.period_ns);
+	n = f.h.n_samples;
+	if (t->limit >= 0 && (long long)t->samples + n > t->limit)
+		n = (uint32_t)(t->limit - (long long)t->samples);
+	if (f.h.flags & FP_WIRE_F_GAP)
+		t->gaps++;
+	if (n) {
+		if (fmt == F_CSV)
+			print_csv(stdout, &f, n);
+		else if (fmt == F_JSON)
+			print_json(stdout, &f, n);
+		else
+			print_text(stdout, &f, n);
+	}
+	t->frames++;
+	t->samples += n;
+	return t->limit >= 0 && (long long)t->samples >= t->limit;
+}
+
+int fp_cmd_stream(int argc, char **argv)
+{
+	static const char *const topics[] = { FP_TOPIC_FORCE, NULL };
+	enum format fmt = F_TEXT;
+	double seconds = 0, timeout_s = FPC_DEFAULT_TIMEOUT_S;
+	const char *endpoint = NULL;
+	struct totals t = { .limit = -1 };
+	struct fpc_sub sub;
+	char msg[512], topic[32];
+	int ret, status = 0;
+
+	ret = parse_args(argc, argv, &fmt, &seconds, &endpoint, &timeout_s);
+	if (ret >= 0)
+		return ret;
+	endpoint = fpc_endpoint(endpoint);
+	fpc_catch_signals();
+	if (fpc_subscribe(&sub, endpoint, topics, msg, sizeof(msg))) {
+		fprintf(stderr, "fplate stream: %s\n", msg);
+		fpc_close(&sub);
+		return 2;
+	}
+	if (fmt == F_CSV) {
+		fputs("sample,t_ns,plate", stdout);
+		for (int k = 0; k < FP_NFIELDS; k++)
+			printf(",%s", field_names[k]);
+		fputs(",flags\n", stdout);
+	}
+	for (;;) {
+		zmq_msg_t payload;
+		int done;
+
+		ret = fpc_recv(&sub, topic, sizeof(topic), &payload, (int)(timeout_s * 1000));
+		if (ret == -EINTR)
+			break;
+		if (ret == 0) {
+			fprintf(stderr, "fplate stream: no %s from fplated at %s within %g s "
+				"(is fplated running? --endpoint)\n",
+				t.frames ? "more data" : "data", endpoint, timeout_s);
+			status = 1;
+			break;
+		}
+		if (ret < 0) {
+			fprintf(stderr, "fplate stream: receive: %s\n", zmq_strerror(-ret));
+			status = 1;
+			break;
+		}
+		done = strcmp(topic, FP_TOPIC_FORCE) ? 0 :
+		       handle_frame(&payload, fmt, seconds, &t);
+		zmq_msg_close(&payload);
+		if (done)
+			break;
+		if (ferror(stdout)) /* reader went away (| head) */
+			break;
+	}
+	fflush(stdout);
+	fprintf(stderr, "fplate stream: %llu frames, %llu samples, %llu missed frames, "
+		"%llu gaps, %llu malformed\n", t.frames, t.samples, t.missed_frames, t.gaps, t.bad);
+	fpc_close(&sub);
+	return status;
+}

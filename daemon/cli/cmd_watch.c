@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_watch.c - `fplate watch`: a live terminal view of fplated. Once per
+ * second of samples it prints, per plate, the Fz peak, the mean COP while
+ * loaded and the loaded share of the second, with the daemon's measured
+ * rate and its gap / drop counters; `step` events are printed as they come.
+ * `make run` shows this view.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "fplate/calib.h"
+#include "fplate/wire.h"
+#include "../common/client.h"
+
+int fp_cmd_watch(int argc, char **argv);
+const char fp_cmd_watch_help[] = "live per-second view: Fz peak, COP, rate, steps";
+
+struct second {
+	uint64_t samples;
+	int64_t t_ns;                     /* host time of its first sample */
+	uint32_t plates;
+	float fz_peak[FP_WIRE_MAX_PLATES];
+	double cop_sum[FP_WIRE_MAX_PLATES][2];
+	uint64_t cop_n[FP_WIRE_MAX_PLATES];
+};
+
+struct view {
+	struct second sec;
+	uint64_t per_second;              /* samples per line */
+	json_t *status;                   /* last status message, owned */
+	unsigned long long lines, steps, missed_frames;
+	int have_seq;
+	uint32_t stream_id;
+	uint64_t next_seq;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: fplate watch [--seconds N] [--endpoint E] [--timeout S]\n\n"
+		"%s.\n\n"
+		"  --seconds N    stop after N seconds (default: until Ctrl-C)\n"
+		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
+		"  --timeout S    give up when nothing arrives for S seconds (default %g)\n",
+		fp_cmd_watch_help, FPC_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
+}
+
+static void print_header(uint32_t plates)
+{
+	printf("%-8s %8s", "time", "rate Hz");
+	for (uint32_t p = 0; p < plates; p++)
+		printf(" | plate %u: Fz peak   COP x, y mm   load", p + 1);
+	printf(" | gaps lost dropped\n");
+}
+
+static long long status_num(const struct view *v, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(v->status, key));
+}
+
+static void print_second(struct view *v)
+{
+	struct second *s = &v->sec;
+	time_t secs = (time_t)(s->t_ns / 1000000000);
+	json_t *rate = json_object_get(v->status, "rate_hz");
+	const char *state;
+	struct tm tm;
+
+	if (v->lines++ % 20 == 0)
+		print_header(s->plates);
+	localtime_r(&secs, &tm);
+	printf("%02d:%02d:%02d ", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (json_is_number(rate))
+		printf("%8.1f", json_number_value(rate));
+	else
+		printf("%8s", "-");
+	for (uint32_t p = 0; p < s->plates; p++) {
+		if (s->cop_n[p])
+			printf(" | %14.0f N  %6.1f,%6.1f  %3.0f %%", s->fz_peak[p],
+			       s->cop_sum[p][0] / s->cop_n[p], s->cop_sum[p][1] / s->cop_n[p],
+			       100.0 * s->cop_n[p] / s->samples);
+		else
+			printf(" | %14.0f N  %13s  %3d %%", s->fz_peak[p], "unloaded", 0);
+	}
+	printf(" | %4lld %4lld %7lld", status_num(v, "gaps"), status_num(v, "lost_samples"),
+	       status_num(v, "dropped") + (long long)v->missed_frames);
+	state = json_string_value(json_object_get(json_object_get(v->status, "device"), "state"));
+	if (state && strcmp(state, "running"))
+		printf("  device %s", state);
+	putchar('\n');
+	fflush(stdout);
+	memset(s, 0, sizeof(*s));
+}
+
+static void add_frame(struct view *v, const zmq_msg_t *payload)
+{
+	struct fp_wire_frame f;
+	struct second *s = &v->sec;
+
+	if (fp_wire_decode(zmq_msg_data((zmq_msg_t *)payload), zmq_msg_size((zmq_msg_t *)payload),
+			   &f, NULL, 0) || f.h.n_fields < FP_COPY + 1)
+		return;
+	if (v->have_seq && f.h.stream_id == v->stream_id && f.h.sequence > v->next_seq)
+		v->missed_frames += f.h.sequence - v->next_seq;
+	v->have_seq = 1;
+	v->stream_id = f.h.stream_id;
+	v->next_seq = f.h.sequence + 1;
+	v->per_second = (uint64_t)llround(1e9 / f.h.period_ns);
+	for (uint32_t i = 0; i < f.h.n_samples; i++) {
+		if (!s->samples) {
+			s->t_ns = f.h.t0_ns + llround(i * f.h.period_ns);
+			s->plates = f.h.n_plates;
+			for (uint32_t p = 0; p < s->plates; p++)
+				s->fz_peak[p] = -INFINITY;
+		}
+		for (uint32_t p = 0; p < s->plates && p < f.h.n_plates; p++) {
+			float fz = fp_wire_value(&f, i, p, FP_FZ);
+			float x = fp_wire_value(&f, i, p, FP_COPX), y = fp_wire_value(&f, i, p, FP_COPY);
+
+			if (fz > s->fz_peak[p])
+				s->fz_peak[p] = fz;
+			if (!isnan(x) && !isnan(y)) {
+				s->cop_sum[p][0] += x;
+				s->cop_sum[p][1] += y;
+				s->cop_n[p]++;
+			}
+		}
+		if (++s->samples >= v->per_second)
+			print_second(v);
+	}
+}
+
+/* A step event: print its scalar fields as key=value on one line. */
+static void print_step(struct view *v, const zmq_msg_t *payload)
+{
+	json_t *e = json_loadb(zmq_msg_data((zmq_msg_t *)payload),
+			       zmq_msg_size((zmq_msg_t *)payload), 0, NULL);
+	const char *key;
+	json_t *val;
+
+	if (!e)
+		return;
+	v->steps++;
+	printf("  step");
+	json_object_foreach(e, key, val) {
+		if (!strcmp(key, "type") || !strcmp(key, "version"))
+			continue;
+		if (json_is_integer(val))
+			printf(" %s=%lld", key, (long long)json_integer_value(val));
+		else if (json_is_real(val))
+			printf(" %s=%.4g", key, json_real_value(val));
+		else if (json_is_string(val))
+			printf(" %s=%s", key, json_string_value(val));
+	}
+	putchar('\n');
+	fflush(stdout);
+	json_decref(e);
+}
+
+int fp_cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seconds", required_argument, NULL, 's' },
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+	};
+	static const char *const topics[] = { FP_TOPIC_FORCE, FP_TOPIC_STATUS, FP_TOPIC_STEP,
+					       NULL };
+	static struct view v;
+	const char *endpoint = NULL;
+	double seconds = 0, timeout_s = FPC_DEFAULT_TIMEOUT_S, start;
+	struct fpc_sub sub;
+	char msg[512], topic[32];
+	int c, ret, status = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if ((seconds = fpc_parse_seconds("watch", "--seconds", optarg)) < 0)
+				return 2;
+			break;
+		case 'e': endpoint = optarg; break;
+		case 't':
+			if ((timeout_s = fpc_parse_seconds("watch", "--timeout", optarg)) < 0)
+				return 2;
+			break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "fplate watch: bad option '%s' (fplate watch --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	endpoint = fpc_endpoint(endpoint);
+	fpc_catch_signals();
+	if (fpc_subscribe(&sub, endpoint, topics, msg, sizeof(msg))) {
+		fprintf(stderr, "fplate watch: %s\n", msg);
+		fpc_close(&sub);
+		return 2;
+	}
+	printf("fplate watch: %s (Ctrl-C to stop)\n", endpoint);
+	fflush(stdout);
+	start = fpc_now_s();
+	while (!(seconds > 0 && fpc_now_s() - start >= seconds)) {
+		zmq_msg_t payload;
+		int wait_ms = (int)(timeout_s * 1000);
+
+		if (seconds > 0 && (seconds - (fpc_now_s() - start)) * 1000 < wait_ms)
+			wait_ms = (int)((seconds - (fpc_now_s() - start)) * 1000) + 1;
+		ret = fpc_recv(&sub, topic, sizeof(topic), &payload, wait_ms);
+		if (ret == -EINTR)
+			break;
+		if (ret == 0 && seconds > 0 && fpc_now_s() - start >= seconds)
+			break;
+		if (ret <= 0) {
+			fprintf(stderr, "fplate watch: %s from fplated at %s within %g s\n",
+				ret == 0 ? "nothing" : zmq_strerror(-ret), endpoint, timeout_s);
+			status = 1;
+			break;
+		}
+		if (!strcmp(topic, FP_TOPIC_FORCE)) {
+			add_frame(&v, &payload);
+		} else if (!strcmp(topic, FP_TOPIC_STATUS)) {
+			json_decref(v.status);
+			v.status = json_loadb(zmq_msg_data(&payload), zmq_msg_size(&payload), 0, NULL);
+		} else if (!strcmp(topic, FP_TOPIC_STEP)) {
+			print_step(&v, &payload);
+		}
+		zmq_msg_close(&payload);
+	}
+	printf("fplate watch: %llu seconds shown, %llu steps, %llu frames missed here\n",
+	       v.lines, v.steps, v.missed_frames);
+	json_decref(v.status);
+	fpc_close(&sub);
+	return status;
+}

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * acquire.c - the acquisition thread: read blocks from the device into the
+ * SPSC ring as fast as the device delivers them and never wait for the
+ * processing side.
+ *
+ * Reads fill preallocated ring slots of block_samples samples (see
+ * acquire_thread for how device packets become blocks); per full block:
+ * one commit and one eventfd write to wake the main thread. When the ring
+ * is full the block goes to a scratch block and is thrown away (the ring
+ * counts the overrun); the next block that gets through carries
+ * FP_BLK_GAP | FP_BLK_OVERRUN and the processing side counts the lost
+ * samples from the sample index.
+ *
+ * -ENODEV: the device went away. Report it (state GONE), keep retrying
+ * every RETRY_MS until reads succeed again; the first block back carries
+ * FP_BLK_RESUMED. -EPIPE: a finite source ended; the daemon drains and
+ * exits 0. Other errors: state FAILED, the daemon exits 1.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fplated.h"
+
+#define READ_TIMEOUT_MS 100  /* bounds how long a stop request waits */
+#define RETRY_MS        100  /* between reads while the device is gone */
+
+const char *fpd_dev_state_name(enum fpd_dev_state s)
+{
+	switch (s) {
+	case FPD_DEV_STARTING: return "starting";
+	case FPD_DEV_RUNNING:  return "running";
+	case FPD_DEV_GONE:     return "gone";
+	case FPD_DEV_ENDED:    return "ended";
+	case FPD_DEV_FAILED:   return "failed";
+	}
+	return "unknown";
+}
+
+static void wake(struct fpd_acq *a)
+{
+	uint64_t one = 1;
+
+	/* Cannot fail short of a counter overflow (2^64 wakes): ignore. */
+	if (write(a->wake_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+/* Blocks between two copies of the device counters (~0.2 s at 5 ms). */
+#define COUNTERS_EVERY 32
+
+static void snapshot_counters(struct fpd *d)
+{
+	struct fp_counters c;
+
+	if (fp_get_counters(d->dev, &c))
+		return;
+	pthread_mutex_lock(&d->acq.counters_lock);
+	d->acq.counters = c;
+	pthread_mutex_unlock(&d->acq.counters_lock);
+}
+
+static void set_state(struct fpd_acq *a, enum fpd_dev_state s)
+{
+	atomic_store(&a->state, (int)s);
+	wake(a);
+}
+
+int fpd_acq_init(struct fpd *d)
+{
+	struct fpd_acq *a = &d->acq;
+	uint32_t n = (uint32_t)d->cfg.ring_slots;
+	int ret;
+
+	a->wake_fd = -1;
+	pthread_mutex_init(&a->counters_lock, NULL);
+	ret = fp_ring_init(&a->ring, n);
+	if (ret)
+		return ret;
+	a->slots = calloc(n, sizeof(*a->slots));
+	if (!a->slots)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		ret = fp_block_init(&a->slots[i], &d->info, d->block_samples);
+		if (ret)
+			return ret;
+	}
+	ret = fp_block_init(&a->scratch, &d->info, d->block_samples);
+	if (!ret)
+		ret = fp_block_init(&a->staging, &d->info, d->block_samples);
+	if (ret)
+		return ret;
+	a->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (a->wake_fd < 0)
+		return -errno;
+	atomic_init(&a->stop, 0);
+	atomic_init(&a->state, FPD_DEV_STARTING);
+	atomic_init(&a->overrun_blocks, 0);
+	return 0;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* The slot being filled: a ring slot, or the scratch block when full. */
+struct fill {
+	int slot;                    /* ring index, or -1 for scratch */
+	struct fp_block *blk;
+	uint32_t pending_flags;      /* for the next block committed */
+	uint32_t blocks;
+};
+
+static void open_slot(struct fpd *d, struct fill *f)
+{
+	f->slot = fp_ring_reserve(&d->acq.ring);
+	f->blk = f->slot >= 0 ? &d->acq.slots[f->slot] : &d->acq.scratch;
+	f->blk->n = 0;
+	f->blk->flags = 0;
+}
+
+/* Hand a filled block to the processing side (or drop it when it is the
+ * scratch block) and open the next one. An empty block stays open. */
+static void close_slot(struct fpd *d, struct fill *f)
+{
+	struct fpd_acq *a = &d->acq;
+
+	if (!f->blk->n)
+		return;
+	if (f->slot < 0) {
+		atomic_fetch_add(&a->overrun_blocks, 1);
+		f->pending_flags |= FP_BLK_GAP | FP_BLK_OVERRUN;
+	} else {
+		f->blk->flags |= f->pending_flags;
+		f->pending_flags = 0;
+		fp_ring_commit(&a->ring);
+		wake(a);
+		if (++f->blocks % COUNTERS_EVERY == 0)
+			snapshot_counters(d);
+	}
+	open_slot(d, f);
+}
+
+/* Append samples [from, from + count) of src to dst (same geometry). */
+static void append(struct fp_block *dst, const struct fp_block *src, uint32_t from,
+		   uint32_t count)
+{
+	size_t per = (size_t)src->plates * src->channels;
+
+	if (!dst->n) {
+		dst->first_sample = src->first_sample + from;
+		dst->flags = 0;
+	}
+	memcpy(dst->raw + dst->n * per, src->raw + from * per, count * per * sizeof(double));
+	memcpy(dst->sync + dst->n, src->sync + from, count * sizeof(uint32_t));
+	dst->n += count;
+	dst->flags |= src->flags;
+	dst->t_host_ns = src->t_host_ns;
+	dst->belt_speed_mps = src->belt_speed_mps;
+}
+
+/* Move what was read into the staging block into ring slots. A frame must
+ * be contiguous, so a discontinuity closes the block being filled first. */
+static void stage_into_slots(struct fpd *d, struct fill *f, const struct fp_block *in)
+{
+	uint32_t done = 0;
+
+	if (f->blk->n && ((in->flags & (FP_BLK_GAP | FP_BLK_RESUMED)) ||
+			  in->first_sample != f->blk->first_sample + f->blk->n))
+		close_slot(d, f);
+	while (done < in->n) {
+		uint32_t room = f->blk->capacity - f->blk->n;
+		uint32_t take = in->n - done < room ? in->n - done : room;
+
+		append(f->blk, in, done, take);
+		done += take;
+		if (f->blk->n == f->blk->capacity)
+			close_slot(d, f);
+	}
+}
+
+static void on_data(struct fpd *d, struct fill *f, struct fp_block *target)
+{
+	struct fpd_acq *a = &d->acq;
+
+	/* The partial block was closed when the device went: these samples
+	 * start a block, which carries the flag. */
+	if (atomic_load(&a->state) == FPD_DEV_GONE)
+		target->flags |= FP_BLK_RESUMED;
+	if (atomic_load(&a->state) != FPD_DEV_RUNNING)
+		set_state(a, FPD_DEV_RUNNING);
+	if (target != f->blk)
+		stage_into_slots(d, f, target);
+	else if (f->blk->n == f->blk->capacity)
+		close_slot(d, f);
+}
+
+/*
+ * Devices deliver packets (1 ms for sim:// and USB); frames are block_ms
+ * long. An empty slot is read into directly (no copy when the device fills
+ * it at once, as pace=fast does); otherwise reads land in the staging block
+ * and are appended. A partial block is flushed when a read times out or
+ * the device goes away, so nothing waits for samples that are not coming.
+ */
+static void *acquire_thread(void *arg)
+{
+	struct fpd *d = arg;
+	struct fpd_acq *a = &d->acq;
+	struct fill f = { 0 };
+
+	open_slot(d, &f);
+	while (!atomic_load_explicit(&a->stop, memory_order_relaxed)) {
+		struct fp_block *target = f.blk->n ? &a->staging : f.blk;
+		int ret = fp_read(d->dev, target, READ_TIMEOUT_MS);
+
+		if (ret > 0) {
+			on_data(d, &f, target);
+		} else if (ret == 0) {
+			close_slot(d, &f);
+		} else if (ret == -ENODEV) {
+			close_slot(d, &f);
+			if (atomic_load(&a->state) != FPD_DEV_GONE) {
+				snapshot_counters(d);
+				snprintf(a->error_msg, sizeof(a->error_msg), "%s",
+					 fp_device_message(d->dev));
+				set_state(a, FPD_DEV_GONE);
+			}
+			sleep_ms(RETRY_MS);
+		} else if (ret == -EPIPE) {
+			close_slot(d, &f);
+			snapshot_counters(d);
+			set_state(a, FPD_DEV_ENDED);
+			break;
+		} else {
+			close_slot(d, &f);
+			a->error = ret;
+			snprintf(a->error_msg, sizeof(a->error_msg), "%s%s%s", fp_strerror(ret),
+				 fp_device_message(d->dev)[0] ? ": " : "",
+				 fp_device_message(d->dev));
+			set_state(a, FPD_DEV_FAILED);
+			break;
+		}
+	}
+	/* Stopping: publish what was read. */
+	close_slot(d, &f);
+	return NULL;
+}
+
+int fpd_acq_start(struct fpd *d)
+{
+	int ret = pthread_create(&d->acq.thread, NULL, acquire_thread, d);
+
+	if (ret)
+		return -ret;
+	d->acq.running = 1;
+	return 0;
+}
+
+void fpd_acq_stop(struct fpd *d)
+{
+	if (!d->acq.running)
+		return;
+	atomic_store(&d->acq.stop, 1);
+	pthread_join(d->acq.thread, NULL);
+	d->acq.running = 0;
+	snapshot_counters(d); /* the device is ours again */
+}
+
+void fpd_acq_release(struct fpd *d)
+{
+	struct fpd_acq *a = &d->acq;
+
+	if (a->slots) {
+		for (uint32_t i = 0; i < fp_ring_capacity(&a->ring); i++)
+			fp_block_release(&a->slots[i]);
+		free(a->slots);
+		a->slots = NULL;
+	}
+	fp_block_release(&a->scratch);
+	fp_block_release(&a->staging);
+	pthread_mutex_destroy(&a->counters_lock);
+	if (a->wake_fd >= 0)
+		close(a->wake_fd);
+	a->wake_fd = -1;
+}

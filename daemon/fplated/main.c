@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * main.c - fplated: open the device, start the acquisition thread and run
+ * the processing / publishing loop on the main thread until SIGINT or
+ * SIGTERM (or the end of a finite source), then shut down in order:
+ * stop acquisition, publish what is left, final status, close.
+ *
+ * The main loop waits in zmq_poll() on the acquisition eventfd and a
+ * signalfd (signals are blocked in every thread, so no handler runs
+ * asynchronously), with the time to the next status message as timeout.
+ * A control socket will be one more poll item here.
+ *
+ * Exit status: 0 clean stop or end of source, 1 runtime error (device,
+ * socket), 2 bad option or configuration.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "fplated.h"
+#include "fplate/wire.h"
+
+static int setup_calibration(struct fpd *d, char *msg, size_t msg_len)
+{
+	char why[FP_MSG_MAX];
+	int ret;
+
+	if (d->cfg.calibration[0]) {
+		ret = fp_calib_load(d->cfg.calibration, &d->cal, why, sizeof(why));
+		if (ret) {
+			snprintf(msg, msg_len, "calibration: %s", why);
+			return ret;
+		}
+		snprintf(d->calib_source, sizeof(d->calib_source), "file %s",
+			 d->cfg.calibration);
+	} else if (fp_get_calibration(d->dev, &d->cal) == 0) {
+		snprintf(d->calib_source, sizeof(d->calib_source), "device");
+	} else {
+		fp_calib_default(&d->cal, d->info.plates, d->info.channels);
+		snprintf(d->calib_source, sizeof(d->calib_source), "neutral");
+		if (d->info.unit != FP_RAW_FM)
+			fpd_warn("no calibration file and none stored in the device: "
+				 "publishing with a neutral calibration (--calibration FILE)");
+	}
+	ret = fp_calib_check(&d->cal, &d->info, why, sizeof(why));
+	if (ret)
+		snprintf(msg, msg_len, "calibration (%s) does not fit the device: %s",
+			 d->calib_source, why);
+	return ret;
+}
+
+static int setup(struct fpd *d, char *msg, size_t msg_len)
+{
+	char why[FP_MSG_MAX];
+	long n;
+	int ret;
+
+	ret = fp_open(d->cfg.device_uri, &d->dev, why, sizeof(why));
+	if (ret) {
+		snprintf(msg, msg_len, "device '%s': %s", d->cfg.device_uri,
+			 why[0] ? why : fp_strerror(ret));
+		return ret;
+	}
+	fp_info(d->dev, &d->info);
+	ret = setup_calibration(d, msg, msg_len);
+	if (ret)
+		return ret;
+	n = lround(d->info.rate_hz * d->cfg.block_ms / 1000.0);
+	d->block_samples = (uint32_t)(n < 1 ? 1 : n > FP_WIRE_MAX_SAMPLES ? FP_WIRE_MAX_SAMPLES : n);
+	d->stream_id = d->cfg.stream_id;
+	while (!d->stream_id && getrandom(&d->stream_id, sizeof(d->stream_id), 0) < 0)
+		d->stream_id = (uint32_t)(getpid() ^ fpd_now_ns(CLOCK_REALTIME));
+	ret = fpd_acq_init(d);
+	if (!ret)
+		ret = fpd_proc_init(d);
+	if (ret) {
+		snprintf(msg, msg_len, "cannot allocate buffers: %s", fp_strerror(ret));
+		return ret;
+	}
+	ret = fpd_stages_init(d);
+	if (ret) {
+		snprintf(msg, msg_len, "a processing stage failed to start");
+		return ret;
+	}
+	ret = fpd_pub_open(&d->pub, &d->cfg, why, sizeof(why));
+	if (ret) {
+		snprintf(msg, msg_len, "%s", why);
+		return ret;
+	}
+	ret = fp_start(d->dev);
+	if (ret) {
+		snprintf(msg, msg_len, "cannot start device '%s': %s%s%s", d->cfg.device_uri,
+			 fp_strerror(ret), fp_device_message(d->dev)[0] ? ": " : "",
+			 fp_device_message(d->dev));
+		return ret;
+	}
+	d->start_mono_ns = fpd_now_ns(CLOCK_MONOTONIC);
+	ret = fpd_acq_start(d);
+	if (ret)
+		snprintf(msg, msg_len, "cannot start the acquisition thread: %s", strerror(-ret));
+	return ret;
+}
+
+/* Returns the exit status once the loop should end. */
+static int run_loop(struct fpd *d, int sig_fd)
+{
+	zmq_pollitem_t items[2] = {
+		{ NULL, d->acq.wake_fd, ZMQ_POLLIN, 0 },
+		{ NULL, sig_fd, ZMQ_POLLIN, 0 },
+	};
+
+	for (;;) {
+		int timeout_ms = fpd_status_tick(d);
+		int state;
+
+		if (zmq_poll(items, 2, timeout_ms) < 0 && errno != EINTR) {
+			fpd_err("zmq_poll: %s", zmq_strerror(errno));
+			return 1;
+		}
+		if (items[0].revents & ZMQ_POLLIN)
+			fpd_proc_drain(d);
+		if (items[1].revents & ZMQ_POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+				fpd_info("%s: stopping", strsignal((int)si.ssi_signo));
+				return 0;
+			}
+		}
+		state = atomic_load(&d->acq.state);
+		if (state == FPD_DEV_ENDED) {
+			fpd_proc_drain(d);
+			fpd_info("end of source after %llu samples",
+				 (unsigned long long)d->stats.samples);
+			return 0;
+		}
+		if (state == FPD_DEV_FAILED) {
+			fpd_err("device '%s': %s", d->cfg.device_uri, d->acq.error_msg);
+			return 1;
+		}
+	}
+}
+
+static void teardown(struct fpd *d)
+{
+	fpd_acq_stop(d);
+	if (d->proc.wire) {
+		fpd_proc_drain(d);
+		if (d->pub.sock)
+			fpd_publish_status(d);
+	}
+	fpd_stages_fini(d);
+	if (d->dev)
+		fp_stop(d->dev);
+	fpd_pub_close(&d->pub);
+	fpd_proc_release(d);
+	fpd_acq_release(d);
+	fp_close(d->dev);
+	d->dev = NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static struct fpd d; /* large; one per process */
+	char msg[2048];
+	sigset_t sigs;
+	int sig_fd, ret, status;
+
+	ret = fpd_config_from_args(&d.cfg, argc, argv, msg, sizeof(msg));
+	if (ret == 1)
+		return 0;
+	if (ret < 0) {
+		fprintf(stderr, "fplated: %s\n", msg);
+		return 2;
+	}
+	fpd_log_set_level(d.cfg.log_level);
+	/* Before any thread exists, so every thread inherits the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sig_fd < 0) {
+		fprintf(stderr, "fplated: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	d.acq.wake_fd = -1;
+	if (d.cfg.config_file[0])
+		fpd_debug("configuration from %s", d.cfg.config_file);
+	ret = setup(&d, msg, sizeof(msg));
+	if (ret) {
+		fpd_err("%s", msg);
+		teardown(&d);
+		close(sig_fd);
+		return ret == -EINVAL || ret == -EPROTONOSUPPORT ? 2 : 1;
+	}
+	fpd_info("%s: %u plate%s x %u channels at %g Hz, %u samples per frame, "
+		 "calibration %s (%s); publishing on %s",
+		 d.info.uri, d.info.plates, d.info.plates > 1 ? "s" : "", d.info.channels,
+		 d.info.rate_hz, d.block_samples, d.cal.id[0] ? d.cal.id : "-",
+		 d.calib_source, d.cfg.endpoint);
+	status = run_loop(&d, sig_fd);
+	teardown(&d);
+	close(sig_fd);
+	fpd_info("stopped: %llu samples, %llu gaps, %llu lost, %llu dropped",
+		 (unsigned long long)d.stats.samples, (unsigned long long)d.stats.gaps,
+		 (unsigned long long)d.stats.lost_samples, (unsigned long long)d.pub.dropped);
+	return status;
+}

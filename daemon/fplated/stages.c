@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * stages.c - processing stages that consume the calibrated frames on the
+ * main thread, in order, after calibration and before the force frame is
+ * published. A stage (gait analysis, recording...) is one file defining a
+ * `const struct fpd_stage` and one line in the list below.
+ */
+#include <errno.h>
+#include <stddef.h>
+
+#include "fplated.h"
+
+const struct fpd_stage *const fpd_stages[] = {
+	NULL
+};
+
+int fpd_stages_init(struct fpd *d)
+{
+	for (int i = 0; fpd_stages[i]; i++) {
+		int ret;
+
+		if (i >= FPD_MAX_STAGES)
+			return -E2BIG;
+		if (!fpd_stages[i]->init)
+			continue;
+		ret = fpd_stages[i]->init(d, &d->stage_priv[i]);
+		if (ret < 0) {
+			fpd_err("stage %s: %s", fpd_stages[i]->name, fp_strerror(ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void fpd_stages_frames(struct fpd *d, const struct fp_frames *f)
+{
+	for (int i = 0; fpd_stages[i]; i++)
+		if (fpd_stages[i]->frames)
+			fpd_stages[i]->frames(d, d->stage_priv[i], f);
+}
+
+void fpd_stages_status(struct fpd *d, json_t *status)
+{
+	for (int i = 0; fpd_stages[i]; i++)
+		if (fpd_stages[i]->status)
+			fpd_stages[i]->status(d, d->stage_priv[i], status);
+}
+
+void fpd_stages_fini(struct fpd *d)
+{
+	for (int i = 0; fpd_stages[i]; i++)
+		if (fpd_stages[i]->fini)
+			fpd_stages[i]->fini(d, d->stage_priv[i]);
+}

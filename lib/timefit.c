@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * timefit.c - exponentially weighted linear fit of host time against the
+ * device sample index (see timefit.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "timefit.h"
+
+/* Updates before the slope is trusted over the nominal period. */
+#define FIT_MIN_POINTS 8
+/* A residual this large (ns) is a discontinuity, not jitter. */
+#define FIT_RESET_NS 200000000LL
+
+void fp_timefit_init(struct fp_timefit *tf, double nominal_rate_hz,
+		     double time_constant_points)
+{
+	tf->nominal_period_ns = nominal_rate_hz > 0 ? 1e9 / nominal_rate_hz : 1e6;
+	tf->forget = time_constant_points > 1 ? 1.0 - 1.0 / time_constant_points : 0.5;
+	fp_timefit_reset(tf);
+}
+
+void fp_timefit_reset(struct fp_timefit *tf)
+{
+	tf->points = 0;
+	tf->last_index = 0;
+	tf->origin_ns = 0;
+	tf->origin_index = 0;
+	tf->weight = 0;
+	tf->mean_x = tf->mean_y = 0;
+	tf->cxx = tf->cxy = 0;
+}
+
+void fp_timefit_update(struct fp_timefit *tf, uint64_t index, int64_t t_ns)
+{
+	double x, y, dx, dy, a;
+
+	/* A device that restarted its index, or a jump in time no fit
+	 * explains (the device was gone), starts a new fit. */
+	if (tf->points && (index < tf->last_index ||
+			   llabs(t_ns - fp_timefit_time(tf, index)) > FIT_RESET_NS))
+		fp_timefit_reset(tf);
+	if (!tf->points) {
+		tf->origin_ns = t_ns;
+		tf->origin_index = index;
+	}
+	x = (double)(index - tf->origin_index);
+	y = (double)(t_ns - tf->origin_ns);
+	tf->weight = tf->forget * tf->weight + 1.0;
+	a = 1.0 / tf->weight;
+	dx = x - tf->mean_x;
+	dy = y - tf->mean_y;
+	tf->mean_x += a * dx;
+	tf->mean_y += a * dy;
+	tf->cxx = tf->forget * tf->cxx + dx * (x - tf->mean_x);
+	tf->cxy = tf->forget * tf->cxy + dx * (y - tf->mean_y);
+	tf->last_index = index;
+	tf->points++;
+}
+
+double fp_timefit_period_ns(const struct fp_timefit *tf)
+{
+	double b;
+
+	if (tf->points < FIT_MIN_POINTS || !(tf->cxx > 0))
+		return tf->nominal_period_ns;
+	b = tf->cxy / tf->cxx;
+	/* A slope far from nominal means a stall or a jump, not drift:
+	 * clock crystals are off by ppm, not percent. */
+	if (!(fabs(b / tf->nominal_period_ns - 1.0) < 0.05))
+		return tf->nominal_period_ns;
+	return b;
+}
+
+int64_t fp_timefit_time(const struct fp_timefit *tf, uint64_t index)
+{
+	double x = (double)index - (double)tf->origin_index;
+	double b = fp_timefit_period_ns(tf);
+	double y;
+
+	/* The fitted line passes through the weighted means. */
+	y = tf->mean_y + (x - tf->mean_x) * b;
+	return tf->origin_ns + (int64_t)llround(y);
+}

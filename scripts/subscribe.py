@@ -1,0 +1,171 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Subscribe to fplated and decode its `force` frames with numpy.
+
+Written from docs/wire-format.md alone (no fplate code is imported), as an
+example for your own subscribers. Prints one line per frame, or with
+--summary a JSON object describing what was received (used by the
+integration tests): sample indices contiguous or not, the sample rate
+measured as device sample indices against this process's receive clock,
+pipeline latency, mean Fz per plate.
+
+Needs Debian's python3-zmq and python3-numpy.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import zmq
+
+HDR = np.dtype([("magic", "<u4"), ("version", "<u2"), ("header_len", "<u2"),
+                ("stream_id", "<u4"), ("flags", "<u4"), ("sequence", "<u8"),
+                ("first_sample", "<u8"), ("t0_ns", "<i8"), ("period_ns", "<f8"),
+                ("t_recv_ns", "<i8"), ("n_samples", "<u4"), ("n_plates", "<u2"),
+                ("n_fields", "<u2"), ("belt_speed_mps", "<f4"), ("reserved", "<u4")])
+assert HDR.itemsize == 72
+MAGIC = 0x464C5046
+FLAG_GAP, FLAG_SYNC = 0x1, 0x100
+FIELDS = ["fx", "fy", "fz", "mx", "my", "mz", "cop_x", "cop_y", "tz"]
+
+
+def decode_force(payload):
+    """Return (header, values[sample, plate, field], sync or None); raise ValueError."""
+    if len(payload) < HDR.itemsize:
+        raise ValueError("frame of %d bytes is shorter than the header" % len(payload))
+    h = np.frombuffer(payload, HDR, count=1)[0]
+    if h["magic"] != MAGIC or h["version"] != 1:
+        raise ValueError("magic 0x%08x version %d: not a version-1 force frame"
+                         % (h["magic"], h["version"]))
+    n, p, f = int(h["n_samples"]), int(h["n_plates"]), int(h["n_fields"])
+    off = int(h["header_len"])
+    if off < 72 or off % 8 or not (1 <= n <= 65536 and 1 <= p <= 16 and 1 <= f <= 64):
+        raise ValueError("header_len %d, %d samples, %d plates, %d fields out of range"
+                         % (off, n, p, f))
+    has_sync = bool(h["flags"] & FLAG_SYNC)
+    size = off + 4 * n * p * f + (4 * n if has_sync else 0)
+    if len(payload) != size:
+        raise ValueError("frame of %d bytes, expected %d" % (len(payload), size))
+    values = np.frombuffer(payload, "<f4", count=n * p * f, offset=off).reshape(n, p, f)
+    sync = (np.frombuffer(payload, "<u4", count=n, offset=off + 4 * n * p * f)
+            if has_sync else None)
+    return h, values, sync
+
+
+def fit_rate(indices, times_ns):
+    """Samples per second: least-squares slope of sample index over time."""
+    if len(indices) < 3:
+        return None
+    t = (np.asarray(times_ns, dtype=np.int64) - times_ns[0]) / 1e9
+    x = np.asarray(indices, dtype=np.float64) - indices[0]
+    slope = np.polyfit(t, x, 1)[0]
+    return float(slope)
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description="Subscribe to fplated's force frames and decode them with numpy "
+                    "(docs/wire-format.md).")
+    ap.add_argument("--endpoint", default=os.environ.get("FPLATE_ENDPOINT",
+                                                         "tcp://127.0.0.1:5555"),
+                    help="fplated PUB endpoint (default $FPLATE_ENDPOINT or %(default)s)")
+    ap.add_argument("--seconds", type=float, default=0,
+                    help="stop after this many seconds of received frames (default: Ctrl-C)")
+    ap.add_argument("--frames", type=int, default=0, help="stop after this many frames")
+    ap.add_argument("--timeout", type=float, default=3.0,
+                    help="exit 1 when nothing arrives for this long (default %(default)s s)")
+    ap.add_argument("--summary", action="store_true",
+                    help="print one JSON summary at the end instead of a line per frame")
+    args = ap.parse_args()
+
+    ctx = zmq.Context()
+    sub = ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.SUBSCRIBE, b"force")
+    sub.connect(args.endpoint)
+
+    frames = samples = missed = gaps = noncontiguous = 0
+    next_index = next_seq = None
+    end_index, recv_ns, daemon_recv_ns, latency_us = [], [], [], []
+    fz_sum = None
+    first_sample = last_sample = None
+    start = None
+    status = 0
+    try:
+        while True:
+            if not sub.poll(int(args.timeout * 1000)):
+                print("subscribe.py: nothing from fplated at %s within %g s"
+                      % (args.endpoint, args.timeout), file=sys.stderr)
+                status = 1
+                break
+            parts = sub.recv_multipart()
+            now = time.time_ns()
+            if len(parts) != 2 or parts[0] != b"force":
+                continue
+            h, values, _sync = decode_force(parts[1])
+            n = int(h["n_samples"])
+            first = int(h["first_sample"])
+            if start is None:
+                start = now
+                fz_sum = np.zeros(values.shape[1])
+                first_sample = first
+            if next_index is not None and first != next_index:
+                noncontiguous += 1
+            if next_seq is not None and int(h["sequence"]) != next_seq:
+                missed += int(h["sequence"]) - next_seq
+            if h["flags"] & FLAG_GAP:
+                gaps += 1
+            next_index = first + n
+            next_seq = int(h["sequence"]) + 1
+            last_sample = first + n - 1
+            frames += 1
+            samples += n
+            end_index.append(last_sample)
+            recv_ns.append(now)
+            daemon_recv_ns.append(int(h["t_recv_ns"]))
+            latency_us.append((now - int(h["t_recv_ns"])) / 1e3)
+            fz_sum += values[:, :, 2].sum(axis=0)
+            if not args.summary:
+                cop = values[-1, :, 6:8]
+                print("#%d sample %d n %d  " % (h["sequence"], first, n) + "  ".join(
+                    "plate %d Fz %7.1f N COP %6.1f %6.1f mm" % (p + 1, values[-1, p, 2],
+                                                              cop[p, 0], cop[p, 1])
+                    for p in range(values.shape[1])), flush=True)
+            if args.frames and frames >= args.frames:
+                break
+            if args.seconds and (now - start) / 1e9 >= args.seconds:
+                break
+    except KeyboardInterrupt:
+        pass
+    except ValueError as e:
+        print("subscribe.py: malformed force frame: %s" % e, file=sys.stderr)
+        status = 1
+    if args.summary:
+        lat = np.array(latency_us) if latency_us else np.array([np.nan])
+        print(json.dumps({
+            "endpoint": args.endpoint,
+            "frames": frames,
+            "samples": samples,
+            "first_sample": first_sample,
+            "last_sample": last_sample,
+            "contiguous": frames > 0 and noncontiguous == 0 and
+                          last_sample - first_sample + 1 == samples,
+            "noncontiguous": noncontiguous,
+            "missed_frames": missed,
+            "gap_frames": gaps,
+            "seconds": (recv_ns[-1] - recv_ns[0]) / 1e9 if recv_ns else 0,
+            "rate_hz": fit_rate(end_index, recv_ns),
+            "rate_hz_daemon_clock": fit_rate(end_index, daemon_recv_ns),
+            "latency_us_p50": float(np.percentile(lat, 50)),
+            "latency_us_p99": float(np.percentile(lat, 99)),
+            "mean_fz_n": (fz_sum / samples).tolist() if samples else [],
+        }))
+    sub.close()
+    ctx.term()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

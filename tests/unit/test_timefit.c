@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* test_timefit.c - sample-index -> host-time fit: drift, jitter, resets. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "fp_test.h"
+#include "timefit.h"
+
+/* Blocks of 10 samples at 2 kHz from a clock 50 ppm fast, seen by the
+ * host with 0..2 ms of one-sided scheduling jitter. */
+static void test_drift_and_jitter(void)
+{
+	struct fp_timefit tf;
+	const double true_period = 500000.0 / (1 + 50e-6);
+	const int64_t start = 1700000000000000000ll;
+	unsigned int seed = 7;
+	double max_err = 0;
+
+	fp_timefit_init(&tf, 2000, 2000);
+	FP_ASSERT_CLOSE(fp_timefit_period_ns(&tf), 500000.0, 1e-9);
+	for (uint64_t blk = 0; blk < 6000; blk++) {
+		uint64_t last = blk * 10 + 9;
+		int64_t truth = start + (int64_t)(last * true_period);
+		int64_t seen = truth + 100000 + rand_r(&seed) % 2000000;
+
+		fp_timefit_update(&tf, last, seen);
+		if (blk > 3000) {
+			/* Fitted time of a sample vs truth + mean latency (1.1 ms). */
+			double err = (double)(fp_timefit_time(&tf, blk * 10) -
+					      (start + (int64_t)(blk * 10 * true_period) + 1100000));
+
+			if (err < 0)
+				err = -err;
+			if (err > max_err)
+				max_err = err;
+		}
+	}
+	/* Drift resolved to a few ppm, times to well under the jitter. */
+	FP_ASSERT_CLOSE(fp_timefit_period_ns(&tf) / true_period, 1.0, 5e-6);
+	CU_ASSERT(max_err < 150000);
+}
+
+static void test_reset_on_discontinuity(void)
+{
+	struct fp_timefit tf;
+
+	fp_timefit_init(&tf, 1000, 100);
+	for (uint64_t i = 0; i < 50; i++)
+		fp_timefit_update(&tf, i * 10, (int64_t)i * 10000000);
+	CU_ASSERT_EQUAL(fp_timefit_time(&tf, 1000), 1000000000);
+	/* Index restarts at 0 five seconds later: the fit starts over. */
+	fp_timefit_update(&tf, 0, 5000000000ll);
+	CU_ASSERT_EQUAL(tf.points, 1);
+	CU_ASSERT_EQUAL(fp_timefit_time(&tf, 10), 5010000000ll);
+	/* Index continues but time jumped by a second (device was gone). */
+	fp_timefit_update(&tf, 10, 6000000000ll);
+	CU_ASSERT_EQUAL(tf.points, 1);
+	CU_ASSERT_EQUAL(fp_timefit_time(&tf, 10), 6000000000ll);
+}
+
+void fp_suite_timefit(void)
+{
+	FP_ADD_SUITE("timefit",
+		     { "drift and jitter", test_drift_and_jitter },
+		     { "reset on discontinuity", test_reset_on_discontinuity });
+}
