@@ -64,7 +64,8 @@ struct fplate_dev {
 	struct usb_anchor anchor;
 	struct urb *urbs[FPLATE_MAX_URBS];
 	unsigned int n_urbs;
-	unsigned int pkt_size;		/* bytes of a full packet: URB length */
+	unsigned int pkt_size;		/* URB buffer length, bytes */
+	unsigned int maxp;		/* wMaxPacketSize of the bulk IN endpoint */
 	__u8 ep_in;
 
 	struct fplate_info info;	/* cached from GET_INFO, under io_mutex */
@@ -138,7 +139,7 @@ static unsigned int fplate_pkt_check(struct fplate_dev *dev, const u8 *buf,
 	    hdr->version != FP_USB_PROTO_VERSION ||
 	    hdr->header_len != FP_USB_PKT_HDR_SIZE ||
 	    hdr->plates != dev->info.plates || hdr->channels != dev->info.channels ||
-	    n == 0 || n > dev->info.samples_per_packet ||
+	    n == 0 || n > dev->info.samples_per_packet || hdr->reserved ||
 	    len != FP_USB_PKT_SIZE(n, hdr->plates, hdr->channels))
 		return 0;
 	if (fplate_pkt_crc(buf, len) != le32_to_cpu(hdr->crc32))
@@ -220,9 +221,14 @@ static bool fplate_process_packet(struct fplate_dev *dev, const u8 *buf,
 		dev->next_seq = seq;
 	}
 	if (first < dev->next_sample) {
-		/* Samples going back in time: a broken device, not data. */
-		dev->counters.malformed++;
-		return false;
+		/* An old or repeated packet, or the device restarted its clock. */
+		if ((s32)(seq - dev->next_seq) < 0) {
+			dev->counters.stale++;
+			return false;
+		}
+		dev->counters.seq_gaps++;
+		dev->pending_flags |= FPLATE_REC_GAP;
+		dev->next_sample = first;
 	}
 	dev->counters.packets++;
 	dev->counters.samples += n;
@@ -255,8 +261,10 @@ static void fplate_read_complete(struct urb *urb)
 	spin_lock_irqsave(&dev->lock, flags);
 	switch (status) {
 	case 0:
-		wake = fplate_process_packet(dev, urb->transfer_buffer,
-					     urb->actual_length);
+		/* a zero-length packet ends a transfer of a multiple of wMaxPacketSize */
+		if (urb->actual_length)
+			wake = fplate_process_packet(dev, urb->transfer_buffer,
+						     urb->actual_length);
 		break;
 	case -ENOENT:		/* killed: stop, suspend or disconnect */
 	case -ECONNRESET:
@@ -860,8 +868,14 @@ static int fplate_alloc_io(struct fplate_dev *dev)
 	if (!dev->ring)
 		return -ENOMEM;
 
-	dev->pkt_size = FP_USB_PKT_SIZE(dev->info.samples_per_packet,
-					dev->info.plates, dev->info.channels);
+	/*
+	 * One transfer is one packet, ended by a short USB packet (or a ZLP):
+	 * room for a whole maximum packet plus one wMaxPacketSize, so a
+	 * packet that fills whole USB packets still ends with its ZLP.
+	 */
+	dev->pkt_size = round_up(FP_USB_PKT_SIZE(dev->info.samples_per_packet,
+						 dev->info.plates, dev->info.channels),
+				 dev->maxp) + dev->maxp;
 	for (i = 0; i < n_urbs; i++) {
 		struct urb *urb = usb_alloc_urb(0, GFP_KERNEL);
 		void *buf;
@@ -906,6 +920,12 @@ static int fplate_probe(struct usb_interface *interface,
 		goto error;
 	}
 	dev->ep_in = bulk_in->bEndpointAddress;
+	dev->maxp = usb_endpoint_maxp(bulk_in);
+	if (!dev->maxp) {
+		dev_err(&interface->dev, "bulk IN endpoint has wMaxPacketSize 0\n");
+		ret = -EINVAL;
+		goto error;
+	}
 
 	ret = fplate_read_info(dev, interface);
 	if (ret)

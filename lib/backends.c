@@ -7,8 +7,10 @@
 #include "backend.h"
 
 extern const struct fp_backend_ops fp_sim_ops;
+extern const struct fp_backend_ops fp_kmod_ops;
 
 const struct fp_backend_ops *const fp_backends[] = {
 	&fp_sim_ops,
+	&fp_kmod_ops,
 	NULL
 };

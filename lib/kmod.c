@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * kmod.c - the kmod:// backend: read /dev/fplateN of the fplate.ko kernel
+ * module (kernel/fplate.c, ABI in include/fplate/fplate_ioctl.h and
+ * docs/kernel.md).
+ *
+ *   kmod:///dev/fplate0            the device node (default /dev/fplate0)
+ *   kmod:///dev/fplate0?rate=1000  set the sample rate before streaming
+ *
+ * The kernel validates packets and keeps a ring, so this file only polls,
+ * reads whole records, splits them into contiguous blocks and turns the
+ * kernel's counters into struct fp_counters. When the device is unplugged
+ * read() fails with ENODEV: the backend reports -ENODEV, closes the node
+ * and tries to reopen it on the next fp_read(); a device that comes back
+ * streams again with FP_BLK_RESUMED on the first block.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "kmod.h"
+
+#define KMOD_DEFAULT_PATH "/dev/fplate0"
+#define KMOD_READ_RECORDS 1024      /* records fetched per read() */
+#define KMOD_RETRY_MS     200       /* wait between reopen attempts */
+
+struct kmod_priv {
+	char path[512];
+	int fd;                       /* -1 while the device is away */
+	long rate_hz;                 /* 0: leave the device's rate */
+	struct fplate_info kinfo;
+	uint8_t *buf;                 /* KMOD_READ_RECORDS records, malloc, ours */
+	struct fp_kmod_records cur;   /* cursor over buf */
+	uint64_t next_sample;         /* UINT64_MAX: no sample seen yet */
+	int resumed;                  /* flag the next block FP_BLK_RESUMED */
+	uint64_t delivered;           /* samples handed to the caller */
+	uint64_t disconnects;
+	struct fp_counters past;      /* kernel counters of earlier sessions */
+	struct fplate_counters last;  /* latest kernel counters of this session */
+};
+
+/* ---- pure helpers (unit tested) ---- */
+
+uint32_t fp_kmod_take(struct fp_kmod_records *r, struct fp_block *blk,
+		      uint64_t *next_sample)
+{
+	const size_t values = (size_t)blk->plates * blk->channels;
+	uint32_t n = 0;
+
+	blk->n = 0;
+	while (r->pos < r->n_records && n < blk->capacity) {
+		const uint8_t *p = r->buf + r->pos * r->record_size;
+		struct fplate_record rec;
+		int32_t counts[FP_MAX_PLATES * FP_MAX_CHANNELS];
+
+		memcpy(&rec, p, sizeof(rec));
+		if (n > 0 && (rec.sample != blk->first_sample + n ||
+			      (rec.flags & (FPLATE_REC_GAP | FPLATE_REC_RING_OVERRUN))))
+			break;
+		if (n == 0) {
+			blk->first_sample = rec.sample;
+			if (rec.flags & FPLATE_REC_GAP ||
+			    (*next_sample != UINT64_MAX && rec.sample != *next_sample))
+				blk->flags |= FP_BLK_GAP;
+		}
+		if (rec.flags & (FPLATE_REC_RING_OVERRUN | FPLATE_REC_DEV_OVERRUN))
+			blk->flags |= FP_BLK_OVERRUN;
+		if (rec.flags & FPLATE_REC_SATURATED)
+			blk->flags |= FP_BLK_SATURATED;
+		memcpy(counts, p + sizeof(rec), values * sizeof(int32_t));
+		for (size_t v = 0; v < values; v++)
+			blk->raw[n * values + v] = counts[v];
+		blk->sync[n] = rec.sync;
+		n++;
+		r->pos++;
+	}
+	if (n)
+		*next_sample = blk->first_sample + n;
+	blk->n = n;
+	return n;
+}
+
+void fp_kmod_counters_add(struct fp_counters *sum, const struct fplate_counters *k)
+{
+	sum->packets += k->packets;
+	sum->gaps += k->seq_gaps + k->ring_overruns;
+	sum->lost_samples += k->lost_samples + k->overrun_samples;
+	sum->malformed += k->malformed;
+	sum->overruns += k->ring_overruns + k->dev_overruns;
+}
+
+static double le_float(__le32 bits_le)
+{
+	uint32_t bits = le32toh(bits_le);
+	float f;
+
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+int fp_kmod_calib_decode(const struct fp_usb_plate_cal *in, const struct fplate_info *info,
+			 struct fp_plate_calib *out, char *msg, size_t msg_len)
+{
+	const double volts_per_count = info->full_scale_uv * 1e-6 /
+				       (double)(1ull << (info->adc_bits - 1));
+
+	if (le32toh(in->magic) != FP_USB_CAL_MAGIC || in->channels != info->channels) {
+		if (msg && msg_len)
+			snprintf(msg, msg_len,
+				 "calibration of plate %u: magic %#x, %u channels (expected %#x, %u)",
+				 in->plate, le32toh(in->magic), in->channels,
+				 FP_USB_CAL_MAGIC, info->channels);
+		return -EPROTO;
+	}
+	memset(out, 0, sizeof(*out));
+	out->channels = info->channels;
+	for (uint32_t c = 0; c < info->channels; c++)
+		out->scale_v[c] = volts_per_count;
+	for (int row = 0; row < 6; row++)
+		for (uint32_t c = 0; c < FP_MAX_CHANNELS; c++)
+			out->matrix[row][c] = le_float(in->matrix[row][c]);
+	out->surface_h_mm = le_float(in->surface_h_mm);
+	out->origin_mm[0] = le_float(in->origin_mm[0]);
+	out->origin_mm[1] = le_float(in->origin_mm[1]);
+	out->width_mm = le_float(in->size_mm[0]);
+	out->length_mm = le_float(in->size_mm[1]);
+	out->fz_threshold_n = 20.0;
+	out->saturation_v = info->full_scale_uv * 1e-6;
+	return 0;
+}
+
+/* ---- device access ---- */
+
+/* Open the node and check it is an fplate device of our ABI. */
+static int kmod_open_node(struct fp_device *dev, struct kmod_priv *p)
+{
+	uint32_t abi = 0;
+	int fd, err;
+
+	fd = open(p->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		return fp_dev_err(dev, err, "kmod://%s: cannot open: %s%s", p->path,
+				  strerror(-err), err == -ENOENT ?
+				  " (is fplate.ko loaded and the device plugged in? modprobe fplate)" : "");
+	}
+	if (ioctl(fd, FPLATE_IOC_GET_VERSION, &abi) < 0) {
+		err = errno == ENOTTY ? -ENODEV : -errno;
+		close(fd);
+		return fp_dev_err(dev, err, "kmod://%s: not an fplate device node (%s)",
+				  p->path, strerror(errno));
+	}
+	if (abi != FPLATE_ABI_VERSION) {
+		close(fd);
+		return fp_dev_err(dev, -EPROTO,
+				  "kmod://%s: fplate.ko speaks ABI %u, this library ABI %u",
+				  p->path, abi, FPLATE_ABI_VERSION);
+	}
+	if (p->rate_hz && ioctl(fd, FPLATE_IOC_SET_RATE, &(uint32_t){ (uint32_t)p->rate_hz }) < 0) {
+		err = -errno;
+		close(fd);
+		return fp_dev_err(dev, err, "kmod://%s: rate=%ld refused by the device: %s",
+				  p->path, p->rate_hz, strerror(-err));
+	}
+	if (ioctl(fd, FPLATE_IOC_GET_INFO, &p->kinfo) < 0) {
+		err = -errno;
+		close(fd);
+		return fp_dev_err(dev, err, "kmod://%s: FPLATE_IOC_GET_INFO: %s", p->path,
+				  strerror(-err));
+	}
+	p->fd = fd;
+	return 0;
+}
+
+static void kmod_fill_info(struct fp_device *dev, const struct fplate_info *k)
+{
+	struct fp_info *info = &dev->info;
+
+	snprintf(info->model, sizeof(info->model), "%.32s", k->model);
+	snprintf(info->serial, sizeof(info->serial), "%.32s", k->serial);
+	snprintf(info->firmware, sizeof(info->firmware), "%.16s", k->firmware);
+	info->plates = k->plates;
+	info->channels = k->channels;
+	info->rate_hz = k->rate_hz;
+	info->unit = FP_RAW_COUNTS;
+	info->adc_bits = k->adc_bits;
+	info->full_scale_v = k->full_scale_uv * 1e-6;
+	info->paced = 1;
+	info->has_sync = 1;
+	info->external_clock = k->clock == FP_USB_CLOCK_EXTERNAL;
+}
+
+static int kmod_open(struct fp_device *dev, const struct fp_uri *uri)
+{
+	static const char *const keys[] = { "rate", NULL };
+	char msg[FP_MSG_MAX];
+	struct kmod_priv *p;
+	int ret;
+
+	ret = fp_uri_check_keys(uri, keys, msg, sizeof(msg));
+	if (ret)
+		return fp_dev_err(dev, ret, "%s", msg);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->fd = -1;
+	p->next_sample = UINT64_MAX;
+	ret = fp_uri_get_long(uri, "rate", 0, 1, 100000, &p->rate_hz, msg, sizeof(msg));
+	if (ret) {
+		free(p);
+		return fp_dev_err(dev, ret, "%s", msg);
+	}
+	snprintf(p->path, sizeof(p->path), "%s", uri->path[0] ? uri->path : KMOD_DEFAULT_PATH);
+	ret = kmod_open_node(dev, p);
+	if (ret) {
+		free(p);
+		return ret;
+	}
+	p->buf = malloc((size_t)KMOD_READ_RECORDS * p->kinfo.record_size);
+	if (!p->buf) {
+		close(p->fd);
+		free(p);
+		return -ENOMEM;
+	}
+	p->cur.buf = p->buf;
+	p->cur.record_size = p->kinfo.record_size;
+	kmod_fill_info(dev, &p->kinfo);
+	dev->priv = p;
+	return 0;
+}
+
+static void kmod_close(struct fp_device *dev)
+{
+	struct kmod_priv *p = dev->priv;
+
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p->buf);
+	free(p);
+	dev->priv = NULL;
+}
+
+/* The device went away: keep what its counters said, drop the node. */
+static int kmod_lost(struct fp_device *dev, struct kmod_priv *p)
+{
+	fp_kmod_counters_add(&p->past, &p->last);
+	memset(&p->last, 0, sizeof(p->last));
+	close(p->fd);
+	p->fd = -1;
+	p->cur.n_records = p->cur.pos = 0;
+	p->disconnects++;
+	return fp_dev_err(dev, -ENODEV, "kmod://%s: device unplugged", p->path);
+}
+
+static int kmod_start(struct fp_device *dev)
+{
+	struct kmod_priv *p = dev->priv;
+
+	if (p->fd < 0)
+		return fp_dev_err(dev, -ENODEV, "kmod://%s: device not present", p->path);
+	p->cur.n_records = p->cur.pos = 0;
+	p->next_sample = UINT64_MAX;
+	if (ioctl(p->fd, FPLATE_IOC_START) < 0) {
+		if (errno == ENODEV)
+			return kmod_lost(dev, p);
+		return fp_dev_err(dev, -errno, "kmod://%s: start: %s", p->path, strerror(errno));
+	}
+	return 0;
+}
+
+static int kmod_stop(struct fp_device *dev)
+{
+	struct kmod_priv *p = dev->priv;
+
+	if (p->fd < 0)
+		return 0;
+	if (ioctl(p->fd, FPLATE_IOC_STOP) < 0 && errno != ENODEV)
+		return fp_dev_err(dev, -errno, "kmod://%s: stop: %s", p->path, strerror(errno));
+	return 0;
+}
+
+/* Reopen after an unplug; the same layout must come back. */
+static int kmod_reopen(struct fp_device *dev, struct kmod_priv *p, int timeout_ms)
+{
+	struct fplate_info old = p->kinfo;
+	int ret;
+
+	ret = kmod_open_node(dev, p);
+	if (ret == 0 && (p->kinfo.plates != old.plates || p->kinfo.channels != old.channels)) {
+		close(p->fd);
+		p->fd = -1;
+		p->kinfo = old;
+		ret = fp_dev_err(dev, -ENODEV,
+				 "kmod://%s: a device with another layout came back", p->path);
+	}
+	if (ret == 0 && dev->started) {
+		ret = kmod_start(dev);
+		if (ret && p->fd >= 0) {
+			close(p->fd);
+			p->fd = -1;
+		}
+	}
+	if (ret) {
+		if (timeout_ms != 0) {
+			int ms = timeout_ms < 0 || timeout_ms > KMOD_RETRY_MS ?
+				 KMOD_RETRY_MS : timeout_ms;
+			nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
+		}
+		return -ENODEV;
+	}
+	kmod_fill_info(dev, &p->kinfo);
+	p->resumed = 1;
+	return 0;
+}
+
+/* Wait for records and read a batch into p->buf. 0 on timeout. */
+static int kmod_fill(struct fp_device *dev, struct kmod_priv *p, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+	ssize_t got;
+	int ret;
+
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret < 0)
+		return errno == EINTR ? 0 : fp_dev_err(dev, -errno, "kmod: poll: %s",
+							   strerror(errno));
+	if (ret == 0)
+		return 0;
+	got = read(p->fd, p->buf, (size_t)KMOD_READ_RECORDS * p->kinfo.record_size);
+	if (got < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		if (errno == ENODEV)
+			return kmod_lost(dev, p);
+		return fp_dev_err(dev, -errno, "kmod://%s: read: %s", p->path, strerror(errno));
+	}
+	if (got == 0)
+		return fp_dev_err(dev, -EIO, "kmod://%s: the driver stopped the stream", p->path);
+	if ((size_t)got % p->kinfo.record_size)
+		return fp_dev_err(dev, -EPROTO, "kmod://%s: read %zd bytes, not whole %u-byte records",
+				  p->path, got, p->kinfo.record_size);
+	p->cur.n_records = (size_t)got / p->kinfo.record_size;
+	p->cur.pos = 0;
+	/* Counters of the same moment, kept for status and for after an unplug. */
+	if (ioctl(p->fd, FPLATE_IOC_GET_COUNTERS, &p->last) < 0 && errno == ENODEV)
+		memset(&p->last, 0, sizeof(p->last));
+	return 1;
+}
+
+static int kmod_read(struct fp_device *dev, struct fp_block *blk, int timeout_ms)
+{
+	struct kmod_priv *p = dev->priv;
+	struct timespec now;
+	int ret;
+
+	if (p->fd < 0) {
+		ret = kmod_reopen(dev, p, timeout_ms);
+		if (ret)
+			return ret;
+	}
+	if (p->cur.pos >= p->cur.n_records) {
+		ret = kmod_fill(dev, p, timeout_ms);
+		if (ret <= 0)
+			return ret;
+	}
+	fp_kmod_take(&p->cur, blk, &p->next_sample);
+	if (p->resumed) {
+		blk->flags |= FP_BLK_RESUMED;
+		p->resumed = 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	blk->t_host_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	p->delivered += blk->n;
+	return (int)blk->n;
+}
+
+static int kmod_get_calibration(struct fp_device *dev, struct fp_calib *cal)
+{
+	struct kmod_priv *p = dev->priv;
+	struct fplate_calib kc;
+	char msg[FP_MSG_MAX];
+	int ret;
+
+	if (p->fd < 0)
+		return fp_dev_err(dev, -ENODEV, "kmod://%s: device not present", p->path);
+	memset(cal, 0, sizeof(*cal));
+	cal->version = FP_CALIB_VERSION;
+	cal->plates = p->kinfo.plates;
+	for (uint32_t plate = 0; plate < p->kinfo.plates; plate++) {
+		memset(&kc, 0, sizeof(kc));
+		kc.plate = plate;
+		if (ioctl(p->fd, FPLATE_IOC_GET_CALIB, &kc) < 0)
+			return fp_dev_err(dev, errno == EPIPE ? -ENOENT : -errno,
+					  "kmod://%s: calibration of plate %u: %s", p->path,
+					  plate, strerror(errno));
+		ret = fp_kmod_calib_decode(&kc.cal, &p->kinfo, &cal->plate[plate], msg,
+					   sizeof(msg));
+		if (ret)
+			return fp_dev_err(dev, ret, "kmod://%s: %s", p->path, msg);
+		if (plate == 0)
+			snprintf(cal->id, sizeof(cal->id), "%.*s", (int)sizeof(kc.cal.cal_id),
+				 kc.cal.cal_id);
+	}
+	return 0;
+}
+
+static int kmod_get_counters(struct fp_device *dev, struct fp_counters *c)
+{
+	struct kmod_priv *p = dev->priv;
+
+	if (p->fd >= 0 && ioctl(p->fd, FPLATE_IOC_GET_COUNTERS, &p->last) < 0 &&
+	    errno != ENODEV)
+		return fp_dev_err(dev, -errno, "kmod://%s: counters: %s", p->path,
+				  strerror(errno));
+	*c = p->past;
+	fp_kmod_counters_add(c, &p->last);
+	c->samples = p->delivered;
+	c->disconnects = p->disconnects;
+	return 0;
+}
+
+/* A sysfs attribute of /dev/fplateN's interface, "" if unreadable. */
+static void kmod_sysfs(const char *node, const char *attr, char *out, size_t len)
+{
+	const char *name = strrchr(node, '/') ? strrchr(node, '/') + 1 : node;
+	char path[320];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/class/usbmisc/%s/device/%s", name, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(out, (int)len, f))
+		out[strcspn(out, "\n")] = '\0';
+	fclose(f);
+}
+
+static int kmod_list(fp_list_cb cb, void *arg)
+{
+	glob_t g;
+	int n = 0;
+
+	if (glob("/dev/fplate[0-9]*", 0, NULL, &g) != 0)
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char uri[FP_URI_MAX], desc[256], model[64], serial[64], plates[16],
+		     channels[16], rate[16];
+
+		kmod_sysfs(g.gl_pathv[i], "model", model, sizeof(model));
+		kmod_sysfs(g.gl_pathv[i], "serial", serial, sizeof(serial));
+		kmod_sysfs(g.gl_pathv[i], "plates", plates, sizeof(plates));
+		kmod_sysfs(g.gl_pathv[i], "channels", channels, sizeof(channels));
+		kmod_sysfs(g.gl_pathv[i], "rate", rate, sizeof(rate));
+		snprintf(uri, sizeof(uri), "kmod://%s", g.gl_pathv[i]);
+		if (model[0])
+			snprintf(desc, sizeof(desc), "%s serial %s: %s plates x %s channels at %s Hz (fplate.ko)",
+				 model, serial, plates, channels, rate);
+		else
+			snprintf(desc, sizeof(desc), "fplate.ko device node");
+		if (cb)
+			cb(uri, desc, arg);
+		n++;
+	}
+	globfree(&g);
+	return n;
+}
+
+const struct fp_backend_ops fp_kmod_ops = {
+	.scheme = "kmod",
+	.help = "kernel module node: kmod:///dev/fplate0 [?rate=HZ] (needs fplate.ko)",
+	.open = kmod_open,
+	.close = kmod_close,
+	.start = kmod_start,
+	.stop = kmod_stop,
+	.read = kmod_read,
+	.get_calibration = kmod_get_calibration,
+	.get_counters = kmod_get_counters,
+	.list = kmod_list,
+};
