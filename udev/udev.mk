@@ -115,7 +115,7 @@ install-check: lib programs
 	BUILD=$(BUILD) sh tests/integration/test_install.sh
 
 # fplated's sd_notify client is unit-tested (tests/unit/test_notify.c).
-UNIT_OBJS += $(BUILD)/daemon/common/notify.o
+UNIT_OBJS += $(BUILD)/daemon/fplated/notify.o
 
 # The udev_* VM cases load fplate.ko (tests/vm/files.d/udev.list).
 VM_PREREQS += module

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "fp_test.h"
-#include "../../daemon/common/notify.h"
+#include "../../daemon/fplated/notify.h"
 
 struct manager {
 	int fd;
