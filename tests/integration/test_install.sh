@@ -217,9 +217,10 @@ if [ -x "$root/usr/sbin/fplated" ]; then
 	"$root/usr/sbin/fplated" --help | grep -o '\[[a-z]*\] [a-z_]*$' > "$tmp/keys"
 	[ -s "$tmp/keys" ] || fail "fplated --help names no [section] key"
 	while read -r section key; do
-		sed -n "/^\.SH \"$section\"/,/^\.SH/p" "$root/usr/share/man/man5/fplate.conf.5" |
+		re=$(echo "$section" | sed 's/[][]/\\&/g')   # [device] -> \[device\]
+		sed -n "/^\.SH \"$re\"/,/^\.SH/p" "$root/usr/share/man/man5/fplate.conf.5" |
 			grep -q "^\.BI $key " || fail "fplate.conf.5 does not document $section $key"
-		sed -n "/^$(echo "$section" | sed 's/[][]/\\&/g')/,/^\[/p" "$conf" |
+		sed -n "/^$re/,/^\[/p" "$conf" |
 			grep -q "^# $key =" || fail "default fplate.conf lacks '# $key =' in $section"
 	done < "$tmp/keys"
 	"$root/usr/sbin/fplated" --config "$conf" --help > /dev/null ||
