@@ -251,6 +251,17 @@ for u in fplated.service fplated@fplate0.service; do
 	fi
 done
 grep -q '^Type=notify' "$tmp/units/fplated.service" || fail "fplated.service is not Type=notify"
+# The sandbox as systemd rates it: exposure at most 2.5 of 10 ("OK").
+for u in fplated.service fplated@fplate0.service; do
+	exposure=$(cd "$tmp/units" && systemd-analyze security --offline=yes "./$u" 2>&1 |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+	if (cd "$tmp/units" && systemd-analyze security --offline=yes --threshold=25 "./$u" \
+		> /dev/null 2>&1); then
+		ok "$u exposure $exposure (limit 2.5)"
+	else
+		fail "$u exposure ${exposure:-unknown} is above 2.5 (systemd-analyze security)"
+	fi
+done
 
 # --- reinstall keeps an edited configuration; uninstall ------------------
 echo "# edited by the lab" >> "$root/etc/fplate/fplate.conf"
