@@ -117,5 +117,10 @@ install-check: lib programs
 # fplated's sd_notify client is unit-tested (tests/unit/test_notify.c).
 UNIT_OBJS += $(BUILD)/daemon/fplated/notify.o
 
-# The udev_* VM cases load fplate.ko (tests/vm/files.d/udev.list).
-VM_PREREQS += module
+# The udev_* and systemd_* VM cases load fplate.ko and use the files of
+# `make install PREFIX=/usr` staged in $(BUILD)/vm/install (files.d lists).
+VM_PREREQS += module vm-install
+.PHONY: vm-install
+vm-install: lib programs
+	@rm -rf $(BUILD)/vm/install
+	@$(MAKE) --no-print-directory -s install DESTDIR=$(CURDIR)/$(BUILD)/vm/install PREFIX=/usr

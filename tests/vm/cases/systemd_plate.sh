@@ -1,0 +1,57 @@
+# systemd_plate: plug-and-play as a lab sees it, with Debian's systemd and
+# udevd and the installed rules and units: plugging the amplifier starts
+# fplated@fplate0.service through SYSTEMD_WANTS, it reports READY with its
+# device and publishes on its own ipc:// endpoint; unplugging stops it
+# (BindsTo=), replugging starts it again.
+# vm-timeout: 150
+. /fplate/lib.sh
+. /fplate/files/vm-udev.sh
+vm_need /fplate/files/fplate.ko
+command -v fplate-gadget >/dev/null ||
+	{ vm_result systemd_plate SKIP missing=fplate-gadget; exit 0; }
+
+UNIT=fplated@fplate0.service
+ENDPOINT=ipc:///run/fplate/fplate0/force
+fails=""
+expect() { # WHAT GOT WANTED
+	if [ "$2" != "$3" ]; then
+		fails="$fails $1"
+		echo "systemd_plate: $1: got '$2', expected '$3'"
+	fi
+}
+
+systemd_start || { vm_result systemd_plate FAIL reason=systemd-start; exit 1; }
+insmod /fplate/files/fplate.ko || { vm_result systemd_plate FAIL reason=insmod; exit 1; }
+t0=$(cut -d' ' -f1 /proc/uptime)
+vm_gadget_start --serial LAB-TM-0042 ||
+	{ vm_result systemd_plate FAIL reason=no-enumeration; systemd_kill; exit 1; }
+vm_wait_for 60 sctl_is "$UNIT" active
+t1=$(cut -d' ' -f1 /proc/uptime)
+expect plug-starts "$(sctl_prop "$UNIT" ActiveState)/$(sctl_prop "$UNIT" SubState)" "active/running"
+status=$(sctl_prop "$UNIT" StatusText)
+expect status-text "$status" "kmod:///dev/fplate0, publishing on $ENDPOINT"
+out=$(fplate status --endpoint "$ENDPOINT" 2>&1)
+frc=$?
+expect fplate-status "$frc" 0
+[ $frc = 0 ] || echo "$out" | tail -n 5
+
+vm_usb_unplug
+vm_wait_for 30 sctl_is "$UNIT" inactive
+expect unplug-stops "$(sctl_prop "$UNIT" ActiveState)" "inactive"
+
+vm_usb_replug
+vm_wait_for 60 sctl_is "$UNIT" active
+expect replug-starts "$(sctl_prop "$UNIT" ActiveState)" "active"
+
+vm_gadget_stop
+systemd_kill
+summary="plug_to_ready_s=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }') status='$status'"
+if [ -z "$fails" ]; then
+	vm_result systemd_plate PASS "$summary"
+else
+	vm_result systemd_plate FAIL "failed:$fails $summary"
+	sctl status "$UNIT" 2>&1 | tail -n 20
+	tail -n 40 /tmp/systemd.log
+	tail -n 10 /tmp/gadget.log
+	exit 1
+fi
