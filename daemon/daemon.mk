@@ -3,3 +3,10 @@
 
 # The daemon's configuration parser is unit-tested (tests/unit/test_config.c).
 UNIT_OBJS += $(BUILD)/daemon/fplated/config.o
+
+# make run: deps, build, then fplated on sim:// with the live view.
+# RUN_SECONDS=N stops after N seconds; RUN_DEVICE / RUN_ENDPOINT override.
+run:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh daemon/run.sh

@@ -8,9 +8,11 @@
 
 extern const struct fp_backend_ops fp_sim_ops;
 extern const struct fp_backend_ops fp_kmod_ops;
+extern const struct fp_backend_ops fp_usb_ops;
 
 const struct fp_backend_ops *const fp_backends[] = {
 	&fp_sim_ops,
 	&fp_kmod_ops,
+	&fp_usb_ops,
 	NULL
 };

@@ -26,8 +26,6 @@
 #include "sim_model.h"
 #include "fplate/sim.h"
 
-#define SIM_ADC_BITS 24
-#define SIM_FULL_SCALE_V 10.0
 #define SIM_FIRST_TD_S 0.1       /* the first touchdown after start / runner=1 */
 #define SIM_NOISE_BITS 10
 #define SIM_NOISE_TAB (1 << SIM_NOISE_BITS)
@@ -55,10 +53,12 @@ struct sim_dev {
 
 	/* derived from the calibration (fixed at open) */
 	struct fp_calib cal;
-	double fm_to_v[FP_MAX_PLATES][6][6]; /* inverse of the 6x6 matrix */
-	double offset_v[FP_MAX_PLATES][6];   /* volts per N of Fz offset */
+	uint32_t channels;                   /* 6, or 8 (Kistler layout) */
+	/* F/M -> volts: (pseudo-)inverse of the channels x 6 matrix */
+	double fm_to_v[FP_MAX_PLATES][FP_MAX_CHANNELS][6];
+	double offset_v[FP_MAX_PLATES][FP_MAX_CHANNELS]; /* volts per N of Fz offset */
 	double load_fm[FP_MAX_PLATES][6];
-	double load_v[FP_MAX_PLATES][6];
+	double load_v[FP_MAX_PLATES][FP_MAX_CHANNELS];
 	double noise_v;                      /* RMS volts per channel */
 	double noise_tab[SIM_NOISE_TAB];     /* unit-RMS Gaussian values */
 	double counts_per_v;
@@ -72,13 +72,14 @@ struct sim_dev {
 	int active;                          /* a foot is on the treadmill */
 	uint64_t td;                         /* its touchdown sample */
 	struct sim_plan plan;
-	double *wave_fm, *wave_cop, *wave_v; /* owned; n x 6, n x 3, n x 6 */
+	double *wave_fm, *wave_cop, *wave_v; /* owned; n x 6, n x 3, n x channels */
 	uint32_t wave_cap;
 
 	/* ground truth: ring of planned steps, owned */
 	struct fp_sim_step *truth;
 	struct fp_frames *truth_frames;      /* caller's, may be NULL */
 
+	uint64_t sync_k, sync_next;          /* next pulse: number and sample */
 	int64_t t0_ns;                       /* CLOCK_MONOTONIC at fp_start() */
 	struct fp_counters cnt;
 };
@@ -101,7 +102,7 @@ static const char *const open_keys[] = {
 	"speed", "belt", "belt_speed", "cadence", "mass", "strike", "lr", "contact",
 	"supination", "roll", "pushoff", "pushoff_mm", "stepwidth", "variability",
 	"runner_y", "noise", "tare", "drift", "sync_hz", "runner", "load",
-	"plates", "rate", "seed", "pace", "chunk", NULL
+	"plates", "channels", "rate", "seed", "pace", "chunk", NULL
 };
 
 static int parse_load(struct sim_dev *sd, const char *value, char *msg, size_t len)
@@ -184,105 +185,13 @@ static int apply_params(struct sim_dev *sd, const struct fp_uri *u, char *msg, s
 	return ret;
 }
 
-/* ---- calibration of the simulated plates ------------------------------ */
-
-static int invert6(const double a[6][6], double inv[6][6])
+static void fm_to_volts(const struct sim_dev *sd, uint32_t p, const double fm[6], double *v)
 {
-	double m[6][12];
+	const double (*m)[6] = (const double (*)[6])sd->fm_to_v[p];
 
-	for (int i = 0; i < 6; i++)
-		for (int j = 0; j < 12; j++)
-			m[i][j] = j < 6 ? a[i][j] : (j - 6 == i);
-	for (int c = 0; c < 6; c++) {
-		int piv = c;
-
-		for (int i = c + 1; i < 6; i++)
-			if (fabs(m[i][c]) > fabs(m[piv][c]))
-				piv = i;
-		if (fabs(m[piv][c]) < 1e-12)
-			return -EINVAL;
-		for (int j = 0; j < 12; j++) {
-			double t = m[c][j];
-
-			m[c][j] = m[piv][j];
-			m[piv][j] = t;
-		}
-		for (int j = 11; j >= c; j--)
-			m[c][j] /= m[c][c];
-		for (int i = 0; i < 6; i++) {
-			double f = m[i][c];
-
-			if (i == c || f == 0)
-				continue;
-			for (int j = c; j < 12; j++)
-				m[i][j] -= f * m[c][j];
-		}
-	}
-	for (int i = 0; i < 6; i++)
-		for (int j = 0; j < 6; j++)
-			inv[i][j] = m[i][j + 6];
-	return 0;
-}
-
-/*
- * A treadmill's plates: single belt 520 x 1700 mm, or two 250 mm belts
- * side by side (plate 1 left). Sensitivities give about 10 kN Fz and
- * 4 kN·m Mx at full scale; off-diagonal terms up to 1 % model crosstalk.
- */
-static void sim_build_calibration(struct sim_dev *sd)
-{
-	static const double diag[6] = { 500, 500, 1000, 400, 150, 100 };
-	struct fp_calib *cal = &sd->cal;
-
-	memset(cal, 0, sizeof(*cal));
-	cal->version = FP_CALIB_VERSION;
-	snprintf(cal->id, sizeof(cal->id), "sim-%s-belt-v1",
-		 sd->plates == 2 ? "split" : "single");
-	cal->plates = sd->plates;
-	for (uint32_t p = 0; p < sd->plates; p++) {
-		struct fp_plate_calib *pc = &cal->plate[p];
-		double cx = sd->plates == 2 ? (p == 0 ? -130.0 : 130.0) : 0.0;
-		double off_dir[6] = { 0.03, -0.02, 1.0, 0.004, -0.003, 0.001 };
-		double c6[6][6];
-
-		pc->channels = 6;
-		for (int c = 0; c < 6; c++)
-			pc->scale_v[c] = SIM_FULL_SCALE_V / (double)(1L << (SIM_ADC_BITS - 1));
-		for (int i = 0; i < 6; i++)
-			for (int j = 0; j < 6; j++)
-				pc->matrix[i][j] = i == j ? diag[i] :
-					0.01 * sqrt(diag[i] * diag[j]) *
-					sin(1.7 * i + 2.3 * j + 0.9 * p + 0.4);
-		pc->surface_h_mm = sd->plates == 2 ? 48.0 : 52.0;
-		pc->origin_mm[0] = p == 0 ? 1.5 : -1.2;
-		pc->origin_mm[1] = p == 0 ? -2.5 : 1.8;
-		pc->width_mm = sd->plates == 2 ? 250 : 520;
-		pc->length_mm = 1700;
-		for (int i = 0; i < 4; i++) {
-			pc->corners_mm[i][0] = cx + (i == 0 || i == 3 ? 0.5 : -0.5) * pc->width_mm;
-			pc->corners_mm[i][1] = (i < 2 ? 0.5 : -0.5) * pc->length_mm;
-			pc->corners_mm[i][2] = 0;
-		}
-		pc->fz_threshold_n = 20;
-		pc->saturation_v = 9.99;
-		for (int i = 0; i < 6; i++)
-			for (int j = 0; j < 6; j++)
-				c6[i][j] = pc->matrix[i][j];
-		invert6(c6, sd->fm_to_v[p]);
-		for (int i = 0; i < 6; i++) {
-			sd->offset_v[p][i] = 0;
-			for (int j = 0; j < 6; j++)
-				sd->offset_v[p][i] += sd->fm_to_v[p][i][j] * off_dir[j];
-		}
-	}
-	sd->counts_per_v = 1.0 / cal->plate[0].scale_v[0];
-}
-
-static void fm_to_volts(const double inv[6][6], const double fm[6], double v[6])
-{
-	for (int i = 0; i < 6; i++)
-		v[i] = inv[i][0] * fm[0] + inv[i][1] * fm[1] + inv[i][2] * fm[2] +
-		       inv[i][3] * fm[3] + inv[i][4] * fm[4] + inv[i][5] * fm[5];
+	for (uint32_t c = 0; c < sd->channels; c++)
+		v[c] = m[c][0] * fm[0] + m[c][1] * fm[1] + m[c][2] * fm[2] +
+		       m[c][3] * fm[3] + m[c][4] * fm[4] + m[c][5] * fm[5];
 }
 
 /*
@@ -311,9 +220,13 @@ static void sim_build_noise(struct sim_dev *sd)
 /* Refresh everything derived from parameters (after open or fp_set). */
 static void sim_refresh(struct sim_dev *sd)
 {
+	double fz_gain = 0;
+
 	sim_configure(&sd->run, sd->rate_hz, &sd->cfg);
 	/* noise: the same RMS volts on every channel, sized to noise_n on Fz */
-	sd->noise_v = sd->noise_n / sd->cal.plate[0].matrix[2][2];
+	for (uint32_t c = 0; c < sd->channels; c++)
+		fz_gain += sd->cal.plate[0].matrix[2][c] * sd->cal.plate[0].matrix[2][c];
+	sd->noise_v = sd->noise_n / sqrt(fz_gain);
 	for (uint32_t p = 0; p < sd->plates; p++) {
 		const struct fp_plate_calib *pc = &sd->cal.plate[p];
 		const struct sim_load *ld = &sd->load[p];
@@ -326,7 +239,7 @@ static void sim_refresh(struct sim_dev *sd)
 		fm[2] = fz;
 		fm[3] = py * fz;
 		fm[4] = -px * fz;
-		fm_to_volts(sd->fm_to_v[p], fm, sd->load_v[p]);
+		fm_to_volts(sd, p, fm, sd->load_v[p]);
 	}
 	if (!sd->runner_on && !sd->active)
 		sd->belt_now = sd->belt_mps;
@@ -339,7 +252,7 @@ static int sim_open(struct fp_device *dev, const struct fp_uri *u)
 	struct sim_dev *sd;
 	char *msg = dev->msg;
 	size_t len = sizeof(dev->msg);
-	long plates, chunk;
+	long plates, chunk, channels;
 	double rate;
 	int pace, ret;
 
@@ -350,6 +263,7 @@ static int sim_open(struct fp_device *dev, const struct fp_uri *u)
 		return fp_dev_err(dev, -EINVAL, "sim://: unexpected path '%s' (use sim://?key=value)",
 				  u->path);
 	if ((ret = fp_uri_get_long(u, "plates", 2, 1, 2, &plates, msg, len)) ||
+	    (ret = fp_uri_get_long(u, "channels", 6, 6, 8, &channels, msg, len)) ||
 	    (ret = fp_uri_get_double(u, "rate", 2000, 100, 100000, &rate, msg, len)) ||
 	    (ret = fp_uri_get_choice(u, "pace", 0, paces, &pace, msg, len)))
 		return ret;
@@ -357,6 +271,8 @@ static int sim_open(struct fp_device *dev, const struct fp_uri *u)
 			      &chunk, msg, len);
 	if (ret)
 		return ret;
+	if (channels == 7)
+		return fp_dev_err(dev, -EINVAL, "sim://: parameter 'channels' value '7' is not 6 or 8");
 	sd = calloc(1, sizeof(*sd));
 	if (!sd)
 		return -ENOMEM;
@@ -366,6 +282,7 @@ static int sim_open(struct fp_device *dev, const struct fp_uri *u)
 		return -ENOMEM;
 	}
 	sd->plates = (uint32_t)plates;
+	sd->channels = (uint32_t)channels;
 	sd->rate_hz = rate;
 	sd->pace_fast = pace == 1;
 	sd->chunk = (uint32_t)chunk;
@@ -386,7 +303,12 @@ static int sim_open(struct fp_device *dev, const struct fp_uri *u)
 		free(sd);
 		return ret;
 	}
-	sim_build_calibration(sd);
+	if (sim_calibration(sd->plates, sd->channels, &sd->cal, sd->fm_to_v, sd->offset_v)) {
+		free(sd->truth);
+		free(sd);
+		return fp_dev_err(dev, -EINVAL, "sim://: singular simulated calibration");
+	}
+	sd->counts_per_v = 1.0 / sd->cal.plate[0].scale_v[0];
 	sim_build_noise(sd);
 	sim_refresh(sd);
 	sd->belt_now = sd->belt_mps;
@@ -398,7 +320,7 @@ static int sim_open(struct fp_device *dev, const struct fp_uri *u)
 		 (unsigned long long)sd->seed);
 	snprintf(dev->info.firmware, sizeof(dev->info.firmware), "sim-1");
 	dev->info.plates = sd->plates;
-	dev->info.channels = 6;
+	dev->info.channels = sd->channels;
 	dev->info.rate_hz = rate;
 	dev->info.unit = FP_RAW_COUNTS;
 	dev->info.adc_bits = SIM_ADC_BITS;
@@ -451,6 +373,8 @@ static int sim_start(struct fp_device *dev)
 	sd->active = 0;
 	sd->next_td = (uint64_t)llround(SIM_FIRST_TD_S * sd->rate_hz);
 	sd->belt_now = sd->belt_mps;
+	sd->sync_k = 0;
+	sd->sync_next = 0;
 	memset(&sd->cnt, 0, sizeof(sd->cnt));
 	sd->t0_ns = mono_ns();
 	return 0;
@@ -477,7 +401,7 @@ static int begin_step(struct sim_dev *sd, uint64_t td)
 	if (p->n > sd->wave_cap) {
 		double *fm = realloc(sd->wave_fm, p->n * 6 * sizeof(double));
 		double *cop = fm ? realloc(sd->wave_cop, p->n * 3 * sizeof(double)) : NULL;
-		double *v = cop ? realloc(sd->wave_v, p->n * 6 * sizeof(double)) : NULL;
+		double *v = cop ? realloc(sd->wave_v, p->n * sd->channels * sizeof(double)) : NULL;
 
 		if (fm)
 			sd->wave_fm = fm;
@@ -490,7 +414,7 @@ static int begin_step(struct sim_dev *sd, uint64_t td)
 	}
 	sim_sample_step(p, pc->surface_h_mm, pc->origin_mm, sd->wave_fm, sd->wave_cop);
 	for (i = 0; i < p->n; i++)
-		fm_to_volts(sd->fm_to_v[p->plate], sd->wave_fm + i * 6, sd->wave_v + i * 6);
+		fm_to_volts(sd, p->plate, sd->wave_fm + i * 6, sd->wave_v + i * sd->channels);
 
 	t = &sd->truth[sd->step_index % FP_SIM_TRUTH_KEEP];
 	memset(t, 0, sizeof(*t));
@@ -558,7 +482,7 @@ static void truth_sample(struct sim_dev *sd, uint32_t k, uint32_t p, int on_plat
 
 static int generate(struct sim_dev *sd, struct fp_block *blk, uint32_t n)
 {
-	uint32_t P = sd->plates;
+	uint32_t P = sd->plates, ch = sd->channels;
 	double period = sd->sync_hz > 0 ? sd->rate_hz / sd->sync_hz : 0;
 	int ret;
 
@@ -575,12 +499,14 @@ static int generate(struct sim_dev *sd, struct fp_block *blk, uint32_t n)
 		if (sd->active)
 			i = (uint32_t)(s - sd->td);
 		for (uint32_t p = 0; p < P; p++) {
-			double *raw = blk->raw + ((size_t)k * P + p) * 6;
+			double *raw = blk->raw + ((size_t)k * P + p) * ch;
 			int on_plate = sd->active && sd->plan.plate == p;
-			const double *w = on_plate ? sd->wave_v + (size_t)i * 6 : NULL;
-			uint64_t bits = sd->noise_v > 0 ? sim_rng_next(&sd->rng_noise) : 0;
+			const double *w = on_plate ? sd->wave_v + (size_t)i * ch : NULL;
+			uint64_t bits = 0;
 
-			for (int c = 0; c < 6; c++) {
+			for (uint32_t c = 0; c < ch; c++) {
+				if (c % 6 == 0 && sd->noise_v > 0)
+					bits = sim_rng_next(&sd->rng_noise);
 				double v = sd->load_v[p][c] + off_n * sd->offset_v[p][c];
 
 				if (w)
@@ -594,9 +520,13 @@ static int generate(struct sim_dev *sd, struct fp_block *blk, uint32_t n)
 			if (sd->truth_frames)
 				truth_sample(sd, k, p, on_plate, i);
 		}
-		/* sync pulse: one sample high at each period boundary */
-		blk->sync[k] = period > 0 &&
-			       (s == 0 || floor(s / period) != floor((s - 1) / period));
+		/* sync pulse k on sample ceil(k · rate / sync_hz): bit 0 for one sample */
+		blk->sync[k] = 0;
+		if (period > 0 && s >= sd->sync_next) {
+			blk->sync[k] = 1;
+			sd->sync_k++;
+			sd->sync_next = (uint64_t)ceil(sd->sync_k * period - 1e-9);
+		}
 	}
 	return 0;
 }
@@ -625,8 +555,13 @@ static int sim_read(struct fp_device *dev, struct fp_block *blk, int timeout_ms)
 			deadline = sd->t0_ns + (int64_t)ceil((double)(sd->next_sample + want) *
 							      1e9 / sd->rate_hz);
 			if (deadline > limit) {
-				if (now >= limit)
-					return 0;
+				if (now >= limit) {
+					/* timed out: hand over what is due, if anything */
+					if (due <= sd->next_sample)
+						return 0;
+					n = due - sd->next_sample;
+					break;
+				}
 				deadline = limit;
 			}
 			ts.tv_sec = deadline / 1000000000LL;
@@ -716,6 +651,13 @@ static int sim_set(struct fp_device *dev, const char *key, const char *value)
 
 		if (sd->next_td < first)
 			sd->next_td = first;
+	}
+	if (!strcmp(key, "sync_hz") && sd->sync_hz > 0) {
+		/* the next pulse on the new period's grid */
+		double period = sd->rate_hz / sd->sync_hz;
+
+		sd->sync_k = (uint64_t)ceil(sd->next_sample / period - 1e-9);
+		sd->sync_next = (uint64_t)ceil(sd->sync_k * period - 1e-9);
 	}
 	dev->info.has_sync = sd->sync_hz > 0;
 	sim_refresh(sd);

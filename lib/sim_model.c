@@ -57,7 +57,7 @@ double sim_rng_gauss(struct sim_rng *r)
 
 /* ---- nominal configuration ------------------------------------------- */
 
-static const double impact_bw[3] = { 1.25, 0.70, 0.45 };   /* a1 per strike */
+static const double impact_bw[3] = { 1.25, 0.70, 0.45 };   /* usual a1 per strike */
 static const double default_lr[3] = { 75.0, 55.0, 40.0 };  /* BW/s per strike */
 static const double cop_start_mm[3] = { 25.0, 90.0, 150.0 }; /* from the heel */
 #define COP_END_MM 225.0          /* toe-off under the forefoot (foot ~270 mm) */
@@ -95,17 +95,22 @@ struct fz_metrics {
 	int has_peak;
 	uint32_t i_peak;        /* impact (or virtual) peak sample */
 	double peak_n;
+	double prominence_n;    /* impact peak above the following dip */
 	double valr, vilr;      /* N/s */
 };
 
-/* Impact peak and loading rates of a sampled Fz (DESIGN §3, sim.h). */
-static void fz_metrics(const double *fz, size_t stride, uint32_t n, double rate_hz,
-		       struct fz_metrics *m)
+/*
+ * Impact peak and loading rates of a sampled Fz (DESIGN §3, sim.h): n is
+ * the stance length in samples, avail how many of them fz holds (at least
+ * the first 60 % are needed).
+ */
+static void fz_metrics(const double *fz, size_t stride, uint32_t n, uint32_t avail,
+		       double rate_hz, struct fz_metrics *m)
 {
 	uint32_t lim = (uint32_t)(0.3 * n), i20 = 0, i80 = 0, i;
 
 	memset(m, 0, sizeof(*m));
-	for (i = 1; i + 1 < n && i < lim; i++) {
+	for (i = 1; i + 1 < avail && i < lim; i++) {
 		if (fz[i * stride] >= fz[(i - 1) * stride] &&
 		    fz[i * stride] > fz[(i + 1) * stride]) {
 			m->has_peak = 1;
@@ -114,13 +119,26 @@ static void fz_metrics(const double *fz, size_t stride, uint32_t n, double rate_
 	}
 	m->i_peak = m->has_peak ? i : (uint32_t)(0.13 * n);
 	m->peak_n = fz[m->i_peak * stride];
-	for (i = 0; i < n && fz[i * stride] < 0.2 * m->peak_n; i++)
+	if (m->has_peak) {
+		/* the dip before Fz climbs above the impact peak again */
+		double dip = m->peak_n;
+
+		m->prominence_n = 0;
+		for (i = m->i_peak; i < avail && i < (uint32_t)(0.6 * n); i++) {
+			dip = fmin(dip, fz[i * stride]);
+			if (fz[i * stride] > m->peak_n) {
+				m->prominence_n = m->peak_n - dip;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < avail && fz[i * stride] < 0.2 * m->peak_n; i++)
 		;
 	i20 = i;
-	for (; i < n && fz[i * stride] < 0.8 * m->peak_n; i++)
+	for (; i < avail && fz[i * stride] < 0.8 * m->peak_n; i++)
 		;
 	i80 = i;
-	if (i80 >= n || i80 <= i20)
+	if (i80 + 1 >= avail || i80 <= i20)
 		return;
 	m->valr = (fz[i80 * stride] - fz[i20 * stride]) * rate_hz / (i80 - i20);
 	for (i = i20; i < i80; i++) {
@@ -131,56 +149,106 @@ static void fz_metrics(const double *fz, size_t stride, uint32_t n, double rate_
 	}
 }
 
+/* Impact amplitude range per strike (BW) the loading-rate solver may use. */
+static const double impact_lo_bw[3] = { 0.6, 0.3, 0.15 };
+static const double impact_hi_bw[3] = { 2.0, 1.2, 1.2 };
+/* Least prominence of the impact peak, BW: "distinct" for rear, visible for mid. */
+static const double min_prominence_bw[3] = { 0.12, 0.03, 0 };
+
+struct solve {
+	const struct sim_runner *run;
+	struct sim_plan p;
+	double rate, target;
+	uint32_t avail;
+	double fz[4096];
+};
+
+/* Metrics of the nominal step with impact a1 (BW) and t1 = frac·tc. */
+static void solve_eval(struct solve *sv, double a1, double frac, struct fz_metrics *m)
+{
+	struct sim_plan *p = &sv->p;
+
+	p->t1_s = frac * p->tc_s;
+	p->a1_n = a1;
+	p->a2_n = 2 * (sv->p.step_samples / sv->rate - a1 * p->t1_s) / p->tc_s;
+	for (uint32_t i = 0; i < sv->avail; i++)
+		sv->fz[i] = fz_at(p, (i + 0.5) / sv->rate);
+	fz_metrics(sv->fz, 1, p->n, sv->avail, sv->rate, m);
+}
+
+/*
+ * Cost of a candidate, INFINITY when it loses the strike's character. The
+ * character is checked with a margin (impact 20 % weaker for rear/mid, 20 %
+ * stronger for fore) so that step-to-step variability and sampling never
+ * add or remove an impact peak.
+ */
+static double solve_cost(struct solve *sv, double a1, double frac, double *valr)
+{
+	int strike = sv->run->strike;
+	struct fz_metrics m, margin;
+
+	solve_eval(sv, a1 * (strike == FP_SIM_FORE ? 1.2 : 0.8), frac, &margin);
+	if (strike == FP_SIM_FORE ? margin.has_peak :
+	    (!margin.has_peak || margin.prominence_n < min_prominence_bw[strike]))
+		return INFINITY;
+	solve_eval(sv, a1, frac, &m);
+	if (m.has_peak != (strike != FP_SIM_FORE) || !(m.valr > 0) ||
+	    (m.has_peak && m.prominence_n < min_prominence_bw[strike]))
+		return INFINITY;
+	*valr = m.valr;
+	/* meet the loading rate; among equals stay near the strike's impact */
+	return fabs(m.valr - sv->target) / sv->target +
+	       0.1 * fabs(a1 / impact_bw[strike] - 1);
+}
+
 void sim_configure(const struct sim_runner *run, double rate_hz, struct sim_config *cfg)
 {
-	struct sim_plan p;
-	double target = run->lr_bw_s > 0 ? run->lr_bw_s : default_lr[run->strike];
-	double best_err = INFINITY, best_frac = 0.1, best_lr = 0;
-	double fz[8192], solve_rate;
+	struct solve solve_buf, *sv = &solve_buf;
+	int strike = run->strike;
+	double best = INFINITY, best_a1 = impact_bw[strike], best_frac = 0.1, best_lr = 0;
+	double frac_lo, coarse = 0.005;
 
+	(void)rate_hz;
+	memset(sv, 0, sizeof(*sv));
 	cfg->tc_s = nominal_contact_s(run);
 	cfg->step_s = nominal_step_s(run);
 	if (cfg->tc_s > 0.85 * cfg->step_s)
 		cfg->tc_s = 0.85 * cfg->step_s;   /* running: keep a flight phase */
-	cfg->a1_bw = impact_bw[run->strike];
-	/* solve on a finely sampled nominal step (at least the device rate) */
-	solve_rate = fmin(fmax(10000.0, rate_hz), 8000.0 / cfg->tc_s);
+	sv->run = run;
+	/* loading rates rise with speed: the default scales with it from 3.5 m/s */
+	sv->target = run->lr_bw_s > 0 ? run->lr_bw_s :
+		     default_lr[strike] * fmin(fmax(run->speed_mps / 3.5, 0.5), 2.0);
+	/* the nominal step in body weights, sampled at up to 5 kHz */
+	sv->rate = fmin(5000.0, 2000.0 / cfg->tc_s);
+	sv->p.tc_s = cfg->tc_s;
+	sv->p.n = (uint32_t)(cfg->tc_s * sv->rate);
+	sv->p.step_samples = (uint32_t)lround(cfg->step_s * sv->rate);
+	sv->avail = (uint32_t)(0.6 * sv->p.n) + 2;
+	frac_lo = 0.004 / cfg->tc_s;
+	/* coarse grid over impact amplitude and timing, then refine t1 */
+	for (double a1 = impact_lo_bw[strike]; a1 <= impact_hi_bw[strike] + 1e-9; a1 += 0.1) {
+		for (double frac = frac_lo; frac <= 0.35; frac += coarse) {
+			double lr, c = solve_cost(sv, a1, frac, &lr);
 
-	memset(&p, 0, sizeof(p));
-	p.tc_s = cfg->tc_s;
-	p.bw_n = 1.0;
-	p.n = (uint32_t)(p.tc_s * solve_rate);
-	if (p.n > sizeof(fz) / sizeof(fz[0]))
-		p.n = sizeof(fz) / sizeof(fz[0]);
-	/*
-	 * Scan t1 from 4 ms to 35 % of stance and keep the strike's character
-	 * with a margin, so step-to-step variability (a1 and contact time
-	 * vary by a few %) and sampling never add or remove the impact peak.
-	 */
-	for (double frac = 0.004 / p.tc_s; frac <= 0.35; frac += 0.0025) {
-		struct fz_metrics m, margin;
-		double err;
-
-		p.t1_s = frac * p.tc_s;
-		p.a1_n = cfg->a1_bw * (run->strike == FP_SIM_FORE ? 1.2 : 0.8);
-		p.a2_n = 2 * (cfg->step_s - p.a1_n * p.t1_s) / p.tc_s;
-		for (uint32_t i = 0; i < p.n; i++)
-			fz[i] = fz_at(&p, (i + 0.5) / solve_rate);
-		fz_metrics(fz, 1, p.n, solve_rate, &margin);
-		p.a1_n = cfg->a1_bw;
-		p.a2_n = 2 * (cfg->step_s - p.a1_n * p.t1_s) / p.tc_s;
-		for (uint32_t i = 0; i < p.n; i++)
-			fz[i] = fz_at(&p, (i + 0.5) / solve_rate);
-		fz_metrics(fz, 1, p.n, solve_rate, &m);
-		if (m.has_peak != (run->strike != FP_SIM_FORE) || margin.has_peak != m.has_peak)
-			continue;
-		err = fabs(m.valr - target);
-		if (err < best_err) {
-			best_err = err;
-			best_frac = frac;
-			best_lr = m.valr;
+			if (c < best) {
+				best = c;
+				best_a1 = a1;
+				best_frac = frac;
+				best_lr = lr;
+			}
 		}
 	}
+	for (double frac = fmax(frac_lo, best_frac - coarse); frac <= best_frac + coarse;
+	     frac += coarse / 20) {
+		double lr, c = solve_cost(sv, best_a1, frac, &lr);
+
+		if (c < best) {
+			best = c;
+			best_frac = frac;
+			best_lr = lr;
+		}
+	}
+	cfg->a1_bw = best_a1;
 	cfg->t1_frac = best_frac;
 	cfg->achieved_lr_bw_s = best_lr;
 }
@@ -260,10 +328,10 @@ static double ml_at(const struct sim_plan *p, double tau)
 	return raised(p->m1_mm, p->m2_mm, (tau - PUSHOFF_START) / (1 - PUSHOFF_START));
 }
 
-/* COP along the foot from the heel: steady heel-to-toe progression. */
-static double ap_at(const struct sim_plan *p, double tau)
+/* COP along the foot from the heel (s2 = sin 2πτ): heel-to-toe progression. */
+static double ap_at(const struct sim_plan *p, double tau, double s2)
 {
-	double g = 0.7 * tau + 0.3 * (tau - sin(2 * M_PI * tau) / (2 * M_PI));
+	double g = 0.7 * tau + 0.3 * (tau - s2 / (2 * M_PI));
 
 	return p->u0_mm + (p->u1_mm - p->u0_mm) * g;
 }
@@ -273,20 +341,34 @@ void sim_sample_step(const struct sim_plan *p, double h_mm, const double origin_
 {
 	double msign = p->foot == FP_SIM_LEFT ? 1.0 : -1.0;
 	double h = h_mm * 1e-3;
+	/*
+	 * sin/cos of πτ advance by a fixed angle per sample: rotate instead of
+	 * calling sin() and cos() (the step is sampled once, at touchdown, but
+	 * this keeps pace=fast cheap). The rotation drifts by ~1e-13 per step.
+	 */
+	double d = M_PI / p->n, cd = cos(d), sd = sin(d);
+	double s1 = sin(d / 2), c1 = cos(d / 2);
 
 	for (uint32_t i = 0; i < p->n; i++) {
-		double t = (i + 0.5) / p->rate_hz, tau = t / p->tc_s;
-		double s1 = sin(M_PI * tau);
-		double fz = fz_at(p, t);
-		double fy = -(p->fy_peak_n / 0.7698) * sin(2 * M_PI * tau) * s1;
+		double t = (i + 0.5) / p->rate_hz, tau = (i + 0.5) / p->n;
+		double s2 = 2 * s1 * c1;                       /* sin 2πτ */
+		double fz = p->a2_n * s1 * s1;
+		double fy = -(p->fy_peak_n / 0.7698) * s2 * s1;
 		double fx = msign * p->fx_peak_n * s1 * s1;
-		double tz = -msign * p->tz_arm_m * fz * cos(M_PI * tau);
-		double x_mm = p->axis_x_mm + msign * ml_at(p, tau);
-		double y_mm = p->heel_y_mm - p->belt_mps * 1000.0 * t + ap_at(p, tau);
-		/* point of application relative to the transducer origin, m */
-		double px = (x_mm + origin_mm[0]) * 1e-3, py = (y_mm + origin_mm[1]) * 1e-3;
+		double tz, x_mm, y_mm, px, py, next_s1;
 		double *o = fm + (size_t)i * 6, *c = cop + (size_t)i * 3;
 
+		if (t < 2 * p->t1_s) {
+			double s = sin(M_PI * t / (2 * p->t1_s));
+
+			fz += p->a1_n * s * s;
+		}
+		tz = -msign * p->tz_arm_m * fz * c1;
+		x_mm = p->axis_x_mm + msign * ml_at(p, tau);
+		y_mm = p->heel_y_mm - p->belt_mps * 1000.0 * t + ap_at(p, tau, s2);
+		/* point of application relative to the transducer origin, m */
+		px = (x_mm + origin_mm[0]) * 1e-3;
+		py = (y_mm + origin_mm[1]) * 1e-3;
 		o[0] = fx;
 		o[1] = fy;
 		o[2] = fz;
@@ -296,6 +378,9 @@ void sim_sample_step(const struct sim_plan *p, double h_mm, const double origin_
 		c[0] = x_mm;
 		c[1] = y_mm;
 		c[2] = tz;
+		next_s1 = s1 * cd + c1 * sd;
+		c1 = c1 * cd - s1 * sd;
+		s1 = next_s1;
 	}
 }
 
@@ -314,7 +399,7 @@ void sim_step_truth(const struct sim_plan *p, const double *fm, const double *co
 	t->contact_time_s = p->tc_s;
 	t->step_time_s = p->step_samples / p->rate_hz;
 	t->body_weight_n = p->bw_n;
-	fz_metrics(fm + 2, 6, n, p->rate_hz, &m);
+	fz_metrics(fm + 2, 6, n, n, p->rate_hz, &m);
 	t->has_impact_peak = m.has_peak;
 	t->impact_peak_n = m.peak_n;
 	t->impact_peak_sample = m.i_peak;       /* relative; sim.c adds touchdown */

@@ -6,7 +6,8 @@
  * (timing, amplitudes and foot placement, with seeded step-to-step
  * variability) and from it the sampled waveforms of that step (F/M at the
  * transducer origin, COP, free moment) plus its ground truth. sim.c owns
- * the device: time line, pacing, offsets, noise, ADC, run-time parameters.
+ * the device: time line, pacing, offsets, noise, ADC, run-time parameters;
+ * sim_calib.c the stored calibration and its inverse.
  * docs/simulator.md describes the model and its sources.
  */
 #ifndef FPLATE_LIB_SIM_MODEL_H
@@ -93,5 +94,15 @@ void sim_sample_step(const struct sim_plan *plan, double h_mm, const double orig
 /* Ground truth of a sampled step (fields not about timing of the whole run). */
 void sim_step_truth(const struct sim_plan *plan, const double *fm, const double *cop,
 		    struct fp_sim_step *t);
+
+/*
+ * The simulated plates' calibration (sim_calib.c): fills cal and, per
+ * plate, the channels x 6 matrix from F/M to volts and the volts of a 1 N
+ * Fz offset (with the small shares on the other components).
+ */
+#define SIM_ADC_BITS 24
+#define SIM_FULL_SCALE_V 10.0
+int sim_calibration(uint32_t plates, uint32_t channels, struct fp_calib *cal,
+		    double fm_to_v[][FP_MAX_CHANNELS][6], double offset_v[][FP_MAX_CHANNELS]);
 
 #endif

@@ -47,7 +47,7 @@ static void print_num(FILE *out, float v)
 	if (isnan(v))
 		fputs("nan", out);
 	else
-		fprintf(out, "%.6g", v);
+		fprintf(out, "%.9g", v);
 }
 
 static void print_csv(FILE *out, const struct fp_wire_frame *f, uint32_t n)
@@ -95,7 +95,7 @@ static void print_json(FILE *out, const struct fp_wire_frame *f, uint32_t n)
 				if (isnan(v))
 					fputs("null", out);
 				else
-					fprintf(out, "%.6g", v);
+					fprintf(out, "%.9g", v);
 			}
 			fputc(']', out);
 		}

@@ -86,9 +86,13 @@ void fp_frames_release(struct fp_frames *f);
 void fp_calib_default(struct fp_calib *cal, uint32_t plates, uint32_t channels);
 
 /*
- * Load / save the JSON calibration file. On error returns -EINVAL (or the
- * errno of the failed I/O) and writes "FILE: field 'x': what was wrong"
- * to msg. cal is untouched on error.
+ * Load / save the JSON calibration file (docs/calibration.md). On error
+ * returns -EINVAL (or the negative errno of the failed I/O) and writes one
+ * line naming file, field and value to msg, e.g.
+ * "cal.json: plates[1].matrix: expected 6 rows of 6 numbers, row 3 has 5".
+ * cal is untouched on error. Vendor axes ("axes": "z-down") are mapped to
+ * the fplate frame on load; save always writes the fplate frame ("z-up")
+ * through a temporary file renamed over path.
  */
 int fp_calib_load(const char *path, struct fp_calib *cal, char *msg, size_t msg_len);
 int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_t msg_len);
@@ -97,11 +101,22 @@ int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_
 int fp_calib_check(const struct fp_calib *cal, const struct fp_info *info,
 		   char *msg, size_t msg_len);
 
-/* raw block -> frames (forces, moments, COP, free moment). */
+/*
+ * raw block -> frames (forces, moments, COP, free moment). FP_RAW_COUNTS
+ * are scaled by scale_v, FP_RAW_VOLTS used as they are, then tare and
+ * matrix applied; FP_RAW_FM are copied and only COP/Tz computed. out must
+ * hold blk->n samples of blk->plates plates (== cal->plates); channels
+ * must match each plate's calibration. Sets FP_BLK_SATURATED in
+ * out->flags when a channel reaches saturation_v. -EINVAL on mismatch.
+ */
 int fp_calib_apply(const struct fp_calib *cal, enum fp_raw_unit unit,
 		   const struct fp_block *blk, struct fp_frames *out);
 
-/* COP and free moment for one sample from F/M (plate frame). */
+/*
+ * COP (mm, relative to the surface centre) and free moment (N·m) for one
+ * sample from F/M (plate frame, N and N·m); all three NaN while
+ * Fz < fz_threshold_n or Fz <= 0.
+ */
 void fp_cop(const struct fp_plate_calib *pc, const double fm[6],
 	    double *copx_mm, double *copy_mm, double *tz_nm);
 

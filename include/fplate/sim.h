@@ -99,9 +99,9 @@ long fp_sim_truth_count(struct fp_device *dev);
  * after each read, truth->v holds for each delivered sample and plate the
  * F/M that were converted to counts (before tare offset, drift, noise and
  * quantisation; including a static load set with fp_set "load"), the COP
- * of the runner's foot as generated (mm, surface centre, NaN outside
- * stance or when only a static load is present) and the generated free
- * moment Tz (N·m). truth must be fp_frames_init()-ed with the device's
+ * as generated (mm, surface centre: the runner's foot, or the Fz-weighted
+ * point of foot and static load together; NaN when nothing loads the
+ * plate) and the free moment Tz about it (N·m). truth must be fp_frames_init()-ed with the device's
  * plate count and at least the block capacity; the caller owns it and must
  * keep it alive until fp_sim_truth_frames(dev, NULL). truth->n,
  * first_sample, belt_speed_mps and sync follow the block.

@@ -27,9 +27,16 @@
 #define FP_USB_MPS_HS        512
 
 /*
- * Vendor control requests, bmRequestType vendor | interface recipient,
- * wIndex = interface number (0) unless stated.
+ * Vendor control requests, bmRequestType vendor | interface recipient
+ * (0xc1 device-to-host, 0x41 host-to-device), wIndex = interface number (0).
+ * The device answers a request it does not know, a bad wValue/wIndex/
+ * wLength, or a request not allowed in its state (SET_RATE or SET_CLOCK
+ * while streaming) with a STALL of ep0. The host waits at most
+ * FP_USB_CTRL_TIMEOUT_MS for any control transfer.
  */
+#define FP_USB_REQTYPE_IN    0xc1   /* vendor, interface, device-to-host */
+#define FP_USB_REQTYPE_OUT   0x41   /* vendor, interface, host-to-device */
+#define FP_USB_CTRL_TIMEOUT_MS 1000
 enum fp_usb_request {
 	FP_USB_REQ_GET_INFO     = 0x01, /* IN, struct fp_usb_info */
 	FP_USB_REQ_GET_CALIB    = 0x02, /* IN, wValue = plate, struct fp_usb_plate_cal */
@@ -43,8 +50,18 @@ enum fp_usb_request {
 
 enum fp_usb_clock {
 	FP_USB_CLOCK_INTERNAL = 0,
-	FP_USB_CLOCK_EXTERNAL = 1,      /* one sample per edge of the sync input */
+	FP_USB_CLOCK_EXTERNAL = 1,      /* one sample per rising edge of the clock input */
 };
+
+/* struct fp_usb_info.caps: what this device can do. */
+#define FP_USB_CAP_EXT_CLOCK  (1u << 0) /* FP_USB_CLOCK_EXTERNAL accepted */
+#define FP_USB_CAP_SYNC_IN    (1u << 1) /* the sync word carries live inputs */
+#define FP_USB_CAP_HW_ZERO    (1u << 2) /* FP_USB_REQ_ZERO accepted */
+
+/* Bits of the per-sample sync word (the digital inputs sampled with it). */
+#define FP_USB_SYNC_IN        (1u << 0) /* sync input (camera/mocap pulse) */
+#define FP_USB_SYNC_TRIGGER   (1u << 1) /* start/stop trigger input */
+/* bits 2..15 further digital inputs, 16..31 reserved (0) */
 
 #define FP_USB_INFO_MAGIC 0x4f464e49u /* "INFO" */
 
@@ -62,8 +79,8 @@ struct fp_usb_info {
 	__le32 rate_hz;          /* current samples/s per plate */
 	__le32 max_rate_hz;
 	__le32 full_scale_uv;    /* ADC full scale, microvolts (counts = 2^(bits-1)) */
-	__le16 samples_per_packet; /* K */
-	__le16 reserved;
+	__le16 samples_per_packet; /* K: most records a packet carries */
+	__le16 caps;             /* FP_USB_CAP_* */
 } __attribute__((packed));
 
 #define FP_USB_CAL_MAGIC 0x4c414346u /* "FCAL" */
@@ -83,8 +100,8 @@ struct fp_usb_plate_cal {
 struct fp_usb_counters {
 	__le32 packets_sent;
 	__le32 samples_sent;
-	__le32 overruns;         /* device FIFO overruns (samples lost inside the device) */
-	__le32 reserved;
+	__le32 overruns;         /* device FIFO overruns (events) */
+	__le32 overrun_samples;  /* samples lost inside the device by overruns */
 } __attribute__((packed));
 
 #define FP_USB_PKT_MAGIC 0x544c5046u /* "FPLT" */
@@ -96,10 +113,16 @@ struct fp_usb_counters {
 
 /*
  * One bulk IN transfer carries exactly one packet: this header, then
- * n_samples records of { __le32 sync; __le32 counts[plates][channels]; }.
- * crc32 is CRC-32/IEEE (as zlib's crc32()) over the whole packet with the
- * crc32 field set to 0. The host drops (and counts) any packet whose magic,
- * version, header_len, lengths or CRC do not check.
+ * n_samples records of { __le32 sync; __le32 counts[plates][channels]; }
+ * (counts are two's-complement int32). crc32 is CRC-32/IEEE (as zlib's
+ * crc32()) over the whole packet with the crc32 field set to 0. The host
+ * drops (and counts) any packet whose magic, version, header_len, plates,
+ * channels, n_samples, length, reserved field or CRC do not check.
+ * A packet always ends the transfer with a short USB packet: the device
+ * sends a zero-length packet after one whose length is a multiple of the
+ * endpoint's wMaxPacketSize (the emulator instead picks K so that never
+ * happens). seq and first_sample let the host see lost packets: see
+ * docs/protocol.md "Sequence gaps".
  */
 struct fp_usb_pkt_hdr {
 	__le32 magic;            /* FP_USB_PKT_MAGIC */
@@ -109,9 +132,9 @@ struct fp_usb_pkt_hdr {
 	__u8 channels;
 	__le32 seq;              /* +1 per packet, wraps */
 	__le32 flags;            /* FP_USB_PKT_* */
-	__le64 first_sample;     /* device sample index of the first record */
+	__le64 first_sample;     /* device sample index of the first record (0 at START) */
 	__le16 n_samples;        /* K records follow */
-	__le16 reserved;
+	__le16 reserved;         /* 0 */
 	__le32 crc32;
 } __attribute__((packed));
 

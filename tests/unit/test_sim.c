@@ -86,6 +86,8 @@ static void test_bad_uris(void)
 		{ "sim://?runner=maybe", "'runner' value 'maybe'" },
 		{ "sim://?sync_hz=5000", "'sync_hz' value '5000'" },
 		{ "sim://x", "unexpected path 'x'" },
+		{ "sim://?channels=7", "'channels' value '7'" },
+		{ "sim://?channels=12", "'channels' value '12'" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fp_device *dev = NULL;
@@ -221,6 +223,23 @@ static void test_pipeline_noise_free(void)
 {
 	check_pipeline("sim://?pace=fast&noise=0&seed=3", 0.01);
 	check_pipeline("sim://?pace=fast&noise=0&plates=1&strike=fore&seed=4", 0.01);
+	/* Kistler layout: 8 channels through fp_calib_kistler_matrix() */
+	check_pipeline("sim://?pace=fast&noise=0&channels=8&seed=6", 0.05);
+}
+
+static void test_kistler_channels(void)
+{
+	struct rig r;
+
+	CU_ASSERT_EQUAL_FATAL(rig_open(&r, "sim://?pace=fast&channels=8&plates=1"), 0);
+	CU_ASSERT_EQUAL(r.info.channels, 8);
+	CU_ASSERT_EQUAL(r.cal.plate[0].channels, 8);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.cal.id, "kistler"));
+	/* Fz = fz1 + fz2 + fz3 + fz4: no shear channel in the Fz row */
+	FP_ASSERT_CLOSE(r.cal.plate[0].matrix[2][0], 0, 0);
+	CU_ASSERT_TRUE(r.cal.plate[0].matrix[2][4] > 400);
+	CU_ASSERT_TRUE(rig_read(&r) > 0);
+	rig_close(&r);
 }
 
 static void test_pipeline_noisy(void)
@@ -495,6 +514,7 @@ void fp_suite_sim(void)
 		     { "deterministic for a seed", test_deterministic },
 		     { "pipeline vs truth, noise-free", test_pipeline_noise_free },
 		     { "pipeline vs truth, noisy", test_pipeline_noisy },
+		     { "Kistler 8-channel plates", test_kistler_channels },
 		     { "rear/mid/fore strikes", test_strikes },
 		     { "single and split belt placement", test_foot_placement },
 		     { "COP path parameters", test_cop_path },

@@ -24,6 +24,7 @@ mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 echo # the firmware leaves its last line unterminated
+cut -d' ' -f1 /proc/uptime >/run/vm-boot-uptime 2>/dev/null
 echo "vminit: start uptime=$(cut -d' ' -f1 /proc/uptime)"
 . /fplate/config
 export VM_AREA VM_KVER

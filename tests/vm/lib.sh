@@ -64,3 +64,25 @@ vm_gadget_stop() {
 # Unplug / replug the emulated device: unbind / rebind the UDC.
 vm_usb_unplug() { echo "" >"$VM_GADGET/UDC"; }
 vm_usb_replug() { ls /sys/class/udc | head -n 1 >"$VM_GADGET/UDC"; }
+
+# vm_check DESCRIPTION COMMAND...: run a check; on failure say which and
+# set VM_FAILED=1 (the case then reports FAIL and exits 1).
+VM_FAILED=0
+vm_check() {
+	_d=$1
+	shift
+	if ! "$@"; then
+		echo "check failed: $_d"
+		VM_FAILED=1
+	fi
+}
+
+# vm_between VALUE MIN MAX: MIN <= VALUE <= MAX (decimals allowed).
+vm_between() {
+	awk -v v="$1" -v a="$2" -v b="$3" 'BEGIN { exit !(v != "" && v + 0 >= a && v + 0 <= b) }'
+}
+
+# vm_kv KEY TEXT: the value of KEY=value in a line of key=value words.
+vm_kv() {
+	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
+}

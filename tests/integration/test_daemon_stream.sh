@@ -1,0 +1,135 @@
+#!/bin/sh
+# test_daemon_stream.sh - the real fplated on sim:// (real time, 2 plates):
+# clients without a daemon fail clearly; bad configuration and bad URIs are
+# refused naming the field; a subscriber gets contiguous sample indices at
+# 2000 Hz +- 0.5 %; fplate status / stream report it; SIGTERM exits 0.
+set -u
+BUILD=${BUILD:-build}
+PYTHON=${PYTHON:-/usr/bin/python3}
+FPLATED=$BUILD/fplated
+FPLATE=$BUILD/fplate
+TMP=$(mktemp -d /tmp/fplate-it-stream.XXXXXX)
+EP="ipc://$TMP/pub.sock"     # unique per run: parallel runs do not clash
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+
+# expect_fail CODE PATTERN CMD... : CMD exits CODE and prints PATTERN on stderr.
+expect_fail() {
+	code=$1; pattern=$2; shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+	[ "$rc" -eq "$code" ] || fail "'$*' exited $rc, expected $code: $(cat "$TMP/err")"
+	grep -q -- "$pattern" "$TMP/err" || fail "'$*' said '$(cat "$TMP/err")', expected '$pattern'"
+	ok "$* -> exit $code, $(head -n 1 "$TMP/err")"
+}
+
+# 1. No daemon: clients give up with a clear message and exit 1.
+expect_fail 1 "no answer from fplated at $EP within 1 s" $FPLATE status --endpoint "$EP" --timeout 1
+expect_fail 1 "no data from fplated at $EP within 1 s" $FPLATE stream --endpoint "$EP" --timeout 1
+expect_fail 1 "nothing from fplated" $PYTHON scripts/subscribe.py --endpoint "$EP" --timeout 1
+
+# 2. Bad configuration and URIs name the file, line, key / parameter and value.
+printf '[device]\nuri = sim://\n\n[publish]\nsndhwm = lots\n' >"$TMP/bad.conf"
+expect_fail 2 "bad.conf:5: \[publish\] sndhwm = 'lots': expected an integer" \
+	$FPLATED --config "$TMP/bad.conf" --pub "$EP"
+printf '[device]\nspeed = 3\n' >"$TMP/bad2.conf"
+expect_fail 2 "bad2.conf:2: \[device\] speed = '3': unknown key" $FPLATED --config "$TMP/bad2.conf"
+expect_fail 2 "option --block-ms '0': expected an integer 1..100" $FPLATED --block-ms 0
+expect_fail 2 "/nonexistent.conf: cannot open" $FPLATED --config /nonexistent.conf
+expect_fail 2 "'speed' value 'fast'" $FPLATED --device "sim://?speed=fast" --pub "$EP"
+expect_fail 2 "unknown device scheme 'nope'" $FPLATED --device "nope://x" --pub "$EP"
+expect_fail 2 "bad option '--bogus'" $FPLATE stream --bogus
+$FPLATED --help | grep -q -- "--device" || fail "fplated --help"
+$FPLATE stream --help | grep -q -- "--csv" || fail "fplate stream --help"
+$FPLATE status --help | grep -q -- "--json" || fail "fplate status --help"
+$PYTHON scripts/subscribe.py --help | grep -q -- "--endpoint" || fail "subscribe.py --help"
+
+# 3. The real daemon on the simulated treadmill, paced in real time.
+$FPLATED --device "sim://?plates=2&seed=3" --pub "$EP" --block-ms 5 2>"$TMP/fplated.log" &
+PID=$!
+up=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	if $FPLATE status --endpoint "$EP" --timeout 1 >/dev/null 2>&1; then up=1; break; fi
+	kill -0 $PID 2>/dev/null || break
+done
+[ $up -eq 1 ] || fail "fplated did not come up: $(cat "$TMP/fplated.log")"
+ok "fplated up (pid $PID)"
+
+# Contiguity and rate from a numpy subscriber decoding from the documented
+# layout. 8 s at 2 kHz: the 0.5 % tolerance is 80 samples; fitting the
+# sample index against receive time over ~1600 frames resolves the rate to
+# far better than that even with milliseconds of scheduling jitter.
+$PYTHON scripts/subscribe.py --endpoint "$EP" --seconds 8 --summary >"$TMP/summary.json" \
+	|| fail "subscribe.py failed"
+cat "$TMP/summary.json"
+$PYTHON - "$TMP/summary.json" <<'PYEOF' || fail "subscriber summary out of bounds"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["contiguous"], "sample indices not contiguous: %s" % s
+assert s["missed_frames"] == 0 and s["gap_frames"] == 0, s
+assert s["samples"] >= 0.95 * 8 * 2000, "too few samples: %d" % s["samples"]
+assert abs(s["rate_hz"] - 2000) <= 10, "rate %.3f Hz outside 2000 +- 0.5 %%" % s["rate_hz"]
+assert len(s["mean_fz_n"]) == 2 and max(s["mean_fz_n"]) > 100, "no runner on the plates: %s" % s
+print("rate %.3f Hz over %.1f s, %d contiguous samples" % (s["rate_hz"], s["seconds"], s["samples"]))
+PYEOF
+ok "subscriber: contiguous, 2000 Hz +- 0.5 %"
+
+# fplate status --json carries the counters.
+$FPLATE status --endpoint "$EP" --json >"$TMP/status.json" || fail "fplate status --json"
+$PYTHON - "$TMP/status.json" <<'PYEOF' || fail "status JSON: $(cat "$TMP/status.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+for k in ("rate_hz", "samples", "gaps", "dropped", "lost_samples", "ring", "device"):
+    assert k in s, "missing %s" % k
+assert abs(s["rate_hz"] - 2000) <= 10, "rate_hz %s" % s["rate_hz"]
+assert s["samples"] > 16000 and s["gaps"] == 0 and s["dropped"] == 0, s
+assert s["ring"]["overruns"] == 0 and s["device"]["state"] == "running", s
+print("status: rate %.2f Hz, %d samples" % (s["rate_hz"], s["samples"]))
+PYEOF
+ok "fplate status --json"
+$FPLATE status --endpoint "$EP" | grep -q "running" || fail "fplate status text"
+
+# fplate stream --csv: exact header, 1 s = 2000 samples x 2 plates, contiguous.
+$FPLATE stream --endpoint "$EP" --csv --seconds 1 >"$TMP/s.csv" 2>"$TMP/s.err" \
+	|| fail "fplate stream --csv: $(cat "$TMP/s.err")"
+head -n 1 "$TMP/s.csv" | grep -qx "sample,t_ns,plate,fx,fy,fz,mx,my,mz,cop_x,cop_y,tz,flags" \
+	|| fail "CSV header: $(head -n 1 "$TMP/s.csv")"
+$PYTHON - "$TMP/s.csv" <<'PYEOF' || fail "CSV content"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 4000, "rows %d, expected 4000" % len(rows)
+for plate in ("1", "2"):
+    idx = [int(r["sample"]) for r in rows if r["plate"] == plate]
+    assert idx == list(range(idx[0], idx[0] + 2000)), "plate %s not contiguous" % plate
+t = [int(r["t_ns"]) for r in rows if r["plate"] == "1"]
+dt = (t[-1] - t[0]) / 1999
+assert abs(dt - 500000) < 2500, "sample period %.1f ns" % dt
+fz = [float(r["fz"]) for r in rows]
+assert max(fz) > 500, "max Fz %.1f" % max(fz)
+print("csv: 4000 rows, contiguous, period %.1f ns, max Fz %.0f N" % (dt, max(fz)))
+PYEOF
+ok "fplate stream --csv"
+$FPLATE stream --endpoint "$EP" --json --seconds 0.05 >"$TMP/s.jsonl" 2>/dev/null || fail "stream --json"
+$PYTHON -c "
+import json, sys
+n = sum(len(json.loads(l)['data']) for l in open(sys.argv[1]))
+assert n == 100, n
+" "$TMP/s.jsonl" || fail "fplate stream --json: $(head -c 300 "$TMP/s.jsonl")"
+ok "fplate stream --json"
+
+# 4. SIGTERM: clean exit 0 with a final log line.
+kill -TERM $PID
+i=0
+while kill -0 $PID 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 $PID 2>/dev/null && fail "fplated still running 5 s after SIGTERM"
+wait $PID; rc=$?
+PID=
+[ $rc -eq 0 ] || fail "fplated exited $rc after SIGTERM: $(tail -n 3 "$TMP/fplated.log")"
+grep -q "stopped:" "$TMP/fplated.log" || fail "no final log line"
+ok "SIGTERM -> exit 0: $(grep stopped: "$TMP/fplated.log")"
+echo "PASS"
