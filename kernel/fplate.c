@@ -39,6 +39,7 @@
 #include "fplate/usb_proto.h"
 #include "fplate/fplate_ioctl.h"
 
+/* Without CONFIG_USB_DYNAMIC_MINORS (Debian has it) minors start here. */
 #define FPLATE_MINOR_BASE	232
 #define FPLATE_CTRL_TIMEOUT_MS	1000
 #define FPLATE_MAX_URBS		32
@@ -82,6 +83,7 @@ struct fplate_dev {
 	bool streaming;
 	bool suspended;
 	bool synced;			/* first packet of this run seen */
+	bool halted;			/* the endpoint stalled: clear it at START */
 	u32 next_seq;
 	u64 next_sample;
 	u32 pending_flags;		/* FPLATE_REC_* for the next stored record */
@@ -280,6 +282,8 @@ static void fplate_read_complete(struct urb *urb)
 	default:		/* -EPIPE (stall) and worse: stop, let read() report */
 		dev->counters.urb_errors++;
 		dev->io_error = status;
+		if (status == -EPIPE)
+			dev->halted = true;
 		dev->streaming = false;
 		wake = true;
 		goto out;
@@ -356,6 +360,12 @@ static int fplate_start(struct fplate_dev *dev)
 
 	if (dev->streaming)
 		return 0;
+	if (dev->halted) {
+		ret = usb_clear_halt(dev->udev, usb_rcvbulkpipe(dev->udev, dev->ep_in));
+		if (ret)
+			return ret;
+		dev->halted = false;
+	}
 	spin_lock_irq(&dev->lock);
 	dev->ring_head = 0;
 	dev->ring_tail = 0;
@@ -619,26 +629,24 @@ static long fplate_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (!ret)
 			dev->info.rate_hz = value;
 		break;
+	/*
+	 * _IO commands take no argument; whatever a caller passes (often
+	 * nothing, i.e. a stale register) is ignored.
+	 */
 	case FPLATE_IOC_START:
+		ret = fplate_start(dev);
+		break;
 	case FPLATE_IOC_STOP:
+		ret = fplate_stop(dev);
+		break;
 	case FPLATE_IOC_ZERO:
+		ret = fplate_ctrl_out(dev, FP_USB_REQ_ZERO, 0);
+		break;
 	case FPLATE_IOC_RESET_COUNTERS:
-		if (arg) {	/* no argument: reserved for future use */
-			ret = -EINVAL;
-			break;
-		}
-		if (cmd == FPLATE_IOC_START)
-			ret = fplate_start(dev);
-		else if (cmd == FPLATE_IOC_STOP)
-			ret = fplate_stop(dev);
-		else if (cmd == FPLATE_IOC_ZERO)
-			ret = fplate_ctrl_out(dev, FP_USB_REQ_ZERO, 0);
-		else {
-			spin_lock_irq(&dev->lock);
-			memset(&dev->counters, 0, sizeof(dev->counters));
-			spin_unlock_irq(&dev->lock);
-			ret = 0;
-		}
+		spin_lock_irq(&dev->lock);
+		memset(&dev->counters, 0, sizeof(dev->counters));
+		spin_unlock_irq(&dev->lock);
+		ret = 0;
 		break;
 	case FPLATE_IOC_GET_COUNTERS:
 		spin_lock_irq(&dev->lock);
@@ -945,10 +953,10 @@ static int fplate_probe(struct usb_interface *interface,
 		goto error;
 	}
 	dev_info(&interface->dev,
-		 "%s serial %s firmware %s: %u plates x %u channels at %u Hz, ring %u records, /dev/fplate%d\n",
+		 "%s serial %s firmware %s: %u plates x %u channels at %u Hz, ring %u records, /dev/%s\n",
 		 dev->info.model, dev->info.serial, dev->info.firmware,
 		 dev->info.plates, dev->info.channels, dev->info.rate_hz,
-		 dev->info.ring_records, interface->minor - FPLATE_MINOR_BASE);
+		 dev->info.ring_records, dev_name(interface->usb_dev));
 	return 0;
 
 error:

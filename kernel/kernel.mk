@@ -27,12 +27,13 @@ define kmod_build
 	[ -f $$kdir/Makefile ] || kdir=/lib/modules/$$kver/build; \
 	[ -f $$kdir/Makefile ] || { echo "module: no headers for $$kver (install linux-headers-$$kver)" >&2; exit 1; }; \
 	mkdir -p $$out/include/fplate; \
-	cp kernel/fplate.c kernel/Kbuild $$out/; \
-	cp include/fplate/usb_proto.h include/fplate/fplate_ioctl.h $$out/include/fplate/; \
+	cp -p kernel/fplate.c kernel/Kbuild $$out/; \
+	cp -p include/fplate/usb_proto.h include/fplate/fplate_ioctl.h $$out/include/fplate/; \
 	echo "  KMOD    $$out/fplate.ko (W=1 $(KMOD_SPARSE))"; \
 	$(MAKE) --no-print-directory -C $$kdir M=$(CURDIR)/$$out W=1 $(KMOD_SPARSE) modules \
-		> $$out/build.log 2>&1 || { cat $$out/build.log; exit 1; }; \
+		> $$out/build.log 2>&1 || { cat $$out/build.log; rm -f $$out/fplate.ko; exit 1; }; \
 	if grep -E 'warning:|error:|: sparse:' $$out/build.log; then \
+		rm -f $$out/fplate.o $$out/fplate.ko; \
 		echo "module: $$kver: warnings above (full log $$out/build.log)" >&2; exit 1; fi
 endef
 
@@ -47,6 +48,9 @@ modules-all:
 
 kmod-kernels:
 	sh kernel/kernels.sh install-backports
+
+# `make deps` brings the backports kernels too (root; quick when present).
+deps: kmod-kernels
 
 DKMS_SRC := /usr/src/fplate-$(KMOD_VERSION)
 dkms-install:
@@ -63,3 +67,23 @@ dkms-install:
 dkms-uninstall:
 	-dkms remove -m fplate -v $(KMOD_VERSION) --all
 	rm -rf $(DKMS_SRC)
+
+# ---- VM tests (tests/vm/cases/kmod_*.sh, run by the rig's vmcheck) ----
+# The rig boots Debian's stable kernel by default; the module is built for
+# every installed header set so `make vmcheck KVER=...` finds its .ko.
+VM_PREREQS += modules-all
+
+# The bookworm-backports kernels (6.12, 6.12-rt): the same kmod cases,
+# shortened (kmod_short in tests/vm/kmod-lib.sh), one VM boot per kernel.
+CHECK_STEPS += kmod-vm-backports
+.PHONY: kmod-vm-backports
+kmod-vm-backports:
+	@kvers=$$(sh kernel/kernels.sh backports); \
+	test -n "$$kvers" || { echo "kmod-vm-backports: bookworm-backports not enabled: run make kmod-kernels (root)" >&2; exit 1; }; \
+	for k in $$kvers; do \
+		test -f /usr/src/linux-headers-$$k/Makefile || { echo "kmod-vm-backports: linux-headers-$$k missing: run make kmod-kernels" >&2; exit 1; }; \
+	done; \
+	for k in $$kvers; do \
+		echo "== kmod VM cases on $$k"; \
+		$(MAKE) --no-print-directory vmcheck KVER=$$k VMCASES='kmod_*' || exit 1; \
+	done

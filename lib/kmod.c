@@ -269,7 +269,7 @@ static int kmod_start(struct fp_device *dev)
 		return fp_dev_err(dev, -ENODEV, "kmod://%s: device not present", p->path);
 	p->cur.n_records = p->cur.pos = 0;
 	p->next_sample = UINT64_MAX;
-	if (ioctl(p->fd, FPLATE_IOC_START) < 0) {
+	if (ioctl(p->fd, FPLATE_IOC_START, 0) < 0) {
 		if (errno == ENODEV)
 			return kmod_lost(dev, p);
 		return fp_dev_err(dev, -errno, "kmod://%s: start: %s", p->path, strerror(errno));
@@ -283,7 +283,7 @@ static int kmod_stop(struct fp_device *dev)
 
 	if (p->fd < 0)
 		return 0;
-	if (ioctl(p->fd, FPLATE_IOC_STOP) < 0 && errno != ENODEV)
+	if (ioctl(p->fd, FPLATE_IOC_STOP, 0) < 0 && errno != ENODEV)
 		return fp_dev_err(dev, -errno, "kmod://%s: stop: %s", p->path, strerror(errno));
 	return 0;
 }
@@ -341,7 +341,9 @@ static int kmod_fill(struct fp_device *dev, struct kmod_priv *p, int timeout_ms)
 			return 0;
 		if (errno == ENODEV)
 			return kmod_lost(dev, p);
-		return fp_dev_err(dev, -errno, "kmod://%s: read: %s", p->path, strerror(errno));
+		/* EPIPE here is a stalled endpoint, not fp_read()'s end of source. */
+		return fp_dev_err(dev, -EIO, "kmod://%s: the stream failed: %s", p->path,
+				  strerror(errno));
 	}
 	if (got == 0)
 		return fp_dev_err(dev, -EIO, "kmod://%s: the driver stopped the stream", p->path);

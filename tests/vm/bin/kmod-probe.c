@@ -2,6 +2,7 @@
 /*
  * kmod-probe - exercise /dev/fplateN of fplate.ko directly (VM test helper).
  *
+ *   kmod-probe info DEV               print FPLATE_IOC_GET_INFO as key=value
  *   kmod-probe ioctls DEV             invalid arguments -> -EINVAL/-ENOTTY/-EFAULT,
  *                                     second open -> -EBUSY, valid ones work
  *   kmod-probe stream DEV SECONDS     START, read SECONDS, check every record
@@ -34,8 +35,8 @@ static int failures;
 
 static void usage(FILE *out)
 {
-	fputs("usage: kmod-probe ioctls DEV | stream DEV SECONDS | overrun DEV PAUSE_MS |\n"
-	      "                  blocked-read DEV\n"
+	fputs("usage: kmod-probe info DEV | ioctls DEV | stream DEV SECONDS |\n"
+	      "                  overrun DEV PAUSE_MS | blocked-read DEV\n"
 	      "Tests /dev/fplateN of fplate.ko (see the comment at the top of kmod-probe.c).\n",
 	      out);
 }
@@ -120,17 +121,19 @@ static int cmd_ioctls(const char *path)
 		       le32toh(cal.cal.magic), cal.cal.plate);
 		failures++;
 	}
-	expect("START arg!=0", ioctl(fd, FPLATE_IOC_START, 1UL), EINVAL);
-	expect("RESET_COUNTERS arg!=0", ioctl(fd, FPLATE_IOC_RESET_COUNTERS, 5UL), EINVAL);
+	expect("GET_COUNTERS bad pointer", ioctl(fd, FPLATE_IOC_GET_COUNTERS, (void *)8), EFAULT);
+	expect("GET_CALIB bad pointer", ioctl(fd, FPLATE_IOC_GET_CALIB, (void *)8), EFAULT);
+	expect("SET_RATE wrong direction", ioctl(fd, _IOR(FPLATE_IOC_MAGIC, 3, uint32_t), &v),
+	       ENOTTY);
 	expect("read before START", (int)read(fd, small, sizeof(small)), EINVAL);
 	v = info.rate_hz;
 	expect("SET_RATE current", ioctl(fd, FPLATE_IOC_SET_RATE, &v), 0);
-	expect("START", ioctl(fd, FPLATE_IOC_START), 0);
+	expect("START", ioctl(fd, FPLATE_IOC_START, 0), 0);
 	expect("SET_RATE while streaming", ioctl(fd, FPLATE_IOC_SET_RATE, &v), EBUSY);
 	expect("read count < record_size", (int)read(fd, small, sizeof(small)), EINVAL);
-	expect("STOP", ioctl(fd, FPLATE_IOC_STOP), 0);
+	expect("STOP", ioctl(fd, FPLATE_IOC_STOP, 0), 0);
 	expect("GET_COUNTERS", ioctl(fd, FPLATE_IOC_GET_COUNTERS, &cnt), 0);
-	expect("RESET_COUNTERS", ioctl(fd, FPLATE_IOC_RESET_COUNTERS), 0);
+	expect("RESET_COUNTERS", ioctl(fd, FPLATE_IOC_RESET_COUNTERS, 0), 0);
 	expect("GET_COUNTERS", ioctl(fd, FPLATE_IOC_GET_COUNTERS, &cnt), 0);
 	if (cnt.packets || cnt.samples) {
 		printf("FAIL counters not reset: packets=%llu\n", (unsigned long long)cnt.packets);
@@ -229,14 +232,14 @@ static int cmd_stream(const char *path, double seconds)
 	int ret = 0;
 
 	reader_open(&r, path);
-	if (ioctl(r.fd, FPLATE_IOC_START) < 0) {
+	if (ioctl(r.fd, FPLATE_IOC_START, 0) < 0) {
 		printf("FAIL START: %s\n", strerror(errno));
 		return 1;
 	}
 	end = now_s() + seconds;
 	while (now_s() < end && ret >= 0)
 		ret = reader_step(&r, 100);
-	ioctl(r.fd, FPLATE_IOC_STOP);
+	ioctl(r.fd, FPLATE_IOC_STOP, 0);
 	printf("records=%llu first=%llu lost=%llu gaps=%llu rate_hz=%u\n",
 	       (unsigned long long)r.records, (unsigned long long)r.first,
 	       (unsigned long long)r.lost, (unsigned long long)r.gaps, r.info.rate_hz);
@@ -252,7 +255,7 @@ static int cmd_overrun(const char *path, int pause_ms)
 	int ret, idle = 0;
 
 	reader_open(&r, path);
-	if (ioctl(r.fd, FPLATE_IOC_START) < 0) {
+	if (ioctl(r.fd, FPLATE_IOC_START, 0) < 0) {
 		printf("FAIL START: %s\n", strerror(errno));
 		return 1;
 	}
@@ -266,7 +269,7 @@ static int cmd_overrun(const char *path, int pause_ms)
 		if (r.records > r.info.ring_records + 2 * r.info.rate_hz)
 			break;
 	}
-	ioctl(r.fd, FPLATE_IOC_STOP);
+	ioctl(r.fd, FPLATE_IOC_STOP, 0);
 	while (reader_step(&r, 0) > 0)
 		;
 	if (ioctl(r.fd, FPLATE_IOC_GET_COUNTERS, &c) < 0)
@@ -283,6 +286,20 @@ static int cmd_overrun(const char *path, int pause_ms)
 	       c.ring_overruns == r.gaps && r.before_first_gap == r.info.ring_records ? 0 : 1;
 }
 
+static int cmd_info(const char *path)
+{
+	struct fplate_info i;
+	int fd = open_dev(path, O_NONBLOCK);
+
+	get_info(fd, &i);
+	printf("serial=%s firmware=%s model='%s' plates=%u channels=%u adc_bits=%u rate_hz=%u "
+	       "max_rate_hz=%u samples_per_packet=%u record_size=%u ring_records=%u\n",
+	       i.serial, i.firmware, i.model, i.plates, i.channels, i.adc_bits, i.rate_hz,
+	       i.max_rate_hz, i.samples_per_packet, i.record_size, i.ring_records);
+	close(fd);
+	return 0;
+}
+
 static int cmd_blocked_read(const char *path)
 {
 	struct fplate_info info;
@@ -294,7 +311,7 @@ static int cmd_blocked_read(const char *path)
 
 	get_info(fd, &info);
 	buf = malloc(info.record_size);
-	if (!buf || ioctl(fd, FPLATE_IOC_START) < 0) {
+	if (!buf || ioctl(fd, FPLATE_IOC_START, 0) < 0) {
 		printf("FAIL START: %s\n", strerror(errno));
 		return 1;
 	}
@@ -320,6 +337,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "info"))
+		return cmd_info(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "ioctls"))
 		return cmd_ioctls(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "stream"))
