@@ -41,6 +41,14 @@ systemd_start() {
 	Type=notify
 	ExecStart=/lib/systemd/systemd-udevd
 	EOF
+	# The daemons' output in /run/fplate-vm/UNIT.log (the sandbox forbids
+	# /dev/console, and there is no journald here).
+	mkdir -p /run/fplate-vm /etc/systemd/system/fplated.service.d \
+		/etc/systemd/system/fplated@.service.d
+	for d in fplated.service.d fplated@.service.d; do
+		printf '[Service]\nStandardOutput=append:/run/fplate-vm/%%n.log\nStandardError=inherit\n' \
+			>/etc/systemd/system/$d/vm-log.conf
+	done
 	unshare -p -f --mount-proc /lib/systemd/systemd --system --unit=fplate-vm.target \
 		--log-target=console --log-level=info --show-status=no \
 		--default-standard-output=inherit --default-standard-error=inherit \

@@ -3,7 +3,7 @@
 # fplated@fplate0.service through SYSTEMD_WANTS, it reports READY with its
 # device and publishes on its own ipc:// endpoint; unplugging stops it
 # (BindsTo=), replugging starts it again.
-# vm-timeout: 150
+# vm-timeout: 200
 . /fplate/lib.sh
 . /fplate/files/vm-udev.sh
 vm_need /fplate/files/fplate.ko
@@ -25,7 +25,7 @@ insmod /fplate/files/fplate.ko || { vm_result systemd_plate FAIL reason=insmod; 
 t0=$(cut -d' ' -f1 /proc/uptime)
 vm_gadget_start --serial LAB-TM-0042 ||
 	{ vm_result systemd_plate FAIL reason=no-enumeration; systemd_kill; exit 1; }
-vm_wait_for 60 sctl_is "$UNIT" active
+vm_wait_for 40 sctl_is "$UNIT" active
 t1=$(cut -d' ' -f1 /proc/uptime)
 expect plug-starts "$(sctl_prop "$UNIT" ActiveState)/$(sctl_prop "$UNIT" SubState)" "active/running"
 status=$(sctl_prop "$UNIT" StatusText)
@@ -36,11 +36,11 @@ expect fplate-status "$frc" 0
 [ $frc = 0 ] || echo "$out" | tail -n 5
 
 vm_usb_unplug
-vm_wait_for 30 sctl_is "$UNIT" inactive
+vm_wait_for 20 sctl_is "$UNIT" inactive
 expect unplug-stops "$(sctl_prop "$UNIT" ActiveState)" "inactive"
 
 vm_usb_replug
-vm_wait_for 60 sctl_is "$UNIT" active
+vm_wait_for 40 sctl_is "$UNIT" active
 expect replug-starts "$(sctl_prop "$UNIT" ActiveState)" "active"
 
 vm_gadget_stop
@@ -51,7 +51,7 @@ if [ -z "$fails" ]; then
 else
 	vm_result systemd_plate FAIL "failed:$fails $summary"
 	sctl status "$UNIT" 2>&1 | tail -n 20
-	tail -n 40 /tmp/systemd.log
+	tail -n 20 /run/fplate-vm/*.log
 	tail -n 10 /tmp/gadget.log
 	exit 1
 fi

@@ -70,6 +70,7 @@ if [ -z "$fails" ]; then
 	vm_result systemd_units PASS "$summary"
 else
 	vm_result systemd_units FAIL "failed:$fails $summary"
-	tail -n 40 /tmp/systemd.log
+	sctl status fplated.service 2>&1 | tail -n 20
+	tail -n 20 /run/fplate-vm/*.log
 	exit 1
 fi
