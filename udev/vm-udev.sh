@@ -62,9 +62,10 @@ systemd_start() {
 		sctl status fplate-udevd.service 2>&1 | tail -n 20
 		return 1
 	fi
-	udevadm trigger --type=subsystems --action=add &&
-		udevadm trigger --type=devices --action=add &&
-		udevadm settle --timeout=30
+	# udevd too refuses control clients whose PID it cannot see.
+	nsenter -t "$SYSTEMD_PID" -p -m udevadm trigger --type=subsystems --action=add &&
+		nsenter -t "$SYSTEMD_PID" -p -m udevadm trigger --type=devices --action=add &&
+		nsenter -t "$SYSTEMD_PID" -p -m udevadm settle --timeout=30
 }
 
 # End the namespace: SIGKILL to its PID 1 kills every process in it.
