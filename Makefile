@@ -80,23 +80,31 @@ $(BUILD)/%.o: %.c
 
 $(LIB_A): $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)ar rcs $@ $^
 
 $(LIB_SO): $(LIB_OBJS) lib/libfplate.map
-	$(CC) -shared -Wl,-soname,libfplate.so.$(SOVERSION) -Wl,--version-script=lib/libfplate.map \
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -Wl,-soname,libfplate.so.$(SOVERSION) -Wl,--version-script=lib/libfplate.map \
 		$(LDFLAGS) -o $@ $(LIB_OBJS) $(ALL_LDLIBS)
-	ln -sf libfplate.so.$(VERSION) $(BUILD)/libfplate.so.$(SOVERSION)
-	ln -sf libfplate.so.$(SOVERSION) $(BUILD)/libfplate.so
+	@ln -sf libfplate.so.$(VERSION) $(BUILD)/libfplate.so.$(SOVERSION)
+	@ln -sf libfplate.so.$(SOVERSION) $(BUILD)/libfplate.so
 
 # Programs link libfplate statically: they run from the build tree and in
 # the VM without an rpath; `make install` ships the shared library for others.
 $(BUILD)/fplated: $(DAEMON_OBJS) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 $(BUILD)/fplate: $(CLI_OBJS) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
-$(BUILD)/tests/suites.inc: Makefile $(UNIT_SRCS)
+# Regenerated at every make (FORCE) but replaced only when the list changed,
+# so a removed test file cannot leave a stale suite behind.
+.PHONY: FORCE
+FORCE:
+$(BUILD)/tests/suites.inc: FORCE
 	@mkdir -p $(dir $@)
 	@printf '%s\n' $(foreach s,$(UNIT_SUITES),'FP_SUITE($(s))') > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
@@ -105,7 +113,7 @@ $(BUILD)/tests/unit/main.o: $(BUILD)/tests/suites.inc
 
 # Every daemon/cli/cmd_NAME.c defines fp_cmd_NAME() and fp_cmd_NAME_help[].
 CLI_CMDS := $(patsubst daemon/cli/cmd_%.c,%,$(wildcard daemon/cli/cmd_*.c))
-$(BUILD)/daemon/commands.inc: Makefile $(CLI_SRCS)
+$(BUILD)/daemon/commands.inc: FORCE
 	@mkdir -p $(dir $@)
 	@printf '%s\n' $(foreach c,$(CLI_CMDS),'FP_CMD($(c))') > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
@@ -114,7 +122,8 @@ $(BUILD)/daemon/cli/main.o: ALL_CFLAGS += -I$(BUILD)/daemon
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -Wno-missing-prototypes -I$(BUILD)/tests -DFP_SOURCE_DIR='"$(CURDIR)"'
 
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(CUNIT_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(CUNIT_LIBS)
 
 deps:
 	@sh scripts/install-deps.sh $(DEPS)

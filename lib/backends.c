@@ -8,11 +8,15 @@
 
 extern const struct fp_backend_ops fp_sim_ops;
 extern const struct fp_backend_ops fp_kmod_ops;
+extern const struct fp_backend_ops fp_c3d_backend;
 extern const struct fp_backend_ops fp_usb_ops;
+extern const struct fp_backend_ops fp_comedi_ops;
 
 const struct fp_backend_ops *const fp_backends[] = {
 	&fp_sim_ops,
 	&fp_kmod_ops,
+	&fp_c3d_backend,
 	&fp_usb_ops,
+	&fp_comedi_ops,
 	NULL
 };

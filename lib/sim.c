@@ -61,6 +61,7 @@ struct sim_dev {
 	double load_v[FP_MAX_PLATES][FP_MAX_CHANNELS];
 	double noise_v;                      /* RMS volts per channel */
 	double noise_tab[SIM_NOISE_TAB];     /* unit-RMS Gaussian values */
+	double noise_scaled[SIM_NOISE_TAB];  /* noise_tab · noise_v */
 	double counts_per_v;
 
 	/* time line */
@@ -227,6 +228,8 @@ static void sim_refresh(struct sim_dev *sd)
 	for (uint32_t c = 0; c < sd->channels; c++)
 		fz_gain += sd->cal.plate[0].matrix[2][c] * sd->cal.plate[0].matrix[2][c];
 	sd->noise_v = sd->noise_n / sqrt(fz_gain);
+	for (int i = 0; i < SIM_NOISE_TAB; i++)
+		sd->noise_scaled[i] = sd->noise_v * sd->noise_tab[i];
 	for (uint32_t p = 0; p < sd->plates; p++) {
 		const struct fp_plate_calib *pc = &sd->cal.plate[p];
 		const struct sim_load *ld = &sd->load[p];
@@ -445,8 +448,12 @@ static inline double quantise(double v, double counts_per_v)
 	static const double max_c = (double)((1L << (SIM_ADC_BITS - 1)) - 1);
 	double c = v * counts_per_v;
 
-	c = c >= 0 ? (double)(int64_t)(c + 0.5) : (double)(int64_t)(c - 0.5);
-	return c > max_c ? max_c : c < -max_c - 1 ? -max_c - 1 : c;
+	/* clip to the ADC range first: the integer cast must not overflow */
+	if (c >= max_c)
+		return max_c;
+	if (c <= -max_c - 1)
+		return -max_c - 1;
+	return c >= 0 ? (double)(int64_t)(c + 0.5) : (double)(int64_t)(c - 0.5);
 }
 
 static void truth_sample(struct sim_dev *sd, uint32_t k, uint32_t p, int on_plate,
@@ -502,21 +509,23 @@ static int generate(struct sim_dev *sd, struct fp_block *blk, uint32_t n)
 			double *raw = blk->raw + ((size_t)k * P + p) * ch;
 			int on_plate = sd->active && sd->plan.plate == p;
 			const double *w = on_plate ? sd->wave_v + (size_t)i * ch : NULL;
-			uint64_t bits = 0;
+			double v[FP_MAX_CHANNELS];
 
-			for (uint32_t c = 0; c < ch; c++) {
-				if (c % 6 == 0 && sd->noise_v > 0)
-					bits = sim_rng_next(&sd->rng_noise);
-				double v = sd->load_v[p][c] + off_n * sd->offset_v[p][c];
+			for (uint32_t c = 0; c < ch; c++)
+				v[c] = sd->load_v[p][c] + off_n * sd->offset_v[p][c] +
+				       (w ? w[c] : 0);
+			if (sd->noise_v > 0) {
+				uint64_t bits = 0;
 
-				if (w)
-					v += w[c];
-				if (bits) {
-					v += sd->noise_v * sd->noise_tab[bits & (SIM_NOISE_TAB - 1)];
-					bits >>= SIM_NOISE_BITS;
+				/* 10 random bits per channel, 6 channels per draw */
+				for (uint32_t c = 0; c < ch; c++, bits >>= SIM_NOISE_BITS) {
+					if (c % 6 == 0)
+						bits = sim_rng_next(&sd->rng_noise);
+					v[c] += sd->noise_scaled[bits & (SIM_NOISE_TAB - 1)];
 				}
-				raw[c] = quantise(v, sd->counts_per_v);
 			}
+			for (uint32_t c = 0; c < ch; c++)
+				raw[c] = quantise(v[c], sd->counts_per_v);
 			if (sd->truth_frames)
 				truth_sample(sd, k, p, on_plate, i);
 		}

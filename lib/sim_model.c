@@ -215,9 +215,7 @@ void sim_configure(const struct sim_runner *run, double rate_hz, struct sim_conf
 	if (cfg->tc_s > 0.85 * cfg->step_s)
 		cfg->tc_s = 0.85 * cfg->step_s;   /* running: keep a flight phase */
 	sv->run = run;
-	/* loading rates rise with speed: the default scales with it from 3.5 m/s */
-	sv->target = run->lr_bw_s > 0 ? run->lr_bw_s :
-		     default_lr[strike] * fmin(fmax(run->speed_mps / 3.5, 0.5), 2.0);
+	sv->target = run->lr_bw_s > 0 ? run->lr_bw_s : default_lr[strike];
 	/* the nominal step in body weights, sampled at up to 5 kHz */
 	sv->rate = fmin(5000.0, 2000.0 / cfg->tc_s);
 	sv->p.tc_s = cfg->tc_s;

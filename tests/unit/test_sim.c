@@ -295,6 +295,48 @@ static void test_strikes(void)
 	}
 }
 
+/*
+ * Steady running: mean Fz over whole steps equals body weight (the
+ * impulse balance of the two-mass model, and what gait uses to measure
+ * body weight). Summed over all plates from one touchdown to a later one.
+ */
+static void test_mean_force_is_body_weight(void)
+{
+	static const char *const uris[] = {
+		"sim://?pace=fast&noise=0&plates=1&mass=82&strike=rear",
+		"sim://?pace=fast&noise=0&plates=2&mass=55&strike=fore&speed=4.5",
+	};
+	static double fz[12 * BLOCK];
+
+	for (size_t u = 0; u < 2; u++) {
+		struct rig r;
+		struct fp_sim_step st[64];
+		double sum = 0;
+		uint64_t from, to;
+		int n;
+
+		CU_ASSERT_EQUAL_FATAL(rig_open(&r, uris[u]), 0);
+		for (int k = 0; k < 12; k++) {
+			int got = rig_read(&r);
+
+			for (int s = 0; s < got; s++) {
+				fz[k * BLOCK + s] = 0;
+				for (uint32_t p = 0; p < r.info.plates; p++)
+					fz[k * BLOCK + s] += field(&r.truth, s, p, FP_FZ);
+			}
+		}
+		n = fp_sim_truth_steps(r.dev, st, 64);
+		CU_ASSERT_TRUE_FATAL(n > 12);         /* 6 s of running */
+		from = st[0].touchdown_sample;
+		to = st[n - 1].touchdown_sample;   /* n - 1 whole steps */
+		for (uint64_t i = from; i < to; i++)
+			sum += fz[i];
+		FP_ASSERT_CLOSE(sum / (double)(to - from), st[0].body_weight_n,
+				0.005 * st[0].body_weight_n);
+		rig_close(&r);
+	}
+}
+
 static void test_foot_placement(void)
 {
 	struct fp_sim_step st[32];
@@ -396,6 +438,11 @@ static void test_static_load(void)
 	CU_ASSERT_EQUAL(fp_set(r.dev, "load", "off", msg, sizeof(msg)), 0);
 	rig_read(&r);
 	FP_ASSERT_CLOSE(field(&r.fr, 5, 1, FP_FZ), 0, 0.05);
+	CU_ASSERT_FALSE(r.fr.flags & FP_BLK_SATURATED);
+	/* 1000 kg 1 m forward: Mx ~ 9.8 kN·m is beyond the 4 kN·m range */
+	CU_ASSERT_EQUAL(fp_set(r.dev, "load", "1000,0,1000,1", msg, sizeof(msg)), 0);
+	rig_read(&r);
+	CU_ASSERT_TRUE(r.fr.flags & FP_BLK_SATURATED);
 	rig_close(&r);
 }
 
@@ -516,6 +563,7 @@ void fp_suite_sim(void)
 		     { "pipeline vs truth, noisy", test_pipeline_noisy },
 		     { "Kistler 8-channel plates", test_kistler_channels },
 		     { "rear/mid/fore strikes", test_strikes },
+		     { "mean Fz over steps is body weight", test_mean_force_is_body_weight },
 		     { "single and split belt placement", test_foot_placement },
 		     { "COP path parameters", test_cop_path },
 		     { "belt carries the foot", test_belt_frame },

@@ -27,6 +27,12 @@ vm_check "interface class ff/46 with ep 0x81" [ "$cls" = ff ] && [ "$sub" = 46 ]
 list=$(fplate-usbtest --list)
 echo "fp_list: $list"
 vm_check "fp_list lists usb://?serial=FPENUM01" sh -c "echo '$list' | grep -q '^usb://?serial=FPENUM01'"
+# `fplate list` (when the CLI has it) shows the same.
+if fplate list --help >/dev/null 2>&1; then
+	flist=$(fplate list)
+	echo "fplate list: $flist"
+	vm_check "fplate list shows usb://?serial=FPENUM01" sh -c "echo '$flist' | grep -q '^usb://?serial=FPENUM01'"
+fi
 cal=$(fplate-usbtest --calib 'usb://?serial=FPENUM01')
 echo "calibration: $cal"
 echo "expected:    $want"

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * fplate-usbsub - a lean fplated subscriber for the usb_* VM cases.
+ *
+ *   fplate-usbsub ENDPOINT [SECONDS]
+ *
+ * Subscribes to `force` frames until SIGTERM/SIGINT (or SECONDS) and
+ * prints one line of key=value figures: frames, samples, missed frames
+ * (sequence jumps), frames flagged GAP / RESUMED, resumed frames without
+ * GAP, sample-index jumps without GAP (must be 0), frames carrying sync
+ * words, sync rising edges, the largest Fz per plate. The case decides.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "fplate/calib.h"
+#include "fplate/fplate.h"
+#include "fplate/wire.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+struct tally {
+	unsigned long long frames, samples, missed, gap, resumed, resumed_no_gap, unflagged;
+	unsigned long long sync_frames, sync_edges, malformed;
+	unsigned long long next_sample, next_seq;
+	uint32_t last_sync;
+	float max_fz[FP_WIRE_MAX_PLATES];
+	uint32_t plates;
+	int have;
+};
+
+static void count_frame(struct tally *t, const struct fp_wire_frame *f)
+{
+	const struct fp_wire_header *h = &f->h;
+
+	if (t->have) {
+		if (h->sequence != t->next_seq)
+			t->missed += h->sequence - t->next_seq;
+		if (h->first_sample != t->next_sample && !(h->flags & FP_WIRE_F_GAP))
+			t->unflagged++;
+	}
+	t->have = 1;
+	t->next_seq = h->sequence + 1;
+	t->next_sample = h->first_sample + h->n_samples;
+	t->frames++;
+	t->samples += h->n_samples;
+	t->gap += !!(h->flags & FP_WIRE_F_GAP);
+	if (h->flags & FP_WIRE_F_RESUMED) {
+		t->resumed++;
+		t->resumed_no_gap += !(h->flags & FP_WIRE_F_GAP);
+	}
+	t->plates = h->n_plates;
+	for (uint32_t s = 0; s < h->n_samples; s++)
+		for (uint32_t p = 0; p < h->n_plates && p < FP_WIRE_MAX_PLATES; p++) {
+			float fz = fp_wire_value(f, s, p, FP_FZ);
+
+			if (fz > t->max_fz[p])
+				t->max_fz[p] = fz;
+		}
+	if (f->sync) {
+		t->sync_frames++;
+		for (uint32_t s = 0; s < h->n_samples; s++) {
+			uint32_t w = fp_wire_sync(f, s) & 1;
+
+			t->sync_edges += w && !t->last_sync;
+			t->last_sync = w;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct tally t = { 0 };
+	double seconds = argc > 2 ? atof(argv[2]) : 1e9, end;
+	void *ctx, *sub;
+	int timeout_ms = 200;
+	static unsigned char buf[1 << 20];
+	char topic[16], msg[256];
+
+	if (argc < 2 || argc > 3 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs("usage: fplate-usbsub ENDPOINT [SECONDS]\n"
+		      "Count fplated force frames until SIGTERM (or SECONDS): missed frames,\n"
+		      "gap and resumed flags, unflagged sample-index jumps, sync edges, max Fz.\n",
+		      argc >= 2 ? stdout : stderr);
+		return argc >= 2 ? 0 : 2;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	ctx = zmq_ctx_new();
+	sub = zmq_socket(ctx, ZMQ_SUB);
+	zmq_setsockopt(sub, ZMQ_RCVTIMEO, &timeout_ms, sizeof(timeout_ms));
+	zmq_setsockopt(sub, ZMQ_SUBSCRIBE, FP_TOPIC_FORCE, strlen(FP_TOPIC_FORCE));
+	if (zmq_connect(sub, argv[1])) {
+		fprintf(stderr, "fplate-usbsub: connect %s: %s\n", argv[1], zmq_strerror(errno));
+		return 1;
+	}
+	end = now_s() + seconds;
+	while (!stop_requested && now_s() < end) {
+		struct fp_wire_frame f;
+		int n = zmq_recv(sub, topic, sizeof(topic) - 1, 0), more = 0;
+		size_t more_len = sizeof(more);
+		long len;
+
+		if (n < 0)
+			continue;
+		zmq_getsockopt(sub, ZMQ_RCVMORE, &more, &more_len);
+		if (!more)
+			continue;
+		len = zmq_recv(sub, buf, sizeof(buf), 0);
+		if (len < 0)
+			continue;
+		if (fp_wire_decode(buf, (size_t)len, &f, msg, sizeof(msg))) {
+			t.malformed++;
+			continue;
+		}
+		count_frame(&t, &f);
+	}
+	printf("frames=%llu samples=%llu missed_frames=%llu gap_frames=%llu resumed_frames=%llu "
+	       "resumed_without_gap=%llu unflagged_jumps=%llu sync_frames=%llu sync_edges=%llu "
+	       "malformed=%llu plates=%u",
+	       t.frames, t.samples, t.missed, t.gap, t.resumed, t.resumed_no_gap, t.unflagged,
+	       t.sync_frames, t.sync_edges, t.malformed, t.plates);
+	for (uint32_t p = 0; p < t.plates && p < FP_WIRE_MAX_PLATES; p++)
+		printf(" max_fz_p%u=%.0f", p + 1, t.max_fz[p]);
+	printf("\n");
+	zmq_close(sub);
+	zmq_ctx_destroy(ctx);
+	return 0;
+}
