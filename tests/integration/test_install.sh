@@ -205,7 +205,7 @@ done
 # Every command fplate --help lists has its entry in fplate.1.
 if [ -x "$root/usr/bin/fplate" ]; then
 	for cmd in $("$root/usr/bin/fplate" --help | sed -n '/^commands:/,/^$/s/^  \([a-z0-9-]*\) .*/\1/p'); do
-		grep -q "^\.B[IR]* $(echo "$cmd" | sed 's/-/\\\\-/g')\( \|$\)" \
+		grep -q "^\.B[IR]* \"\\?$(echo "$cmd" | sed 's/-/\\\\-/g')\( \|$\)" \
 			"$root/usr/share/man/man1/fplate.1" ||
 			fail "fplate.1 has no entry for the command '$cmd' (fplate --help)"
 	done
