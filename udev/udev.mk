@@ -100,6 +100,9 @@ uninstall:
 		$(addprefix $(D)$(BINDIR)/,$(notdir $(FP_SCRIPTS)))
 	rm -f $(D)$(UDEVRULESDIR)/60-fplate.rules $(D)$(UDEVRULESDIR)/61-fplate-comedi.rules
 	rm -f $(addprefix $(D)$(UNITDIR)/,$(FP_UNITS))
+	@# Folders install may have created under PREFIX, only when left empty.
+	-rmdir $(D)$(UDEVRULESDIR) $(D)$(UNITDIR) 2>/dev/null || true
+	-rmdir $(dir $(D)$(UDEVRULESDIR)) $(dir $(D)$(UNITDIR)) 2>/dev/null || true
 	for m in $(notdir $(FP_MAN)); do rm -f $(D)$(MANDIR)/man$${m##*.}/$$m; done
 	@# Remove the configuration only if it is still the default.
 	if cmp -s udev/fplate.conf $(D)$(SYSCONFDIR)/fplate/fplate.conf; then \
@@ -108,6 +111,7 @@ uninstall:
 	elif [ -e $(D)$(SYSCONFDIR)/fplate/fplate.conf ]; then \
 		echo "uninstall: keeping edited $(D)$(SYSCONFDIR)/fplate/fplate.conf"; \
 	fi
+	$(if $(DESTDIR),,-ldconfig)
 
 # The install tests (also run by `make integration`): file list, modes,
 # soname links, exported symbols, pkg-config consumer, man pages, units.
