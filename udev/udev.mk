@@ -118,8 +118,9 @@ uninstall:
 install-check: lib programs
 	BUILD=$(BUILD) sh tests/integration/test_install.sh
 
-# fplated's sd_notify client is unit-tested (tests/unit/test_notify.c).
-UNIT_OBJS += $(BUILD)/daemon/fplated/notify.o
+# fplated's sd_notify client is unit-tested (tests/unit/test_notify.c);
+# daemon/daemon.mk (read first) may already link every daemon module.
+UNIT_OBJS += $(filter-out $(UNIT_OBJS),$(BUILD)/daemon/fplated/notify.o)
 
 # The udev_* and systemd_* VM cases load fplate.ko and use the files of
 # `make install PREFIX=/usr` staged in $(BUILD)/vm/install (files.d lists).
