@@ -32,7 +32,7 @@ ifeq ($(SAN),1)
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -pthread -Iinclude -Ilib \
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -pthread -Iinclude -Ilib -Idaemon/common \
               -DFP_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
 ALL_LDLIBS  = $(PKG_LIBS) -lm -pthread
 

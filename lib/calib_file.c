@@ -451,10 +451,42 @@ static void put_plate(FILE *f, const struct fp_plate_calib *pc, int last)
 		pc->fz_threshold_n, pc->saturation_v, last ? "" : ",");
 }
 
+/* The whole file body; shared by fp_calib_save() and fp_calib_dump(). */
+static void put_calib(FILE *f, const struct fp_calib *cal)
+{
+	json_t *jid;
+	char *id;
+
+	jid = json_string(cal->id);
+	id = jid ? json_dumps(jid, JSON_ENCODE_ANY) : NULL;   /* escaped */
+	fprintf(f, "{\n  \"version\": %d,\n  \"id\": %s,\n  \"plates\": [\n", FP_CALIB_VERSION,
+		id ? id : "\"\"");
+	free(id);
+	json_decref(jid);
+	for (uint32_t p = 0; p < cal->plates; p++)
+		put_plate(f, &cal->plate[p], p + 1 == cal->plates);
+	fputs("  ]\n}\n", f);
+}
+
+char *fp_calib_dump(const struct fp_calib *cal)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	put_calib(f, cal);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_t msg_len)
 {
-	char tmp_path[4096], *id;
-	json_t *jid;
+	char tmp_path[4096];
 	FILE *f;
 	int ret;
 
@@ -474,15 +506,7 @@ int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_
 			snprintf(msg, msg_len, "%s: cannot write: %s", tmp_path, strerror(-ret));
 		return ret;
 	}
-	jid = json_string(cal->id);
-	id = jid ? json_dumps(jid, JSON_ENCODE_ANY) : NULL;   /* escaped */
-	fprintf(f, "{\n  \"version\": %d,\n  \"id\": %s,\n  \"plates\": [\n", FP_CALIB_VERSION,
-		id ? id : "\"\"");
-	free(id);
-	json_decref(jid);
-	for (uint32_t p = 0; p < cal->plates; p++)
-		put_plate(f, &cal->plate[p], p + 1 == cal->plates);
-	fputs("  ]\n}\n", f);
+	put_calib(f, cal);
 	if (ferror(f) | (fclose(f) != 0)) {
 		ret = -EIO;
 		if (msg && msg_len)

@@ -85,3 +85,9 @@ uint64_t fp_ring_overruns(struct fp_ring *r)
 {
 	return atomic_load_explicit(&r->overruns, memory_order_relaxed);
 }
+
+void fp_ring_reset_high_water(struct fp_ring *r)
+{
+	/* A producer update racing with this store only raises the mark. */
+	atomic_store_explicit(&r->high_water, fp_ring_fill(r), memory_order_relaxed);
+}

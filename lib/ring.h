@@ -55,6 +55,8 @@ void fp_ring_release(struct fp_ring *r);
 uint32_t fp_ring_capacity(const struct fp_ring *r);
 uint32_t fp_ring_fill(struct fp_ring *r);
 uint32_t fp_ring_high_water(struct fp_ring *r);
+/* Consumer side: start the high-water mark again from the current fill. */
+void fp_ring_reset_high_water(struct fp_ring *r);
 uint64_t fp_ring_overruns(struct fp_ring *r);
 
 #endif

@@ -51,7 +51,7 @@ static void usage(FILE *out)
 		for (i = 0; c->name[i] && i + 1 < sizeof(shown); i++)
 			shown[i] = c->name[i] == '_' ? '-' : c->name[i];
 		shown[i] = '\0';
-		fprintf(out, "  %-12s %s\n", shown, c->help);
+		fprintf(out, "  %-15s %s\n", shown, c->help);
 	}
 	fprintf(out, "\nfplate %s\n", FP_VERSION_STRING);
 }

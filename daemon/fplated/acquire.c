@@ -79,6 +79,7 @@ int fpd_acq_init(struct fpd *d)
 
 	a->wake_fd = -1;
 	pthread_mutex_init(&a->counters_lock, NULL);
+	pthread_mutex_init(&a->set_lock, NULL);
 	ret = fp_ring_init(&a->ring, n);
 	if (ret)
 		return ret;
@@ -211,6 +212,22 @@ static void on_data(struct fpd *d, struct fill *f, struct fp_block *target)
  * and are appended. A partial block is flushed when a read times out or
  * the device goes away, so nothing waits for samples that are not coming.
  */
+/* Apply a device-set request of the control socket (see fplated.h). */
+static void apply_device_set(struct fpd *d)
+{
+	struct fpd_acq *a = &d->acq;
+
+	if (atomic_load_explicit(&a->set_state, memory_order_acquire) != FPD_SET_PENDING)
+		return;
+	pthread_mutex_lock(&a->set_lock);
+	if (atomic_load(&a->set_state) == FPD_SET_PENDING) {
+		a->set_result = fp_set(d->dev, a->set_key, a->set_value, a->set_msg,
+				       sizeof(a->set_msg));
+		atomic_store(&a->set_state, FPD_SET_DONE);
+	}
+	pthread_mutex_unlock(&a->set_lock);
+}
+
 static void *acquire_thread(void *arg)
 {
 	struct fpd *d = arg;
@@ -220,7 +237,10 @@ static void *acquire_thread(void *arg)
 	open_slot(d, &f);
 	while (!atomic_load_explicit(&a->stop, memory_order_relaxed)) {
 		struct fp_block *target = f.blk->n ? &a->staging : f.blk;
-		int ret = fp_read(d->dev, target, READ_TIMEOUT_MS);
+		int ret;
+
+		apply_device_set(d);
+		ret = fp_read(d->dev, target, READ_TIMEOUT_MS);
 
 		if (ret > 0) {
 			on_data(d, &f, target);
@@ -288,6 +308,7 @@ void fpd_acq_release(struct fpd *d)
 	fp_block_release(&a->scratch);
 	fp_block_release(&a->staging);
 	pthread_mutex_destroy(&a->counters_lock);
+	pthread_mutex_destroy(&a->set_lock);
 	if (a->wake_fd >= 0)
 		close(a->wake_fd);
 	a->wake_fd = -1;

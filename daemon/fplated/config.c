@@ -50,6 +50,8 @@ static const struct key keys[] = {
 	  "milliseconds of samples per read and per published frame" },
 	{ "publish", "endpoint", "pub", K_STRING, STR(endpoint), 0, 0, NULL, 0,
 	  "ZeroMQ PUB endpoint to bind (tcp://127.0.0.1:PORT or ipc:///PATH)" },
+	{ "control", "endpoint", "ctl", K_STRING, STR(ctl_endpoint), 0, 0, NULL, 0,
+	  "ZeroMQ REP control endpoint to bind (docs/control.md)" },
 	{ "publish", "sndhwm", "hwm", K_INT, OFF(sndhwm), 0, 1, 1000000, NULL, 0,
 	  "messages queued per subscriber before drops" },
 	{ "publish", "drop_policy", "drop-policy", K_CHOICE, OFF(drop_policy), 0, 0, 0,
@@ -70,6 +72,7 @@ void fpd_config_defaults(struct fpd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->device_uri, sizeof(cfg->device_uri), "sim://");
 	snprintf(cfg->endpoint, sizeof(cfg->endpoint), "tcp://127.0.0.1:5555");
+	snprintf(cfg->ctl_endpoint, sizeof(cfg->ctl_endpoint), "tcp://127.0.0.1:5556");
 	cfg->block_ms = 5;
 	cfg->sndhwm = 2000;
 	cfg->drop_policy = FPD_DROP_COUNT;

@@ -33,6 +33,7 @@ struct fpd_config {
 	int block_ms;                     /* samples per fp_read() = rate * block_ms / 1000 */
 	/* [publish] */
 	char endpoint[256];
+	char ctl_endpoint[256];           /* ZeroMQ REP control socket */
 	int sndhwm;                       /* messages queued per subscriber */
 	enum fpd_drop_policy drop_policy;
 	int status_ms;                    /* status period */

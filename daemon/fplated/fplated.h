@@ -31,6 +31,9 @@
 #include "ring.h"
 #include "timefit.h"
 #include "config.h"
+#include "ctl_proto.h"
+
+struct fp_c3d_writer;
 
 enum fpd_dev_state {
 	FPD_DEV_STARTING = 0,
@@ -41,6 +44,8 @@ enum fpd_dev_state {
 };
 
 const char *fpd_dev_state_name(enum fpd_dev_state s);
+
+enum fpd_set_state { FPD_SET_IDLE = 0, FPD_SET_PENDING, FPD_SET_DONE };
 
 /* Acquisition thread side (acquire.c). */
 struct fpd_acq {
@@ -58,6 +63,15 @@ struct fpd_acq {
 	 * so it copies the backend counters here now and then for `status`. */
 	pthread_mutex_t counters_lock;
 	struct fp_counters counters;
+	/* device-set from the control socket (control.c): the main thread
+	 * fills key/value and sets PENDING; the acquisition thread applies it
+	 * between reads (it alone may touch the device) and sets DONE. */
+	pthread_mutex_t set_lock;
+	_Atomic int set_state;       /* enum fpd_set_state */
+	char set_key[64];
+	char set_value[256];
+	int set_result;
+	char set_msg[FP_MSG_MAX];
 	int error;                   /* FAILED: the negative errno */
 	char error_msg[FP_MSG_MAX];  /* FAILED: words, written before state */
 };
@@ -101,6 +115,45 @@ struct fpd_proc {
 
 #define FPD_MAX_STAGES 8
 
+/* Run-time settings changed by `set` on the control socket (control.c). */
+struct fpd_settings {
+	double belt_speed_mps;       /* NaN: unknown unless the source reports it */
+	double body_mass_kg;         /* 0: automatic */
+	double contact_on_n, contact_off_n;
+	double cutoff_hz;
+	unsigned int generation;     /* +1 at every change, for stages to notice */
+};
+
+/* Sums of an average / tare window (control.c). */
+struct fpd_ctl_acc {
+	uint64_t n;
+	double sum[FP_MAX_PLATES][FP_NFIELDS];
+	double sumsq[FP_MAX_PLATES][FP_NFIELDS];
+	uint64_t finite[FP_MAX_PLATES][FP_NFIELDS];
+	double volts[FP_MAX_PLATES][FP_MAX_CHANNELS];
+};
+
+struct fpd_ctl {
+	void *sock;                  /* ZeroMQ REP, NULL when disabled */
+	int busy;                    /* a request awaits its reply */
+	struct fp_ctl_request req;
+	uint64_t need;               /* samples for the window */
+	int64_t deadline_ns;         /* CLOCK_MONOTONIC */
+	struct fpd_ctl_acc acc;
+};
+
+/* A recording started on the control socket (record.c). */
+struct fpd_rec {
+	struct fp_c3d_writer *w;     /* NULL when not recording */
+	char path[4096];
+	float *values;               /* block_samples * n_analog, owned */
+	uint32_t n_analog;
+	uint64_t samples, limit;     /* limit 0: until stop */
+	uint64_t next_sample;
+	int have_next;
+	double nan_fields[FP_MAX_PLATES * FP_NFIELDS];
+};
+
 struct fpd {
 	struct fpd_config cfg;
 	struct fp_device *dev;
@@ -115,6 +168,9 @@ struct fpd {
 	struct fpd_proc proc;
 	struct fpd_stats stats;
 	void *stage_priv[FPD_MAX_STAGES];
+	struct fpd_settings settings;
+	struct fpd_ctl ctl;
+	struct fpd_rec rec;
 };
 
 /*
@@ -164,6 +220,21 @@ void fpd_publish_status(struct fpd *d);
 /* Publish status now if the period elapsed or the device state changed;
  * returns ms until the next one is due. */
 int fpd_status_tick(struct fpd *d);
+
+/* control.c */
+int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len);
+void fpd_ctl_close(struct fpd *d);
+void fpd_ctl_handle(struct fpd *d);          /* the REP socket is readable */
+void fpd_ctl_tick(struct fpd *d);            /* answer requests whose data is in */
+void fpd_ctl_block(struct fpd *d, const struct fp_block *blk, const struct fp_frames *f);
+void fpd_reply_json(struct fpd *d, json_t *r);  /* steals r */
+void fpd_reply_error(struct fpd *d, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* record.c */
+void fpd_record_request(struct fpd *d, const struct fp_ctl_request *r);
+void fpd_record_frames(struct fpd *d, const struct fp_frames *f);
+void fpd_record_close(struct fpd *d);
 
 /* stages.c */
 int fpd_stages_init(struct fpd *d);

@@ -93,6 +93,8 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 		return ret;
 	}
 	ret = fpd_pub_open(&d->pub, &d->cfg, why, sizeof(why));
+	if (!ret)
+		ret = fpd_ctl_open(d, why, sizeof(why));
 	if (ret) {
 		snprintf(msg, msg_len, "%s", why);
 		return ret;
@@ -114,9 +116,10 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 /* Returns the exit status once the loop should end. */
 static int run_loop(struct fpd *d, int sig_fd)
 {
-	zmq_pollitem_t items[2] = {
+	zmq_pollitem_t items[3] = {
 		{ NULL, d->acq.wake_fd, ZMQ_POLLIN, 0 },
 		{ NULL, sig_fd, ZMQ_POLLIN, 0 },
+		{ d->ctl.sock, -1, ZMQ_POLLIN, 0 },
 	};
 
 	for (;;) {
@@ -128,13 +131,20 @@ static int run_loop(struct fpd *d, int sig_fd)
 		if (wd_ms > 0 && (timeout_ms < 0 || timeout_ms > wd_ms))
 			timeout_ms = wd_ms;
 		fp_notify_watchdog();
-
-		if (zmq_poll(items, 2, timeout_ms) < 0 && errno != EINTR) {
+		/* a pending control request is answered as soon as its data is in */
+		if (d->ctl.busy && timeout_ms > 20)
+			timeout_ms = 20;
+		/* while a request is pending the REP socket is not read */
+		if (zmq_poll(items, d->ctl.sock && !d->ctl.busy ? 3 : 2, timeout_ms) < 0 &&
+		    errno != EINTR) {
 			fpd_err("zmq_poll: %s", zmq_strerror(errno));
 			return 1;
 		}
 		if (items[0].revents & ZMQ_POLLIN)
 			fpd_proc_drain(d);
+		fpd_ctl_tick(d);
+		if (items[2].revents & ZMQ_POLLIN)
+			fpd_ctl_handle(d);
 		if (items[1].revents & ZMQ_POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -165,9 +175,11 @@ static void teardown(struct fpd *d)
 		if (d->pub.sock)
 			fpd_publish_status(d);
 	}
+	fpd_record_close(d);
 	fpd_stages_fini(d);
 	if (d->dev)
 		fp_stop(d->dev);
+	fpd_ctl_close(d);
 	fpd_pub_close(&d->pub);
 	fpd_proc_release(d);
 	fpd_acq_release(d);
@@ -203,6 +215,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.acq.wake_fd = -1;
+	d.settings = (struct fpd_settings){ .belt_speed_mps = NAN, .body_mass_kg = 0,
+		.contact_on_n = 50, .contact_off_n = 20, .cutoff_hz = 50 };
 	if (d.cfg.config_file[0])
 		fpd_debug("configuration from %s", d.cfg.config_file);
 	ret = setup(&d, msg, sizeof(msg));

@@ -88,7 +88,7 @@ static void publish_block(struct fpd *d, const struct fp_block *blk, uint32_t fl
 	h.n_samples = f->n;
 	h.n_plates = (uint16_t)f->plates;
 	h.n_fields = FP_NFIELDS;
-	h.belt_speed_mps = (float)blk->belt_speed_mps;
+	h.belt_speed_mps = (float)f->belt_speed_mps;
 	len = fp_wire_encode(&h, f->v, d->info.has_sync ? blk->sync : NULL, p->wire,
 			     p->wire_len);
 	if (len < 0) {
@@ -117,6 +117,11 @@ static void process_block(struct fpd *d, const struct fp_block *blk)
 		fpd_err("calibration of a block failed: %s", fp_strerror(ret));
 		return;
 	}
+	/* the belt speed the source reports, else the one set on the control socket */
+	if (!isfinite(p->frames.belt_speed_mps))
+		p->frames.belt_speed_mps = d->settings.belt_speed_mps;
+	fpd_ctl_block(d, blk, &p->frames);
+	fpd_record_frames(d, &p->frames);
 	fpd_stages_frames(d, &p->frames);
 	publish_block(d, blk, flags);
 	d->stats.samples += blk->n;

@@ -96,6 +96,8 @@ void fp_calib_default(struct fp_calib *cal, uint32_t plates, uint32_t channels);
  */
 int fp_calib_load(const char *path, struct fp_calib *cal, char *msg, size_t msg_len);
 int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_t msg_len);
+/* The same text as fp_calib_save() writes, malloc'd (caller frees); NULL on ENOMEM. */
+char *fp_calib_dump(const struct fp_calib *cal);
 
 /* Check a calibration is usable with a device (plate/channel counts, finite values). */
 int fp_calib_check(const struct fp_calib *cal, const struct fp_info *info,

@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * control.c - fplated's control socket (docs/control.md): a ZeroMQ REP
+ * socket served from the main thread's poll loop.
+ *
+ * Requests are parsed and validated by lib/ctl_proto.c; this file acts on
+ * them. Quick requests (describe, status, set, calibration, reset-counters)
+ * are answered at once. Requests that need data (average, tare) collect
+ * samples from the processing path (fpd_ctl_block, called for every block)
+ * and are answered when the window is full; device-set is handed to the
+ * acquisition thread, which alone may touch the device while it runs, and
+ * answered when it has been applied. While one of those is pending the REP
+ * socket is not read (one request at a time is the REP contract). A request
+ * never kills the daemon: every failure is an error reply.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zmq.h>
+
+#include "fplated.h"
+#include "ctl_proto.h"
+#include "fplate/wire.h"
+
+/* A data request that cannot complete in ms + this is answered with an error. */
+#define CTL_GRACE_NS (5LL * 1000000000LL)
+
+static const char *const field_names[FP_NFIELDS] = {
+	"fx", "fy", "fz", "mx", "my", "mz", "cop_x", "cop_y", "tz"
+};
+static const char *const field_units[FP_NFIELDS] = {
+	"N", "N", "N", "N.m", "N.m", "N.m", "mm", "mm", "N.m"
+};
+
+int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len)
+{
+	struct fpd_ctl *c = &d->ctl;
+	int linger = 0;
+
+	if (!d->cfg.ctl_endpoint[0])
+		return 0; /* control disabled */
+	c->sock = zmq_socket(d->pub.ctx, ZMQ_REP);
+	if (!c->sock) {
+		snprintf(msg, msg_len, "control socket: %s", zmq_strerror(zmq_errno()));
+		return -ENOMEM;
+	}
+	zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_bind(c->sock, d->cfg.ctl_endpoint)) {
+		snprintf(msg, msg_len, "control endpoint '%s': %s", d->cfg.ctl_endpoint,
+			 zmq_strerror(zmq_errno()));
+		zmq_close(c->sock);
+		c->sock = NULL;
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+void fpd_ctl_close(struct fpd *d)
+{
+	if (d->ctl.sock)
+		zmq_close(d->ctl.sock);
+	d->ctl.sock = NULL;
+}
+
+void fpd_reply_json(struct fpd *d, json_t *r)
+{
+	char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
+
+	if (!text)
+		text = strdup("{\"ok\":false,\"error\":\"out of memory\"}");
+	if (text && zmq_send(d->ctl.sock, text, strlen(text), 0) < 0)
+		fpd_warn("control reply: %s", zmq_strerror(zmq_errno()));
+	free(text);
+	json_decref(r);
+	d->ctl.busy = 0;
+}
+
+void fpd_reply_error(struct fpd *d, const char *field, const char *fmt, ...)
+{
+	char msg[FP_MSG_MAX * 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fpd_debug("control: error reply: %s", msg);
+	fpd_reply_json(d, fp_ctl_error_reply(field, msg));
+}
+
+static json_t *ok(void)
+{
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *plate_json(const struct fp_plate_calib *pc, unsigned int idx)
+{
+	json_t *corners = json_array();
+
+	for (int i = 0; i < 4; i++)
+		json_array_append_new(corners, json_pack("[f, f, f]", pc->corners_mm[i][0],
+							 pc->corners_mm[i][1], pc->corners_mm[i][2]));
+	return json_pack("{s:i, s:i, s:f, s:f, s:f, s:[f, f], s:o, s:f}", "index", (int)idx,
+			 "channels", (int)pc->channels, "width_mm", pc->width_mm,
+			 "length_mm", pc->length_mm, "surface_h_mm", pc->surface_h_mm,
+			 "origin_mm", pc->origin_mm[0], pc->origin_mm[1], "corners_mm", corners,
+			 "fz_threshold_n", pc->fz_threshold_n);
+}
+
+static json_t *describe_json(struct fpd *d)
+{
+	json_t *fields = json_array(), *plates = json_array(), *s;
+
+	for (int f = 0; f < FP_NFIELDS; f++)
+		json_array_append_new(fields, json_pack("{s:s, s:s}", "name", field_names[f],
+							"unit", field_units[f]));
+	for (uint32_t p = 0; p < d->cal.plates; p++)
+		json_array_append_new(plates, plate_json(&d->cal.plate[p], p + 1));
+	s = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:i, s:b, s:I,"
+		      " s:o, s:o, s:s, s:s, s:s}",
+		      "name", "fplate", "source", d->info.uri, "backend", d->info.backend,
+		      "model", d->info.model, "serial", d->info.serial,
+		      "firmware", d->info.firmware, "rate_hz", d->info.rate_hz,
+		      "plates", (int)d->info.plates, "channels", (int)d->info.channels,
+		      "wire_version", FP_WIRE_VERSION, "has_sync", d->info.has_sync,
+		      "stream_id", (json_int_t)d->stream_id, "fields", fields, "plate", plates,
+		      "calibration_id", d->cal.id, "calibration_source", d->calib_source,
+		      "frame", "x right, y forward (belt moves toward -y), z up; "
+			       "COP relative to the surface centre");
+	json_object_set_new(s, "belt_speed_mps", isfinite(d->settings.belt_speed_mps) ?
+			    json_real(d->settings.belt_speed_mps) : json_null());
+	json_object_set_new(s, "body_mass_kg", d->settings.body_mass_kg > 0 ?
+			    json_real(d->settings.body_mass_kg) : json_null());
+	json_object_set_new(s, "endpoints", json_pack("{s:s, s:s}", "pub", d->cfg.endpoint,
+						       "ctl", d->cfg.ctl_endpoint));
+	return json_pack("{s:b, s:o}", "ok", 1, "stream", s);
+}
+
+static void do_set(struct fpd *d, const struct fp_ctl_request *r)
+{
+	struct fpd_settings *s = &d->settings;
+
+	switch (r->key) {
+	case FP_CTL_KEY_BELT_SPEED:
+		s->belt_speed_mps = r->value;
+		break;
+	case FP_CTL_KEY_BODY_MASS:
+		s->body_mass_kg = r->value;
+		break;
+	case FP_CTL_KEY_FZ_THRESHOLD:
+		for (uint32_t p = 0; p < d->cal.plates; p++)
+			d->cal.plate[p].fz_threshold_n = r->value;
+		break;
+	case FP_CTL_KEY_CONTACT_ON:
+		if (r->value <= s->contact_off_n) {
+			fpd_reply_error(d, "value", "set contact_on: %g N must be above contact_off (%g N)",
+				    r->value, s->contact_off_n);
+			return;
+		}
+		s->contact_on_n = r->value;
+		break;
+	case FP_CTL_KEY_CONTACT_OFF:
+		if (r->value >= s->contact_on_n) {
+			fpd_reply_error(d, "value", "set contact_off: %g N must be below contact_on (%g N)",
+				    r->value, s->contact_on_n);
+			return;
+		}
+		s->contact_off_n = r->value;
+		break;
+	case FP_CTL_KEY_CUTOFF:
+		if (r->value >= d->info.rate_hz / 2) {
+			fpd_reply_error(d, "value", "set cutoff_hz: %g Hz must be below half the sample rate (%g Hz)",
+				    r->value, d->info.rate_hz / 2);
+			return;
+		}
+		s->cutoff_hz = r->value;
+		break;
+	}
+	s->generation++;
+	fpd_info("control: set %s = %g", fp_ctl_key_name(r->key), r->value);
+	fpd_reply_json(d, json_pack("{s:b, s:s, s:f}", "ok", 1, "key", fp_ctl_key_name(r->key),
+			   "value", r->value));
+}
+
+static void do_calibration_load(struct fpd *d, const char *path)
+{
+	struct fp_calib *cal = malloc(sizeof(*cal));
+	char why[FP_MSG_MAX];
+	int ret;
+
+	if (strlen(path) >= FPD_PATH_MAX) {
+		free(cal);
+		fpd_reply_error(d, "file", "calibration: path longer than %d characters", FPD_PATH_MAX - 1);
+		return;
+	}
+	if (!cal) {
+		fpd_reply_error(d, "", "out of memory");
+		return;
+	}
+	ret = fp_calib_load(path, cal, why, sizeof(why));
+	if (!ret)
+		ret = fp_calib_check(cal, &d->info, why, sizeof(why));
+	if (ret) {
+		fpd_reply_error(d, "file", "calibration not loaded, previous one kept: %s", why);
+	} else {
+		/* The main thread calibrates every block, so swapping here is
+		 * atomic with respect to the stream: all of a block or none. */
+		d->cal = *cal;
+		snprintf(d->calib_source, sizeof(d->calib_source), "file %.*s", FPD_PATH_MAX - 1, path);
+		fpd_info("control: calibration %s loaded from %s", d->cal.id, path);
+		fpd_reply_json(d, json_pack("{s:b, s:s}", "ok", 1, "id", d->cal.id));
+	}
+	free(cal);
+}
+
+static void do_calibration_get(struct fpd *d)
+{
+	char *text = fp_calib_dump(&d->cal);
+	json_t *cal = text ? json_loads(text, 0, NULL) : NULL;
+
+	free(text);
+	if (!cal) {
+		fpd_reply_error(d, "", "cannot serialise the calibration in use");
+		return;
+	}
+	fpd_reply_json(d, json_pack("{s:b, s:s, s:o}", "ok", 1, "id", d->cal.id, "calibration", cal));
+}
+
+static void do_reset_counters(struct fpd *d)
+{
+	memset(&d->stats, 0, sizeof(d->stats));
+	d->pub.dropped = 0;
+	d->pub.sent = 0;
+	fp_ring_reset_high_water(&d->acq.ring);
+	fpd_info("control: counters reset");
+	fpd_reply_json(d, ok());
+}
+
+/* Start collecting for average / tare. */
+static void start_window(struct fpd *d, const struct fp_ctl_request *r)
+{
+	struct fpd_ctl *c = &d->ctl;
+
+	if (r->cmd == FP_CTL_TARE && d->info.unit == FP_RAW_FM) {
+		fpd_reply_error(d, "cmd", "tare: %s delivers calibrated forces; there is no raw zero to set",
+			    d->info.uri);
+		return;
+	}
+	memset(&c->acc, 0, sizeof(c->acc));
+	c->need = (uint64_t)ceil(r->ms * d->info.rate_hz / 1000.0);
+	if (c->need < 1)
+		c->need = 1;
+	c->deadline_ns = fpd_now_ns(CLOCK_MONOTONIC) + (int64_t)r->ms * 1000000 + CTL_GRACE_NS;
+	c->busy = 1;
+}
+
+void fpd_ctl_block(struct fpd *d, const struct fp_block *blk, const struct fp_frames *f)
+{
+	struct fpd_ctl *c = &d->ctl;
+	struct fpd_ctl_acc *a = &c->acc;
+	uint32_t P = f->plates, ch = blk->channels;
+
+	if (!c->busy || (c->req.cmd != FP_CTL_AVERAGE && c->req.cmd != FP_CTL_TARE))
+		return;
+	for (uint32_t s = 0; s < f->n && a->n < c->need; s++, a->n++) {
+		for (uint32_t p = 0; p < P; p++) {
+			const double *v = f->v + ((size_t)s * P + p) * FP_NFIELDS;
+			const double *raw = blk->raw + ((size_t)s * P + p) * ch;
+			double scale;
+
+			for (int k = 0; k < FP_NFIELDS; k++) {
+				if (!isfinite(v[k]))
+					continue;
+				a->sum[p][k] += v[k];
+				a->sumsq[p][k] += v[k] * v[k];
+				a->finite[p][k]++;
+			}
+			for (uint32_t k = 0; k < ch && k < FP_MAX_CHANNELS; k++) {
+				scale = d->info.unit == FP_RAW_COUNTS ? d->cal.plate[p].scale_v[k] : 1.0;
+				a->volts[p][k] += raw[k] * scale;
+			}
+		}
+	}
+}
+
+static double mean_of(const struct fpd_ctl_acc *a, uint32_t p, int k)
+{
+	return a->finite[p][k] ? a->sum[p][k] / (double)a->finite[p][k] : NAN;
+}
+
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *window_json(struct fpd *d)
+{
+	const struct fpd_ctl_acc *a = &d->ctl.acc;
+	json_t *plates = json_array();
+
+	for (uint32_t p = 0; p < d->info.plates; p++) {
+		json_t *mean = json_object(), *sd = json_object();
+
+		for (int k = 0; k < FP_NFIELDS; k++) {
+			double n = (double)a->finite[p][k], m = mean_of(a, p, k);
+			double var = n > 1 ? (a->sumsq[p][k] - n * m * m) / (n - 1) : NAN;
+
+			json_object_set_new(mean, field_names[k], num_or_null(m));
+			json_object_set_new(sd, field_names[k], num_or_null(var > 0 ? sqrt(var) :
+									   n > 1 ? 0.0 : NAN));
+		}
+		json_array_append_new(plates, json_pack("{s:i, s:o, s:o, s:I}", "plate", (int)p + 1,
+							"mean", mean, "sd", sd,
+							"samples", (json_int_t)a->n));
+	}
+	return plates;
+}
+
+static void finish_tare(struct fpd *d, json_t *plates)
+{
+	const struct fpd_ctl_acc *a = &d->ctl.acc;
+	const struct fp_ctl_request *r = &d->ctl.req;
+	json_t *out = json_array();
+
+	for (uint32_t p = 0; p < d->info.plates; p++) {
+		double fz = mean_of(a, p, FP_FZ);
+
+		if (!(fabs(fz) <= r->max_load_n)) {
+			json_decref(plates);
+			json_decref(out);
+			fpd_reply_error(d, "max_load_n",
+				    "tare refused: plate %u carries %.1f N (limit %.1f N); "
+				    "step off and remove any load, previous tare kept", p + 1, fz,
+				    r->max_load_n);
+			return;
+		}
+	}
+	for (uint32_t p = 0; p < d->info.plates; p++) {
+		struct fp_plate_calib *pc = &d->cal.plate[p];
+		json_t *offs = json_array();
+
+		for (uint32_t k = 0; k < pc->channels; k++) {
+			pc->tare_v[k] = a->volts[p][k] / (double)a->n;
+			json_array_append_new(offs, json_real(pc->tare_v[k]));
+		}
+		json_array_append_new(out, json_pack("{s:i, s:o, s:[f, f, f]}", "plate", (int)p + 1,
+						     "offset_v", offs, "before_n",
+						     mean_of(a, p, FP_FX), mean_of(a, p, FP_FY),
+						     mean_of(a, p, FP_FZ)));
+	}
+	json_decref(plates);
+	fpd_info("control: tared from %llu samples", (unsigned long long)a->n);
+	fpd_reply_json(d, json_pack("{s:b, s:o}", "ok", 1, "plates", out));
+}
+
+static void do_device_set(struct fpd *d, const struct fp_ctl_request *r)
+{
+	struct fpd_acq *a = &d->acq;
+
+	pthread_mutex_lock(&a->set_lock);
+	snprintf(a->set_key, sizeof(a->set_key), "%s", r->dev_key);
+	snprintf(a->set_value, sizeof(a->set_value), "%s", r->dev_value);
+	a->set_msg[0] = '\0';
+	atomic_store(&a->set_state, FPD_SET_PENDING);
+	pthread_mutex_unlock(&a->set_lock);
+	d->ctl.deadline_ns = fpd_now_ns(CLOCK_MONOTONIC) + CTL_GRACE_NS;
+	d->ctl.busy = 1;
+}
+
+static void finish_device_set(struct fpd *d)
+{
+	struct fpd_acq *a = &d->acq;
+	int ret;
+
+	pthread_mutex_lock(&a->set_lock);
+	ret = a->set_result;
+	atomic_store(&a->set_state, FPD_SET_IDLE);
+	pthread_mutex_unlock(&a->set_lock);
+	if (ret)
+		fpd_reply_error(d, "value", "device-set %s: %s", a->set_key,
+			    a->set_msg[0] ? a->set_msg : fp_strerror(ret));
+	else
+		fpd_reply_json(d, json_pack("{s:b, s:s, s:s}", "ok", 1, "key", a->set_key,
+				   "value", a->set_value));
+}
+
+void fpd_ctl_tick(struct fpd *d)
+{
+	struct fpd_ctl *c = &d->ctl;
+
+	if (!c->busy)
+		return;
+	if (c->req.cmd == FP_CTL_DEVICE_SET &&
+	    atomic_load(&d->acq.set_state) == FPD_SET_DONE) {
+		finish_device_set(d);
+		return;
+	}
+	if ((c->req.cmd == FP_CTL_AVERAGE || c->req.cmd == FP_CTL_TARE) && c->acc.n >= c->need) {
+		json_t *plates = window_json(d);
+
+		if (c->req.cmd == FP_CTL_TARE)
+			finish_tare(d, plates);
+		else
+			fpd_reply_json(d, json_pack("{s:b, s:o}", "ok", 1, "plates", plates));
+		return;
+	}
+	if (fpd_now_ns(CLOCK_MONOTONIC) > c->deadline_ns) {
+		if (c->req.cmd == FP_CTL_DEVICE_SET) {
+			/* the acquisition thread did not take it: withdraw it */
+			pthread_mutex_lock(&d->acq.set_lock);
+			atomic_store(&d->acq.set_state, FPD_SET_IDLE);
+			pthread_mutex_unlock(&d->acq.set_lock);
+		}
+		fpd_reply_error(d, "", "timed out: the device delivered %llu of %llu samples (device %s)",
+			    (unsigned long long)c->acc.n, (unsigned long long)c->need,
+			    fpd_dev_state_name(atomic_load(&d->acq.state)));
+	}
+}
+
+static void dispatch(struct fpd *d)
+{
+	const struct fp_ctl_request *r = &d->ctl.req;
+
+	switch (r->cmd) {
+	case FP_CTL_DESCRIBE:
+		fpd_reply_json(d, describe_json(d));
+		break;
+	case FP_CTL_STATUS: {
+		json_t *s = fpd_status_json(d);
+
+		json_object_set_new(s, "ok", json_true());
+		fpd_reply_json(d, s);
+		break;
+	}
+	case FP_CTL_AVERAGE:
+	case FP_CTL_TARE:
+		start_window(d, r);
+		break;
+	case FP_CTL_SET:
+		do_set(d, r);
+		break;
+	case FP_CTL_CALIBRATION_LOAD:
+		do_calibration_load(d, r->file);
+		break;
+	case FP_CTL_CALIBRATION_GET:
+		do_calibration_get(d);
+		break;
+	case FP_CTL_RESET_COUNTERS:
+		do_reset_counters(d);
+		break;
+	case FP_CTL_DEVICE_SET:
+		do_device_set(d, r);
+		break;
+	case FP_CTL_RECORD_START:
+	case FP_CTL_RECORD_STOP:
+		fpd_record_request(d, r);
+		break;
+	}
+}
+
+void fpd_ctl_handle(struct fpd *d)
+{
+	struct fpd_ctl *c = &d->ctl;
+	char field[64], msg[FP_MSG_MAX * 2];
+	zmq_msg_t m;
+
+	while (c->sock && !c->busy) {
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, c->sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&m);
+			return;
+		}
+		c->busy = 1; /* until replied */
+		if (fp_ctl_parse(zmq_msg_data(&m), zmq_msg_size(&m), &c->req, field, sizeof(field),
+				 msg, sizeof(msg)))
+			fpd_reply_error(d, field, "%s", msg);
+		else
+			dispatch(d);
+		zmq_msg_close(&m);
+	}
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ctl_proto.h - requests of fplated's control socket (docs/control.md):
+ * strict parsing of the JSON request into a typed struct, and the error
+ * reply. Kept apart from the daemon so every rule is unit-tested.
+ */
+#ifndef FPLATE_LIB_CTL_PROTO_H
+#define FPLATE_LIB_CTL_PROTO_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+enum fp_ctl_cmd {
+	FP_CTL_DESCRIBE,
+	FP_CTL_STATUS,
+	FP_CTL_AVERAGE,
+	FP_CTL_TARE,
+	FP_CTL_SET,
+	FP_CTL_CALIBRATION_LOAD,
+	FP_CTL_CALIBRATION_GET,
+	FP_CTL_RECORD_START,
+	FP_CTL_RECORD_STOP,
+	FP_CTL_RESET_COUNTERS,
+	FP_CTL_DEVICE_SET,
+};
+
+/* Keys of `set`, with units and ranges in docs/control.md. */
+enum fp_ctl_key {
+	FP_CTL_KEY_BELT_SPEED,      /* m/s */
+	FP_CTL_KEY_BODY_MASS,       /* kg, 0 = automatic */
+	FP_CTL_KEY_FZ_THRESHOLD,    /* N */
+	FP_CTL_KEY_CONTACT_ON,      /* N */
+	FP_CTL_KEY_CONTACT_OFF,     /* N */
+	FP_CTL_KEY_CUTOFF,          /* Hz */
+};
+
+struct fp_ctl_request {
+	enum fp_ctl_cmd cmd;
+	int ms;                     /* average, tare */
+	double max_load_n;          /* tare */
+	enum fp_ctl_key key;        /* set */
+	double value;               /* set */
+	char file[4096];            /* calibration load, record start */
+	double seconds;             /* record start, 0 = until stop */
+	char dev_key[64];           /* device-set */
+	char dev_value[256];        /* device-set */
+};
+
+/*
+ * Parse one request. On error returns -EINVAL, names the offending field in
+ * field (may be "" when the whole request is at fault) and writes a sentence
+ * for a person in msg.
+ */
+int fp_ctl_parse(const char *text, size_t len, struct fp_ctl_request *req,
+		 char *field, size_t field_len, char *msg, size_t msg_len);
+
+/* Name of a `set` key as on the wire ("belt_speed"). */
+const char *fp_ctl_key_name(enum fp_ctl_key key);
+
+/* {"ok": false, "error": msg, "field": field?}; caller owns the reference. */
+json_t *fp_ctl_error_reply(const char *field, const char *msg);
+
+#endif

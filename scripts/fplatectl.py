@@ -1,0 +1,157 @@
+"""fplatectl - the small Python client the technician scripts share.
+
+Talks to fplated's control socket (ZeroMQ REQ, JSON; docs/control.md) and
+writes dated report files. Debian packages only: python3-zmq, python3-numpy.
+"""
+import datetime
+import json
+import os
+import sys
+
+import zmq
+
+DEFAULT_CTL = os.environ.get("FPLATE_CTL", "tcp://127.0.0.1:5556")
+G = 9.80665
+
+
+class ControlError(Exception):
+    """The daemon answered ok=false, or did not answer."""
+
+
+class Control:
+    """One REQ socket to fplated. A timed-out socket is rebuilt (REQ rule)."""
+
+    def __init__(self, endpoint=DEFAULT_CTL, timeout_s=10.0):
+        self.endpoint = endpoint
+        self.timeout_ms = int(timeout_s * 1000)
+        self.ctx = zmq.Context.instance()
+        self.sock = None
+
+    def _open(self):
+        self.sock = self.ctx.socket(zmq.REQ)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(self.endpoint)
+
+    def request(self, cmd, timeout_s=None, **fields):
+        if self.sock is None:
+            self._open()
+        fields["cmd"] = cmd
+        self.sock.send_string(json.dumps(fields))
+        timeout = self.timeout_ms if timeout_s is None else int(timeout_s * 1000)
+        if not self.sock.poll(timeout):
+            self.sock.close()
+            self.sock = None
+            raise ControlError("no answer from fplated at %s within %.1f s (is it running?)"
+                               % (self.endpoint, timeout / 1000.0))
+        reply = json.loads(self.sock.recv_string())
+        if not reply.get("ok"):
+            where = " (field %s)" % reply["field"] if reply.get("field") else ""
+            raise ControlError("%s: %s%s" % (cmd, reply.get("error", "failed"), where))
+        return reply
+
+    def average(self, ms):
+        """Mean and SD of every field per plate over ms of data."""
+        return self.request("average", timeout_s=ms / 1000.0 + 10, ms=int(ms))["plates"]
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+class Report:
+    """A dated plain-text report, also echoed to stdout."""
+
+    def __init__(self, kind, directory):
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        os.makedirs(directory, exist_ok=True)
+        self.path = os.path.join(directory, "fplate-%s-%s.txt" % (kind, stamp))
+        self.lines = []
+        self.line("fplate %s report, %s" % (kind, datetime.datetime.now().isoformat(timespec="seconds")))
+
+    def line(self, text=""):
+        self.lines.append(text)
+        print(text)
+
+    def save(self):
+        with open(self.path, "w") as f:
+            f.write("\n".join(self.lines) + "\n")
+        print("report written to %s" % self.path)
+        return self.path
+
+
+def die(msg, code=1):
+    print("%s: %s" % (os.path.basename(sys.argv[0]), msg), file=sys.stderr)
+    sys.exit(code)
+
+
+def add_common_args(parser):
+    parser.add_argument("--ctl", default=DEFAULT_CTL,
+                        help="fplated control endpoint (default %(default)s, env FPLATE_CTL)")
+    parser.add_argument("--report-dir", default=".",
+                        help="folder for the dated report file (default: current folder)")
+
+
+def describe(ctl):
+    return ctl.request("describe")["stream"]
+
+
+def load_placements(path):
+    """Placement file: JSON list of {"mass_kg", "x_mm", "y_mm", "plate"}.
+
+    x_mm, y_mm: position of the mass's centre relative to the centre of the
+    plate's working surface (calibration frame: x right, y forward).
+    """
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        die("%s: cannot read placement file: %s" % (path, e))
+    if isinstance(data, dict):
+        data = data.get("placements")
+    if not isinstance(data, list) or not data:
+        die("%s: expected a JSON list of placements (or {\"placements\": [...]})" % path)
+    out = []
+    for i, p in enumerate(data):
+        try:
+            item = {"mass_kg": float(p["mass_kg"]), "x_mm": float(p.get("x_mm", 0.0)),
+                    "y_mm": float(p.get("y_mm", 0.0)), "plate": int(p.get("plate", 1)),
+                    "label": str(p.get("label", "placement %d" % (i + 1)))}
+        except (KeyError, TypeError, ValueError) as e:
+            die("%s: placements[%d]: %s (need mass_kg, x_mm, y_mm, plate)" % (path, i, e))
+        if not 0 < item["mass_kg"] < 1000:
+            die("%s: placements[%d].mass_kg: %g is not in (0, 1000) kg" % (path, i, item["mass_kg"]))
+        out.append(item)
+    return out
+
+
+class Placer:
+    """Puts each known mass on the plate: a person (prompt) or the simulator."""
+
+    def __init__(self, ctl, simulate):
+        self.ctl = ctl
+        self.simulate = simulate
+
+    def place(self, p):
+        if self.simulate:
+            self.ctl.request("device-set", key="load",
+                             value="%g,%g,%g,%d" % (p["mass_kg"], p["x_mm"], p["y_mm"], p["plate"]))
+        else:
+            input("Place %.3f kg on plate %d at x=%.0f mm, y=%.0f mm (%s), step away, press Enter "
+                  % (p["mass_kg"], p["plate"], p["x_mm"], p["y_mm"], p["label"]))
+
+    def clear(self, prompt="Remove every mass and step off the plates, then press Enter "):
+        if self.simulate:
+            self.ctl.request("device-set", key="load", value="off")
+        else:
+            input(prompt)
+
+
+def measure(ctl, placer, p, ms, settle_ms=200):
+    """Average a placement: returns (fz_n, copx_mm, copy_mm, means dict)."""
+    placer.place(p)
+    if settle_ms:
+        ctl.average(settle_ms)  # let filters and the load settle
+    plates = ctl.average(ms)
+    m = plates[p["plate"] - 1]["mean"]
+    return m["fz"], m["cop_x"], m["cop_y"], m
