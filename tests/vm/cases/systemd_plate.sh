@@ -1,8 +1,9 @@
 # systemd_plate: plug-and-play as a lab sees it, with Debian's systemd and
 # udevd and the installed rules and units: plugging the amplifier starts
 # fplated@fplate0.service through SYSTEMD_WANTS, it reports READY with its
-# device and publishes on its own ipc:// endpoint; unplugging stops it
-# (BindsTo=), replugging starts it again.
+# device and publishes on its own ipc:// endpoints, which a member of group
+# fplate can use and another user cannot; unplugging stops it (BindsTo=),
+# replugging starts it again.
 # vm-timeout: 200
 . /fplate/lib.sh
 . /fplate/files/vm-udev.sh
@@ -35,6 +36,25 @@ frc=$?
 expect fplate-status "$frc" 0
 [ $frc = 0 ] || echo "$out" | tail -n 5
 
+# Access: alice is in group fplate, bob is not.
+grep -q '^alice:' /etc/passwd || {
+	echo 'alice:x:1000:1000::/tmp:/bin/sh' >>/etc/passwd
+	echo 'bob:x:1001:1001::/tmp:/bin/sh' >>/etc/passwd
+	printf 'alice:x:1000:\nbob:x:1001:\n' >>/etc/group
+	sed -i 's/^fplate:x:990:$/fplate:x:990:alice/' /etc/group
+}
+as() { su -s /bin/sh -c "$2" "$1" >/tmp/as-$1.log 2>&1; echo $?; }
+rundir=$(stat -c '%U %G %a' /run/fplate/fplate0)
+expect rundir "$rundir" "fplate fplate 750"
+CTL=ipc:///run/fplate/fplate0/control
+alice="$(as alice "/usr/bin/fplate status --endpoint $ENDPOINT")"
+alice="$alice/$(as alice "/usr/bin/fplate describe --ctl $CTL --timeout 5")"
+bob="$(as bob "/usr/bin/fplate status --endpoint $ENDPOINT --timeout 2")"
+bob="$bob/$(as bob "/usr/bin/fplate describe --ctl $CTL --timeout 2")"
+expect group-member "$alice" "0/0"
+expect other-user "$bob" "1/1"
+[ "$alice" = "0/0" ] || cat /tmp/as-alice.log
+
 vm_usb_unplug
 vm_wait_for 20 sctl_is "$UNIT" inactive
 expect unplug-stops "$(sctl_prop "$UNIT" ActiveState)" "inactive"
@@ -46,6 +66,7 @@ expect replug-starts "$(sctl_prop "$UNIT" ActiveState)" "active"
 vm_gadget_stop
 systemd_kill
 summary="plug_to_ready_s=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }') status='$status'"
+summary="$summary rundir='$rundir' member=$alice other=$bob"
 if [ -z "$fails" ]; then
 	vm_result systemd_plate PASS "$summary"
 else
