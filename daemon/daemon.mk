@@ -10,3 +10,14 @@ run:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh daemon/run.sh
+
+# make bench: throughput, latency against the libzmq floor, daemon CPU/RSS.
+# BENCH_ARGS="--seconds 20" for a shorter (< 100 k samples) run.
+BENCH_BIN := $(BUILD)/tests/fplate-bench
+$(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+bench: all $(BENCH_BIN)
+	$(BENCH_BIN) --fplated $(BUILD)/fplated --json $(BUILD)/bench.json $(BENCH_ARGS)
+# ... and so are its acquisition and processing (tests/unit/test_daemon.c).
+UNIT_OBJS += $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/fplated/main.c daemon/fplated/config.c,$(DAEMON_SRCS)))

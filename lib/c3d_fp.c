@@ -300,7 +300,8 @@ static void plate_fm_c3d(const struct fp_c3d *c, const struct fp_c3d_plate *pl,
 		o[0] = o[1] = o[2] = 0;
 		break;
 	case 3: { /* Kistler: fx12 fx34 fy14 fy23 fz1..fz4, sensor offsets a b */
-		double a = pl->origin[0], b = pl->origin[1];
+		/* as stored: negating ORIGIN for z > 0 is about az0, not a and b */
+		double a = pl->origin_file[0], b = pl->origin_file[1];
 
 		f[0] = ch[0] + ch[1];
 		f[1] = ch[2] + ch[3];
@@ -327,24 +328,6 @@ static void plate_fm_c3d(const struct fp_c3d *c, const struct fp_c3d_plate *pl,
 		}
 		break;
 	}
-}
-
-/* COP (mm, surface centre) and free moment in the fplate frame (calib.h). */
-static void cop_fplate(double h, double ox, double oy, const double fm[6], double thr,
-		       double out[FP_NFIELDS])
-{
-	double pxo, pyo;
-
-	memcpy(out, fm, 6 * sizeof(*fm));
-	if (!(fm[2] >= thr) || fm[2] == 0) {
-		out[FP_COPX] = out[FP_COPY] = out[FP_TZ] = NAN;
-		return;
-	}
-	pxo = (h * fm[0] - fm[4] * 1000.0) / fm[2];
-	pyo = (fm[3] * 1000.0 + h * fm[1]) / fm[2];
-	out[FP_COPX] = pxo - ox;
-	out[FP_COPY] = pyo - oy;
-	out[FP_TZ] = fm[5] - (pxo * fm[1] - pyo * fm[0]) * 0.001;
 }
 
 static void rot(const double r[3][3], const double v[3], double out[3])
@@ -389,14 +372,19 @@ int fp_c3d_fp_sample(const struct fp_c3d *c, uint32_t plate, uint64_t sample,
 		     unsigned flags, double fz_threshold_n, struct fp_c3d_fp_sample *out)
 {
 	const struct fp_c3d_plate *pl;
-	double f[3], m[3], o[3], ms[3], cop[3], tz[3], fm[6], h, ox, oy;
+	struct fp_plate_calib pc;
+	double f[3], m[3], o[3], ms[3], cop[3], tz[3], fm[6];
 	int ret = fp_c3d_fm(c, plate, sample, flags, fm);
 
 	if (ret)
 		return ret;
 	pl = &c->plate[plate];
-	surface(pl, &h, &ox, &oy);
-	cop_fplate(h, ox, oy, fm, fz_threshold_n, out->plate);
+	/* COP and free moment exactly as the live path computes them (calib.c) */
+	memset(&pc, 0, sizeof(pc));
+	surface(pl, &pc.surface_h_mm, &pc.origin_mm[0], &pc.origin_mm[1]);
+	pc.fz_threshold_n = fz_threshold_n;
+	memcpy(out->plate, fm, sizeof(fm));
+	fp_cop(&pc, fm, &out->plate[FP_COPX], &out->plate[FP_COPY], &out->plate[FP_TZ]);
 
 	/* lab frame: moment moved to the surface centre, COP on the surface */
 	plate_fm_c3d(c, pl, sample, flags, f, m, o);
@@ -405,7 +393,7 @@ int fp_c3d_fp_sample(const struct fp_c3d *c, uint32_t plate, uint64_t sample,
 	ms[2] = m[2] + (f[0] * o[1] - f[1] * o[0]) * 0.001;
 	rot(pl->rot, f, out->lab_f);
 	rot(pl->rot, ms, out->lab_m);
-	if (-f[2] >= fz_threshold_n && f[2] != 0) {
+	if (-f[2] >= fz_threshold_n && -f[2] > 0) {   /* fp_cop()'s rule */
 		double lc[3], t[3] = { 0, 0, 0 };
 
 		cop[0] = -ms[1] / f[2] * 1000.0;

@@ -39,13 +39,13 @@ static void read_header(const uint8_t *b, int proc, struct hdr *h)
 }
 
 /* 32-bit frame number stored as two int16 words, low word first. */
-static long trial_field(const struct fp_c3d *c, const char *name)
+static int64_t trial_field(const struct fp_c3d *c, const char *name)
 {
 	const struct fp_c3d_param *p = fp_c3d_param(c, "TRIAL", name);
 
 	if (!p || p->type != FP_C3D_INT16 || p->count < 2)
 		return -1;
-	return (long)((uint32_t)(uint16_t)p->v.i[0] | (uint32_t)(uint16_t)p->v.i[1] << 16);
+	return (int64_t)((uint32_t)(uint16_t)p->v.i[0] | (uint32_t)(uint16_t)p->v.i[1] << 16);
 }
 
 /*
@@ -56,7 +56,7 @@ static long trial_field(const struct fp_c3d *c, const char *name)
  */
 static int frame_count(struct fp_c3d *c, const struct hdr *h, char *msg, size_t msg_len)
 {
-	long s = trial_field(c, "ACTUAL_START_FIELD"), e = trial_field(c, "ACTUAL_END_FIELD");
+	int64_t s = trial_field(c, "ACTUAL_START_FIELD"), e = trial_field(c, "ACTUAL_END_FIELD");
 	const struct fp_c3d_param *pf = fp_c3d_param(c, "POINT", "FRAMES");
 
 	c->first_frame = h->first;
@@ -67,6 +67,12 @@ static int frame_count(struct fp_c3d *c, const struct hdr *h, char *msg, size_t 
 		return 0;
 	}
 	if (s >= 0 && e >= s) {
+		/* 32-bit fields: e - s + 1 reaches 2^32, which uint32_t wraps to 0 */
+		if (e - s + 1 > (int64_t)FP_C3D_MAX_FRAMES)
+			return c3d_err(msg, msg_len, c->name, "parameter section: "
+				       "TRIAL:ACTUAL_START_FIELD %lld to ACTUAL_END_FIELD %lld is "
+				       "%lld frames, too many", (long long)s, (long long)e,
+				       (long long)(e - s + 1));
 		c->first_frame = (uint32_t)s;
 		c->n_frames = (uint32_t)(e - s + 1);
 	} else if (pf && pf->count >= 1) {
@@ -396,12 +402,22 @@ int fp_c3d_open(const char *path, struct fp_c3d **out, char *msg, size_t msg_len
 			snprintf(msg, msg_len, "%s: cannot open: %s", path, strerror(-ret));
 		return ret;
 	}
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) ||
-	    (unsigned long long)st.st_size > C3D_MAX_FILE) {
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		int dir = !fstat(fileno(f), &st) && S_ISDIR(st.st_mode);
+
 		fclose(f);
 		if (msg && msg_len)
-			snprintf(msg, msg_len, "%s: not a regular file below 2 GiB", path);
+			snprintf(msg, msg_len, "%s: not a regular file%s", path,
+				 dir ? " (a directory)" : "");
 		return -EINVAL;
+	}
+	if ((unsigned long long)st.st_size > C3D_MAX_FILE) {
+		fclose(f);
+		if (msg && msg_len)
+			snprintf(msg, msg_len, "%s: %llu bytes: larger than the %llu MiB this "
+				 "reader loads into memory", path,
+				 (unsigned long long)st.st_size, C3D_MAX_FILE >> 20);
+		return -EFBIG;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {

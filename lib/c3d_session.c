@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "c3d_int.h"
+#include "calib_int.h"
 
 static const char *const fm_names[6] = { "Fx", "Fy", "Fz", "Mx", "My", "Mz" };
 
@@ -19,6 +20,7 @@ int fp_c3d_wdesc_session(struct fp_c3d_wdesc *d, const struct fp_calib *cal, int
 			 struct fp_c3d_wplate *plate, char *msg, size_t msg_len)
 {
 	static const double sgn[6] = { 1, -1, -1, 1, -1, -1 };
+	struct fp_plate_calib geo;
 	double spf;
 
 	memset(d, 0, sizeof(*d));
@@ -70,22 +72,15 @@ int fp_c3d_wdesc_session(struct fp_c3d_wdesc *d, const struct fp_calib *cal, int
 		pl->origin[2] = -pc->surface_h_mm + 0.0;
 		for (int k = 0; k < 12; k++)
 			any |= pc->corners_mm[k / 3][k % 3] != 0;
-		if (any) {
-			/* quadrants of the fplate frame -> of the file frame (y flipped) */
-			for (int k = 0; k < 4; k++)
-				memcpy(pl->corners[k], pc->corners_mm[3 - k], sizeof(pl->corners[k]));
-		} else {
-			/* plates side by side along x; c3d x = ours, c3d y = -ours */
-			double w2 = pc->width_mm / 2, l2 = pc->length_mm / 2;
-			double cx = ((double)p - (cal->plates - 1) / 2.0) * pc->width_mm;
-			static const int qx[4] = { 1, -1, -1, 1 }, qy[4] = { 1, 1, -1, -1 };
-
-			for (int k = 0; k < 4; k++) {
-				pl->corners[k][0] = cx + qx[k] * w2;
-				pl->corners[k][1] = -qy[k] * l2;
-				pl->corners[k][2] = 0;
-			}
+		if (!any) {
+			/* none given: plates side by side along x (fp_calib_default's) */
+			geo = *pc;
+			fp_calib_corners(&geo, ((double)p - (cal->plates - 1) / 2.0) * pc->width_mm, 0);
+			pc = &geo;
 		}
+		/* quadrants of the fplate frame -> of the file frame (y flipped) */
+		for (int k = 0; k < 4; k++)
+			memcpy(pl->corners[k], pc->corners_mm[3 - k], sizeof(pl->corners[k]));
 	}
 	return 0;
 }

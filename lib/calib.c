@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fplate/calib.h"
+#include "calib_int.h"
 
 #define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
 
@@ -45,7 +45,7 @@ void fp_frames_release(struct fp_frames *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static void plate_geometry(struct fp_plate_calib *pc, double cx_mm, double cy_mm)
+void fp_calib_corners(struct fp_plate_calib *pc, double cx_mm, double cy_mm)
 {
 	double hw = pc->width_mm / 2, hl = pc->length_mm / 2;
 	/* C3D corner order: +x+y, -x+y, -x-y, +x-y */
@@ -79,7 +79,7 @@ void fp_calib_default(struct fp_calib *cal, uint32_t plates, uint32_t channels)
 		pc->width_mm = 400;
 		pc->length_mm = 600;
 		/* plates side by side along x, as on a split-belt treadmill */
-		plate_geometry(pc, ((double)p - (plates - 1) / 2.0) * pc->width_mm, 0);
+		fp_calib_corners(pc, ((double)p - (plates - 1) / 2.0) * pc->width_mm, 0);
 		pc->fz_threshold_n = 20;
 	}
 }

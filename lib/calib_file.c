@@ -15,10 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
-#include "fplate/calib.h"
+#include "calib_int.h"
 
 struct ctx {
 	const char *path;
@@ -243,6 +244,10 @@ static int parse_geometry(struct ctx *c, const json_t *pj, const char *p,
 	if ((ret = opt_number(c, pj, p, "surface_height_mm", height_required, pc->surface_h_mm,
 			      &pc->surface_h_mm)))
 		return ret;
+	if (pc->surface_h_mm < 0)
+		return FAIL(c, "%s.surface_height_mm: %g, expected >= 0 (the distance of the "
+			    "surface above the transducer origin; for AMTI's negative az0 give "
+			    "-az0)", p, pc->surface_h_mm);
 	if ((j = json_object_get(pj, "origin_mm"))) {
 		snprintf(f, sizeof(f), "%s.origin_mm", p);
 		if ((ret = number_array(c, j, f, 2, pc->origin_mm)))
@@ -270,13 +275,7 @@ static int parse_geometry(struct ctx *c, const json_t *pj, const char *p,
 		}
 		memcpy(pc->corners_mm, corners, sizeof(corners));
 	} else {
-		static const double sx[4] = { 1, -1, -1, 1 }, sy[4] = { 1, 1, -1, -1 };
-
-		for (int i = 0; i < 4; i++) {
-			pc->corners_mm[i][0] = sx[i] * size[0] / 2;
-			pc->corners_mm[i][1] = sy[i] * size[1] / 2;
-			pc->corners_mm[i][2] = 0;
-		}
+		fp_calib_corners(pc, 0, 0);
 	}
 	return 0;
 }
@@ -497,8 +496,16 @@ int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_
 	ret = fp_calib_check(cal, NULL, msg, msg_len);
 	if (ret)
 		return ret;
-	/* write beside and rename: a crash never leaves half a calibration */
-	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", path);
+	/*
+	 * Write beside and rename: a crash never leaves half a calibration. A
+	 * truncated temporary name would rename some other file over path.
+	 */
+	if ((size_t)snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", path) >= sizeof(tmp_path)) {
+		if (msg && msg_len)
+			snprintf(msg, msg_len, "%.64s...: path too long (%zu bytes)", path,
+				 strlen(path));
+		return -ENAMETOOLONG;
+	}
 	f = fopen(tmp_path, "w");
 	if (!f) {
 		ret = -errno;
@@ -507,7 +514,8 @@ int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_
 		return ret;
 	}
 	put_calib(f, cal);
-	if (ferror(f) | (fclose(f) != 0)) {
+	/* the data must be on disk before the rename makes it the calibration */
+	if ((fflush(f) != 0) | (fsync(fileno(f)) != 0) | ferror(f) | (fclose(f) != 0)) {
 		ret = -EIO;
 		if (msg && msg_len)
 			snprintf(msg, msg_len, "%s: cannot write: %s", tmp_path, strerror(EIO));

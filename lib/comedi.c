@@ -571,9 +571,8 @@ static int try_reattach(struct fp_device *dev, struct comedi_priv *p, int timeou
 		return -ENODEV;
 	}
 	memcpy(saved, dev->msg, sizeof(saved));
-	for (unsigned int k = 0; k < p->nscan; k++)
-		p->scan[k] = k < p->map.n_plate_chans ? p->map.plate_chan[k] :
-			     (int)k == p->belt_index ? p->map.belt : p->map.sync;
+	/* the wiring as parsed: setup_channel() resolved range_v into range */
+	p->nscan = fp_cmap_scan(&p->map, p->scan, &p->belt_index, &p->sync_index);
 	ret = attach(dev, p);
 	if (ret == 0) {
 		p->scan_bytes = p->sample_bytes * p->nscan;

@@ -38,9 +38,36 @@ static int werr(const struct wctx *w, const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	if (w->msg && w->msg_len)
-		snprintf(w->msg, w->msg_len, "%s: field '%s': %s", w->path, field, what);
+	if (w->msg && w->msg_len) {
+		/* keep the field and the reason when the path is very long */
+		size_t pl = strlen(w->path);
+
+		snprintf(w->msg, w->msg_len, "%s%s: field '%s': %s", pl > 160 ? "..." : "",
+			 pl > 160 ? w->path + pl - 157 : w->path, field, what);
+	}
 	return -EINVAL;
+}
+
+/* The value a field holds, for messages: 2000, "2000" (a string), an object... */
+static const char *value_text(const json_t *v, char *buf, size_t len)
+{
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		break;
+	case JSON_REAL:
+		snprintf(buf, len, "%.10g", json_real_value(v));
+		break;
+	case JSON_STRING:
+		snprintf(buf, len, "\"%.40s\" (a string)", json_string_value(v));
+		break;
+	case JSON_OBJECT: snprintf(buf, len, "an object"); break;
+	case JSON_ARRAY:  snprintf(buf, len, "a list"); break;
+	case JSON_TRUE:
+	case JSON_FALSE:  snprintf(buf, len, "a boolean"); break;
+	default:          snprintf(buf, len, "null"); break;
+	}
+	return buf;
 }
 
 /* Refuse keys of obj not in allowed (NULL-terminated). */
@@ -72,8 +99,12 @@ static int get_number(const struct wctx *w, json_t *obj, const char *key, const 
 	if (!v)
 		return 0;
 	if (!json_is_number(v) || !(json_number_value(v) >= min) ||
-	    !(json_number_value(v) <= max))
-		return werr(w, field, "expected a number from %g to %g", min, max);
+	    !(json_number_value(v) <= max)) {
+		char got[64];
+
+		return werr(w, field, "value %s: expected a number from %.10g to %.10g",
+			    value_text(v, got, sizeof(got)), min, max);
+	}
 	*out = json_number_value(v);
 	return 0;
 }
@@ -94,16 +125,20 @@ static int get_range_aref(const struct wctx *w, json_t *obj, const char *where,
 		else if (json_is_string(r))
 			snprintf(text, sizeof(text), "%s", json_string_value(r));
 		else
-			text[0] = '\0';
-		if (fp_cmap_parse_range(text, ch))
+			value_text(r, text, sizeof(text));   /* refused below, named */
+		if (!(json_is_integer(r) || json_is_string(r)) || fp_cmap_parse_range(text, ch))
 			return werr(w, field, "value '%s': expected a range index (0, 1, ...) or volts such as \"10V\"",
 				    text);
 	}
 	if (a) {
 		snprintf(field, sizeof(field), "%s%saref", where, *where ? "." : "");
-		if (!json_is_string(a) || fp_cmap_parse_aref(json_string_value(a), &ch->aref))
+		if (!json_is_string(a) || fp_cmap_parse_aref(json_string_value(a), &ch->aref)) {
+			char got[64];
+
 			return werr(w, field, "value '%s': expected \"ground\", \"common\", \"diff\" or \"other\"",
-				    json_is_string(a) ? json_string_value(a) : "(not a string)");
+				    json_is_string(a) ? json_string_value(a) :
+				    value_text(a, got, sizeof(got)));
+		}
 	}
 	return 0;
 }
@@ -112,8 +147,12 @@ static int get_chan_number(const struct wctx *w, json_t *v, const char *field,
 			   unsigned int *chan)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > FP_CMAP_MAX_CARD_CHAN)
-		return werr(w, field, "expected a card channel number 0..%d", FP_CMAP_MAX_CARD_CHAN);
+	    json_integer_value(v) > FP_CMAP_MAX_CARD_CHAN) {
+		char got[64];
+
+		return werr(w, field, "value %s: expected a card channel number 0..%d",
+			    value_text(v, got, sizeof(got)), FP_CMAP_MAX_CARD_CHAN);
+	}
 	*chan = (unsigned int)json_integer_value(v);
 	return 0;
 }
@@ -299,7 +338,11 @@ static int set_calibration(const struct wctx *w, json_t *cal, struct fp_comedi_m
 	if (!json_is_string(cal) || !*json_string_value(cal))
 		return werr(w, "calibration", "expected the path of a calibration file");
 	file = json_string_value(cal);
-	snprintf(dir_buf, sizeof(dir_buf), "%s", w->path);
+	/* a cut wiring path would put the calibration in another folder */
+	if (file[0] != '/' &&
+	    (size_t)snprintf(dir_buf, sizeof(dir_buf), "%s", w->path) >= sizeof(dir_buf))
+		return werr(w, "calibration", "value '%.40s': the wiring file's path is too long "
+			    "to resolve a relative path; give an absolute one", file);
 	if (file[0] == '/')
 		n = snprintf(map->calibration, sizeof(map->calibration), "%s", file);
 	else
@@ -325,8 +368,12 @@ static int load_top(const struct wctx *w, json_t *root, struct fp_comedi_map *ma
 	if (check_keys(w, root, "", keys))
 		return -EINVAL;
 	v = json_object_get(root, "fplate_wiring");
-	if (!json_is_integer(v) || json_integer_value(v) != FP_WIRING_VERSION)
-		return werr(w, "fplate_wiring", "expected the format version %d", FP_WIRING_VERSION);
+	if (!json_is_integer(v) || json_integer_value(v) != FP_WIRING_VERSION) {
+		char got[64];
+
+		return werr(w, "fplate_wiring", "value %s: expected the format version %d",
+			    v ? value_text(v, got, sizeof(got)) : "missing", FP_WIRING_VERSION);
+	}
 	v = json_object_get(root, "device");
 	if (v) {
 		if (!json_is_string(v) || strlen(json_string_value(v)) >= sizeof(map->device))
@@ -338,7 +385,7 @@ static int load_top(const struct wctx *w, json_t *root, struct fp_comedi_map *ma
 	    get_number(w, root, "rate_hz", "rate_hz", 0.01, 1e7, &map->rate_hz))
 		return -EINVAL;
 	if (d != floor(d))
-		return werr(w, "subdevice", "expected an integer");
+		return werr(w, "subdevice", "value %.10g: expected an integer", d);
 	map->subdevice = (int)d;
 	d = map->buffer_kb;
 	if (get_number(w, root, "buffer_kb", "buffer_kb", 0, 1 << 20, &d))

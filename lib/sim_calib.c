@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calib_int.h"
 #include "sim_model.h"
 
 static int invert6(const double a[6][6], double inv[6][6])
@@ -116,11 +117,7 @@ int sim_calibration(uint32_t plates, uint32_t channels, struct fp_calib *cal,
 		pc->origin_mm[1] = p == 0 ? -2.5 : 1.8;
 		pc->width_mm = plates == 2 ? 250 : 520;
 		pc->length_mm = 1700;
-		for (int i = 0; i < 4; i++) {
-			pc->corners_mm[i][0] = cx + (i == 0 || i == 3 ? 0.5 : -0.5) * pc->width_mm;
-			pc->corners_mm[i][1] = (i < 2 ? 0.5 : -0.5) * pc->length_mm;
-			pc->corners_mm[i][2] = 0;
-		}
+		fp_calib_corners(pc, cx, 0);
 		pc->fz_threshold_n = 20;
 		pc->saturation_v = 9.99;
 		if (channels == 8)

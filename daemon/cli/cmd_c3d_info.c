@@ -46,7 +46,11 @@ static void jnum(double v)
 		printf("null");
 }
 
-/* Mean lab-frame force of a plate over the whole file (--stats). */
+/*
+ * Mean lab-frame force of a plate over the whole file (--stats). Samples
+ * without a value (NaN: the gaps fplate record writes) are left out; one
+ * of them used to turn the mean into NaN and restart the peak.
+ */
 static void plate_means(const struct fp_c3d *c, uint32_t p, double mean_f[3], double *fz_max)
 {
 	struct fp_c3d_fp_sample s;
@@ -57,6 +61,8 @@ static void plate_means(const struct fp_c3d *c, uint32_t p, double mean_f[3], do
 	for (uint64_t i = 0; i < n; i++) {
 		if (fp_c3d_fp_sample(c, p, i, 0, 20.0, &s))
 			break;
+		if (!isfinite(s.plate[FP_FZ]) || !isfinite(s.lab_f[0] + s.lab_f[1] + s.lab_f[2]))
+			continue;
 		for (int k = 0; k < 3; k++)
 			mean_f[k] += s.lab_f[k];
 		if (!(*fz_max >= s.plate[FP_FZ]))
@@ -269,7 +275,8 @@ int fp_cmd_c3d_info(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: fplate c3d-info FILE [--json] [--stats] [--params] [--csv]\n\n%s.\n"
 			       "  --json   one JSON object instead of text\n"
-			       "  --stats  also the mean lab-frame force and peak Fz per plate\n"
+			       "  --stats  also the mean lab-frame force and peak Fz per plate (NaN\n"
+			       "           samples, e.g. recording gaps, left out)\n"
 			       "  --params every parameter (GROUP:NAME and values)\n"
 			       "  --csv    instead: every analog sample, scaled, as CSV (sample, time_s,\n"
 			       "           one column per channel label; NaN as nan)\n"

@@ -187,7 +187,8 @@ static int handle_frame(const zmq_msg_t *payload, enum format fmt, double second
 	t->have_seq = 1;
 	t->stream_id = f.h.stream_id;
 	t->next_seq = f.h.sequence + 1;
-	if (t->limit < 0 && seconds > 0)
+	/* The latest fitted period is the best estimate of the rate. */
+	if (seconds > 0)
 		t->limit = llround(seconds * 1e9 / f.h.period_ns);
 	n = f.h.n_samples;
 	if (t->limit >= 0 && (long long)t->samples + n > t->limit)

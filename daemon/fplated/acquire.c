@@ -4,9 +4,9 @@
  * SPSC ring as fast as the device delivers them and never wait for the
  * processing side.
  *
- * Reads fill preallocated ring slots of block_samples samples (see
+ * Reads are cut into preallocated ring slots of block_samples samples (see
  * acquire_thread for how device packets become blocks); per full block:
- * one commit and one eventfd write to wake the main thread. When the ring
+ * one copy, one commit and one eventfd write to wake the main thread. When the ring
  * is full the block goes to a scratch block and is thrown away (the ring
  * counts the overrun); the next block that gets through carries
  * FP_BLK_GAP | FP_BLK_OVERRUN and the processing side counts the lost
@@ -93,7 +93,7 @@ int fpd_acq_init(struct fpd *d)
 	}
 	ret = fp_block_init(&a->scratch, &d->info, d->block_samples);
 	if (!ret)
-		ret = fp_block_init(&a->staging, &d->info, d->block_samples);
+		ret = fp_block_init(&a->staging, &d->info, 2 * d->block_samples);
 	if (ret)
 		return ret;
 	a->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -113,7 +113,10 @@ static void sleep_ms(int ms)
 		;
 }
 
-/* The slot being filled: a ring slot, or the scratch block when full. */
+/* The block being filled: a ring slot, the scratch block while the ring is
+ * full, or none (blk NULL) between blocks. A slot is reserved only when
+ * the first samples for it arrive, so a ring that drains in the meantime
+ * is used at once and each dropped block counts one overrun. */
 struct fill {
 	int slot;                    /* ring index, or -1 for scratch */
 	struct fp_block *blk;
@@ -129,13 +132,13 @@ static void open_slot(struct fpd *d, struct fill *f)
 	f->blk->flags = 0;
 }
 
-/* Hand a filled block to the processing side (or drop it when it is the
- * scratch block) and open the next one. An empty block stays open. */
+/* Hand a filled block to the processing side, or drop it when it is the
+ * scratch block. An empty block stays open. */
 static void close_slot(struct fpd *d, struct fill *f)
 {
 	struct fpd_acq *a = &d->acq;
 
-	if (!f->blk->n)
+	if (!f->blk || !f->blk->n)
 		return;
 	if (f->slot < 0) {
 		atomic_fetch_add(&a->overrun_blocks, 1);
@@ -148,7 +151,7 @@ static void close_slot(struct fpd *d, struct fill *f)
 		if (++f->blocks % COUNTERS_EVERY == 0)
 			snapshot_counters(d);
 	}
-	open_slot(d, f);
+	f->blk = NULL;
 }
 
 /* Append samples [from, from + count) of src to dst (same geometry). */
@@ -175,12 +178,17 @@ static void stage_into_slots(struct fpd *d, struct fill *f, const struct fp_bloc
 {
 	uint32_t done = 0;
 
-	if (f->blk->n && ((in->flags & (FP_BLK_GAP | FP_BLK_RESUMED)) ||
-			  in->first_sample != f->blk->first_sample + f->blk->n))
+	if (f->blk && f->blk->n && ((in->flags & (FP_BLK_GAP | FP_BLK_RESUMED)) ||
+				    in->first_sample != f->blk->first_sample + f->blk->n))
 		close_slot(d, f);
 	while (done < in->n) {
-		uint32_t room = f->blk->capacity - f->blk->n;
-		uint32_t take = in->n - done < room ? in->n - done : room;
+		uint32_t room;
+		uint32_t take;
+
+		if (!f->blk)
+			open_slot(d, f);
+		room = f->blk->capacity - f->blk->n;
+		take = in->n - done < room ? in->n - done : room;
 
 		append(f->blk, in, done, take);
 		done += take;
@@ -189,28 +197,50 @@ static void stage_into_slots(struct fpd *d, struct fill *f, const struct fp_bloc
 	}
 }
 
-static void on_data(struct fpd *d, struct fill *f, struct fp_block *target)
+static void on_data(struct fpd *d, struct fill *f, struct fp_block *in)
 {
 	struct fpd_acq *a = &d->acq;
 
 	/* The partial block was closed when the device went: these samples
 	 * start a block, which carries the flag. */
 	if (atomic_load(&a->state) == FPD_DEV_GONE)
-		target->flags |= FP_BLK_RESUMED;
+		in->flags |= FP_BLK_RESUMED;
 	if (atomic_load(&a->state) != FPD_DEV_RUNNING)
 		set_state(a, FPD_DEV_RUNNING);
-	if (target != f->blk)
-		stage_into_slots(d, f, target);
-	else if (f->blk->n == f->blk->capacity)
-		close_slot(d, f);
+	stage_into_slots(d, f, in);
+}
+
+/*
+ * Coalescing (cfg.coalesce, paced devices only). A read that returned less
+ * than the staging block holds emptied the device's buffer, so its last
+ * sample is about as old as the read: sleep until the rest of the block
+ * being filled is due, then read it in one go. The backend buffers the
+ * samples meanwhile (driver ring, queued USB transfers, sim's clock), so
+ * the thread wakes once per block instead of once per device packet, and
+ * the block completes when it would have anyway. A read that filled the
+ * staging block means a backlog: read again at once. Deadlines are always
+ * taken from the last drained read, so lateness never accumulates.
+ */
+#define COALESCE_MARGIN_NS 50000
+
+static void wait_for_block(struct fpd *d, const struct fp_block *blk, int64_t last_ns)
+{
+	uint32_t missing = blk ? blk->capacity - blk->n : d->block_samples;
+	int64_t wait = (int64_t)(missing * 1e9 / d->info.rate_hz) + COALESCE_MARGIN_NS;
+	int64_t deadline = last_ns + (wait < d->cfg.block_ms * 1000000LL ? wait :
+				      d->cfg.block_ms * 1000000LL);
+	struct timespec ts = { deadline / 1000000000, deadline % 1000000000 };
+
+	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
 }
 
 /*
  * Devices deliver packets (1 ms for sim:// and USB); frames are block_ms
- * long. An empty slot is read into directly (no copy when the device fills
- * it at once, as pace=fast does); otherwise reads land in the staging block
- * and are appended. A partial block is flushed when a read times out or
- * the device goes away, so nothing waits for samples that are not coming.
+ * long. Reads land in the staging block (two blocks long, so a backlog is
+ * visible) and are cut into ring slots. A partial block is flushed when a
+ * read times out or the device goes away, so nothing waits for samples
+ * that are not coming.
  */
 /* Apply a device-set request of the control socket (see fplated.h). */
 static void apply_device_set(struct fpd *d)
@@ -233,17 +263,18 @@ static void *acquire_thread(void *arg)
 	struct fpd *d = arg;
 	struct fpd_acq *a = &d->acq;
 	struct fill f = { 0 };
+	int coalesce = d->cfg.coalesce && d->info.paced;
 
-	open_slot(d, &f);
 	while (!atomic_load_explicit(&a->stop, memory_order_relaxed)) {
-		struct fp_block *target = f.blk->n ? &a->staging : f.blk;
 		int ret;
 
 		apply_device_set(d);
-		ret = fp_read(d->dev, target, READ_TIMEOUT_MS);
+		ret = fp_read(d->dev, &a->staging, READ_TIMEOUT_MS);
 
 		if (ret > 0) {
-			on_data(d, &f, target);
+			on_data(d, &f, &a->staging);
+			if (coalesce && (uint32_t)ret < a->staging.capacity)
+				wait_for_block(d, f.blk, a->staging.t_host_ns);
 		} else if (ret == 0) {
 			close_slot(d, &f);
 		} else if (ret == -ENODEV) {

@@ -37,6 +37,7 @@ struct key {
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const drop_policies[] = { "count", "isolate", NULL };
+static const char *const no_yes[] = { "no", "yes", NULL };
 
 #define OFF(f) offsetof(struct fpd_config, f)
 #define STR(f) OFF(f), sizeof(((struct fpd_config *)0)->f)
@@ -48,6 +49,8 @@ static const struct key keys[] = {
 	  "calibration JSON file (default: the device's stored one, else neutral)" },
 	{ "device", "block_ms", "block-ms", K_INT, OFF(block_ms), 0, 1, 100, NULL, 0,
 	  "milliseconds of samples per read and per published frame" },
+	{ "device", "coalesce", "coalesce", K_CHOICE, OFF(coalesce), 0, 0, 0, no_yes, 0,
+	  "yes: read once per block (paced devices), no: once per device packet" },
 	{ "publish", "endpoint", "pub", K_STRING, STR(endpoint), 0, 0, NULL, 0,
 	  "ZeroMQ PUB endpoint to bind (tcp://127.0.0.1:PORT or ipc:///PATH)" },
 	{ "control", "endpoint", "ctl", K_STRING, STR(ctl_endpoint), 0, 0, NULL, 0,
@@ -74,6 +77,7 @@ void fpd_config_defaults(struct fpd_config *cfg)
 	snprintf(cfg->endpoint, sizeof(cfg->endpoint), "tcp://127.0.0.1:5555");
 	snprintf(cfg->ctl_endpoint, sizeof(cfg->ctl_endpoint), "tcp://127.0.0.1:5556");
 	cfg->block_ms = 5;
+	cfg->coalesce = 1;
 	cfg->sndhwm = 2000;
 	cfg->drop_policy = FPD_DROP_COUNT;
 	cfg->status_ms = 1000;

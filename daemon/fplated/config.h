@@ -30,7 +30,8 @@ struct fpd_config {
 	/* [device] */
 	char device_uri[FP_URI_MAX];
 	char calibration[FPD_PATH_MAX];   /* "" = device's stored, else neutral */
-	int block_ms;                     /* samples per fp_read() = rate * block_ms / 1000 */
+	int block_ms;                     /* samples per frame = rate * block_ms / 1000 */
+	int coalesce;                     /* 1: wake once per block, not per device packet */
 	/* [publish] */
 	char endpoint[256];
 	char ctl_endpoint[256];           /* ZeroMQ REP control socket */

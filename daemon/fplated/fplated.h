@@ -52,7 +52,7 @@ struct fpd_acq {
 	struct fp_ring ring;
 	struct fp_block *slots;      /* [ring capacity], owned, allocated once */
 	struct fp_block scratch;     /* filled instead of a slot while the ring is full */
-	struct fp_block staging;     /* device reads appended to a partly filled slot */
+	struct fp_block staging;     /* every read lands here: 2 blocks long */
 	int wake_fd;                 /* eventfd: a block or a state change is ready */
 	pthread_t thread;
 	int running;                 /* thread was created (main thread only) */
@@ -103,11 +103,15 @@ struct fpd_proc {
 	uint64_t next_sample;        /* expected first_sample of the next block */
 	int have_next;
 	uint64_t sequence;
-	/* rate over the last status period, from block arrival times */
-	uint64_t rate_index;
-	int64_t rate_t_ns;
-	uint64_t last_end_index;     /* index after the last sample processed */
-	int64_t last_recv_ns;
+	/* Rate over status periods, between the least-delayed block of each
+	 * period (arrival delays are one-sided, so the minimum is robust to
+	 * scheduling stalls). */
+	struct fpd_rate_point {
+		uint64_t index;      /* index after the block's last sample */
+		int64_t t_ns;        /* its arrival */
+		int64_t delay_ns;    /* t_ns - index * nominal period */
+		int valid;
+	} rate_best, rate_prev;
 	double rate_hz;
 	int64_t next_status_ns;      /* CLOCK_MONOTONIC */
 	int last_state;

@@ -102,6 +102,16 @@ static void publish_block(struct fpd *d, const struct fp_block *blk, uint32_t fl
 	fpd_pub_send(&d->pub, FP_TOPIC_FORCE, p->wire, (size_t)len);
 }
 
+static void note_rate_point(struct fpd *d, const struct fp_block *blk)
+{
+	struct fpd_rate_point *b = &d->proc.rate_best;
+	uint64_t end = blk->first_sample + blk->n;
+	int64_t delay = blk->t_host_ns - (int64_t)llround((double)end * 1e9 / d->info.rate_hz);
+
+	if (!b->valid || delay < b->delay_ns)
+		*b = (struct fpd_rate_point){ end, blk->t_host_ns, delay, 1 };
+}
+
 static void process_block(struct fpd *d, const struct fp_block *blk)
 {
 	struct fpd_proc *p = &d->proc;
@@ -125,8 +135,7 @@ static void process_block(struct fpd *d, const struct fp_block *blk)
 	fpd_stages_frames(d, &p->frames);
 	publish_block(d, blk, flags);
 	d->stats.samples += blk->n;
-	p->last_end_index = blk->first_sample + blk->n;
-	p->last_recv_ns = blk->t_host_ns;
+	note_rate_point(d, blk);
 }
 
 int fpd_proc_drain(struct fpd *d)
@@ -147,18 +156,22 @@ int fpd_proc_drain(struct fpd *d)
 	return done;
 }
 
-/* Samples per second of the device clock over the last status period,
- * measured on block arrival times (host clock). */
+/* Device samples per second of host time over the last status period:
+ * between the least-delayed blocks of this period and the one before. */
 static void update_rate(struct fpd_proc *p)
 {
-	if (p->rate_t_ns && p->last_recv_ns > p->rate_t_ns &&
-	    p->last_end_index > p->rate_index)
-		p->rate_hz = (double)(p->last_end_index - p->rate_index) * 1e9 /
-			     (double)(p->last_recv_ns - p->rate_t_ns);
-	else if (p->rate_t_ns)
-		p->rate_hz = 0;
-	p->rate_index = p->last_end_index;
-	p->rate_t_ns = p->last_recv_ns;
+	struct fpd_rate_point *b = &p->rate_best, *a = &p->rate_prev;
+
+	if (!b->valid) {
+		if (a->valid)
+			p->rate_hz = 0; /* nothing arrived for a whole period */
+		a->valid = 0;
+		return;
+	}
+	if (a->valid && b->index > a->index && b->t_ns > a->t_ns)
+		p->rate_hz = (double)(b->index - a->index) * 1e9 / (double)(b->t_ns - a->t_ns);
+	*a = *b;
+	b->valid = 0;
 }
 
 static json_t *device_json(struct fpd *d)

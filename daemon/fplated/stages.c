@@ -10,7 +10,10 @@
 
 #include "fplated.h"
 
+extern const struct fpd_stage fpd_stage_gait;
+
 const struct fpd_stage *const fpd_stages[] = {
+	&fpd_stage_gait,
 	NULL
 };
 

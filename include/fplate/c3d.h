@@ -114,6 +114,7 @@ struct fp_c3d {
 /*
  * Open path / parse a buffer. On success *out is owned by the caller
  * (fp_c3d_free()). Errors: -ENOENT/-EACCES/-EIO from the file system,
+ * -EINVAL not a regular file, -EFBIG larger than the 2 GiB read into memory,
  * -EBADMSG malformed file, -ENOMEM; msg gets "NAME: what is wrong".
  */
 int fp_c3d_open(const char *path, struct fp_c3d **out, char *msg, size_t msg_len);

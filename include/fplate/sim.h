@@ -30,7 +30,11 @@ enum fp_sim_strike { FP_SIM_REAR = 0, FP_SIM_MID = 1, FP_SIM_FORE = 2 };
 
 /* Threshold that defines contact_sample / toeoff_sample below (N). */
 #define FP_SIM_CONTACT_N 20.0
-/* Steps the device keeps for fp_sim_truth_steps() (about 24 min of running). */
+/*
+ * Size of the device's step ring: fp_sim_truth_steps() returns at most the
+ * last FP_SIM_TRUTH_KEEP - 1 completed steps (one slot holds the step in
+ * progress), about 24 min of running.
+ */
 #define FP_SIM_TRUTH_KEEP 4096
 
 /*
@@ -87,7 +91,7 @@ struct fp_sim_step {
  * Copy the completed steps (lift-off delivered by fp_read()) the device
  * still keeps, oldest first, at most max of them, into out. Returns the
  * number copied; out[i].index says which step it is (steps are dropped
- * oldest first after FP_SIM_TRUTH_KEEP). -ENOTSUP if dev is not sim://.
+ * oldest first beyond FP_SIM_TRUTH_KEEP - 1). -ENOTSUP if dev is not sim://.
  */
 int fp_sim_truth_steps(struct fp_device *dev, struct fp_sim_step *out, size_t max);
 

@@ -2,14 +2,21 @@
 # target for FUZZ_CHECK_SECONDS (a make check step); `make fuzz` runs longer
 # (FUZZ_SECONDS). The seed corpus is the real C3D files in ../shared/data/c3d;
 # new inputs go to $(BUILD)/fuzz/corpus-NAME, crashes to $(BUILD)/fuzz/.
+# A target NAME may set FUZZ_SRCS_NAME (library sources it links) and
+# FUZZ_SEEDS_NAME (its seed folder); the defaults are the C3D reader's.
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 600
-FUZZ_CHECK_SECONDS ?= 45
+FUZZ_CHECK_SECONDS ?= 30
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -Iinclude -Ilib -DFP_VERSION='"$(VERSION)"'
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
-FUZZ_LIB_SRCS = lib/c3d_read.c lib/c3d_param.c lib/c3d_fp.c
+FUZZ_LIB_SRCS = lib/c3d_read.c lib/c3d_param.c lib/c3d_fp.c lib/calib.c
+FUZZ_SRCS_c3d_read = $(FUZZ_LIB_SRCS)
+FUZZ_SEEDS_c3d_read = $(abspath ../shared/data/c3d)
+# usb_pkt.c includes lib/usb_proto.c itself
+FUZZ_SRCS_usb_pkt =
+FUZZ_SEEDS_usb_pkt = $(CURDIR)/tests/fuzz/usb_seeds
 
 # clang 14 is Debian 12's default clang; its libFuzzer runtime is in libclang-rt-14-dev
 DEPS += clang=cmd:clang libclang-rt-14-dev=pkg:
@@ -18,22 +25,26 @@ CHECK_STEPS += fuzz-check
 .PHONY: fuzz fuzz-check fuzz-build
 fuzz-build: $(FUZZ_BINS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard include/fplate/*.h lib/*.h)
+.SECONDEXPANSION:
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*) $(wildcard include/fplate/*.h lib/*.h lib/*.c)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRCS) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*) -lm
 
 # run TARGET SECONDS: seed corpus = the real files, plus what earlier runs found
 define fuzz_run
 	@mkdir -p $(BUILD)/fuzz/corpus-$(1); rm -f $(BUILD)/fuzz/crash-$(1)-*
 	cd $(BUILD)/fuzz && ./$(1) -max_total_time=$(2) -max_len=400000 -rss_limit_mb=2048 \
 		-artifact_prefix=$(CURDIR)/$(BUILD)/fuzz/crash-$(1)- -print_final_stats=1 \
-		corpus-$(1) $(abspath ../shared/data/c3d) 2>&1 | tail -n 15
+		corpus-$(1) $(FUZZ_SEEDS_$(1)) 2>&1 | tail -n 15
 	@! ls $(BUILD)/fuzz/crash-$(1)-* >/dev/null 2>&1 || \
 		{ echo "fuzz: $(1) found crashes: $$(ls $(BUILD)/fuzz/crash-$(1)-*)"; false; }
 endef
 
-fuzz-check: $(FUZZ_BINS)
-	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),$(FUZZ_CHECK_SECONDS)))
+# One rule per target: a define's recipe lines cannot be joined by $(foreach).
+fuzz-check: $(FUZZ_TARGETS:%=fuzz-check-%)
+fuzz-check-%: $(BUILD)/fuzz/%
+	$(call fuzz_run,$*,$(FUZZ_CHECK_SECONDS))
 
-fuzz: $(FUZZ_BINS)
-	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),$(FUZZ_SECONDS)))
+fuzz: $(FUZZ_TARGETS:%=fuzz-long-%)
+fuzz-long-%: $(BUILD)/fuzz/%
+	$(call fuzz_run,$*,$(FUZZ_SECONDS))

@@ -139,7 +139,18 @@ def main():
     if nan_rows != len(GAP):
         print("FAIL: %d NaN rows for a %d-sample gap" % (nan_rows, len(GAP)))
         return 1
-    print("PASS: 1200 samples, %d NaN (gap), 4 events, metadata" % nan_rows)
+    # --stats over a file with a NaN gap: the gap is left out, not propagated
+    stats = json.loads(subprocess.run([FPLATE, "c3d-info", "--json", "--stats", out],
+                                      capture_output=True, text=True, check=True).stdout)
+    valid = [s for s in range(FIRST, FIRST + 1200) if s not in GAP]
+    want_mean = sum(fields(s, 0)[2] for s in valid) / len(valid)
+    st = stats["plates"][0]
+    if st["fz_max"] != 799.0 or st["lab_mean_f"] is None or \
+            st["lab_mean_f"][2] is None or abs(st["lab_mean_f"][2] - want_mean) > 1e-3:
+        print("FAIL: --stats plate 1 fz_max %r lab_mean_f %r, expected 799 and Fz %.4f"
+              % (st["fz_max"], st["lab_mean_f"], want_mean))
+        return 1
+    print("PASS: 1200 samples, %d NaN (gap), 4 events, metadata, stats" % nan_rows)
     return 0
 
 

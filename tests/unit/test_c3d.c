@@ -296,6 +296,45 @@ static void test_zero_baseline(void)
 	fp_c3d_free(c);
 }
 
+/*
+ * The file path's COP is fp_cop()'s (calib.c): equal numbers on loaded
+ * samples, and NaN whenever the fplate Fz is not positive, whatever the
+ * threshold (Kistler.c3d stores the action force: its fplate Fz is
+ * negative while loaded). The file path had its own copy of the formula
+ * that, with a threshold <= 0, computed a COP from a negative Fz.
+ */
+static void test_cop_is_fp_cop(void)
+{
+	struct fp_c3d *c = open_data("ezc3d_Kistler.c3d");
+	uint64_t neg = 0, pos = 0;
+
+	if (!c)
+		return;
+	for (uint64_t s = 0; s < fp_c3d_analog_samples(c); s += 7) {
+		struct fp_c3d_fp_sample fs;
+		struct fp_plate_calib pc;
+		double x, y, t;
+
+		CU_ASSERT_EQUAL_FATAL(fp_c3d_fp_sample(c, 0, s, 0, -1e9, &fs), 0);
+		CU_ASSERT_EQUAL_FATAL(fp_c3d_plate_calib(c, 0, 0, &pc), 0);
+		pc.fz_threshold_n = -1e9;
+		fp_cop(&pc, fs.plate, &x, &y, &t);
+		if (fs.plate[FP_FZ] < -50) {
+			neg++;
+			CU_ASSERT(isnan(fs.plate[FP_COPX]) && isnan(fs.plate[FP_COPY]));
+			CU_ASSERT(isnan(fs.plate[FP_TZ]) && isnan(fs.lab_cop[0]));
+		} else if (fs.plate[FP_FZ] > 0) {
+			pos++;
+			FP_ASSERT_CLOSE(fs.plate[FP_COPX], x, 1e-9);
+			FP_ASSERT_CLOSE(fs.plate[FP_COPY], y, 1e-9);
+			FP_ASSERT_CLOSE(fs.plate[FP_TZ], t, 1e-12);
+		}
+	}
+	CU_ASSERT(neg > 100);
+	CU_ASSERT(pos > 0);
+	fp_c3d_free(c);
+}
+
 void fp_suite_c3d(void)
 {
 	FP_ADD_SUITE("c3d",
@@ -305,5 +344,6 @@ void fp_suite_c3d(void)
 		     { "TYPE-2 vs TYPE-4", test_type2_vs_type4 },
 		     { "plate and lab frames agree", test_frames_agree },
 		     { "special cases", test_special_cases },
-		     { "ZERO baseline", test_zero_baseline });
+		     { "ZERO baseline", test_zero_baseline },
+		     { "COP is fp_cop()'s", test_cop_is_fp_cop });
 }

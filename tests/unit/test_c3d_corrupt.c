@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fp_test.h"
 #include "fplate/c3d.h"
@@ -206,10 +207,105 @@ static void test_targeted(void)
 	free(b);
 }
 
+/*
+ * Type 3 (Kistler): ORIGIN is (a, b, az0), the sensor offsets and the
+ * depth of the sensor plane. A file that stores az0 > 0 has the vector
+ * negated (docs/c3d.md); that must flip only the depth, never the sensor
+ * offsets a and b, or Mx, My and Mz change sign.
+ */
+static void test_type3_origin_sign(void)
+{
+	const char *file = "ezc3d_Kistler.c3d";
+	char msg[FP_MSG_MAX];
+	size_t len, off;
+	uint8_t *b = load(file, &len);
+	int fp = group_id(file, "FORCE_PLATFORM");
+	struct fp_c3d *c0 = NULL, *c1 = NULL;
+	float z;
+	int checked = 0;
+
+	CU_ASSERT_FATAL(fp > 0);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_parse(b, len, "k0.c3d", &c0, msg, sizeof(msg)), 0);
+	off = value_offset(b, len, fp, "ORIGIN");
+	CU_ASSERT_FATAL(off > 0);
+	memcpy(&z, b + off + 8, 4);
+	CU_ASSERT_EQUAL(z, -41.0f);            /* plate 1: (210, 260, -41) */
+	z = -z;
+	memcpy(b + off + 8, &z, 4);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_parse(b, len, "k1.c3d", &c1, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(c1->plate[0].origin_negated, 1);
+	CU_ASSERT_EQUAL(c0->plate[0].origin_negated, 0);
+	for (uint64_t s = 0; s < fp_c3d_analog_samples(c0); s += 97) {
+		struct fp_c3d_fp_sample x, y;
+
+		CU_ASSERT_EQUAL_FATAL(fp_c3d_fp_sample(c0, 0, s, 0, 20, &x), 0);
+		CU_ASSERT_EQUAL_FATAL(fp_c3d_fp_sample(c1, 0, s, 0, 20, &y), 0);
+		for (int k = 0; k < 6; k++)
+			FP_ASSERT_CLOSE(y.plate[k], x.plate[k], 1e-12);
+		for (int k = 0; k < 3; k++)
+			FP_ASSERT_CLOSE(y.lab_m[k], x.lab_m[k], 1e-12);
+		checked += fabs(x.plate[FP_MX]) > 1e-3;
+	}
+	CU_ASSERT(checked > 10);
+	fp_c3d_free(c0);
+	fp_c3d_free(c1);
+	free(b);
+}
+
+/*
+ * TRIAL:ACTUAL_START/END_FIELD are 32-bit: 0 .. 0xffffffff is 2^32 frames,
+ * which a uint32_t count wrapped to 0, so the file was accepted as empty.
+ */
+static void test_trial_count_overflow(void)
+{
+	struct fp_c3d_wchannel ch[1] = { { "A", "V", "", 1, 0 } };
+	struct fp_c3d_wdesc d = { .analog_rate = 100, .analog_spf = 1, .n_analog = 1,
+				  .ch = ch, .belt_speed_mps = NAN };
+	struct fp_c3d_writer *w;
+	struct fp_c3d *c = NULL;
+	char path[256], msg[FP_MSG_MAX];
+	float v[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t *b = malloc(64 * 1024);
+	size_t len, so, eo;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	snprintf(path, sizeof(path), "/tmp/fplate-test-%d-trial.c3d", (int)getpid());
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_writer_open(path, &d, &w, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_write(w, v, 8), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_close(w, msg, sizeof(msg)), 0);
+	f = fopen(path, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	len = fread(b, 1, 64 * 1024, f);
+	fclose(f);
+	unlink(path);
+	so = value_offset(b, len, 4, "ACTUAL_START_FIELD");
+	eo = value_offset(b, len, 4, "ACTUAL_END_FIELD");
+	CU_ASSERT_FATAL(so > 0 && eo > 0);
+	b[8] = b[9] = 0xff;                   /* header last frame saturated */
+	memset(b + so, 0, 4);                 /* start 0 */
+	memset(b + eo, 0xff, 4);              /* end 0xffffffff */
+	CU_ASSERT_EQUAL(fp_c3d_parse(b, len, "trial.c3d", &c, msg, sizeof(msg)), -EBADMSG);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "trial.c3d: parameter section: "
+					   "TRIAL:ACTUAL_START_FIELD 0 to ACTUAL_END_FIELD "
+					   "4294967295 is 4294967296 frames, too many"));
+	/* the same fields with a sane range still read */
+	b[so] = 1;
+	memset(b + eo, 0, 4);
+	b[eo] = 8;
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_parse(b, len, "trial.c3d", &c, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(c->n_frames, 8);
+	fp_c3d_free(c);
+	free(b);
+}
+
 void fp_suite_c3d_corrupt(void)
 {
 	FP_ADD_SUITE("c3d_corrupt",
 		     { "truncated files", test_truncation },
 		     { "flipped parameter bytes", test_flipped_parameter_bytes },
-		     { "targeted damage", test_targeted });
+		     { "targeted damage", test_targeted },
+		     { "type 3 ORIGIN z > 0", test_type3_origin_sign },
+		     { "TRIAL 32-bit frame count overflow", test_trial_count_overflow });
 }

@@ -366,6 +366,33 @@ static void test_cut_chain_is_valid(void)
 	unlink(path);
 }
 
+/*
+ * A calibration without corners: plates side by side along x, as
+ * fp_calib_default() lays them out, written in the file's corner order
+ * (its y is fplate's -y) and read back as the same fplate corners.
+ */
+static void test_session_default_corners(void)
+{
+	struct fp_calib cal;
+	struct fp_c3d_wdesc d;
+	struct fp_c3d_wchannel ch[12];
+	struct fp_c3d_wplate pl[2];
+	char msg[FP_MSG_MAX];
+	/* file order +x+y, -x+y, -x-y, +x-y of the file frame; plate 1 at x = -250 */
+	static const double fx[4] = { 0, -500, -500, 0 }, fy[4] = { -850, -850, 850, 850 };
+
+	make_calib(&cal, 2);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_wdesc_session(&d, &cal, 0, 1000.0, ch, pl, msg,
+						   sizeof(msg)), 0);
+	for (int k = 0; k < 4; k++) {
+		FP_ASSERT_CLOSE(pl[0].corners[k][0], fx[k], 0);
+		FP_ASSERT_CLOSE(pl[1].corners[k][0], fx[k] + 500, 0);
+		FP_ASSERT_CLOSE(pl[0].corners[k][1], fy[k], 0);
+		FP_ASSERT_CLOSE(pl[1].corners[k][1], fy[k], 0);
+		FP_ASSERT_CLOSE(pl[0].corners[k][2], 0, 0);
+	}
+}
+
 static void test_writer_errors(void)
 {
 	struct fp_c3d_wchannel ch[1] = { { "A", "V", "", NAN, 0 } };
@@ -381,6 +408,31 @@ static void test_writer_errors(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "/nonexistent/dir/x.c3d"));
 }
 
+/*
+ * What fp_c3d_open() refuses before reading: a directory, and a file larger
+ * than the 2 GiB it loads into memory (which a long recording reaches: the
+ * message used to call such a file "not a regular file").
+ */
+static void test_open_refusals(void)
+{
+	struct fp_c3d *c = NULL;
+	char path[256], msg[FP_MSG_MAX];
+	FILE *f;
+
+	CU_ASSERT_EQUAL(fp_c3d_open("/tmp", &c, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(msg, "/tmp: not a regular file (a directory)");
+	tmp_path(path, sizeof(path), "huge");
+	f = fopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(ftruncate(fileno(f), 3LL << 30), 0);   /* sparse 3 GiB */
+	fclose(f);
+	CU_ASSERT_EQUAL(fp_c3d_open(path, &c, msg, sizeof(msg)), -EFBIG);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, ": 3221225472 bytes: larger than the 2048 MiB "
+					   "this reader loads into memory"));
+	unlink(path);
+}
+
 void fp_suite_c3d_write(void)
 {
 	FP_ADD_SUITE("c3d_write",
@@ -390,5 +442,7 @@ void fp_suite_c3d_write(void)
 		     { "more than 65535 frames", test_long_file },
 		     { "format rules on the bytes", test_format_rules },
 		     { "close: cut chain is valid", test_cut_chain_is_valid },
-		     { "writer errors", test_writer_errors });
+		     { "writer errors", test_writer_errors },
+		     { "open refusals", test_open_refusals },
+		     { "session default corners", test_session_default_corners });
 }

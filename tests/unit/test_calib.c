@@ -293,6 +293,14 @@ static void test_file_errors(void)
 		     "{\"channels\": 6, \"matrix\": [[1,0,0,0,0,0],[0,1,0,0,0,0],[0,0,1,0,0,0],"
 		     "[0,0,0,1,0,0],[0,0,0,0,1,0],[0,0,0,0,0,1]], \"size_mm\": [1, 1]}]}",
 		     -EINVAL, "plates[1].surface_height_mm: missing");
+	/* AMTI's az0 (negative) copied as the height: refused, with the fix */
+	expect_error("az0.json", "{\"version\": 1, \"id\": \"x\", \"plates\": ["
+		     "{\"channels\": 6, \"matrix\": [[1,0,0,0,0,0],[0,1,0,0,0,0],[0,0,1,0,0,0],"
+		     "[0,0,0,1,0,0],[0,0,0,0,1,0],[0,0,0,0,0,1]], \"surface_height_mm\": -41,"
+		     "\"size_mm\": [1, 1]}]}",
+		     -EINVAL, "plates[0].surface_height_mm: -41, expected >= 0 (the distance "
+		     "of the surface above the transducer origin; for AMTI's negative az0 "
+		     "give -az0)");
 	expect_error("rows.json", "{\"version\": 1, \"id\": \"x\", \"plates\": [" PLATE_OK ","
 		     "{\"channels\": 6, \"matrix\": [[1,0,0,0,0,0],[0,1,0,0,0,0],[0,0,1,0,0,0],"
 		     "[0,0,0,1,0],[0,0,0,0,1,0],[0,0,0,0,0,1]], \"surface_height_mm\": 1,"
@@ -337,6 +345,17 @@ static void test_file_round_trip(void)
 	CU_ASSERT_EQUAL_FATAL(fp_open("sim://?plates=2", &dev, msg, sizeof(msg)), 0);
 	CU_ASSERT_EQUAL(fp_get_calibration(dev, &a), 0);
 	fp_close(dev);
+	/* split belt: plate 1 left of x = 0, plate 2 right; corners in C3D order */
+	{
+		static const double x0[4] = { -5, -255, -255, -5 }, y[4] = { 850, 850, -850, -850 };
+
+		for (int i = 0; i < 4; i++) {
+			FP_ASSERT_CLOSE(a.plate[0].corners_mm[i][0], x0[i], 0);
+			FP_ASSERT_CLOSE(a.plate[1].corners_mm[i][0], x0[i] + 260, 0);
+			FP_ASSERT_CLOSE(a.plate[0].corners_mm[i][1], y[i], 0);
+			FP_ASSERT_CLOSE(a.plate[1].corners_mm[i][2], 0, 0);
+		}
+	}
 	a.plate[1].tare_v[3] = 0.0123;
 	snprintf(path, sizeof(path), "%s/round.json", tmpdir);
 	CU_ASSERT_EQUAL_FATAL(fp_calib_save(path, &a, msg, sizeof(msg)), 0);
@@ -359,6 +378,21 @@ static void test_file_round_trip(void)
 		CU_ASSERT_EQUAL(x->fz_threshold_n, y->fz_threshold_n);
 		CU_ASSERT_EQUAL(x->saturation_v, y->saturation_v);
 	}
+	/*
+	 * A path whose ".tmp" sibling does not fit the temporary-name buffer is
+	 * refused; it used to be cut silently, so a different file ("...tm")
+	 * would have been written and renamed over path.
+	 */
+	{
+		static char longp[4100];
+
+		memset(longp, 'a', 4093);
+		for (size_t i = 0; i < 4093; i += 200)
+			longp[i] = '/';       /* components the kernel would accept */
+		longp[4093] = '\0';
+		CU_ASSERT_EQUAL(fp_calib_save(longp, &a, msg, sizeof(msg)), -ENAMETOOLONG);
+		CU_ASSERT_PTR_NOT_NULL(strstr(msg, "path too long (4093 bytes)"));
+	}
 	/* the example in the repository loads */
 	snprintf(path, sizeof(path), "%s/scripts/examples/calibration-sim.json",
 		 fp_test_source_dir());
@@ -378,6 +412,14 @@ static void test_file_axes_and_kistler(void)
 	CU_ASSERT_EQUAL_FATAL(fp_calib_load(p, &up, msg, sizeof(msg)), 0);
 	FP_ASSERT_CLOSE(up.plate[0].fz_threshold_n, 20, 0);     /* default */
 	FP_ASSERT_CLOSE(up.plate[0].corners_mm[2][0], -250, 0); /* from size */
+	/* all four, C3D order +x+y, -x+y, -x-y, +x-y, centred on the surface */
+	for (int i = 0; i < 4; i++) {
+		FP_ASSERT_CLOSE(up.plate[0].corners_mm[i][0], (i == 0 || i == 3 ? 0.5 : -0.5) *
+				up.plate[0].width_mm, 0);
+		FP_ASSERT_CLOSE(up.plate[0].corners_mm[i][1], (i < 2 ? 0.5 : -0.5) *
+				up.plate[0].length_mm, 0);
+		FP_ASSERT_CLOSE(up.plate[0].corners_mm[i][2], 0, 0);
+	}
 	p = write_file("down.json", "{\"version\": 1, \"id\": \"amti\", \"plates\": ["
 		       "{\"channels\": 6, \"axes\": \"z-down\", \"matrix\": [[500,0,0,0,0,0],"
 		       "[0,500,0,0,0,0],[0,0,1000,0,0,0],[0,0,0,400,0,0],[0,0,0,0,150,0],"

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <comedilib.h>
 
@@ -225,6 +226,53 @@ static void expect_wiring_error(const char *text, const char *field, const char 
 	unlink(path);
 }
 
+/*
+ * A relative "calibration" is resolved against the wiring file's folder;
+ * a wiring path too long for that buffer used to be cut silently, which
+ * pointed at a calibration in some other folder.
+ */
+static void test_wiring_long_path(void)
+{
+	char dir[700], path[800], msg[512], seg[201];
+	struct fp_comedi_map m;
+	size_t n;
+	FILE *f;
+
+	memset(seg, 'd', 200);
+	seg[200] = '\0';
+	n = (size_t)snprintf(dir, sizeof(dir), "/tmp/fp-wiring-long-%d", (int)getpid());
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+	for (int i = 0; i < 3; i++) {
+		n += (size_t)snprintf(dir + n, sizeof(dir) - n, "/%s", seg);
+		CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+	}
+	snprintf(path, sizeof(path), "%s/w.json", dir);
+	CU_ASSERT(strlen(path) >= 512);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("{\"fplate_wiring\": 1, \"calibration\": \"cal.json\","
+	      " \"plates\": [{\"channels\": \"0-5\"}]}", f);
+	fclose(f);
+	fp_cmap_init(&m);
+	CU_ASSERT_EQUAL(fp_cmap_load_wiring(path, &m, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "field 'calibration': value 'cal.json': the wiring "
+				       "file's path is too long"));
+	/* an absolute calibration path needs no folder */
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("{\"fplate_wiring\": 1, \"calibration\": \"/etc/fplate/cal.json\","
+	      " \"plates\": [{\"channels\": \"0-5\"}]}", f);
+	fclose(f);
+	fp_cmap_init(&m);
+	CU_ASSERT_EQUAL(fp_cmap_load_wiring(path, &m, msg, sizeof(msg)), 0);
+	CU_ASSERT_STRING_EQUAL(m.calibration, "/etc/fplate/cal.json");
+	unlink(path);
+	for (int i = 0; i < 4; i++) {
+		rmdir(dir);
+		*strrchr(dir, '/') = '\0';
+	}
+}
+
 static void test_wiring_errors(void)
 {
 	struct fp_comedi_map m;
@@ -232,7 +280,20 @@ static void test_wiring_errors(void)
 	const char *path;
 
 	expect_wiring_error("{\"fplate_wiring\": 2, \"plates\": []}", "fplate_wiring",
-			    "version 1");
+			    "value 2: expected the format version 1");
+	expect_wiring_error("{\"plates\": []}", "fplate_wiring",
+			    "value missing: expected the format version 1");
+	/* every refused value is named, whatever its JSON type */
+	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\"}],"
+			    " \"rate_hz\": \"2000\"}", "rate_hz",
+			    "value \"2000\" (a string): expected a number from 0.01 to 10000000");
+	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\"}],"
+			    " \"buffer_kb\": -1}", "buffer_kb",
+			    "value -1: expected a number from 0 to 1048576");
+	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\"}],"
+			    " \"range\": 1.5}", "range", "value '1.5': expected a range index");
+	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\","
+			    " \"aref\": 3}]}", "plates[0].aref", "value '3': expected \"ground\"");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\"}],"
 			    " \"rate\": 5}", "rate", "unknown field");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-4\"}]}",
@@ -244,7 +305,8 @@ static void test_wiring_errors(void)
 			    "{\"channel\": 5, \"aref\": \"float\"}]}]}",
 			    "plates[0].channels[5].aref", "\"diff\"");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": [0,1,2,3,4,"
-			    "\"five\"]}]}", "plates[0].channels[5]", "card channel number");
+			    "\"five\"]}]}", "plates[0].channels[5]",
+			    "value \"five\" (a string): expected a card channel number");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\","
 			    " \"range\": \"12Q\"}]}", "plates[0].range", "value '12Q'");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5\"}],"
@@ -254,9 +316,10 @@ static void test_wiring_errors(void)
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": \"0-5,x\"}]}",
 			    "plates[0].channels", "'x' in '0-5,x'");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"plates\": [{\"channels\": [0, 1.5]}]}",
-			    "plates[0].channels[1]", "card channel number");
+			    "plates[0].channels[1]", "value 1.5: expected a card channel number");
 	expect_wiring_error("{\"fplate_wiring\": 1, \"subdevice\": 1.5,"
-			    " \"plates\": [{\"channels\": \"0-5\"}]}", "subdevice", "integer");
+			    " \"plates\": [{\"channels\": \"0-5\"}]}", "subdevice",
+			    "value 1.5: expected an integer");
 
 	/* a channel wired to two plates, named in the message */
 	path = wiring_file("{\"fplate_wiring\": 1, \"plates\": [{\"name\": \"left\","
@@ -371,6 +434,7 @@ void fp_suite_comedi_map(void)
 		     { "URI range, aref, belt, sync", test_uri_range_aref_aux },
 		     { "wiring file", test_wiring_file },
 		     { "wiring file errors", test_wiring_errors },
+		     { "wiring file with a long path", test_wiring_long_path },
 		     { "README example files", test_example_files },
 		     { "linear converter vs comedi_to_phys", test_conv_linear },
 		     { "polynomial converter vs comedi_to_physical", test_conv_poly },

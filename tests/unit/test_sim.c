@@ -553,6 +553,37 @@ static void test_not_sim(void)
 	CU_ASSERT_EQUAL(fp_sim_truth_count(NULL), -ENOTSUP);
 }
 
+/* The step ring keeps the last FP_SIM_TRUTH_KEEP - 1 completed steps, in order. */
+static void test_truth_ring(void)
+{
+	struct fp_device *dev;
+	struct fp_block blk;
+	struct fp_info info;
+	struct fp_sim_step *st = calloc(FP_SIM_TRUTH_KEEP + 10, sizeof(*st));
+	char msg[FP_MSG_MAX];
+	long done = 0;
+	int n, order = 1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL_FATAL(fp_open("sim://?pace=fast&rate=100&noise=0&variability=0",
+				      &dev, msg, sizeof(msg)), 0);
+	fp_info(dev, &info);
+	CU_ASSERT_EQUAL_FATAL(fp_block_init(&blk, &info, 4096), 0);
+	CU_ASSERT_EQUAL_FATAL(fp_start(dev), 0);
+	while ((done = fp_sim_truth_count(dev)) < FP_SIM_TRUTH_KEEP + 5)
+		CU_ASSERT_FATAL(fp_read(dev, &blk, 0) > 0);
+	n = fp_sim_truth_steps(dev, st, FP_SIM_TRUTH_KEEP + 10);
+	CU_ASSERT_EQUAL(n, FP_SIM_TRUTH_KEEP - 1);
+	CU_ASSERT_EQUAL(st[0].index, (uint64_t)(done - (FP_SIM_TRUTH_KEEP - 1)));
+	for (int i = 1; i < n; i++)
+		order &= st[i].index == st[i - 1].index + 1;
+	CU_ASSERT(order);
+	CU_ASSERT_EQUAL(st[n - 1].index, (uint64_t)done - 1);
+	fp_block_release(&blk);
+	fp_close(dev);
+	free(st);
+}
+
 void fp_suite_sim(void)
 {
 	FP_ADD_SUITE("sim",
@@ -571,5 +602,6 @@ void fp_suite_sim(void)
 		     { "run-time parameters", test_set_params },
 		     { "sync pulse, tare and drift", test_sync_and_offsets },
 		     { "realtime pacing", test_realtime_pacing },
-		     { "truth API on a non-sim device", test_not_sim });
+		     { "truth API on a non-sim device", test_not_sim },
+		     { "truth ring keeps KEEP - 1 steps", test_truth_ring });
 }

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_analyze.c - `fplate analyze FILE.c3d`: run the gait module
+ * (lib/gait.c) offline over a recording and print one record per step and
+ * a summary per foot. Any device URI works too (sim://...&pace=fast with
+ * --seconds), so the numbers are exactly those fplated publishes live.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "fplate/fplate.h"
+#include "fplate/calib.h"
+#include "fplate/gait.h"
+
+int fp_cmd_analyze(int argc, char **argv);
+const char fp_cmd_analyze_help[] = "steps and loading rates of a recording (C3D or any URI)";
+
+struct analyze_opts {
+	const char *source;
+	long plate;                  /* 1-based file plate, 0: all */
+	double belt_speed, cutoff, mass, seconds;
+	int json, split, no_drift, zero;
+	const char *export_fz;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: fplate analyze FILE.c3d|URI [--plate N] [--belt-speed M/S] [--cutoff HZ]\n"
+		"                      [--mass KG] [--split] [--no-drift] [--zero] [--seconds S]\n"
+		"                      [--export-fz FILE.csv] [--json]\n\n"
+		"%s.\n\n"
+		"Runs the same step detector and metrics as fplated's `step` topic over the\n"
+		"whole source and prints one line per step, then a summary per foot (mean, SD,\n"
+		"count, L/R asymmetry). Definitions: docs/metrics.md.\n\n"
+		"  --plate N          only force plate N of the file (1-based)\n"
+		"  --belt-speed M/S   treadmill belt speed (default: from the source, else 0)\n"
+		"  --cutoff HZ        zero-lag Butterworth cutoff for the force metrics (default\n"
+		"                     50, lowered to 0.4 x rate for slow files)\n"
+		"  --mass KG          body mass (default: estimated from whole stride cycles)\n"
+		"  --split            split-belt: plate 1 is the left foot, plate 2 the right\n"
+		"  --no-drift         no drift correction from unloaded phases\n"
+		"  --zero             subtract the file's FORCE_PLATFORM:ZERO baseline (C3D)\n"
+		"  --seconds S        stop after S seconds of data (needed for live URIs)\n"
+		"  --export-fz FILE   also write the calibrated Fz analysed, CSV (sample, plates)\n"
+		"  --json             one JSON object per line (the `step` topic's keys), then\n"
+		"                     one \"summary\" object per foot\n",
+		fp_cmd_analyze_help);
+}
+
+static int parse_num(const char *opt, const char *val, double lo, double hi, double *out)
+{
+	char *end;
+
+	if (!val) {
+		fprintf(stderr, "fplate analyze: %s needs a value\n", opt);
+		return -EINVAL;
+	}
+	*out = strtod(val, &end);
+	if (end == val || *end || !(*out >= lo && *out <= hi)) {
+		fprintf(stderr, "fplate analyze: %s value '%s', expected a number in %g..%g\n",
+			opt, val, lo, hi);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct analyze_opts *o)
+{
+	double v;
+
+	memset(o, 0, sizeof(*o));
+	o->belt_speed = o->cutoff = NAN;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--json")) {
+			o->json = 1;
+		} else if (!strcmp(a, "--split")) {
+			o->split = 1;
+		} else if (!strcmp(a, "--no-drift")) {
+			o->no_drift = 1;
+		} else if (!strcmp(a, "--zero")) {
+			o->zero = 1;
+		} else if (!strcmp(a, "--plate")) {
+			if (parse_num(a, val, 1, 64, &v))
+				return -EINVAL;
+			o->plate = (long)v;
+			i++;
+		} else if (!strcmp(a, "--belt-speed")) {
+			if (parse_num(a, val, 0, 30, &o->belt_speed))
+				return -EINVAL;
+			i++;
+		} else if (!strcmp(a, "--cutoff")) {
+			if (parse_num(a, val, 1, 5000, &o->cutoff))
+				return -EINVAL;
+			i++;
+		} else if (!strcmp(a, "--mass")) {
+			if (parse_num(a, val, 1, 500, &o->mass))
+				return -EINVAL;
+			i++;
+		} else if (!strcmp(a, "--seconds")) {
+			if (parse_num(a, val, 0.01, 1e6, &o->seconds))
+				return -EINVAL;
+			i++;
+		} else if (!strcmp(a, "--export-fz")) {
+			if (!val) {
+				fprintf(stderr, "fplate analyze: --export-fz needs a file name\n");
+				return -EINVAL;
+			}
+			o->export_fz = val;
+			i++;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "fplate analyze: unknown option '%s' (fplate analyze --help)\n", a);
+			return -EINVAL;
+		} else if (o->source) {
+			fprintf(stderr, "fplate analyze: one source only ('%s' and '%s')\n", o->source, a);
+			return -EINVAL;
+		} else {
+			o->source = a;
+		}
+	}
+	if (!o->source) {
+		fprintf(stderr, "fplate analyze: no FILE.c3d or URI given (fplate analyze --help)\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A file name becomes c3d:///absolute/path?rate=fast[&plates=N][&zero=1]. */
+static int source_uri(const struct analyze_opts *o, char *uri, size_t len)
+{
+	char abs[FP_URI_MAX], extra[64] = "";
+	int n;
+
+	if (strstr(o->source, "://")) {
+		if (o->plate || o->zero) {
+			fprintf(stderr, "fplate analyze: --plate and --zero apply to a C3D file name; "
+				"with a URI use its plates= and zero= parameters\n");
+			return -EINVAL;
+		}
+		n = snprintf(uri, len, "%s", o->source);
+	}
+	else {
+		if (o->source[0] == '/')
+			snprintf(abs, sizeof(abs), "%s", o->source);
+		else if (!getcwd(abs, sizeof(abs)) ||
+			 strlen(abs) + strlen(o->source) + 2 > sizeof(abs))
+			return -ENAMETOOLONG;
+		else
+			strcat(strcat(abs, "/"), o->source);
+		if (o->plate)
+			snprintf(extra, sizeof(extra), "&plates=%ld", o->plate);
+		n = snprintf(uri, len, "c3d://%s?rate=fast%s%s", abs, extra, o->zero ? "&zero=1" : "");
+	}
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+struct step_list {
+	struct fp_step *v;
+	size_t n, cap;
+};
+
+static int keep_step(struct step_list *l, const struct fp_step *s)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 256;
+		struct fp_step *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *s;
+	return 0;
+}
+
+static void print_json(json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+
+	if (text)
+		puts(text);
+	free(text);
+}
+
+static void print_header(void)
+{
+	printf("%5s %-4s %5s %9s %7s %7s %8s %-4s %7s %9s %9s %7s  %s\n", "step", "foot", "plate",
+	       "contact_s", "tc_ms", "flt_ms", "impact", "kind", "t_imp", "VALR", "VILR",
+	       "active", "flags");
+	printf("%5s %-4s %5s %9s %7s %7s %8s %-4s %7s %9s %9s %7s\n", "", "", "", "s", "ms", "ms",
+	       "BW|N", "", "ms", "BW/s|N/s", "BW/s|N/s", "BW|N");
+}
+
+static void print_row(size_t i, const struct fp_step *s)
+{
+	int bw = isfinite(s->body_weight_n);
+	char flags[160] = "";
+
+	for (int b = 0; b < FP_STEP_NFLAGS; b++)
+		if (s->flags & (1u << b)) {
+			size_t l = strlen(flags);
+
+			snprintf(flags + l, sizeof(flags) - l, "%s%s", l ? "," : "",
+				 fp_step_flag_name(1u << b));
+		}
+	printf("%5zu %-4c %5u %9.3f %7.1f %7.1f %8.2f %-4s %7.1f %9.1f %9.1f %7.2f  %s\n",
+	       i + 1, s->foot, s->plate + 1, s->contact_s, s->contact_time_ms, s->flight_time_ms,
+	       bw ? s->impact_peak_bw : s->impact_peak_n, s->impact_virtual ? "13%" : "peak",
+	       s->time_to_impact_ms, bw ? s->valr_bw_s : s->valr_n_s,
+	       bw ? s->vilr_bw_s : s->vilr_n_s, bw ? s->active_peak_bw : s->active_peak_n, flags);
+}
+
+static void print_summary_text(json_t *sum)
+{
+	static const char *const keys[] = { "contact_time_ms", "flight_time_ms", "cadence_spm",
+		"impact_peak_bw", "time_to_impact_ms", "valr_bw_s", "vilr_bw_s", "active_peak_bw",
+		"valr_n_s", "cop_contact_ml_mm", "inroll_velocity_mm_s", "pushoff_medial_pct",
+		"step_length_m", "vertical_oscillation_cm", NULL };
+	json_t *asym = json_object_get(sum, "asymmetry_pct");
+
+	printf("\n%s foot: %lld steps\n", json_string_value(json_object_get(sum, "summary")),
+	       (long long)json_integer_value(json_object_get(sum, "steps")));
+	for (int i = 0; keys[i]; i++) {
+		json_t *m = json_object_get(sum, keys[i]), *a = json_object_get(asym, keys[i]);
+		json_t *mean = json_object_get(m, "mean"), *sd = json_object_get(m, "sd");
+
+		if (!json_is_number(mean))
+			continue;
+		printf("  %-26s %10.3f ± %-9.3f", keys[i], json_number_value(mean),
+		       json_is_number(sd) ? json_number_value(sd) : 0.0);
+		if (json_is_number(a))
+			printf("  asymmetry %+.1f %%", json_number_value(a));
+		putchar('\n');
+	}
+}
+
+static int gait_config(const struct analyze_opts *o, const struct fp_info *info,
+		       const struct fp_calib *cal, struct fp_gait_config *cfg)
+{
+	fp_gait_config_default(cfg, info->plates, info->rate_hz);
+	cfg->cutoff_hz = isnan(o->cutoff) ? fmin(50.0, 0.4 * info->rate_hz) : o->cutoff;
+	if (isnan(o->cutoff) && cfg->cutoff_hz < 50.0)
+		fprintf(stderr, "fplate analyze: %g Hz data: force cutoff lowered to %g Hz\n",
+			info->rate_hz, cfg->cutoff_hz);
+	cfg->cop_cutoff_hz = fmin(cfg->cop_cutoff_hz, cfg->cutoff_hz);
+	cfg->belt_speed_mps = o->belt_speed;
+	cfg->body_mass_kg = isnan(o->mass) ? 0 : o->mass;
+	cfg->drift_correction = !o->no_drift;
+	cfg->calib = cal;
+	for (uint32_t p = 0; p < info->plates; p++) {
+		/* plate centre in the common frame: mean of its corners */
+		for (int k = 0; k < 2; k++) {
+			double c = 0;
+
+			for (int j = 0; j < 4; j++)
+				c += cal->plate[p].corners_mm[j][k];
+			cfg->plate_centre_mm[p][k] = isfinite(c) ? c / 4 : 0;
+		}
+	}
+	if (o->split) {
+		if (info->plates != 2) {
+			fprintf(stderr, "fplate analyze: --split needs 2 plates, the source has %u\n",
+				info->plates);
+			return -EINVAL;
+		}
+		cfg->plate_foot[0] = 'L';
+		cfg->plate_foot[1] = 'R';
+	}
+	return 0;
+}
+
+static int export_block(FILE *f, const struct fp_frames *fr)
+{
+	for (uint32_t i = 0; i < fr->n; i++) {
+		fprintf(f, "%llu", (unsigned long long)(fr->first_sample + i));
+		for (uint32_t p = 0; p < fr->plates; p++)
+			fprintf(f, ",%.9g", fr->v[((size_t)i * fr->plates + p) * FP_NFIELDS + FP_FZ]);
+		fputc('\n', f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+static int run(const struct analyze_opts *o, struct fp_device *dev, struct step_list *steps)
+{
+	struct fp_info info;
+	struct fp_calib cal;
+	struct fp_block blk = { 0 };
+	struct fp_frames fr = { 0 };
+	struct fp_gait_config cfg;
+	struct fp_gait *g = NULL;
+	struct fp_step s;
+	FILE *fz = NULL;
+	char msg[FP_MSG_MAX];
+	uint64_t limit, done = 0;
+	int ret;
+
+	fp_info(dev, &info);
+	if ((ret = fp_get_calibration(dev, &cal)) < 0) {
+		fprintf(stderr, "fplate analyze: %s: no calibration (%s)\n", o->source, fp_strerror(ret));
+		return ret;
+	}
+	if ((ret = gait_config(o, &info, &cal, &cfg)))
+		return ret;
+	if ((ret = fp_gait_open(&cfg, &g, msg, sizeof(msg)))) {
+		fprintf(stderr, "fplate analyze: %s\n", ret == -EINVAL ? msg : fp_strerror(ret));
+		return ret;
+	}
+	limit = o->seconds > 0 ? (uint64_t)(o->seconds * info.rate_hz) : UINT64_MAX;
+	if (o->export_fz && !(fz = fopen(o->export_fz, "w"))) {
+		fprintf(stderr, "fplate analyze: %s: %s\n", o->export_fz, strerror(errno));
+		ret = -errno;
+		goto out;
+	}
+	if ((ret = fp_block_init(&blk, &info, 4096)) || (ret = fp_frames_init(&fr, info.plates, 4096)) ||
+	    (ret = fp_start(dev)))
+		goto out;
+	while (done < limit) {
+		int n = fp_read(dev, &blk, 1000);
+
+		if (n == -EPIPE)
+			break;
+		if (n < 0) {
+			fprintf(stderr, "fplate analyze: %s: %s\n", o->source, fp_strerror(n));
+			ret = n;
+			goto out;
+		}
+		if ((ret = fp_calib_apply(&cal, info.unit, &blk, &fr)) < 0 ||
+		    (fz && (ret = export_block(fz, &fr))) || (ret = fp_gait_push(g, &fr)) < 0)
+			goto out;
+		done += (uint64_t)n;
+		while (fp_gait_next_step(g, &s))
+			if ((ret = keep_step(steps, &s)))
+				goto out;
+	}
+	fp_gait_flush(g);
+	while (fp_gait_next_step(g, &s))
+		if ((ret = keep_step(steps, &s)))
+			goto out;
+	ret = 0;
+out:
+	if (fz && fclose(fz) && !ret) {
+		fprintf(stderr, "fplate analyze: %s: %s\n", o->export_fz, strerror(errno));
+		ret = -EIO;
+	}
+	fp_stop(dev);
+	fp_gait_close(g);
+	fp_frames_release(&fr);
+	fp_block_release(&blk);
+	return ret < 0 ? ret : 0;
+}
+
+int fp_cmd_analyze(int argc, char **argv)
+{
+	struct analyze_opts o;
+	struct step_list steps = { 0 };
+	struct fp_device *dev;
+	char uri[FP_URI_MAX + 64], msg[FP_MSG_MAX];
+	int ret;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+	if (parse_args(argc, argv, &o))
+		return 2;
+	if ((ret = source_uri(&o, uri, sizeof(uri)))) {
+		if (ret == -ENAMETOOLONG)
+			fprintf(stderr, "fplate analyze: '%s': path too long\n", o.source);
+		return 2;
+	}
+	if ((ret = fp_open(uri, &dev, msg, sizeof(msg)))) {
+		fprintf(stderr, "fplate analyze: %s\n", msg[0] ? msg : fp_strerror(ret));
+		return 1;
+	}
+	ret = run(&o, dev, &steps);
+	fp_close(dev);
+	if (ret) {
+		free(steps.v);
+		return 1;
+	}
+	if (!o.json)
+		print_header();
+	for (size_t i = 0; i < steps.n; i++) {
+		if (o.json) {
+			json_t *j = fp_step_to_json(&steps.v[i]);
+
+			print_json(j);
+			json_decref(j);
+		} else {
+			print_row(i, &steps.v[i]);
+		}
+	}
+	for (const char *foot = "LR"; *foot; foot++) {
+		json_t *sum = fp_gait_summary_json(steps.v, steps.n, *foot);
+
+		if (sum && json_integer_value(json_object_get(sum, "steps")) > 0) {
+			if (o.json)
+				print_json(sum);
+			else
+				print_summary_text(sum);
+		}
+		json_decref(sum);
+	}
+	if (!o.json && !steps.n)
+		printf("(no steps: no contact rose above the 50 N threshold and ended)\n");
+	free(steps.v);
+	return 0;
+}

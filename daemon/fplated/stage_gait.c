@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * stage_gait.c - the gait analysis stage of fplated: feed every calibrated
+ * block to the gait module (lib/gait.c) and publish each completed step as
+ * JSON on the `step` topic (keys and metrics_version: docs/metrics.md).
+ * Its counters go into `status` under "gait".
+ *
+ * Configuration is the module's defaults (DESIGN §3) with the device's
+ * calibration, so the COP of each step is recomputed from drift-corrected
+ * forces; left/right is classified from the COP in the common frame given
+ * by the plates' corners (a split belt separates by itself).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "fplated.h"
+#include "fplate/gait.h"
+#include "fplate/wire.h"
+
+struct gait_stage {
+	struct fp_gait *g;
+	uint64_t published;
+};
+
+static int gait_init(struct fpd *d, void **priv)
+{
+	struct gait_stage *st = calloc(1, sizeof(*st));
+	struct fp_gait_config cfg;
+	char msg[FP_MSG_MAX];
+	int ret;
+
+	if (!st)
+		return -ENOMEM;
+	fp_gait_config_default(&cfg, d->info.plates, d->info.rate_hz);
+	if (cfg.cutoff_hz >= 0.4 * d->info.rate_hz)
+		cfg.cutoff_hz = cfg.cop_cutoff_hz = 0.4 * d->info.rate_hz;
+	cfg.calib = &d->cal;
+	for (uint32_t p = 0; p < d->info.plates; p++)
+		for (int k = 0; k < 2; k++)
+			cfg.plate_centre_mm[p][k] = (d->cal.plate[p].corners_mm[0][k] +
+						     d->cal.plate[p].corners_mm[1][k] +
+						     d->cal.plate[p].corners_mm[2][k] +
+						     d->cal.plate[p].corners_mm[3][k]) / 4;
+	ret = fp_gait_open(&cfg, &st->g, msg, sizeof(msg));
+	if (ret) {
+		fpd_err("%s", ret == -EINVAL ? msg : fp_strerror(ret));
+		free(st);
+		return ret;
+	}
+	*priv = st;
+	return 0;
+}
+
+static void publish_steps(struct fpd *d, struct gait_stage *st)
+{
+	struct fp_step s;
+
+	while (fp_gait_next_step(st->g, &s)) {
+		json_t *j = fp_step_to_json(&s);
+
+		if (j && fpd_publish_json(d, FP_TOPIC_STEP, j) >= 0)
+			st->published++;
+		json_decref(j);
+	}
+}
+
+static void gait_frames(struct fpd *d, void *priv, const struct fp_frames *f)
+{
+	struct gait_stage *st = priv;
+
+	if (st && fp_gait_push(st->g, f) >= 0)   /* NULL: init was not run */
+		publish_steps(d, st);
+}
+
+static void gait_status(struct fpd *d, void *priv, json_t *status)
+{
+	struct gait_stage *st = priv;
+	struct fp_gait_stats gs;
+	json_t *o, *off;
+
+	if (!st)
+		return;
+	o = json_object();
+	off = json_array();
+	fp_gait_get_stats(st->g, &gs);
+	for (uint32_t p = 0; p < d->info.plates; p++) {
+		double v = fp_gait_offset(st->g, p);
+
+		json_array_append_new(off, isfinite(v) ? json_real(v) : json_null());
+	}
+	json_object_set_new(o, "metrics_version", json_integer(FP_METRICS_VERSION));
+	json_object_set_new(o, "steps", json_integer((json_int_t)gs.steps));
+	json_object_set_new(o, "published", json_integer((json_int_t)st->published));
+	json_object_set_new(o, "rejected", json_integer((json_int_t)gs.rejected));
+	json_object_set_new(o, "dropped", json_integer((json_int_t)gs.dropped));
+	json_object_set_new(o, "offset_n", off);
+	json_object_set_new(status, "gait", o);
+}
+
+static void gait_fini(struct fpd *d, void *priv)
+{
+	struct gait_stage *st = priv;
+
+	if (!st)
+		return;
+	/* the source ended or we stop: the last steps are complete now */
+	fp_gait_flush(st->g);
+	publish_steps(d, st);
+	fp_gait_close(st->g);
+	free(st);
+}
+
+const struct fpd_stage fpd_stage_gait = {
+	.name = "gait",
+	.init = gait_init,
+	.frames = gait_frames,
+	.status = gait_status,
+	.fini = gait_fini,
+};

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * filter.h - Butterworth low-pass filters as biquad sections.
+ *
+ * Two uses in fplate (DESIGN §3):
+ *  - live frames: a causal low-pass, a cascade of biquads (default 4th-order
+ *    Butterworth) run sample by sample with fp_biquad_run();
+ *  - per-step metrics: a zero-lag 2nd-order Butterworth run forward and
+ *    backward over the stance window, fp_filtfilt2(), which gives the same
+ *    result as scipy.signal.filtfilt(b, a, x) with its defaults (odd
+ *    extension of 9 samples at each end, steady-state initial conditions).
+ *    The effective response is 4th order with |H|² at the cutoff, and the
+ *    cutoff is NOT corrected for the double pass (the value is reported with
+ *    each step, as loading rates depend on it).
+ *
+ * Coefficients come from the bilinear transform with frequency pre-warping,
+ * identical to scipy.signal.butter(N, fc / (fs / 2)). No allocation except
+ * where stated; no global state.
+ */
+#ifndef FPLATE_FILTER_H
+#define FPLATE_FILTER_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One second-order section, direct form II transposed. a0 is 1. */
+struct fp_biquad {
+	double b0, b1, b2;
+	double a1, a2;
+	double z1, z2;            /* state */
+};
+
+#define FP_FILTER_MAX_SECTIONS 4  /* up to 8th order */
+
+/* A cascade of sections: an even-order Butterworth low-pass. */
+struct fp_lowpass {
+	unsigned int sections;
+	struct fp_biquad s[FP_FILTER_MAX_SECTIONS];
+};
+
+/*
+ * 2nd-order Butterworth low-pass section for cutoff_hz at rate_hz.
+ * -EINVAL unless 0 < cutoff_hz < rate_hz / 2. State is zeroed.
+ */
+int fp_butter2_lowpass(double cutoff_hz, double rate_hz, struct fp_biquad *bq);
+
+/*
+ * Butterworth low-pass of even order (2, 4, 6, 8) as a cascade of sections.
+ * -EINVAL for a bad order or cutoff. State is zeroed.
+ */
+int fp_lowpass_init(struct fp_lowpass *lp, unsigned int order, double cutoff_hz,
+		    double rate_hz);
+
+/* Filter one sample through one section / the cascade (causal). */
+double fp_biquad_step(struct fp_biquad *bq, double x);
+double fp_lowpass_step(struct fp_lowpass *lp, double x);
+
+/* Set the state as if x had been the input forever (no start-up transient). */
+void fp_biquad_settle(struct fp_biquad *bq, double x);
+void fp_lowpass_settle(struct fp_lowpass *lp, double x);
+
+/* DC gain (b0 + b1 + b2) / (1 + a1 + a2). */
+double fp_biquad_dc_gain(const struct fp_biquad *bq);
+
+/* |H(f)| of a section at frequency f for sample rate fs. */
+double fp_biquad_magnitude(const struct fp_biquad *bq, double f_hz, double rate_hz);
+
+/* Padding fp_filtfilt2() adds at each end (scipy's default 3 * 3). */
+#define FP_FILTFILT_PAD 9
+
+/*
+ * Zero-lag forward-backward filter of x[0..n) into y[0..n) with the
+ * coefficients of bq (its state is not used or changed). x and y may be the
+ * same array. work must hold n + 2 * FP_FILTFILT_PAD doubles (caller owns).
+ * -EINVAL when n <= FP_FILTFILT_PAD (too short to pad) or a pointer is NULL.
+ */
+int fp_filtfilt2(const struct fp_biquad *bq, const double *x, double *y, size_t n,
+		 double *work);
+
+/*
+ * fp_filtfilt2() over nch (1..FP_FILTFILT_MAX_CH) channels of n samples at
+ * once, in place (x[k] is channel k). The channels are independent
+ * recursions run side by side, which the CPU overlaps: several times
+ * faster than one channel after the other. work must hold
+ * nch * (n + 2 * FP_FILTFILT_PAD) doubles. Same errors as fp_filtfilt2().
+ */
+#define FP_FILTFILT_MAX_CH 4
+int fp_filtfilt2_multi(const struct fp_biquad *bq, double *const x[], unsigned int nch,
+		       size_t n, double *work);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FPLATE_FILTER_H */

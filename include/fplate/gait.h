@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * gait.h - streaming step detection and per-step running/walking metrics.
+ *
+ * Feed calibrated frames (calib.h) in order with fp_gait_push(); the module
+ * keeps, per plate, a ring of the last few seconds (bounded memory, sized
+ * from the configuration), detects each stance (Fz above `on`, later below
+ * `off`, minimum contact and gap), and emits one struct fp_step per stance
+ * once the step is complete: after the stance has ended, the unloaded phase
+ * that follows has given a fresh drift offset, and the next contact (on any
+ * plate) has closed the step cycle — typically one flight phase after
+ * toe-off. Pop the records with fp_gait_next_step().
+ *
+ * Every definition (thresholds, filter, impact peak, loading rates, COP
+ * progression, body weight, drift) is in docs/metrics.md; the version of
+ * those definitions is FP_METRICS_VERSION and travels with every record.
+ *
+ * Sample indices count samples from the first sample of the source (the
+ * frames' first_sample), 0-based. Times are derived from them and rate_hz.
+ *
+ * Thread-safety: a struct fp_gait is used by one thread at a time; two
+ * instances are independent (no global state).
+ */
+#ifndef FPLATE_GAIT_H
+#define FPLATE_GAIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fplate.h"
+#include "calib.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever a definition in docs/metrics.md changes. */
+#define FP_METRICS_VERSION 1
+
+#define FP_GRAVITY 9.80665
+
+/* Quality flags of a step (struct fp_step.flags); names in fp_step_flag_name(). */
+enum fp_step_flag {
+	FP_STEP_CROSSOVER      = 1u << 0,  /* landed on the other foot's side of the midline */
+	FP_STEP_CLIPPED        = 1u << 1,  /* Fz flat at its maximum (amplifier clipping) */
+	FP_STEP_SATURATED      = 1u << 2,  /* the source flagged saturation in the stance */
+	FP_STEP_DOUBLE_CONTACT = 1u << 3,  /* COP moved sideways to a second foot */
+	FP_STEP_TOO_SHORT      = 1u << 4,  /* loaded contact shorter than min_contact_ms */
+	FP_STEP_TOO_LONG       = 1u << 5,  /* stance longer than max_stance_s (standing) */
+	FP_STEP_NAN_INPUT      = 1u << 6,  /* non-finite input samples were held */
+	FP_STEP_NO_BODY_WEIGHT = 1u << 7,  /* body weight unknown yet: BW metrics NaN */
+	FP_STEP_GAP            = 1u << 8,  /* samples lost around the stance */
+	FP_STEP_NO_OFFSET      = 1u << 9,  /* no unloaded phase to estimate the drift */
+	FP_STEP_FOOT_GUESSED   = 1u << 10, /* left/right not yet established */
+	FP_STEP_TRUNCATED      = 1u << 11, /* the source began or ended inside the step */
+};
+#define FP_STEP_NFLAGS 12
+
+struct fp_gait_config {
+	uint32_t plates;            /* plates in the frames pushed (1..FP_MAX_PLATES) */
+	double rate_hz;             /* samples per second per plate */
+	/*
+	 * Foot per plate: 'L' or 'R' fixes the side (split-belt treadmill, one
+	 * belt per foot); 0 (default) classifies each step by COP x against the
+	 * running median of recent steps, with alternation and crossover check.
+	 */
+	char plate_foot[FP_MAX_PLATES];
+	/* Centre of each plate in a common frame, mm (x, y); for step width/length. */
+	double plate_centre_mm[FP_MAX_PLATES][2];
+	double on_n;                /* contact when Fz rises to this (50 N) */
+	double off_n;               /* contact ends when Fz falls below this (20 N) */
+	double min_contact_ms;      /* shorter contacts are not steps (100 ms) */
+	double min_gap_ms;          /* shorter unloaded dips do not end a stance (20 ms) */
+	double max_stance_s;        /* longer stances are flagged TOO_LONG (3 s) */
+	double cutoff_hz;           /* zero-lag Butterworth cutoff for force metrics (50 Hz) */
+	double cop_cutoff_hz;       /* the same for the COP path (50 Hz) */
+	double impact_prominence;   /* impact peak prominence, fraction of active peak (0.005) */
+	double body_mass_kg;        /* 0: estimate from whole stride cycles */
+	double belt_speed_mps;      /* NaN: take it from the frames (0 if unknown) */
+	int drift_correction;       /* 1: offsets from unloaded phases (default) */
+	double double_contact_mm;   /* ML COP shift flagging two feet (50 mm) */
+	double clip_fz_n;           /* Fz at or above this is clipped; 0: detect plateaus */
+	/*
+	 * Optional (NULL): the plates' calibration, copied by fp_gait_open().
+	 * With it the COP and free moment of each step are recomputed from the
+	 * drift-corrected forces and moments; without it they are taken from
+	 * the frames as they come (uncorrected).
+	 */
+	const struct fp_calib *calib;
+};
+
+/* One completed step. Metrics that could not be computed are NaN. */
+struct fp_step {
+	uint32_t plate;
+	char foot;                  /* 'L', 'R' */
+	uint32_t flags;             /* enum fp_step_flag */
+	uint64_t contact_sample;    /* first sample of the stance (Fz rose from below off) */
+	uint64_t toeoff_sample;     /* first sample after the stance (Fz below off) */
+	double contact_s;           /* contact_sample / rate */
+	double contact_time_ms;
+	double flight_time_ms;      /* previous step's toe-off to this contact (<0: double support) */
+	double step_time_ms;        /* previous step's contact to this contact */
+	double cadence_spm;         /* 60 / step time, steps per minute */
+	double body_weight_n;
+	double impact_peak_n, impact_peak_bw;
+	int impact_virtual;         /* 1: Fz at 13 % of stance (no impact peak) */
+	double time_to_impact_ms;
+	double valr_n_s, valr_bw_s;
+	double vilr_n_s, vilr_bw_s;
+	double active_peak_n, active_peak_bw;
+	double time_to_active_peak_ms;
+	double braking_impulse_ns;  /* integral of Fy < 0, N·s (negative) */
+	double propulsive_impulse_ns;
+	double free_moment_peak_nm; /* signed Tz of largest magnitude */
+	double cutoff_hz;
+	double offset_n;            /* Fz drift offset subtracted, at mid-stance */
+	double belt_speed_mps;
+	/* COP progression, foot frame, + medial (docs/metrics.md). */
+	double cop_contact_ml_mm;
+	double inroll_velocity_mm_s;
+	double inroll_excursion_mm;
+	double pushoff_ml_mm;
+	double pushoff_medial_pct;
+	double cop_ap_path_mm;
+	double cop_ap_velocity_m_s;
+	double foot_progression_deg;  /* + toe-out */
+	double cop_mean_x_mm, cop_mean_y_mm;  /* common frame */
+	double step_length_m;
+	double step_width_mm;
+	double vertical_oscillation_cm;
+	double vertical_stiffness_kn_m;
+};
+
+struct fp_gait;
+
+/* Defaults of DESIGN §3 for `plates` plates at rate_hz. */
+void fp_gait_config_default(struct fp_gait_config *cfg, uint32_t plates, double rate_hz);
+
+/*
+ * Check cfg and allocate the detector. *out owned by the caller, freed with
+ * fp_gait_close(). -EINVAL with msg naming the field and value, -ENOMEM.
+ */
+int fp_gait_open(const struct fp_gait_config *cfg, struct fp_gait **out,
+		 char *msg, size_t msg_len);
+void fp_gait_close(struct fp_gait *g);
+
+/*
+ * Process frames (same plate count as the config). Returns the number of
+ * step records waiting to be popped (>= 0) or -EINVAL for a plate-count
+ * mismatch. A jump in first_sample is a gap: open stances are dropped and
+ * pending steps flagged FP_STEP_GAP. Up to FP_GAIT_QUEUE records wait; when
+ * the caller does not pop them the oldest are dropped (counted).
+ */
+int fp_gait_push(struct fp_gait *g, const struct fp_frames *frames);
+
+/* End of the source: complete pending steps (flagged TRUNCATED when short of data). */
+int fp_gait_flush(struct fp_gait *g);
+
+/* Pop the oldest completed step into *step: 1 if one was popped, 0 if none. */
+int fp_gait_next_step(struct fp_gait *g, struct fp_step *step);
+
+#define FP_GAIT_QUEUE 256
+
+struct fp_gait_stats {
+	uint64_t samples;           /* samples pushed per plate */
+	uint64_t steps;             /* step records emitted */
+	uint64_t rejected;          /* contacts dropped as belt noise (short, weak) */
+	uint64_t dropped;           /* records lost because the queue was full */
+	uint64_t gaps;
+};
+void fp_gait_get_stats(const struct fp_gait *g, struct fp_gait_stats *st);
+
+/* Current Fz drift offset of a plate (N), NaN before the first estimate. */
+double fp_gait_offset(const struct fp_gait *g, uint32_t plate);
+
+/* Name of one flag bit ("crossover", ...), NULL for an unknown bit. */
+const char *fp_step_flag_name(uint32_t flag);
+
+/*
+ * Numeric metrics of struct fp_step, for generic printing and summaries:
+ * fp_step_metrics_count entries of {JSON key, unit, offset in struct
+ * fp_step, whether the summary averages it}.
+ */
+struct fp_step_metric {
+	const char *key;
+	const char *unit;
+	size_t offset;
+	int summarise;              /* 1: a per-foot mean makes sense */
+};
+extern const struct fp_step_metric fp_step_metrics[];
+extern const size_t fp_step_metrics_count;
+static inline double fp_step_metric_value(const struct fp_step *s, size_t i)
+{
+	return *(const double *)((const char *)s + fp_step_metrics[i].offset);
+}
+
+struct json_t;
+/*
+ * The step as a JSON object with the keys of docs/metrics.md, NaN as null,
+ * "flags" as an array of names, and "metrics_version". New reference (caller
+ * decrefs), NULL on allocation failure.
+ */
+struct json_t *fp_step_to_json(const struct fp_step *s);
+
+/*
+ * Per-foot summary over n steps: for foot 'L' or 'R' a JSON object
+ * {"summary": foot, "steps": count, "<key>": {"mean":, "sd":, "n":}, ...
+ * (the metrics with summarise set),
+ *  "asymmetry_pct": {"<key>": 100 (R − L) / ((R + L) / 2), ...}} where the
+ * asymmetry uses both feet's means. Steps flagged TOO_SHORT/TOO_LONG are
+ * left out. New reference or NULL.
+ */
+struct json_t *fp_gait_summary_json(const struct fp_step *steps, size_t n, char foot);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FPLATE_GAIT_H */

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * gait_internal.h - what gait.c (streaming state machine, drift offsets,
+ * queue), gait_step.c (history, body weight, left/right, step records),
+ * gait_metrics.c (force metrics) and gait_cop.c (COP progression) share.
+ */
+#ifndef FPLATE_LIB_GAIT_INTERNAL_H
+#define FPLATE_LIB_GAIT_INTERNAL_H
+
+#include "fplate/gait.h"
+#include "fplate/filter.h"
+
+/*
+ * One step's data, copied out of the plate ring by gait.c: the stance
+ * [c, e) plus `pad` samples either side where available, drift-corrected.
+ * The arrays point into scratch memory owned by struct fp_gait.
+ */
+struct gait_window {
+	size_t n;                /* samples in the window */
+	size_t c, e;             /* stance as window indices */
+	double rate_hz;
+	double *fz, *fy, *tz;    /* corrected, unfiltered */
+	double *copx, *copy;     /* plate frame, mm, NaN where unloaded */
+	double *fz_f, *fy_f, *tz_f; /* zero-lag filtered */
+	double *work;            /* 3 * (n + 2 * FP_FILTFILT_PAD) scratch */
+	double *tmp;             /* n scratch */
+	const double *cycle_fz;  /* total Fz (all plates) from contact to next contact */
+	size_t cycle_n;          /* 0 when the cycle is unknown */
+};
+
+/* Filter fz, fy, tz into *_f. -EINVAL when the window is too short. */
+int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq);
+
+/* Impact peak, loading rates, active peak, impulses, free moment (N units). */
+void gait_force_metrics(const struct gait_window *w, double prominence, struct fp_step *s);
+
+/* BW-normalised values and the centre-of-mass metrics, once BW is known. */
+void gait_bw_metrics(const struct gait_window *w, struct fp_step *s);
+
+/*
+ * Mean COP (plate frame) over the loaded part of the stance (Fz at least
+ * 10 % of its maximum), the COP y at the start of that part, and how far
+ * the mean COP x of its last third lies from that of its first third (a
+ * second foot on the plate shifts it). NaN if no COP.
+ */
+void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
+		   double *y_contact_mm, double *x_shift_mm);
+
+/* COP progression in the foot frame (needs s->foot and s->belt_speed_mps). */
+void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
+		      struct fp_step *s);
+
+/* Linear interpolation of y at fractional index t (0 <= t <= n - 1). */
+double gait_interp(const double *y, size_t n, double t);
+
+/* ---- the detector's state, shared by gait.c and gait_step.c ---- */
+
+#define HIST        16  /* contacts remembered (body weight, step time) */
+#define MAX_PENDING 4   /* ended stances waiting for their step cycle */
+#define RF_NAN      1u  /* ring sample flags */
+#define RF_SAT      2u
+
+enum plate_state { P_IDLE, P_STANCE, P_ENDING, P_LONG, P_RESYNC };
+
+/* A drift offset estimate (Fx Fy Fz Mx My Mz) centred on a sample. */
+struct gait_offset {
+	int valid;
+	double centre;
+	double f[6];
+};
+
+struct gait_pending {
+	uint64_t contact, toeoff;
+	uint32_t flags;
+	struct gait_offset before, after;
+	int after_done;
+	int have_next;              /* a later contact on any plate closed the cycle */
+	uint64_t next_contact;
+	int have_next_same;         /* the next contact on this plate */
+	uint64_t next_same;
+};
+
+struct gait_plate {
+	double *ring;               /* [cap][FP_NFIELDS] input, NaN forces held; owned */
+	uint8_t *rflags;            /* [cap] RF_* */
+	enum plate_state state;
+	int have_below;
+	uint64_t last_below;        /* last sample with corrected Fz < off */
+	uint64_t contact, end_candidate;
+	uint32_t stance_flags;
+	struct gait_offset stance_before;
+	int have_toeoff;
+	uint64_t last_toeoff;
+	int contacts_seen;
+	struct gait_offset offset;  /* latest estimate, applied live */
+	double held[FP_NFIELDS];
+	int have_held;
+	struct gait_pending pending[MAX_PENDING];
+	unsigned int n_pending;
+};
+
+struct gait_contact {
+	uint64_t contact, detect;
+	double cum;                 /* total corrected Fz summed up to detect */
+	uint32_t plate;
+	int have_toeoff;
+	uint64_t toeoff;
+};
+
+struct fp_gait {
+	struct fp_gait_config cfg;
+	uint32_t cap, pad;          /* ring samples; filter padding samples */
+	uint32_t skip, aerial, min_contact, min_gap, max_stance, max_wait;
+	struct gait_plate plate[FP_MAX_PLATES];
+	int started;
+	uint64_t valid_from;        /* first sample since start or the last gap */
+	uint64_t next_sample;
+	double cum_fz;
+	struct gait_contact hist[HIST];
+	unsigned int n_hist;
+	double side_x[2][2];        /* last two mean COP x of the left / right foot */
+	unsigned int side_n[2];
+	uint8_t votes;              /* recent steps whose COP side disagreed (bits) */
+	struct {
+		int valid;
+		char foot;
+		uint64_t contact;
+		double x, y_contact;
+	} prev;
+	double belt_speed_mps;
+	int have_calib;
+	struct fp_calib calib;      /* copy of cfg->calib (COP from corrected F/M) */
+	struct fp_biquad bq, bq_cop;
+	double *scratch;            /* window arrays; owned */
+	struct fp_step queue[FP_GAIT_QUEUE];
+	unsigned int q_head, q_len;
+	struct fp_gait_stats stats;
+};
+
+static inline double *ring_at(const struct fp_gait *g, uint32_t p, uint64_t s)
+{
+	return g->plate[p].ring + (size_t)(s % g->cap) * FP_NFIELDS;
+}
+
+/* Is [from, to) still in the ring and after the last gap? */
+static inline int in_ring(const struct fp_gait *g, uint64_t from, uint64_t to)
+{
+	return from >= g->valid_from && to <= g->next_sample && to >= from &&
+	       g->next_sample - from <= g->cap;
+}
+
+static inline double offset_fz(const struct gait_offset *o)
+{
+	return o->valid ? o->f[2] : 0.0;
+}
+
+/* Offset at sample t: linear between two estimates, else the one there is. */
+static inline double offset_at(const struct gait_offset *a, const struct gait_offset *b, int k, double t)
+{
+	if (a->valid && b->valid && b->centre > a->centre) {
+		double u = (t - a->centre) / (b->centre - a->centre);
+
+		return a->f[k] + u * (b->f[k] - a->f[k]);
+	}
+	if (b->valid)
+		return b->f[k];
+	return a->valid ? a->f[k] : 0.0;
+}
+
+/* gait.c */
+void gait_emit(struct fp_gait *g, const struct fp_step *s);
+
+/* gait_step.c */
+struct gait_contact *gait_hist_find(struct fp_gait *g, uint32_t p, uint64_t contact, int *idx);
+void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect);
+void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact);
+/* Complete the pending step pd of plate p and queue its record. */
+void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd);
+/* Queue a record without metrics (too short, too long). */
+void gait_emit_short(struct fp_gait *g, uint32_t p, uint64_t c, uint64_t e, uint32_t flags);
+
+#endif

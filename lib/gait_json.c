@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * gait_json.c - a step as JSON (the `step` topic and `fplate analyze`),
+ * the table of numeric metrics with their units, and per-foot summaries.
+ * Key names and units are documented in docs/metrics.md.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fplate/gait.h"
+
+#define M(key, unit, field) { key, unit, offsetof(struct fp_step, field), 1 }
+#define X(key, unit, field) { key, unit, offsetof(struct fp_step, field), 0 }
+const struct fp_step_metric fp_step_metrics[] = {
+	M("contact_time_ms", "ms", contact_time_ms),
+	M("flight_time_ms", "ms", flight_time_ms),
+	M("step_time_ms", "ms", step_time_ms),
+	M("cadence_spm", "steps/min", cadence_spm),
+	M("impact_peak_n", "N", impact_peak_n),
+	M("impact_peak_bw", "BW", impact_peak_bw),
+	M("time_to_impact_ms", "ms", time_to_impact_ms),
+	M("valr_n_s", "N/s", valr_n_s),
+	M("valr_bw_s", "BW/s", valr_bw_s),
+	M("vilr_n_s", "N/s", vilr_n_s),
+	M("vilr_bw_s", "BW/s", vilr_bw_s),
+	M("active_peak_n", "N", active_peak_n),
+	M("active_peak_bw", "BW", active_peak_bw),
+	M("time_to_active_peak_ms", "ms", time_to_active_peak_ms),
+	M("braking_impulse_ns", "N·s", braking_impulse_ns),
+	M("propulsive_impulse_ns", "N·s", propulsive_impulse_ns),
+	M("free_moment_peak_nm", "N·m", free_moment_peak_nm),
+	M("cop_contact_ml_mm", "mm", cop_contact_ml_mm),
+	M("inroll_velocity_mm_s", "mm/s", inroll_velocity_mm_s),
+	M("inroll_excursion_mm", "mm", inroll_excursion_mm),
+	M("pushoff_ml_mm", "mm", pushoff_ml_mm),
+	M("pushoff_medial_pct", "%", pushoff_medial_pct),
+	M("cop_ap_path_mm", "mm", cop_ap_path_mm),
+	M("cop_ap_velocity_m_s", "m/s", cop_ap_velocity_m_s),
+	M("foot_progression_deg", "deg", foot_progression_deg),
+	X("cop_mean_x_mm", "mm", cop_mean_x_mm),
+	X("cop_mean_y_mm", "mm", cop_mean_y_mm),
+	M("step_length_m", "m", step_length_m),
+	M("step_width_mm", "mm", step_width_mm),
+	M("vertical_oscillation_cm", "cm", vertical_oscillation_cm),
+	M("vertical_stiffness_kn_m", "kN/m", vertical_stiffness_kn_m),
+	M("body_weight_n", "N", body_weight_n),
+	X("offset_n", "N", offset_n),
+	X("belt_speed_mps", "m/s", belt_speed_mps),
+	X("cutoff_hz", "Hz", cutoff_hz),
+	X("contact_s", "s", contact_s),
+};
+#undef M
+#undef X
+const size_t fp_step_metrics_count = sizeof(fp_step_metrics) / sizeof(fp_step_metrics[0]);
+
+static const char *const flag_names[FP_STEP_NFLAGS] = {
+	"crossover", "clipped", "saturated", "double_contact", "too_short", "too_long",
+	"nan_input", "no_body_weight", "gap", "no_offset", "foot_guessed", "truncated",
+};
+
+const char *fp_step_flag_name(uint32_t flag)
+{
+	for (int i = 0; i < FP_STEP_NFLAGS; i++)
+		if (flag == 1u << i)
+			return flag_names[i];
+	return NULL;
+}
+
+static json_t *number_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *fp_step_to_json(const struct fp_step *s)
+{
+	json_t *o = json_object(), *flags = json_array();
+	char foot[2] = { s->foot, '\0' };
+
+	if (!o || !flags) {
+		json_decref(o);
+		json_decref(flags);
+		return NULL;
+	}
+	json_object_set_new(o, "metrics_version", json_integer(FP_METRICS_VERSION));
+	json_object_set_new(o, "plate", json_integer(s->plate));
+	json_object_set_new(o, "foot", json_string(foot));
+	json_object_set_new(o, "contact_sample", json_integer((json_int_t)s->contact_sample));
+	json_object_set_new(o, "toeoff_sample", json_integer((json_int_t)s->toeoff_sample));
+	json_object_set_new(o, "impact_virtual", json_boolean(s->impact_virtual));
+	for (size_t i = 0; i < fp_step_metrics_count; i++)
+		json_object_set_new(o, fp_step_metrics[i].key,
+				    number_or_null(fp_step_metric_value(s, i)));
+	for (int i = 0; i < FP_STEP_NFLAGS; i++)
+		if (s->flags & (1u << i))
+			json_array_append_new(flags, json_string(flag_names[i]));
+	json_object_set_new(o, "flags", flags);
+	return o;
+}
+
+/* Steps that carry metrics: not the too-short / too-long records. */
+static int usable(const struct fp_step *s)
+{
+	return !(s->flags & (FP_STEP_TOO_SHORT | FP_STEP_TOO_LONG));
+}
+
+static void mean_sd(const struct fp_step *steps, size_t n, char foot, size_t k,
+		    double *mean, double *sd, size_t *count)
+{
+	double sum = 0, sq = 0;
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double v = fp_step_metric_value(&steps[i], k);
+
+		if (steps[i].foot != foot || !usable(&steps[i]) || !isfinite(v))
+			continue;
+		sum += v;
+		c++;
+	}
+	*count = c;
+	*mean = c ? sum / (double)c : NAN;
+	for (size_t i = 0; i < n; i++) {
+		double v = fp_step_metric_value(&steps[i], k);
+
+		if (steps[i].foot == foot && usable(&steps[i]) && isfinite(v))
+			sq += (v - *mean) * (v - *mean);
+	}
+	*sd = c > 1 ? sqrt(sq / (double)(c - 1)) : NAN;
+}
+
+json_t *fp_gait_summary_json(const struct fp_step *steps, size_t n, char foot)
+{
+	json_t *o = json_object(), *asym = json_object();
+	char name[2] = { foot, '\0' };
+	size_t count = 0;
+
+	if (!o || !asym) {
+		json_decref(o);
+		json_decref(asym);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		count += steps[i].foot == foot && usable(&steps[i]);
+	json_object_set_new(o, "summary", json_string(name));
+	json_object_set_new(o, "metrics_version", json_integer(FP_METRICS_VERSION));
+	json_object_set_new(o, "steps", json_integer((json_int_t)count));
+	for (size_t k = 0; k < fp_step_metrics_count; k++) {
+		double mean, sd, ml, sl, mr, sr;
+		size_t c, cl, cr;
+		json_t *m;
+
+		if (!fp_step_metrics[k].summarise)
+			continue;
+		m = json_object();
+
+		mean_sd(steps, n, foot, k, &mean, &sd, &c);
+		json_object_set_new(m, "mean", number_or_null(mean));
+		json_object_set_new(m, "sd", number_or_null(sd));
+		json_object_set_new(m, "n", json_integer((json_int_t)c));
+		json_object_set_new(o, fp_step_metrics[k].key, m);
+		/* Symmetry index (Robinson 1987): 100 (R − L) / mean(R, L). */
+		mean_sd(steps, n, 'L', k, &ml, &sl, &cl);
+		mean_sd(steps, n, 'R', k, &mr, &sr, &cr);
+		if (cl && cr && fabs(mr + ml) > 1e-12)
+			json_object_set_new(asym, fp_step_metrics[k].key,
+					    json_real(100.0 * (mr - ml) / ((mr + ml) / 2.0)));
+	}
+	json_object_set_new(o, "asymmetry_pct", asym);
+	return o;
+}

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * gait_metrics.c - the force metrics of one step (docs/metrics.md):
+ * impact peak (real or the 13 % virtual peak), time to impact, VALR and
+ * VILR, active peak, braking/propulsive impulse, free moment peak, and,
+ * once body weight is known, the BW-normalised values, vertical
+ * oscillation of the centre of mass and vertical stiffness.
+ *
+ * Everything works on a struct gait_window filled by gait.c; the stance
+ * is [c, e) and the filtered signals extend `pad` samples either side so
+ * the forward-backward filter sees real data around the stance.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "gait_internal.h"
+
+double gait_interp(const double *y, size_t n, double t)
+{
+	size_t i;
+	double u;
+
+	if (t <= 0)
+		return y[0];
+	if (t >= (double)(n - 1))
+		return y[n - 1];
+	i = (size_t)t;
+	u = t - (double)i;
+	return y[i] + u * (y[i + 1] - y[i]);
+}
+
+int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq)
+{
+	double *const out[3] = { w->fz_f, w->fy_f, w->tz_f };
+
+	if (w->n <= FP_FILTFILT_PAD || w->e <= w->c + 2)
+		return -EINVAL;
+	memcpy(w->fz_f, w->fz, w->n * sizeof(double));
+	memcpy(w->fy_f, w->fy, w->n * sizeof(double));
+	memcpy(w->tz_f, w->tz, w->n * sizeof(double));
+	return fp_filtfilt2_multi(bq, out, 3, w->n, w->work);
+}
+
+/*
+ * Index of the impact peak in [c, e) or -1: the first local maximum in
+ * the first 30 % of stance whose prominence (height above the higher of
+ * the lowest points on either side, bounded by the stance and by the next
+ * higher sample to the right, as scipy.signal.peak_prominences) is at
+ * least `prominence` × the active peak.
+ */
+static long impact_index(const double *f, size_t c, size_t e, double active, double prominence)
+{
+	size_t last = c + (size_t)floor(0.3 * (double)(e - c));
+	double left_min = f[c];
+
+	for (size_t i = c + 1; i <= last && i + 1 < e; i++) {
+		size_t j;
+		double right_min = f[i];
+
+		left_min = fmin(left_min, f[i]);
+		if (!(f[i] > f[i - 1] && f[i] > f[i + 1]))
+			continue;
+		for (j = i + 1; j < e && f[j] <= f[i]; j++)
+			right_min = fmin(right_min, f[j]);
+		if (j == e)
+			continue;               /* nothing higher later: the active peak */
+		if (f[i] - fmax(left_min, right_min) >= prominence * active)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* First upward crossing of level at or after index from (fractional index). */
+static double crossing(const double *f, size_t from, size_t to, double level)
+{
+	for (size_t k = from; k <= to; k++)
+		if (f[k] >= level) {
+			if (k == 0 || f[k - 1] >= level)
+				return (double)k;
+			return (double)(k - 1) + (level - f[k - 1]) / (f[k] - f[k - 1]);
+		}
+	return NAN;
+}
+
+static void loading_rates(const struct gait_window *w, double peak_idx, double peak_n,
+			  struct fp_step *s)
+{
+	const double *f = w->fz_f;
+	size_t top = (size_t)ceil(peak_idx);
+	double t20, t80, vilr = -INFINITY;
+
+	if (!(peak_n > 0) || top >= w->n)
+		return;
+	t20 = crossing(f, w->c, top, 0.2 * peak_n);
+	if (isnan(t20))
+		return;
+	t80 = crossing(f, (size_t)floor(t20), top, 0.8 * peak_n);
+	if (isnan(t80) || !(t80 > t20))
+		return;
+	s->valr_n_s = 0.6 * peak_n / ((t80 - t20) / w->rate_hz);
+	/* every sample pair that overlaps [t20, t80] */
+	for (size_t i = (size_t)floor(t20); (double)i < t80 && i + 1 < w->n; i++)
+		vilr = fmax(vilr, (f[i + 1] - f[i]) * w->rate_hz);
+	s->vilr_n_s = isfinite(vilr) ? vilr : s->valr_n_s;
+}
+
+void gait_force_metrics(const struct gait_window *w, double prominence, struct fp_step *s)
+{
+	const double *f = w->fz_f, dt = 1.0 / w->rate_hz;
+	size_t imax = w->c;
+	double brake = 0, prop = 0, tz_peak = 0;
+	long imp;
+
+	for (size_t i = w->c; i < w->e; i++) {
+		if (f[i] > f[imax])
+			imax = i;
+		if (w->fy_f[i] < 0)
+			brake += w->fy_f[i] * dt;
+		else
+			prop += w->fy_f[i] * dt;
+		if (fabs(w->tz_f[i]) > fabs(tz_peak))
+			tz_peak = w->tz_f[i];
+	}
+	s->active_peak_n = f[imax];
+	s->time_to_active_peak_ms = (double)(imax - w->c) * 1000.0 * dt;
+	s->braking_impulse_ns = brake;
+	s->propulsive_impulse_ns = prop;
+	s->free_moment_peak_nm = tz_peak;
+
+	imp = impact_index(f, w->c, w->e, f[imax], prominence);
+	if (imp >= 0) {
+		s->impact_virtual = 0;
+		s->impact_peak_n = f[imp];
+		s->time_to_impact_ms = (double)((size_t)imp - w->c) * 1000.0 * dt;
+		loading_rates(w, (double)imp, s->impact_peak_n, s);
+	} else {
+		/* No impact peak (mid/forefoot): Fz at 13 % of stance (Ueda 2016). */
+		double t13 = (double)w->c + 0.13 * (double)(w->e - w->c);
+
+		s->impact_virtual = 1;
+		s->impact_peak_n = gait_interp(f, w->n, t13);
+		s->time_to_impact_ms = 0.13 * (double)(w->e - w->c) * 1000.0 * dt;
+		loading_rates(w, t13, s->impact_peak_n, s);
+	}
+}
+
+/*
+ * Centre of mass over the step cycle (Cavagna 1975): a = Fz/m − g,
+ * integrated twice with the mean acceleration removed (steady running:
+ * same velocity at both ends) and zero-mean velocity. Oscillation is the
+ * peak-to-peak displacement; vertical stiffness is the active peak over
+ * the downward displacement from contact to the lowest point in stance.
+ */
+static void com_metrics(const struct gait_window *w, struct fp_step *s)
+{
+	size_t n = w->cycle_n, stance = w->e - w->c;
+	double m = s->body_weight_n / FP_GRAVITY, dt = 1.0 / w->rate_hz;
+	double *v = w->tmp, amean = 0, vmean = 0, z = 0, zmin, zmax, z0 = 0, zlow;
+
+	if (n < 4 || !(m > 0))
+		return;
+	for (size_t i = 0; i < n; i++)
+		amean += w->cycle_fz[i] / m - FP_GRAVITY;
+	amean /= (double)n;
+	v[0] = 0;
+	for (size_t i = 1; i < n; i++) {
+		double a0 = w->cycle_fz[i - 1] / m - FP_GRAVITY - amean;
+		double a1 = w->cycle_fz[i] / m - FP_GRAVITY - amean;
+
+		v[i] = v[i - 1] + 0.5 * (a0 + a1) * dt;
+	}
+	for (size_t i = 0; i < n; i++)
+		vmean += v[i];
+	vmean /= (double)n;
+	zmin = zmax = zlow = 0;
+	for (size_t i = 1; i < n; i++) {
+		z += 0.5 * ((v[i - 1] - vmean) + (v[i] - vmean)) * dt;
+		zmin = fmin(zmin, z);
+		zmax = fmax(zmax, z);
+		if (i < stance)
+			zlow = fmin(zlow, z);
+	}
+	s->vertical_oscillation_cm = (zmax - zmin) * 100.0;
+	if (z0 - zlow > 1e-6)
+		s->vertical_stiffness_kn_m = s->active_peak_n / (z0 - zlow) / 1000.0;
+}
+
+void gait_bw_metrics(const struct gait_window *w, struct fp_step *s)
+{
+	double bw = s->body_weight_n;
+
+	if (!(bw > 0))
+		return;
+	s->impact_peak_bw = s->impact_peak_n / bw;
+	s->valr_bw_s = s->valr_n_s / bw;
+	s->vilr_bw_s = s->vilr_n_s / bw;
+	s->active_peak_bw = s->active_peak_n / bw;
+	com_metrics(w, s);
+}

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * gait_step.c - completing a step of the gait module: the contact history
+ * (step and flight time, body weight from whole strides), left/right, and
+ * the step record built from a window copied out of the plate ring, whose
+ * numbers gait_metrics.c and gait_cop.c compute. gait.c owns the
+ * streaming side (state machine, drift offsets, queue).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gait_internal.h"
+
+/* ---- contact history ---- */
+
+struct gait_contact *gait_hist_find(struct fp_gait *g, uint32_t p, uint64_t contact, int *idx)
+{
+	for (unsigned int i = 0; i < g->n_hist; i++)
+		if (g->hist[i].plate == p && g->hist[i].contact == contact) {
+			if (idx)
+				*idx = (int)i;
+			return &g->hist[i];
+		}
+	return NULL;
+}
+
+void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect)
+{
+	if (g->n_hist == HIST) {
+		memmove(g->hist, g->hist + 1, (HIST - 1) * sizeof(g->hist[0]));
+		g->n_hist--;
+	}
+	g->hist[g->n_hist++] = (struct gait_contact){ .contact = contact, .detect = detect,
+						      .cum = g->cum_fz, .plate = p };
+}
+
+void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact)
+{
+	int i;
+
+	if (gait_hist_find(g, p, contact, &i)) {
+		memmove(g->hist + i, g->hist + i + 1, (g->n_hist - i - 1) * sizeof(g->hist[0]));
+		g->n_hist--;
+	}
+}
+
+/*
+ * Body weight = mean total Fz over up to 4 whole strides ending at this
+ * contact, only over steps shorter than 2 s (steady walking or running).
+ */
+static double body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
+{
+	int k, m;
+
+	if (g->cfg.body_mass_kg > 0)
+		return g->cfg.body_mass_kg * FP_GRAVITY;
+	if (!gait_hist_find(g, p, contact, &k) || k < 2)
+		return NAN;
+	/* Only strides of steady locomotion: every step in them under 2 s. */
+	for (m = 0; m < 8 && m < k; m++)
+		if (g->hist[k - m].contact - g->hist[k - m - 1].contact > 2 * g->cfg.rate_hz)
+			break;
+	m /= 2;
+	if (m == 0 || g->hist[k].detect <= g->hist[k - 2 * m].detect)
+		return NAN;
+	return (g->hist[k].cum - g->hist[k - 2 * m].cum) /
+	       (double)(g->hist[k].detect - g->hist[k - 2 * m].detect);
+}
+
+/* ---- left / right ---- */
+
+/* Mean of the last (up to 2) positions of one foot; NaN if none. */
+static double foot_mean(const struct fp_gait *g, int right)
+{
+	unsigned int n = g->side_n[right];
+
+	if (!n)
+		return NAN;
+	return n == 1 ? g->side_x[right][0] : (g->side_x[right][0] + g->side_x[right][1]) / 2;
+}
+
+/*
+ * Single plate (or several without a fixed side). In running and walking
+ * the feet alternate, so alternation gives the label; the COP keeps its
+ * phase right. Each step's mean COP x is compared with the midline between
+ * the feet's recent positions (the mean of the last two left and the last
+ * two right steps, which follows a runner drifting across the belt): a
+ * step clearly on the other foot's side (by at least half the distance
+ * between the feet) is a crossover; when 5 of the last 6 steps disagree
+ * with alternation, the phase was wrong and the COP side wins.
+ */
+static char classify_foot(struct fp_gait *g, struct fp_step *s, double x)
+{
+	double ml = foot_mean(g, 0), mr = foot_mean(g, 1), mid, sep;
+	char side, expected = 0;
+	unsigned int disagree = 0;
+
+	if (g->prev.valid && s->step_time_ms < 1500)
+		expected = g->prev.foot == 'L' ? 'R' : 'L';
+	if (isnan(ml) || isnan(mr) || isnan(x)) {      /* not established yet */
+		s->flags |= FP_STEP_FOOT_GUESSED;
+		if (expected)
+			return expected;
+		return isnan(x) || x < 0 ? 'L' : 'R';     /* the plate centre */
+	}
+	mid = (ml + mr) / 2;
+	sep = fabs(mr - ml);
+	side = x < mid ? 'L' : 'R';
+	if (!expected)                                  /* after a pause */
+		return side;
+	g->votes = (uint8_t)((g->votes << 1) | (side != expected));
+	for (int i = 0; i < 6; i++)
+		disagree += (g->votes >> i) & 1;
+	if (disagree >= 5) {
+		g->votes = 0;
+		s->flags |= FP_STEP_FOOT_GUESSED;
+		return side;
+	}
+	if (side != expected && fabs(x - mid) >= 0.5 * sep)
+		s->flags |= FP_STEP_CROSSOVER;
+	return expected;
+}
+
+static void remember_x(struct fp_gait *g, char foot, double x)
+{
+	int r = foot == 'R';
+
+	if (isnan(x))
+		return;
+	g->side_x[r][1] = g->side_x[r][0];
+	g->side_x[r][0] = x;
+	if (g->side_n[r] < 2)
+		g->side_n[r]++;
+}
+
+/* ---- building a step ---- */
+
+static void step_init(struct fp_gait *g, struct fp_step *s, uint32_t p, uint64_t c, uint64_t e,
+		      uint32_t flags)
+{
+	double rate = g->cfg.rate_hz;
+
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < fp_step_metrics_count; i++)
+		*(double *)((char *)s + fp_step_metrics[i].offset) = NAN;
+	s->plate = p;
+	s->foot = g->cfg.plate_foot[p] ? g->cfg.plate_foot[p] : '?';
+	s->flags = flags;
+	s->contact_sample = c;
+	s->toeoff_sample = e;
+	s->contact_s = (double)c / rate;
+	s->contact_time_ms = (double)(e - c) * 1000.0 / rate;
+	s->cutoff_hz = g->cfg.cutoff_hz;
+	s->impact_virtual = 0;
+	s->belt_speed_mps = isnan(g->cfg.belt_speed_mps) ? g->belt_speed_mps : g->cfg.belt_speed_mps;
+	if (isnan(s->belt_speed_mps))
+		s->belt_speed_mps = 0;
+}
+
+/* Step and flight time from the contact before this one (any plate). */
+static void step_timing(struct fp_gait *g, struct fp_step *s)
+{
+	const struct gait_contact *prev = NULL;
+	double rate = g->cfg.rate_hz;
+
+	for (unsigned int i = 0; i < g->n_hist; i++)
+		if (g->hist[i].contact < s->contact_sample &&
+		    (!prev || g->hist[i].contact > prev->contact))
+			prev = &g->hist[i];
+	if (!prev)
+		return;
+	s->step_time_ms = (double)(s->contact_sample - prev->contact) * 1000.0 / rate;
+	s->cadence_spm = 60000.0 / s->step_time_ms;
+	if (prev->have_toeoff)
+		s->flight_time_ms = ((double)s->contact_sample - (double)prev->toeoff) * 1000.0 / rate;
+}
+
+/* Scratch arrays of the window, each cap + 2 pad long (13 of them). */
+static void window_arrays(struct fp_gait *g, struct gait_window *w)
+{
+	size_t stride = g->cap + 2 * FP_FILTFILT_PAD;
+	double *a = g->scratch;
+
+	w->fz = a; w->fy = a + stride; w->tz = a + 2 * stride;
+	w->copx = a + 3 * stride; w->copy = a + 4 * stride;
+	w->fz_f = a + 5 * stride; w->fy_f = a + 6 * stride; w->tz_f = a + 7 * stride;
+	w->tmp = a + 8 * stride;
+	w->cycle_fz = a + 9 * stride;
+	w->work = a + 10 * stride;           /* 3 strides: three channels at once */
+}
+
+/* Clipping: Fz at the configured limit, or flat at its maximum for 2 % of stance. */
+static uint32_t clip_flags(const struct fp_gait *g, const struct gait_window *w)
+{
+	double peak = -INFINITY;
+	size_t run = 0, longest = 0;
+
+	for (size_t i = w->c; i < w->e; i++)
+		peak = fmax(peak, w->fz[i]);
+	if (g->cfg.clip_fz_n > 0 && peak >= g->cfg.clip_fz_n)
+		return FP_STEP_CLIPPED;
+	for (size_t i = w->c; i < w->e; i++) {
+		run = fabs(w->fz[i] - peak) <= 1e-9 * fabs(peak) ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	return longest >= 5 && (double)longest >= 0.02 * (double)(w->e - w->c) ? FP_STEP_CLIPPED : 0;
+}
+
+/* Total Fz of all plates from contact to the next contact, drift-corrected. */
+static size_t cycle_fz(struct fp_gait *g, uint32_t p, const struct gait_pending *pd, double *out)
+{
+	uint64_t c = pd->contact, end = pd->next_contact;
+
+	if (!pd->have_next || end <= c || end - c > 2 * g->cfg.rate_hz || !in_ring(g, c, end))
+		return 0;
+	for (uint64_t s = c; s < end; s++) {
+		double sum = 0;
+
+		for (uint32_t q = 0; q < g->cfg.plates; q++) {
+			double off = q == p ? offset_at(&pd->before, &pd->after, 2, (double)s)
+					    : offset_fz(&g->plate[q].offset);
+
+			sum += ring_at(g, q, s)[FP_FZ] - off;
+		}
+		out[s - c] = sum;
+	}
+	return (size_t)(end - c);
+}
+
+static void step_geometry(struct fp_gait *g, struct fp_step *s, double y_contact)
+{
+	if (!g->prev.valid || isnan(s->step_time_ms) || s->step_time_ms > 2000)
+		return;
+	s->step_width_mm = fabs(s->cop_mean_x_mm - g->prev.x);
+	s->step_length_m = s->belt_speed_mps * s->step_time_ms / 1000.0 +
+			   (y_contact - g->prev.y_contact) / 1000.0;
+}
+
+/* Copy [from, to) of plate p out of the ring, drift-corrected, into w. */
+static void fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+			uint64_t from, uint64_t to, struct gait_window *w)
+{
+	window_arrays(g, w);
+	w->n = (size_t)(to - from);
+	w->c = (size_t)(pd->contact - from);
+	w->e = (size_t)(pd->toeoff - from);
+	for (uint64_t t = from; t < to; t++) {
+		const double *v = ring_at(g, p, t);
+		size_t i = (size_t)(t - from);
+		double fm[6], tz;
+
+		for (int k = 0; k < 6; k++)
+			fm[k] = v[k] - offset_at(&pd->before, &pd->after, k, (double)t);
+		w->fz[i] = fm[FP_FZ];
+		w->fy[i] = fm[FP_FY];
+		if (g->have_calib && g->cfg.drift_correction) {
+			/* COP and free moment from the drift-corrected F/M */
+			fp_cop(&g->calib.plate[p], fm, &w->copx[i], &w->copy[i], &tz);
+		} else {
+			w->copx[i] = v[FP_COPX];
+			w->copy[i] = v[FP_COPY];
+			tz = v[FP_TZ];
+		}
+		w->tz[i] = isfinite(tz) ? tz : 0.0;
+	}
+}
+
+void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
+{
+	struct fp_step s;
+	struct gait_window w = { .rate_hz = g->cfg.rate_hz };
+	uint64_t from, to;
+	double x, y, y_contact, x_shift;
+	const double *cx = g->cfg.plate_centre_mm[p];
+
+	step_init(g, &s, p, pd->contact, pd->toeoff, pd->flags);
+	step_timing(g, &s);
+	from = pd->contact > g->valid_from + g->pad ? pd->contact - g->pad : g->valid_from;
+	if (g->next_sample - from > g->cap)
+		from = g->next_sample - g->cap;
+	to = pd->toeoff + g->pad < g->next_sample ? pd->toeoff + g->pad : g->next_sample;
+	if (from > pd->contact || to < pd->toeoff) {
+		s.flags |= FP_STEP_GAP;
+		gait_emit(g, &s);
+		return;
+	}
+	fill_window(g, p, pd, from, to, &w);
+	if (g->cfg.drift_correction && !pd->before.valid && !pd->after.valid)
+		s.flags |= FP_STEP_NO_OFFSET;
+	s.offset_n = offset_at(&pd->before, &pd->after, 2, (double)(pd->contact + pd->toeoff) / 2.0);
+	s.flags |= clip_flags(g, &w);
+	w.cycle_n = cycle_fz(g, p, pd, (double *)w.cycle_fz);
+	s.body_weight_n = body_weight(g, p, pd->contact);
+	if (isnan(s.body_weight_n))
+		s.flags |= FP_STEP_NO_BODY_WEIGHT;
+	if (gait_filter_window(&w, &g->bq) == 0)
+		gait_force_metrics(&w, g->cfg.impact_prominence, &s);
+	gait_cop_mean(&w, &x, &y, &y_contact, &x_shift);
+	if (x_shift > g->cfg.double_contact_mm)
+		s.flags |= FP_STEP_DOUBLE_CONTACT;
+	s.cop_mean_x_mm = x + cx[0];
+	s.cop_mean_y_mm = y + cx[1];
+	y_contact += cx[1];
+	if (g->cfg.plate_foot[p]) {
+		s.foot = g->cfg.plate_foot[p];
+	} else {
+		s.foot = classify_foot(g, &s, s.cop_mean_x_mm);
+		/* a crossover is an outlier: keep it out of the feet's positions */
+		if (!(s.flags & (FP_STEP_CROSSOVER | FP_STEP_DOUBLE_CONTACT)))
+			remember_x(g, s.foot, s.cop_mean_x_mm);
+	}
+	gait_cop_metrics(&w, &g->bq_cop, &s);
+	if (!isnan(s.cop_mean_x_mm) && s.flags & FP_STEP_DOUBLE_CONTACT && !g->cfg.plate_foot[p])
+		s.flags |= FP_STEP_FOOT_GUESSED;
+	step_geometry(g, &s, y_contact);
+	gait_bw_metrics(&w, &s);
+	g->prev.valid = 1;
+	g->prev.foot = s.foot;
+	g->prev.contact = s.contact_sample;
+	g->prev.x = s.cop_mean_x_mm;
+	g->prev.y_contact = y_contact;
+	gait_emit(g, &s);
+}
+
+void gait_emit_short(struct fp_gait *g, uint32_t p, uint64_t c, uint64_t e, uint32_t flags)
+{
+	struct fp_step s;
+
+	step_init(g, &s, p, c, e, flags);
+	step_timing(g, &s);
+	gait_emit(g, &s);
+}

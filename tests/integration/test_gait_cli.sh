@@ -1,0 +1,102 @@
+#!/bin/sh
+# test_gait_cli.sh - the gait module through the real binaries:
+# fplate analyze on a C3D and on sim:// (JSON lines, summaries, errors that
+# name the option and value), and fplated's `step` topic read by
+# fplate steps (records with metrics_version, alternating feet, the table).
+set -u
+BUILD=${BUILD:-build}
+PYTHON=${PYTHON:-/usr/bin/python3}
+FPLATED=$BUILD/fplated
+FPLATE=$BUILD/fplate
+DATA=../shared/data/c3d
+TMP=$(mktemp -d /tmp/fplate-it-gait.XXXXXX)
+EP="ipc://$TMP/pub.sock"
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+
+expect_fail() {
+	code=$1; pattern=$2; shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+	[ "$rc" -eq "$code" ] || fail "'$*' exited $rc, expected $code: $(cat "$TMP/err")"
+	grep -q -- "$pattern" "$TMP/err" || fail "'$*' said '$(cat "$TMP/err")', expected '$pattern'"
+	ok "$* -> exit $code, $(head -n 1 "$TMP/err")"
+}
+
+# 1. Help and errors.
+$FPLATE analyze --help | grep -q -- "--belt-speed" || fail "fplate analyze --help"
+$FPLATE steps --help | grep -q -- "--json" || fail "fplate steps --help"
+expect_fail 2 "--cutoff value 'abc'" $FPLATE analyze x.c3d --cutoff abc
+expect_fail 2 "unknown option '--bogus'" $FPLATE analyze x.c3d --bogus
+expect_fail 2 "no FILE.c3d or URI" $FPLATE analyze
+expect_fail 2 "use its plates= and zero=" $FPLATE analyze "sim://?pace=fast" --zero
+expect_fail 1 "nope.c3d" $FPLATE analyze "$TMP/nope.c3d"
+expect_fail 1 "cutoff_hz 1500" $FPLATE analyze "sim://?pace=fast" --seconds 1 --cutoff 1500
+expect_fail 1 "nothing from fplated" $FPLATE steps --endpoint "$EP" --timeout 1
+
+# 2. analyze on the treadmill run: 85 stances, JSON lines then 2 summaries.
+if [ -f "$DATA/fukuchi_RBDS001runT35.c3d" ]; then
+	$FPLATE analyze "$DATA/fukuchi_RBDS001runT35.c3d" --belt-speed 3.5 --json >"$TMP/run.json" ||
+		fail "analyze fukuchi"
+	$PYTHON - "$TMP/run.json" <<'PY' || fail "analyze fukuchi output"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+steps = [l for l in lines if "summary" not in l]
+sums = [l for l in lines if "summary" in l]
+need = ["plate", "foot", "contact_sample", "toeoff_sample", "contact_time_ms", "flight_time_ms",
+        "impact_peak_n", "impact_peak_bw", "impact_virtual", "time_to_impact_ms", "valr_n_s",
+        "valr_bw_s", "vilr_n_s", "vilr_bw_s", "active_peak_bw", "body_weight_n", "cutoff_hz",
+        "offset_n", "flags", "metrics_version"]
+assert len(steps) == 86, len(steps)          # 85 complete + the one cut at the start
+assert all(k in s for s in steps for k in need), [k for k in need if k not in steps[5]]
+complete = [s for s in steps if "truncated" not in s["flags"]]
+assert len(complete) == 85, len(complete)
+assert sorted(s["summary"] for s in sums) == ["L", "R"]
+bw = [s["body_weight_n"] for s in complete if s["body_weight_n"]]
+assert 500 < min(bw) and max(bw) < 700, (min(bw), max(bw))  # SOURCES: mean Fz 594 N
+assert all(200 < s["contact_time_ms"] < 260 for s in complete)
+print("fukuchi: %d steps, BW %.0f-%.0f N, summary L %d R %d" % (
+    len(complete), min(bw), max(bw), sums[0]["steps"], sums[1]["steps"]))
+PY
+	ok "analyze fukuchi_RBDS001runT35.c3d"
+	$FPLATE analyze "$DATA/fukuchi_RBDS001runT35.c3d" >"$TMP/run.txt" || fail "analyze table"
+	grep -q "L foot:" "$TMP/run.txt" && grep -q "VALR" "$TMP/run.txt" || fail "analyze table"
+	ok "analyze table"
+fi
+
+# 3. analyze a URI: 10 s of simulated running.
+$FPLATE analyze "sim://?speed=4&strike=fore&plates=1&pace=fast" --seconds 10 --json >"$TMP/sim.json" ||
+	fail "analyze sim"
+n=$(grep -c '"contact_sample"' "$TMP/sim.json")
+[ "$n" -ge 25 ] || fail "analyze sim: $n steps"
+grep -q '"impact_virtual":true' "$TMP/sim.json" || fail "forefoot: no virtual impact"
+ok "analyze sim:// forefoot: $n steps"
+
+# 4. fplated publishes steps; fplate steps shows them.
+$FPLATED --device "sim://?speed=3.5&strike=rear&plates=1" --pub "$EP" -q 2>"$TMP/fplated.log" &
+PID=$!
+$FPLATE steps --endpoint "$EP" --seconds 4 --json >"$TMP/steps.json" 2>"$TMP/steps.err" ||
+	fail "fplate steps --json: $(cat "$TMP/steps.err")"
+$PYTHON - "$TMP/steps.json" <<'PY' || fail "step topic content"
+import json, sys
+steps = [json.loads(l) for l in open(sys.argv[1])]
+assert len(steps) >= 8, len(steps)
+assert all(s["metrics_version"] == 1 for s in steps)
+feet = [s["foot"] for s in steps]
+assert all(a != b for a, b in zip(feet, feet[1:])), feet
+assert all(s["valr_n_s"] > 0 and not s["impact_virtual"] for s in steps)
+print("step topic: %d steps, feet %s" % (len(steps), "".join(feet)))
+PY
+ok "step topic"
+$FPLATE steps --endpoint "$EP" --seconds 2 >"$TMP/table.txt" || fail "fplate steps table"
+grep -q "VALR" "$TMP/table.txt" && [ "$(grep -c ' peak ' "$TMP/table.txt")" -ge 3 ] ||
+	fail "fplate steps table: $(cat "$TMP/table.txt")"
+ok "fplate steps table"
+kill "$PID" && wait "$PID"; rc=$?; PID=
+[ "$rc" -eq 0 ] || fail "fplated exited $rc on SIGTERM"
+echo "all gait CLI tests passed"

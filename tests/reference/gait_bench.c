@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * gait_bench.c - throughput of the gait module, and of the Python
+ * reference on the same data in the same run (`make bench-gait`, part of
+ * `make bench`).
+ *
+ * Generates S seconds of simulated running (sim:// at pace=fast), keeps
+ * the calibrated frames in memory, then times fp_gait_push() over them
+ * (the daemon's processing-thread cost of the gait stage, all metrics);
+ * writes the Fz as CSV and times tests/reference/gait_ref.py --bench on it
+ * (contacts, filter, impact, VALR, VILR only). Prints one JSON line with
+ * both rates and their ratio, also written to OUT.json.
+ *
+ * usage: gait_bench SECONDS OUT.json PYTHON REFERENCE.py
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fplate/fplate.h"
+#include "fplate/calib.h"
+#include "fplate/gait.h"
+
+#define URI "sim://?speed=3.5&strike=rear&plates=2&pace=fast&seed=21"
+#define BLOCK 20            /* 10 ms at 2 kHz, as fplated's default block */
+
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Read seconds of the simulator into frames (all of them, in memory). */
+static int generate(double seconds, struct fp_frames *all, struct fp_info *info,
+		    struct fp_calib *cal)
+{
+	struct fp_device *dev;
+	struct fp_block blk;
+	struct fp_frames fr;
+	char msg[FP_MSG_MAX];
+	uint64_t total;
+
+	if (fp_open(URI, &dev, msg, sizeof(msg))) {
+		fprintf(stderr, "gait_bench: %s\n", msg);
+		return -1;
+	}
+	fp_info(dev, info);
+	fp_get_calibration(dev, cal);
+	total = (uint64_t)(seconds * info->rate_hz);
+	if (fp_block_init(&blk, info, 1000) || fp_frames_init(&fr, info->plates, 1000) ||
+	    fp_frames_init(all, info->plates, (uint32_t)total) || fp_start(dev))
+		return -1;
+	while (all->n < total) {
+		int n = fp_read(dev, &blk, 1000);
+		uint32_t take;
+
+		if (n <= 0 || fp_calib_apply(cal, info->unit, &blk, &fr))
+			return -1;
+		take = (uint32_t)fmin(n, (double)(total - all->n));
+		memcpy(all->v + (size_t)all->n * info->plates * FP_NFIELDS, fr.v,
+		       (size_t)take * info->plates * FP_NFIELDS * sizeof(double));
+		all->n += take;
+	}
+	fp_stop(dev);
+	fp_block_release(&blk);
+	fp_frames_release(&fr);
+	fp_close(dev);
+	return 0;
+}
+
+static double time_gait(const struct fp_frames *all, const struct fp_info *info,
+			const struct fp_calib *cal, unsigned long *steps)
+{
+	struct fp_gait_config cfg;
+	struct fp_gait *g;
+	struct fp_frames view = *all;
+	struct fp_step s;
+	char msg[FP_MSG_MAX];
+	double t0;
+
+	fp_gait_config_default(&cfg, info->plates, info->rate_hz);
+	cfg.calib = cal;
+	cfg.drift_correction = 0;   /* as the reference */
+	if (fp_gait_open(&cfg, &g, msg, sizeof(msg))) {
+		fprintf(stderr, "gait_bench: %s\n", msg);
+		return -1;
+	}
+	*steps = 0;
+	t0 = cpu_s();
+	for (uint32_t i = 0; i < all->n; i += BLOCK) {
+		view.first_sample = i;
+		view.n = all->n - i < BLOCK ? all->n - i : BLOCK;
+		view.v = all->v + (size_t)i * info->plates * FP_NFIELDS;
+		fp_gait_push(g, &view);
+		while (fp_gait_next_step(g, &s))
+			(*steps)++;
+	}
+	fp_gait_flush(g);
+	while (fp_gait_next_step(g, &s))
+		(*steps)++;
+	t0 = cpu_s() - t0;
+	fp_gait_close(g);
+	return t0;
+}
+
+static int write_csv(const char *path, const struct fp_frames *all)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	for (uint32_t i = 0; i < all->n; i++) {
+		fprintf(f, "%u", i);
+		for (uint32_t p = 0; p < all->plates; p++)
+			fprintf(f, ",%.9g", all->v[((size_t)i * all->plates + p) * FP_NFIELDS + FP_FZ]);
+		fputc('\n', f);
+	}
+	return fclose(f) ? -errno : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct fp_frames all;
+	struct fp_info info;
+	struct fp_calib cal;
+	unsigned long steps, ref_steps = 0;
+	double seconds, c_s, ref_s = NAN, c_rate, ref_rate = NAN;
+	char csv[512], cmd[2048], line[512];
+	FILE *p, *out;
+
+	if (argc != 5 || !(seconds = atof(argv[1])) || seconds <= 0) {
+		fprintf(stderr, "usage: gait_bench SECONDS OUT.json PYTHON REFERENCE.py\n");
+		return 2;
+	}
+	if (generate(seconds, &all, &info, &cal))
+		return 1;
+	c_s = time_gait(&all, &info, &cal, &steps);
+	if (c_s < 0)
+		return 1;
+	c_rate = all.n / c_s;
+	snprintf(csv, sizeof(csv), "%s.fz.csv", argv[2]);
+	if (write_csv(csv, &all)) {
+		fprintf(stderr, "gait_bench: cannot write %s\n", csv);
+		return 1;
+	}
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' --rate %g --bench", argv[3], argv[4], csv,
+		 info.rate_hz);
+	p = popen(cmd, "r");
+	if (p && fgets(line, sizeof(line), p)) {
+		char *q = strstr(line, "\"seconds\": "), *st = strstr(line, "\"steps\": ");
+
+		if (q)
+			ref_s = atof(q + 11);
+		if (st)
+			ref_steps = strtoul(st + 9, NULL, 10);
+		ref_rate = all.n / ref_s;
+	}
+	if (p)
+		pclose(p);
+	remove(csv);
+	snprintf(line, sizeof(line),
+		 "{\"bench\": \"gait\", \"seconds_of_data\": %g, \"plates\": %u, \"rate_hz\": %g, "
+		 "\"steps\": %lu, \"c_samples_per_s\": %.0f, \"c_realtime_factor\": %.0f, "
+		 "\"python_steps\": %lu, \"python_samples_per_s\": %.0f, \"c_over_python\": %.1f}",
+		 seconds, info.plates, info.rate_hz, steps, c_rate, c_rate / info.rate_hz,
+		 ref_steps, ref_rate, c_rate / ref_rate);
+	puts(line);
+	out = fopen(argv[2], "w");
+	if (out) {
+		fprintf(out, "%s\n", line);
+		fclose(out);
+	}
+	printf("gait: C %.2f M samples/s (%.0f x real time, all metrics), Python reference "
+	       "%.2f M samples/s (contacts + loading rates): C/Python = %.1f\n",
+	       c_rate / 1e6, c_rate / info.rate_hz, ref_rate / 1e6, c_rate / ref_rate);
+	fp_frames_release(&all);
+	return isfinite(ref_rate) ? 0 : 1;
+}
