@@ -8,6 +8,7 @@
 #   library, pkg-config   $(PREFIX)/lib, $(PREFIX)/lib/pkgconfig
 #   headers               $(PREFIX)/include/fplate
 #   fplated / fplate      $(PREFIX)/sbin / $(PREFIX)/bin (+ scripts/fplate-*)
+#   their Python module   $(PREFIX)/share/fplate/python
 #   udev rules            $(PREFIX)/lib/udev/rules.d, or /lib/udev/rules.d for /usr
 #   systemd units         $(PREFIX)/lib/systemd/system, or /lib/systemd/system for /usr
 #   configuration         /etc/fplate/fplate.conf (kept if it already exists)
@@ -35,6 +36,10 @@ COMEDI_RULES ?= 1
 
 INSTALL      ?= install
 FP_SCRIPTS    = $(filter-out %.mk %~,$(wildcard scripts/fplate-*))
+# The technician scripts import these from $(PREFIX)/share/fplate/python
+# (bin/../share/fplate/python, next to the scripts in the source tree).
+FP_PYMODS     = $(wildcard scripts/fplatectl.py)
+PYMODDIR     ?= $(PREFIX)/share/fplate/python
 FP_HEADERS    = $(wildcard include/fplate/*.h)
 FP_MAN        = $(wildcard docs/man/*.[1-8])
 FP_RULES      = udev/60-fplate.rules $(if $(filter 1,$(COMEDI_RULES)),udev/61-fplate-comedi.rules)
@@ -64,6 +69,7 @@ install: lib programs
 	$(if $(filter %/fplated,$(PROGRAMS)),$(INSTALL) -m 0755 $(BUILD)/fplated $(D)$(SBINDIR)/)
 	$(if $(filter %/fplate,$(PROGRAMS)),$(INSTALL) -m 0755 $(BUILD)/fplate $(D)$(BINDIR)/)
 	$(if $(FP_SCRIPTS),$(INSTALL) -m 0755 $(FP_SCRIPTS) $(D)$(BINDIR)/)
+	$(if $(FP_PYMODS),$(INSTALL) -d $(D)$(PYMODDIR) && $(INSTALL) -m 0644 $(FP_PYMODS) $(D)$(PYMODDIR)/)
 	$(INSTALL) -m 0644 $(FP_RULES) $(D)$(UDEVRULESDIR)/
 	for u in $(FP_UNITS); do \
 		$(FP_SUBST) udev/$$u.in > $(D)$(UNITDIR)/$$u && chmod 0644 $(D)$(UNITDIR)/$$u || exit 1; \
@@ -98,6 +104,8 @@ uninstall:
 	-rmdir $(D)$(INCLUDEDIR)/fplate
 	rm -f $(D)$(SBINDIR)/fplated $(D)$(BINDIR)/fplate \
 		$(addprefix $(D)$(BINDIR)/,$(notdir $(FP_SCRIPTS)))
+	rm -rf $(addprefix $(D)$(PYMODDIR)/,$(notdir $(FP_PYMODS)) __pycache__)
+	-rmdir $(D)$(PYMODDIR) $(dir $(D)$(PYMODDIR)) 2>/dev/null || true
 	rm -f $(D)$(UDEVRULESDIR)/60-fplate.rules $(D)$(UDEVRULESDIR)/61-fplate-comedi.rules
 	rm -f $(addprefix $(D)$(UNITDIR)/,$(FP_UNITS))
 	@# Folders install may have created under PREFIX, only when left empty.

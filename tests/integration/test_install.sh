@@ -50,6 +50,8 @@ for s in scripts/fplate-*; do
 	[ -f "$s" ] && expected="$expected
 /usr/bin/$(basename "$s")"
 done
+[ -f scripts/fplatectl.py ] && expected="$expected
+/usr/share/fplate/python/fplatectl.py"
 printf '%s\n' "$expected" | sort > "$tmp/expected"
 (cd "$root" && find . \( -type f -o -type l \) | sed 's/^\.//' | sort) > "$tmp/installed"
 if cmp -s "$tmp/expected" "$tmp/installed"; then
@@ -70,6 +72,12 @@ for f in /usr/lib/libfplate.a /usr/lib/pkgconfig/libfplate.pc /etc/fplate/fplate
 	mode_is "$root$f" 644
 done
 for s in "$root"/usr/bin/fplate-*; do [ -e "$s" ] && mode_is "$s" 755; done
+# The installed technician scripts find their module (--help imports it).
+for s in "$root"/usr/bin/fplate-*; do
+	[ -e "$s" ] || continue
+	out=$(PYTHONDONTWRITEBYTECODE=1 "$s" --help 2>&1) ||
+		fail "installed $(basename "$s") --help exited $?: $(echo "$out" | tail -n 1)"
+done
 ww=$(find "$root" -perm -o+w ! -type l)
 [ -z "$ww" ] && ok "nothing world-writable" || fail "world-writable: $ww"
 
