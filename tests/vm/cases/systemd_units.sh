@@ -2,7 +2,8 @@
 # of its own PID namespace): Type=notify start with the shipped default
 # configuration (sim://), the sandbox (user fplate, no capabilities,
 # NoNewPrivileges, seccomp), data on the default endpoint, the watchdog fed
-# and enforced (a stopped daemon is restarted), a clean stop.
+# and enforced (a stopped daemon is restarted), a clean stop, and real-time
+# priority only through the drop-in fplated(8) documents.
 # vm-timeout: 150
 . /fplate/lib.sh
 . /fplate/files/vm-udev.sh
@@ -59,13 +60,34 @@ expect watchdog-restart "$restarts/$(prop fplated.service ActiveState)" "1/activ
 newpid=$(pidof fplated | cut -d' ' -f1)
 [ -n "$newpid" ] && [ "$newpid" != "$pid" ] || expect new-pid "$newpid" "not $pid"
 
+# Normal scheduling by default: every thread SCHED_OTHER (policy 0).
+policies() { # "rt_priority/policy" of every thread of $1, sorted, unique
+	for t in /proc/"$1"/task/*; do awk '{ print $40 "/" $41 }' "$t/stat"; done | sort -u | tr '\n' ' '
+}
+pol_default=$(policies "$newpid")
+expect sched-default "$pol_default" "0/0 "
+
 sctl stop fplated.service
 expect stopped "$(prop fplated.service ActiveState)/$(prop fplated.service Result)" "inactive/success"
 pidof fplated >/dev/null && expect daemon-gone present gone
 
+# Real time as fplated(8) documents it, in a drop-in. (With RestrictRealtime
+# left on, libzmq's threads abort: they re-apply the inherited policy.)
+printf '[Service]\nRestrictRealtime=no\nCPUSchedulingPolicy=fifo\nCPUSchedulingPriority=50\n' \
+	>/etc/systemd/system/fplated.service.d/realtime.conf
+sctl daemon-reload
+sctl start fplated.service
+expect rt-start "$(prop fplated.service ActiveState)" "active"
+rtpid=$(pidof fplated | cut -d' ' -f1)
+sleep 1
+pol_rt=$(policies "$rtpid")
+expect sched-realtime "$pol_rt" "50/1 "
+sctl stop fplated.service
+
 systemd_kill
 summary="start_s=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }') status='$status'"
 summary="$summary uid=$uid seccomp=$seccomp restarts_after_sigstop=$restarts"
+summary="$summary sched_default='$pol_default' sched_dropin='$pol_rt'"
 if [ -z "$fails" ]; then
 	vm_result systemd_units PASS "$summary"
 else
