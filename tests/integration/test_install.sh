@@ -131,6 +131,7 @@ echo "info: $(echo "$undeclared" | grep -c .) exported fp_ symbols are in no pub
 export PKG_CONFIG_PATH="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"
 [ "$(pkg-config --modversion libfplate)" = "$VERSION" ] || fail "pkg-config version"
 cat > "$tmp/consumer.c" <<'EOF'
+/* An outside program: the installed headers and library only. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -139,8 +140,11 @@ cat > "$tmp/consumer.c" <<'EOF'
 int main(void)
 {
 	struct fp_device *dev = NULL;
-	char msg[256] = "";
+	struct fp_info info;
+	struct fp_block blk;
+	char msg[FP_MSG_MAX] = "";
 	unsigned int n = 0;
+	uint64_t samples = 0;
 	int err;
 
 	while (fp_scheme_at(n))
@@ -148,7 +152,21 @@ int main(void)
 	err = fp_open("no-such-scheme://x", &dev, msg, sizeof(msg));
 	if (err >= 0 || dev || !msg[0] || !*fp_strerror(err))
 		return 1;
-	printf("schemes=%u open=%d msg=%s\n", n, err, msg);
+	/* Read 0.1 s of the simulated treadmill through the shared library. */
+	if (fp_open("sim://?pace=fast", &dev, msg, sizeof(msg)) || fp_info(dev, &info) ||
+	    fp_block_init(&blk, &info, 100) || fp_start(dev))
+		return 2;
+	while (samples < (uint64_t)(info.rate_hz / 10)) {
+		err = fp_read(dev, &blk, 1000);
+		if (err <= 0)
+			return 3;
+		samples += (uint64_t)err;
+	}
+	fp_stop(dev);
+	fp_block_release(&blk);
+	fp_close(dev);
+	printf("schemes=%u plates=%u rate_hz=%g samples=%llu\n", n, info.plates,
+	       info.rate_hz, (unsigned long long)samples);
 	return 0;
 }
 EOF
