@@ -21,3 +21,8 @@ bench: all $(BENCH_BIN)
 	$(BENCH_BIN) --fplated $(BUILD)/fplated --json $(BUILD)/bench.json $(BENCH_ARGS)
 # ... and so are its acquisition and processing (tests/unit/test_daemon.c).
 UNIT_OBJS += $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/fplated/main.c daemon/fplated/config.c,$(DAEMON_SRCS)))
+
+# The force-frame decoder's libFuzzer target (tests/fuzz/wire_decode.c,
+# self-contained), run by tests/fuzz/fuzz.mk with these seeds.
+FUZZ_SRCS_wire_decode =
+FUZZ_SEEDS_wire_decode = $(CURDIR)/tests/fuzz/wire_seeds

@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh - `make run`: fplated on the simulated treadmill plus the live
-# terminal view (fplate watch) until Ctrl-C or RUN_SECONDS; the daemon is
+# terminal view (fplate view on a terminal, else fplate watch) until Ctrl-C
+# or RUN_SECONDS; the daemon is
 # stopped on the way out whatever happens.
 #   RUN_SECONDS=N   stop after N seconds
 #   RUN_DEVICE=URI  another source (default sim://)
@@ -35,10 +36,13 @@ until "$BUILD/fplate" status --endpoint "$EP" --timeout 1 >/dev/null 2>&1; do
 		exit 1
 	fi
 done
+# the live picture (fplate view) on a terminal, one line a second otherwise
+VIEW=watch
+[ -t 1 ] && VIEW=view
 if [ -n "${RUN_SECONDS:-}" ]; then
-	"$BUILD/fplate" watch --endpoint "$EP" --seconds "$RUN_SECONDS"
+	"$BUILD/fplate" $VIEW --endpoint "$EP" --seconds "$RUN_SECONDS"
 else
-	"$BUILD/fplate" watch --endpoint "$EP"
+	"$BUILD/fplate" $VIEW --endpoint "$EP"
 fi
 rc=$?
 stop_daemon

@@ -173,6 +173,31 @@ static void foot_axis(const struct gait_window *w, size_t a, size_t b, double *m
 	}
 }
 
+/*
+ * The stance's COP at 0..100 % (struct fp_step curves): ML as computed for
+ * the metrics, AP along the foot axis from the contact position; NaN
+ * outside [a, b), where the COP is not defined.
+ */
+static void cop_curves(const struct gait_window *w, size_t a, size_t a10, size_t b,
+		       const double *ml, double mx, double my, double dx, double dy,
+		       struct fp_step *s)
+{
+	double ap0 = (w->copx[a10] - mx) * dx + (w->copy[a10] - my) * dy;
+	double span = (double)(w->e - w->c);
+
+	for (int k = 0; k < FP_STEP_CURVE_POINTS; k++) {
+		double t = (double)w->c + span * k / (FP_STEP_CURVE_POINTS - 1);
+		double x, y;
+
+		if (t < (double)a || t > (double)(b - 1))
+			continue;
+		x = gait_interp(w->copx, w->n, t);
+		y = gait_interp(w->copy, w->n, t);
+		s->curve_cop_ml_mm[k] = (float)gait_interp(ml, w->n, t);
+		s->curve_cop_ap_mm[k] = (float)((x - mx) * dx + (y - my) * dy - ap0);
+	}
+}
+
 void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		      struct fp_step *s)
 {
@@ -223,4 +248,5 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		s->pushoff_medial_pct = 100.0 * (double)medial / (double)count;
 	s->cop_ap_path_mm = path;
 	s->cop_ap_velocity_m_s = path / ((double)(b - a - 1) / rate) / 1000.0;
+	cop_curves(w, a, a10, b, ml, mx, my, dx, dy, s);
 }

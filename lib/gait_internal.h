@@ -22,6 +22,7 @@ struct gait_window {
 	double *fz, *fy, *tz;    /* corrected, unfiltered */
 	double *copx, *copy;     /* plate frame, mm, NaN where unloaded */
 	double *fz_f, *fy_f, *tz_f; /* zero-lag filtered */
+	int fz_f_valid;          /* gait_filter_window() succeeded */
 	double *work;            /* 3 * (n + 2 * FP_FILTFILT_PAD) scratch */
 	double *tmp;             /* n scratch */
 	const double *cycle_fz;  /* total Fz (all plates) from contact to next contact */

@@ -100,6 +100,22 @@ json_t *fp_step_to_json(const struct fp_step *s)
 	return o;
 }
 
+static json_t *curve_json(const float *v)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < FP_STEP_CURVE_POINTS; i++)
+		json_array_append_new(a, number_or_null(v[i]));
+	return a;
+}
+
+json_t *fp_step_curves_json(const struct fp_step *s)
+{
+	return json_pack("{s:o, s:o, s:o}", "fz_bw", curve_json(s->curve_fz_bw),
+			 "cop_ml_mm", curve_json(s->curve_cop_ml_mm),
+			 "cop_ap_mm", curve_json(s->curve_cop_ap_mm));
+}
+
 /* Steps that carry metrics: not the too-short / too-long records. */
 static int usable(const struct fp_step *s)
 {

@@ -34,12 +34,14 @@ int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq)
 {
 	double *const out[3] = { w->fz_f, w->fy_f, w->tz_f };
 
+	w->fz_f_valid = 0;
 	if (w->n <= FP_FILTFILT_PAD || w->e <= w->c + 2)
 		return -EINVAL;
 	memcpy(w->fz_f, w->fz, w->n * sizeof(double));
 	memcpy(w->fy_f, w->fy, w->n * sizeof(double));
 	memcpy(w->tz_f, w->tz, w->n * sizeof(double));
-	return fp_filtfilt2_multi(bq, out, 3, w->n, w->work);
+	w->fz_f_valid = fp_filtfilt2_multi(bq, out, 3, w->n, w->work) == 0;
+	return w->fz_f_valid ? 0 : -EINVAL;
 }
 
 /*
@@ -196,5 +198,9 @@ void gait_bw_metrics(const struct gait_window *w, struct fp_step *s)
 	s->valr_bw_s = s->valr_n_s / bw;
 	s->vilr_bw_s = s->vilr_n_s / bw;
 	s->active_peak_bw = s->active_peak_n / bw;
+	if (w->fz_f_valid)
+		for (int k = 0; k < FP_STEP_CURVE_POINTS; k++)
+			s->curve_fz_bw[k] = (float)(gait_interp(w->fz_f, w->n, (double)w->c +
+					(double)(w->e - w->c) * k / (FP_STEP_CURVE_POINTS - 1)) / bw);
 	com_metrics(w, s);
 }

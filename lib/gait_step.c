@@ -144,6 +144,8 @@ static void step_init(struct fp_gait *g, struct fp_step *s, uint32_t p, uint64_t
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < fp_step_metrics_count; i++)
 		*(double *)((char *)s + fp_step_metrics[i].offset) = NAN;
+	for (int k = 0; k < FP_STEP_CURVE_POINTS; k++)
+		s->curve_fz_bw[k] = s->curve_cop_ml_mm[k] = s->curve_cop_ap_mm[k] = NAN;
 	s->plate = p;
 	s->foot = g->cfg.plate_foot[p] ? g->cfg.plate_foot[p] : '?';
 	s->flags = flags;

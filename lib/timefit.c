@@ -12,12 +12,19 @@
 #define FIT_MIN_POINTS 8
 /* A residual this large (ns) is a discontinuity, not jitter. */
 #define FIT_RESET_NS 200000000LL
+/* Arrivals later than the fit by more than this are scheduling stalls:
+ * left out of the fit, since delays are one-sided and would drag it late. */
+#define FIT_LATE_NS 5000000LL
+/* ... unless they keep coming late for this long (ns of samples): then
+ * time really moved. */
+#define FIT_LATE_SPAN_NS 2000000000.0
 
 void fp_timefit_init(struct fp_timefit *tf, double nominal_rate_hz,
 		     double time_constant_points)
 {
 	tf->nominal_period_ns = nominal_rate_hz > 0 ? 1e9 / nominal_rate_hz : 1e6;
 	tf->forget = time_constant_points > 1 ? 1.0 - 1.0 / time_constant_points : 0.5;
+	tf->outliers = 0;
 	fp_timefit_reset(tf);
 }
 
@@ -30,17 +37,43 @@ void fp_timefit_reset(struct fp_timefit *tf)
 	tf->weight = 0;
 	tf->mean_x = tf->mean_y = 0;
 	tf->cxx = tf->cxy = 0;
+	tf->late_run = 0;
+}
+
+/* 1: leave this observation out; may reset the fit. */
+static int screen(struct fp_timefit *tf, uint64_t index, int64_t t_ns)
+{
+	int64_t residual;
+
+	if (!tf->points)
+		return 0;
+	residual = t_ns - fp_timefit_time(tf, index);
+	/* A device that restarted its index, or time that ran backward. */
+	if (index < tf->last_index || residual < -FIT_RESET_NS ||
+	    (tf->points < FIT_MIN_POINTS && residual > FIT_RESET_NS)) {
+		fp_timefit_reset(tf);
+		return 0;
+	}
+	if (tf->points >= FIT_MIN_POINTS && residual > FIT_LATE_NS) {
+		if (!tf->late_run++)
+			tf->late_since = index;
+		if ((double)(index - tf->late_since) * tf->nominal_period_ns < FIT_LATE_SPAN_NS) {
+			tf->outliers++;
+			return 1;
+		}
+		fp_timefit_reset(tf);
+		return 0;
+	}
+	tf->late_run = 0;
+	return 0;
 }
 
 void fp_timefit_update(struct fp_timefit *tf, uint64_t index, int64_t t_ns)
 {
 	double x, y, dx, dy, a;
 
-	/* A device that restarted its index, or a jump in time no fit
-	 * explains (the device was gone), starts a new fit. */
-	if (tf->points && (index < tf->last_index ||
-			   llabs(t_ns - fp_timefit_time(tf, index)) > FIT_RESET_NS))
-		fp_timefit_reset(tf);
+	if (screen(tf, index, t_ns))
+		return;
 	if (!tf->points) {
 		tf->origin_ns = t_ns;
 		tf->origin_index = index;

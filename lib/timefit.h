@@ -11,7 +11,10 @@
  *
  * The fit keeps weighted means and co-moments (Welford form) rather than raw
  * sums, so hours of samples (index ~1e8, time ~1e13 ns) lose no precision.
- * A sample index that goes backward (device restarted) resets the fit.
+ * Arrival delays are one-sided: an observation more than 5 ms later than
+ * the fit is a scheduling stall and is left out (counted in outliers);
+ * late observations for 2 s of samples in a row mean time really moved
+ * (device paused) and restart the fit, as do a sample index that goes backward and time that jumps back.
  */
 #ifndef FPLATE_LIB_TIMEFIT_H
 #define FPLATE_LIB_TIMEFIT_H
@@ -28,6 +31,9 @@ struct fp_timefit {
 	double weight;             /* sum of weights */
 	double mean_x, mean_y;     /* weighted means of index and time (rel. origin) */
 	double cxx, cxy;           /* weighted co-moments */
+	uint32_t late_run;         /* consecutive late observations left out */
+	uint64_t late_since;       /* index of the first of them */
+	uint64_t outliers;         /* late observations left out since init */
 };
 
 /* time_constant_points: about how many updates the fit remembers (e.g. 2000). */

@@ -17,6 +17,7 @@
 #include "fplate/fplate.h"
 #include "fplate/calib.h"
 #include "fplate/gait.h"
+#include "facing.h"
 
 int fp_cmd_analyze(int argc, char **argv);
 const char fp_cmd_analyze_help[] = "steps and loading rates of a recording (C3D or any URI)";
@@ -25,7 +26,8 @@ struct analyze_opts {
 	const char *source;
 	long plate;                  /* 1-based file plate, 0: all */
 	double belt_speed, cutoff, mass, seconds;
-	int json, split, no_drift, zero;
+	int json, split, no_drift, zero, curves;
+	int facing;                  /* +1, -1; 0 = detect (c3d://, sim://) */
 	const char *export_fz;
 };
 
@@ -34,7 +36,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: fplate analyze FILE.c3d|URI [--plate N] [--belt-speed M/S] [--cutoff HZ]\n"
 		"                      [--mass KG] [--split] [--no-drift] [--zero] [--seconds S]\n"
-		"                      [--export-fz FILE.csv] [--json]\n\n"
+		"                      [--facing auto|+y|-y] [--export-fz FILE.csv]\n"
+		"                      [--json [--curves]]\n\n"
 		"%s.\n\n"
 		"Runs the same step detector and metrics as fplated's `step` topic over the\n"
 		"whole source and prints one line per step, then a summary per foot (mean, SD,\n"
@@ -48,9 +51,16 @@ static void usage(FILE *out)
 		"  --no-drift         no drift correction from unloaded phases\n"
 		"  --zero             subtract the file's FORCE_PLATFORM:ZERO baseline (C3D)\n"
 		"  --seconds S        stop after S seconds of data (needed for live URIs)\n"
+		"  --facing DIR       the runner's direction in the plate frame: +y (fplate's\n"
+		"                     convention), -y, or auto (default): from the COP travel\n"
+		"                     during stances (backward on a moving belt, forward\n"
+		"                     overground); -y turns the frames 180 degrees about z\n"
 		"  --export-fz FILE   also write the calibrated Fz analysed, CSV (sample, plates)\n"
 		"  --json             one JSON object per line (the `step` topic's keys), then\n"
-		"                     one \"summary\" object per foot\n",
+		"                     one \"summary\" object per foot\n"
+		"  --curves           with --json: add each stance's time-normalised curves\n"
+		"                     (101 points: Fz in BW, COP ML and AP in the foot frame,\n"
+		"                     mm) as \"curves\" (scripts/fplate-report plots them)\n",
 		fp_cmd_analyze_help);
 }
 
@@ -82,6 +92,16 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
 
 		if (!strcmp(a, "--json")) {
 			o->json = 1;
+		} else if (!strcmp(a, "--curves")) {
+			o->curves = 1;
+		} else if (!strcmp(a, "--facing")) {
+			if (!val || (strcmp(val, "auto") && strcmp(val, "+y") && strcmp(val, "-y"))) {
+				fprintf(stderr, "fplate analyze: --facing value '%s', expected auto, +y or -y\n",
+					val ? val : "");
+				return -EINVAL;
+			}
+			o->facing = !strcmp(val, "+y") ? 1 : !strcmp(val, "-y") ? -1 : 0;
+			i++;
 		} else if (!strcmp(a, "--split")) {
 			o->split = 1;
 		} else if (!strcmp(a, "--no-drift")) {
@@ -125,6 +145,10 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
 		} else {
 			o->source = a;
 		}
+	}
+	if (o->curves && !o->json) {
+		fprintf(stderr, "fplate analyze: --curves goes with --json\n");
+		return -EINVAL;
 	}
 	if (!o->source) {
 		fprintf(stderr, "fplate analyze: no FILE.c3d or URI given (fplate analyze --help)\n");
@@ -292,7 +316,7 @@ static int export_block(FILE *f, const struct fp_frames *fr)
 static int run(const struct analyze_opts *o, struct fp_device *dev, struct step_list *steps)
 {
 	struct fp_info info;
-	struct fp_calib cal;
+	struct fp_calib cal, dev_cal;   /* dev_cal calibrates; cal (maybe turned) for the gait */
 	struct fp_block blk = { 0 };
 	struct fp_frames fr = { 0 };
 	struct fp_gait_config cfg;
@@ -308,6 +332,9 @@ static int run(const struct analyze_opts *o, struct fp_device *dev, struct step_
 		fprintf(stderr, "fplate analyze: %s: no calibration (%s)\n", o->source, fp_strerror(ret));
 		return ret;
 	}
+	dev_cal = cal;
+	if (o->facing < 0)
+		fp_facing_turn_calib(&cal);   /* the gait sees turned frames */
 	if ((ret = gait_config(o, &info, &cal, &cfg)))
 		return ret;
 	if ((ret = fp_gait_open(&cfg, &g, msg, sizeof(msg)))) {
@@ -333,8 +360,11 @@ static int run(const struct analyze_opts *o, struct fp_device *dev, struct step_
 			ret = n;
 			goto out;
 		}
-		if ((ret = fp_calib_apply(&cal, info.unit, &blk, &fr)) < 0 ||
-		    (fz && (ret = export_block(fz, &fr))) || (ret = fp_gait_push(g, &fr)) < 0)
+		if ((ret = fp_calib_apply(&dev_cal, info.unit, &blk, &fr)) < 0)
+			goto out;
+		if (o->facing < 0)
+			fp_facing_turn_frames(&fr);
+		if ((fz && (ret = export_block(fz, &fr))) || (ret = fp_gait_push(g, &fr)) < 0)
 			goto out;
 		done += (uint64_t)n;
 		while (fp_gait_next_step(g, &s))
@@ -382,6 +412,16 @@ int fp_cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "fplate analyze: %s\n", msg[0] ? msg : fp_strerror(ret));
 		return 1;
 	}
+	if (!o.facing && (!strncmp(uri, "c3d://", 6) || !strncmp(uri, "sim://", 6))) {
+		double dy;
+
+		o.facing = fp_facing_detect(uri, o.belt_speed, 120.0, &dy);
+		if (o.facing < 0)
+			fprintf(stderr, "fplate analyze: the runner faces -y in this recording's plate "
+				"frame (median COP travel %+.0f mm per stance%s): frames turned 180 "
+				"degrees about z (--facing +y keeps them)\n", dy,
+				fabs(dy) > 350 ? ", a moving belt" : "");
+	}
 	ret = run(&o, dev, &steps);
 	fp_close(dev);
 	if (ret) {
@@ -394,6 +434,8 @@ int fp_cmd_analyze(int argc, char **argv)
 		if (o.json) {
 			json_t *j = fp_step_to_json(&steps.v[i]);
 
+			if (j && o.curves)
+				json_object_set_new(j, "curves", fp_step_curves_json(&steps.v[i]));
 			print_json(j);
 			json_decref(j);
 		} else {

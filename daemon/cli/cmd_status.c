@@ -60,7 +60,8 @@ static void print_text(json_t *s, const char *endpoint)
 	printf("samples    %lld in %lld frames of %lld, gaps %lld, lost %lld, saturated frames %lld\n",
 	       num(s, "samples"), num(s, "frames"), num(s, "block_samples"), num(s, "gaps"),
 	       num(s, "lost_samples"), num(s, "saturated_frames"));
-	printf("publish    %lld messages, dropped %lld\n", num(s, "published"), num(s, "dropped"));
+	printf("publish    %lld messages, dropped %lld (times a subscriber fell behind)\n",
+	       num(s, "published"), num(s, "dropped"));
 	printf("ring       %lld slots, high water %lld, overruns %lld\n", num(ring, "slots"),
 	       num(ring, "high_water"), num(ring, "overruns"));
 }

@@ -57,7 +57,7 @@ static void print_header(uint32_t plates)
 	printf("%-8s %8s", "time", "rate Hz");
 	for (uint32_t p = 0; p < plates; p++)
 		printf(" | plate %u: Fz peak   COP x, y mm   load", p + 1);
-	printf(" | gaps lost dropped\n");
+	printf(" | gaps lost missed\n");
 }
 
 static long long status_num(const struct view *v, const char *key)
@@ -89,8 +89,9 @@ static void print_second(struct view *v)
 		else
 			printf(" | %14.0f N  %13s  %3d %%", s->fz_peak[p], "unloaded", 0);
 	}
-	printf(" | %4lld %4lld %7lld", status_num(v, "gaps"), status_num(v, "lost_samples"),
-	       status_num(v, "dropped") + (long long)v->missed_frames);
+	/* missed: frames this viewer lost (it fell behind), by the sequence */
+	printf(" | %4lld %4lld %6llu", status_num(v, "gaps"), status_num(v, "lost_samples"),
+	       v->missed_frames);
 	state = json_string_value(json_object_get(json_object_get(v->status, "device"), "state"));
 	if (state && strcmp(state, "running"))
 		printf("  device %s", state);
@@ -137,27 +138,40 @@ static void add_frame(struct view *v, const zmq_msg_t *payload)
 	}
 }
 
-/* A step event: print its scalar fields as key=value on one line. */
+/* The step fields worth a glance while running (docs/metrics.md); the
+ * full event is on the `step` topic (fplate steps shows more). */
+static const struct { const char *key, *label, *fmt; } step_fields[] = {
+	{ "contact_time_ms", "contact", "%.0f ms" },
+	{ "flight_time_ms", "flight", "%.0f ms" },
+	{ "cadence_spm", "cadence", "%.0f/min" },
+	{ "impact_peak_bw", "impact", "%.2f BW" },
+	{ "time_to_impact_ms", "at", "%.1f ms" },
+	{ "valr_bw_s", "VALR", "%.0f BW/s" },
+	{ "vilr_bw_s", "VILR", "%.0f BW/s" },
+	{ "active_peak_bw", "peak", "%.2f BW" },
+	{ "inroll_velocity_mm_s", "roll", "%.0f mm/s" },
+	{ "pushoff_medial_pct", "push medial", "%.0f %%" },
+};
+
 static void print_step(struct view *v, const zmq_msg_t *payload)
 {
 	json_t *e = json_loadb(zmq_msg_data((zmq_msg_t *)payload),
 			       zmq_msg_size((zmq_msg_t *)payload), 0, NULL);
-	const char *key;
-	json_t *val;
+	const char *foot;
 
 	if (!e)
 		return;
 	v->steps++;
-	printf("  step");
-	json_object_foreach(e, key, val) {
-		if (!strcmp(key, "type") || !strcmp(key, "version"))
+	foot = json_string_value(json_object_get(e, "foot"));
+	printf("  step plate %lld %s",
+	       (long long)json_integer_value(json_object_get(e, "plate")) + 1, foot ? foot : "-");
+	for (size_t i = 0; i < sizeof(step_fields) / sizeof(step_fields[0]); i++) {
+		json_t *val = json_object_get(e, step_fields[i].key);
+
+		if (!json_is_number(val))
 			continue;
-		if (json_is_integer(val))
-			printf(" %s=%lld", key, (long long)json_integer_value(val));
-		else if (json_is_real(val))
-			printf(" %s=%.4g", key, json_real_value(val));
-		else if (json_is_string(val))
-			printf(" %s=%s", key, json_string_value(val));
+		printf("  %s ", step_fields[i].label);
+		printf(step_fields[i].fmt, json_number_value(val));
 	}
 	putchar('\n');
 	fflush(stdout);

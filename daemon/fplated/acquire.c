@@ -6,11 +6,11 @@
  *
  * Reads are cut into preallocated ring slots of block_samples samples (see
  * acquire_thread for how device packets become blocks); per full block:
- * one copy, one commit and one eventfd write to wake the main thread. When the ring
- * is full the block goes to a scratch block and is thrown away (the ring
- * counts the overrun); the next block that gets through carries
- * FP_BLK_GAP | FP_BLK_OVERRUN and the processing side counts the lost
- * samples from the sample index.
+ * one copy, one commit and one eventfd write to wake the main thread.
+ * When the ring is full the block goes to a scratch block and is thrown
+ * away (the ring counts the overrun); the next block that gets through
+ * carries FP_BLK_GAP | FP_BLK_OVERRUN and the processing side counts the
+ * lost samples from the sample index.
  *
  * -ENODEV: the device went away. Report it (state GONE), keep retrying
  * every RETRY_MS until reads succeed again; the first block back carries
@@ -51,7 +51,7 @@ static void wake(struct fpd_acq *a)
 		return;
 }
 
-/* Blocks between two copies of the device counters (~0.2 s at 5 ms). */
+/* Blocks between two copies of the device counters (~0.3 s at 10 ms). */
 #define COUNTERS_EVERY 32
 
 static void snapshot_counters(struct fpd *d)

@@ -48,7 +48,7 @@ static const struct key keys[] = {
 	{ "device", "calibration", "calibration", K_STRING, STR(calibration), 0, 0, NULL, 0,
 	  "calibration JSON file (default: the device's stored one, else neutral)" },
 	{ "device", "block_ms", "block-ms", K_INT, OFF(block_ms), 0, 1, 100, NULL, 0,
-	  "milliseconds of samples per read and per published frame" },
+	  "milliseconds of samples per published frame" },
 	{ "device", "coalesce", "coalesce", K_CHOICE, OFF(coalesce), 0, 0, 0, no_yes, 0,
 	  "yes: read once per block (paced devices), no: once per device packet" },
 	{ "publish", "endpoint", "pub", K_STRING, STR(endpoint), 0, 0, NULL, 0,
@@ -58,7 +58,7 @@ static const struct key keys[] = {
 	{ "publish", "sndhwm", "hwm", K_INT, OFF(sndhwm), 0, 1, 1000000, NULL, 0,
 	  "messages queued per subscriber before drops" },
 	{ "publish", "drop_policy", "drop-policy", K_CHOICE, OFF(drop_policy), 0, 0, 0,
-	  drop_policies, 0, "slow subscriber: count (drop for all, counted) or isolate" },
+	  drop_policies, 0, "slow subscriber: count (its loss episodes) or isolate" },
 	{ "publish", "status_ms", "status-ms", K_INT, OFF(status_ms), 0, 100, 60000, NULL, 0,
 	  "period of the status message" },
 	{ "publish", "stream_id", "stream-id", K_U32, OFF(stream_id), 0, 0, UINT32_MAX, NULL, 0,
@@ -76,7 +76,7 @@ void fpd_config_defaults(struct fpd_config *cfg)
 	snprintf(cfg->device_uri, sizeof(cfg->device_uri), "sim://");
 	snprintf(cfg->endpoint, sizeof(cfg->endpoint), "tcp://127.0.0.1:5555");
 	snprintf(cfg->ctl_endpoint, sizeof(cfg->ctl_endpoint), "tcp://127.0.0.1:5556");
-	cfg->block_ms = 5;
+	cfg->block_ms = 10;
 	cfg->coalesce = 1;
 	cfg->sndhwm = 2000;
 	cfg->drop_policy = FPD_DROP_COUNT;
@@ -230,24 +230,25 @@ void fpd_config_usage(FILE *out)
 	fprintf(out,
 		"usage: fplated [OPTIONS]\n\n"
 		"Acquire force-plate samples from a device, calibrate them and publish\n"
-		"them over ZeroMQ (topics force, status). Runs in the foreground; stops\n"
-		"cleanly on SIGINT or SIGTERM.\n\noptions:\n"
-		"  -c, --config FILE     INI configuration (default %s if present)\n",
+		"them over ZeroMQ (topics force, status, step). Runs in the foreground;\n"
+		"stops cleanly on SIGINT or SIGTERM. Each option below is also a key of\n"
+		"the configuration file ([section] key).\n\noptions:\n"
+		"  -c, --config FILE       INI configuration (default %s if present)\n",
 		FPD_DEFAULT_CONFIG);
 	for (size_t i = 0; i < NKEYS; i++) {
 		char opt[48];
 
 		snprintf(opt, sizeof(opt), "--%s %s", keys[i].option,
 			 keys[i].type == K_STRING ? "TEXT" : keys[i].type == K_CHOICE ? "WORD" : "N");
-		fprintf(out, "      %-20s  %s  [%s] %s\n", opt, keys[i].help, keys[i].section,
+		fprintf(out, "      %-18s  %s  [%s] %s\n", opt, keys[i].help, keys[i].section,
 			keys[i].name);
 	}
 	fprintf(out,
-		"  -v, --verbose         same as --log-level debug\n"
-		"  -q, --quiet           same as --log-level warn\n"
-		"  -h, --help            this text\n"
-		"  -V, --version         print the version\n\n"
-		"defaults: --device sim:// --pub tcp://127.0.0.1:5555 --block-ms 5\n"
+		"  -v, --verbose           same as --log-level debug\n"
+		"  -q, --quiet             same as --log-level warn\n"
+		"  -h, --help              this text\n"
+		"  -V, --version           print the version\n\n"
+		"defaults: --device sim:// --pub tcp://127.0.0.1:5555 --block-ms 10\n"
 		"see README.md (Configuration file) and docs/wire-format.md\n");
 }
 

@@ -211,6 +211,7 @@ static void do_calibration_load(struct fpd *d, const char *path)
 		 * atomic with respect to the stream: all of a block or none. */
 		d->cal = *cal;
 		snprintf(d->calib_source, sizeof(d->calib_source), "file %.*s", FPD_PATH_MAX - 1, path);
+		d->settings.generation++;   /* stages reconfigure (gait's COP uses it) */
 		fpd_info("control: calibration %s loaded from %s", d->cal.id, path);
 		fpd_reply_json(d, json_pack("{s:b, s:s}", "ok", 1, "id", d->cal.id));
 	}
@@ -353,6 +354,7 @@ static void finish_tare(struct fpd *d, json_t *plates)
 						     mean_of(a, p, FP_FZ)));
 	}
 	json_decref(plates);
+	d->settings.generation++;
 	fpd_info("control: tared from %llu samples", (unsigned long long)a->n);
 	fpd_reply_json(d, json_pack("{s:b, s:o}", "ok", 1, "plates", out));
 }

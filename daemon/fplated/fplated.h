@@ -81,7 +81,8 @@ struct fpd_pub {
 	void *ctx;
 	void *sock;
 	uint64_t sent;               /* messages accepted by ZeroMQ */
-	uint64_t dropped;            /* messages refused (subscriber queue full) */
+	uint64_t dropped;            /* times a subscriber's queue was found full */
+	int count_drops;             /* drop_policy count: NODROP + resend */
 };
 
 /* Counters of the processing side, reported in `status`. */
@@ -125,7 +126,8 @@ struct fpd_settings {
 	double body_mass_kg;         /* 0: automatic */
 	double contact_on_n, contact_off_n;
 	double cutoff_hz;
-	unsigned int generation;     /* +1 at every change, for stages to notice */
+	unsigned int generation;     /* +1 at every change of these, the calibration
+				      * or the tare, for stages to notice */
 };
 
 /* Sums of an average / tare window (control.c). */
@@ -172,6 +174,7 @@ struct fpd {
 	struct fpd_proc proc;
 	struct fpd_stats stats;
 	void *stage_priv[FPD_MAX_STAGES];
+	int stages_ready;            /* stages whose init succeeded */
 	struct fpd_settings settings;
 	struct fpd_ctl ctl;
 	struct fpd_rec rec;

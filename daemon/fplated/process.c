@@ -121,6 +121,9 @@ static void process_block(struct fpd *d, const struct fp_block *blk)
 	if (!blk->n)
 		return;
 	flags = account_gaps(d, blk);
+	/* A device that came back may have restarted its clock. */
+	if (flags & FP_BLK_RESUMED)
+		fp_timefit_reset(&p->fit);
 	fp_timefit_update(&p->fit, blk->first_sample + blk->n - 1, blk->t_host_ns);
 	ret = fp_calib_apply(&d->cal, d->info.unit, blk, &p->frames);
 	if (ret) {
@@ -218,6 +221,7 @@ json_t *fpd_status_json(struct fpd *d)
 	json_object_set_new(s, "rate_hz", isfinite(p->rate_hz) ? json_real(p->rate_hz)
 							       : json_null());
 	json_object_set_new(s, "clock_rate_hz", json_real(1e9 / period));
+	json_object_set_new(s, "clock_late_blocks", json_integer((json_int_t)p->fit.outliers));
 	json_object_set_new(s, "samples", json_integer((json_int_t)d->stats.samples));
 	json_object_set_new(s, "frames", json_integer((json_int_t)d->stats.frames));
 	json_object_set_new(s, "gaps", json_integer((json_int_t)d->stats.gaps));

@@ -3,12 +3,21 @@
  * publish.c - the ZeroMQ PUB socket. Every message is [topic][payload],
  * sent with ZMQ_DONTWAIT so the daemon never blocks on a subscriber.
  *
- * Slow subscribers (cfg.drop_policy):
- *  - count (default): ZMQ_XPUB_NODROP makes a send fail with EAGAIN when
- *    some subscriber's queue (ZMQ_SNDHWM messages) is full; that message is
- *    dropped for every subscriber and counted in `dropped`;
- *  - isolate: plain PUB, libzmq drops for the slow subscriber only and
- *    nobody can count it here; subscribers see jumps in the frame sequence.
+ * Slow subscribers (cfg.drop_policy). Each subscriber has a queue of
+ * ZMQ_SNDHWM messages; a full queue must cost that subscriber only.
+ *  - count (default): ZMQ_XPUB_NODROP is set, so a send that finds some
+ *    subscriber's queue full fails with EAGAIN instead of dropping
+ *    silently. We count it in `dropped`, switch NODROP off and send again:
+ *    libzmq then queues the message for every subscriber that has room and
+ *    drops it for the full ones only. Cost: two setsockopt calls, only
+ *    when a subscriber becomes full. libzmq then stops offering messages
+ *    to that subscriber until it has caught up (below its low-water mark),
+ *    so the daemon sees the first loss of each episode only: `dropped`
+ *    counts episodes, the subscriber counts its lost frames exactly from
+ *    the jumps in the frame sequence.
+ *  - isolate: plain PUB; libzmq drops for the slow subscriber silently and
+ *    the daemon cannot count it. Subscribers always see their own losses
+ *    as jumps in the frame sequence.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +35,7 @@ int fpd_pub_open(struct fpd_pub *p, const struct fpd_config *cfg, char *msg, siz
 	int hwm = cfg->sndhwm, nodrop = cfg->drop_policy == FPD_DROP_COUNT, linger = 200;
 
 	memset(p, 0, sizeof(*p));
+	p->count_drops = nodrop;
 	p->ctx = zmq_ctx_new();
 	if (!p->ctx) {
 		MSG("cannot create a ZeroMQ context: %s", zmq_strerror(errno));
@@ -49,17 +59,34 @@ int fpd_pub_open(struct fpd_pub *p, const struct fpd_config *cfg, char *msg, siz
 	return 0;
 }
 
+static int send_parts(void *sock, const char *topic, const void *data, size_t len)
+{
+	/* libzmq checks the queues when the first part is sent and counts
+	 * whole messages against the high-water mark, so either the first part
+	 * is refused (nothing queued) or both parts go through. */
+	if (zmq_send(sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(sock, data, len, ZMQ_DONTWAIT) < 0)
+		return -errno;
+	return 0;
+}
+
 int fpd_pub_send(struct fpd_pub *p, const char *topic, const void *data, size_t len)
 {
-	/* The two parts are queued atomically: libzmq never delivers half a
-	 * multipart message, and a refused first part leaves nothing queued. */
-	if (zmq_send(p->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(p->sock, data, len, ZMQ_DONTWAIT) < 0) {
+	int ret = send_parts(p->sock, topic, data, len);
+	int on = 1, off = 0;
+
+	if (ret == -EAGAIN && p->count_drops) {
+		/* Some subscriber is full: count it, deliver to the others. */
 		p->dropped++;
-		return -errno;
+		zmq_setsockopt(p->sock, ZMQ_XPUB_NODROP, &off, sizeof(off));
+		ret = send_parts(p->sock, topic, data, len);
+		zmq_setsockopt(p->sock, ZMQ_XPUB_NODROP, &on, sizeof(on));
+	} else if (ret) {
+		p->dropped++;
 	}
-	p->sent++;
-	return 0;
+	if (!ret)
+		p->sent++;
+	return ret;
 }
 
 int fpd_publish_json(struct fpd *d, const char *topic, json_t *obj)

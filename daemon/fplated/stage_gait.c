@@ -8,7 +8,10 @@
  * Configuration is the module's defaults (DESIGN §3) with the device's
  * calibration, so the COP of each step is recomputed from drift-corrected
  * forces; left/right is classified from the COP in the common frame given
- * by the plates' corners (a split belt separates by itself).
+ * by the plates' corners (a split belt separates by itself). The control
+ * socket's settings (belt speed, body mass, contact thresholds, cutoff)
+ * and a new calibration or tare take effect by reopening the module with
+ * the new configuration, after the steps already complete are published.
  */
 #include <errno.h>
 #include <math.h>
@@ -21,20 +24,27 @@
 struct gait_stage {
 	struct fp_gait *g;
 	uint64_t published;
+	unsigned int generation;     /* of d->settings when opened */
 };
 
-static int gait_init(struct fpd *d, void **priv)
+static int open_gait(struct fpd *d, struct gait_stage *st)
 {
-	struct gait_stage *st = calloc(1, sizeof(*st));
+	const struct fpd_settings *set = &d->settings;
 	struct fp_gait_config cfg;
 	char msg[FP_MSG_MAX];
 	int ret;
 
-	if (!st)
-		return -ENOMEM;
 	fp_gait_config_default(&cfg, d->info.plates, d->info.rate_hz);
+	if (set->cutoff_hz > 0)
+		cfg.cutoff_hz = cfg.cop_cutoff_hz = set->cutoff_hz;
 	if (cfg.cutoff_hz >= 0.4 * d->info.rate_hz)
 		cfg.cutoff_hz = cfg.cop_cutoff_hz = 0.4 * d->info.rate_hz;
+	if (set->contact_on_n > 0)
+		cfg.on_n = set->contact_on_n;
+	if (set->contact_off_n > 0)
+		cfg.off_n = set->contact_off_n;
+	cfg.body_mass_kg = set->body_mass_kg;
+	cfg.belt_speed_mps = set->belt_speed_mps;   /* NaN: from the frames */
 	cfg.calib = &d->cal;
 	for (uint32_t p = 0; p < d->info.plates; p++)
 		for (int k = 0; k < 2; k++)
@@ -43,8 +53,21 @@ static int gait_init(struct fpd *d, void **priv)
 						     d->cal.plate[p].corners_mm[2][k] +
 						     d->cal.plate[p].corners_mm[3][k]) / 4;
 	ret = fp_gait_open(&cfg, &st->g, msg, sizeof(msg));
+	if (ret)
+		fpd_err("gait: %s", ret == -EINVAL ? msg : fp_strerror(ret));
+	st->generation = set->generation;
+	return ret;
+}
+
+static int gait_init(struct fpd *d, void **priv)
+{
+	struct gait_stage *st = calloc(1, sizeof(*st));
+	int ret;
+
+	if (!st)
+		return -ENOMEM;
+	ret = open_gait(d, st);
 	if (ret) {
-		fpd_err("%s", ret == -EINVAL ? msg : fp_strerror(ret));
 		free(st);
 		return ret;
 	}
@@ -69,7 +92,18 @@ static void gait_frames(struct fpd *d, void *priv, const struct fp_frames *f)
 {
 	struct gait_stage *st = priv;
 
-	if (st && fp_gait_push(st->g, f) >= 0)   /* NULL: init was not run */
+	if (!st)                                 /* init was not run */
+		return;
+	if (st->generation != d->settings.generation) {
+		/* new settings or calibration: finish with the old, go on with the new */
+		fp_gait_flush(st->g);
+		publish_steps(d, st);
+		fp_gait_close(st->g);
+		st->g = NULL;
+		if (open_gait(d, st))
+			return;
+	}
+	if (st->g && fp_gait_push(st->g, f) >= 0)
 		publish_steps(d, st);
 }
 
@@ -79,7 +113,7 @@ static void gait_status(struct fpd *d, void *priv, json_t *status)
 	struct fp_gait_stats gs;
 	json_t *o, *off;
 
-	if (!st)
+	if (!st || !st->g)
 		return;
 	o = json_object();
 	off = json_array();
@@ -104,6 +138,10 @@ static void gait_fini(struct fpd *d, void *priv)
 
 	if (!st)
 		return;
+	if (!st->g) {
+		free(st);
+		return;
+	}
 	/* the source ended or we stop: the last steps are complete now */
 	fp_gait_flush(st->g);
 	publish_steps(d, st);

@@ -19,18 +19,18 @@ const struct fpd_stage *const fpd_stages[] = {
 
 int fpd_stages_init(struct fpd *d)
 {
+	/* stages_ready counts those started, so fini undoes only them. */
 	for (int i = 0; fpd_stages[i]; i++) {
 		int ret;
 
 		if (i >= FPD_MAX_STAGES)
 			return -E2BIG;
-		if (!fpd_stages[i]->init)
-			continue;
-		ret = fpd_stages[i]->init(d, &d->stage_priv[i]);
+		ret = fpd_stages[i]->init ? fpd_stages[i]->init(d, &d->stage_priv[i]) : 0;
 		if (ret < 0) {
 			fpd_err("stage %s: %s", fpd_stages[i]->name, fp_strerror(ret));
 			return ret;
 		}
+		d->stages_ready = i + 1;
 	}
 	return 0;
 }
@@ -51,7 +51,8 @@ void fpd_stages_status(struct fpd *d, json_t *status)
 
 void fpd_stages_fini(struct fpd *d)
 {
-	for (int i = 0; fpd_stages[i]; i++)
+	for (int i = 0; i < d->stages_ready; i++)
 		if (fpd_stages[i]->fini)
 			fpd_stages[i]->fini(d, d->stage_priv[i]);
+	d->stages_ready = 0;
 }

@@ -56,6 +56,8 @@ enum fp_step_flag {
 };
 #define FP_STEP_NFLAGS 12
 
+#define FP_STEP_CURVE_POINTS 101
+
 struct fp_gait_config {
 	uint32_t plates;            /* plates in the frames pushed (1..FP_MAX_PLATES) */
 	double rate_hz;             /* samples per second per plate */
@@ -129,6 +131,16 @@ struct fp_step {
 	double step_width_mm;
 	double vertical_oscillation_cm;
 	double vertical_stiffness_kn_m;
+	/*
+	 * Time-normalised stance curves, 0 to 100 % of stance in 1 % steps
+	 * (the stance is [contact_sample, toeoff_sample)), NaN where unknown:
+	 * zero-lag filtered Fz in body weights, and the COP in the foot frame
+	 * (belt-corrected) along the foot axis: ML + medial from the axis, AP
+	 * from the contact position (heel) toward the toe, mm.
+	 */
+	float curve_fz_bw[FP_STEP_CURVE_POINTS];
+	float curve_cop_ml_mm[FP_STEP_CURVE_POINTS];
+	float curve_cop_ap_mm[FP_STEP_CURVE_POINTS];
 };
 
 struct fp_gait;
@@ -201,6 +213,9 @@ struct json_t;
  * decrefs), NULL on allocation failure.
  */
 struct json_t *fp_step_to_json(const struct fp_step *s);
+
+/* {"fz_bw": [101], "cop_ml_mm": [101], "cop_ap_mm": [101]} (null for NaN). */
+struct json_t *fp_step_curves_json(const struct fp_step *s);
 
 /*
  * Per-foot summary over n steps: for foot 'L' or 'R' a JSON object

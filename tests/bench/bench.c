@@ -5,8 +5,8 @@
  *  1. Pipeline throughput on one core: sim:// (2 plates, pace=fast) read,
  *     calibrated (matrix, COP, free moment), run through the gait stage
  *     (steps, metrics, JSON on `step`, as fplated does), time-fitted,
- *     encoded and published (PUB over inproc: no I/O thread, the send runs on this
- *     thread), in the daemon's block size, with the thread pinned to CPU 0.
+ *     encoded and published (PUB over inproc: no I/O thread, the send runs
+ *     on this thread), in the daemon's block size, pinned to CPU 0.
  *     A SUB socket on another thread (CPU 1: a separate program in real
  *     life) receives every frame. Reported with a per-stage breakdown.
  *  2. End-to-end latency: the real fplated on sim:// (2 plates x 2 kHz,
@@ -43,14 +43,15 @@
 
 #include "fplate/fplate.h"
 #include "fplate/calib.h"
-#include "fplate/wire.h"
 #include "fplate/gait.h"
+#include "fplate/wire.h"
 #include "timefit.h"
 
 #define PLATES   2
 #define RATE_HZ  2000
-#define BLOCK_MS 5
-#define BLOCK    (RATE_HZ * BLOCK_MS / 1000)
+/* Frame length: the daemon's default unless --block-ms says otherwise. */
+static int block_ms = 10;
+#define BLOCK    ((uint32_t)(RATE_HZ * block_ms / 1000))
 
 static int64_t now_ns(clockid_t clk)
 {
@@ -132,136 +133,166 @@ struct pipeline_result {
 	size_t frame_bytes;
 };
 
-static void pipeline(double seconds, uint32_t block, struct pipeline_result *r)
-{
+/* The pipeline's state: one simulated device and what the daemon keeps. */
+struct pipe_rig {
 	struct fp_device *dev;
 	struct fp_info info;
 	struct fp_calib cal;
 	struct fp_block blk;
 	struct fp_frames fr;
 	struct fp_timefit fit;
-	struct fp_wire_header h = { 0 };
-	unsigned char *wire;
-	struct drain dr = { 0 };
-	pthread_t drain_tid;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	char msg[FP_MSG_MAX];
-	void *ctx, *pub, *sub;
-	int64_t t_read = 0, t_calib = 0, t_enc = 0, t_pub = 0, start, t0, t1, t2, t3, t4;
-	int64_t t_gait = 0, tg;
-	struct fp_gait_config gcfg;
 	struct fp_gait *gait;
-	struct fp_step step;
-	uint64_t blocks = 0;
+	unsigned char *wire;
 	size_t wire_len;
+	void *ctx, *pub, *sub;
+	struct drain dr;
+	pthread_t drain_tid;
+};
+
+static void rig_open(struct pipe_rig *g, uint32_t block)
+{
+	char msg[FP_MSG_MAX];
+	struct fp_gait_config gcfg;
 	int hwm = 0;
 
-	if (fp_open("sim://?plates=2&pace=fast&seed=1", &dev, msg, sizeof(msg)))
+	if (fp_open("sim://?plates=2&pace=fast&seed=1", &g->dev, msg, sizeof(msg)))
 		die("sim://", msg);
-	fp_info(dev, &info);
-	if (fp_get_calibration(dev, &cal))
+	fp_info(g->dev, &g->info);
+	if (fp_get_calibration(g->dev, &g->cal))
 		die("sim://", "no stored calibration");
-	if (fp_block_init(&blk, &info, block) || fp_frames_init(&fr, info.plates, block))
+	if (fp_block_init(&g->blk, &g->info, block) ||
+	    fp_frames_init(&g->fr, g->info.plates, block))
 		die("buffers", "out of memory");
-	fp_timefit_init(&fit, info.rate_hz, 6000);
-	fp_gait_config_default(&gcfg, info.plates, info.rate_hz);
-	gcfg.calib = &cal;                 /* as fplated's gait stage */
-	if (fp_gait_open(&gcfg, &gait, msg, sizeof(msg)))
+	fp_timefit_init(&g->fit, g->info.rate_hz, 6000);
+	fp_gait_config_default(&gcfg, g->info.plates, g->info.rate_hz);
+	gcfg.calib = &g->cal;                 /* as fplated's gait stage */
+	if (fp_gait_open(&gcfg, &g->gait, msg, sizeof(msg)))
 		die("gait", msg);
-	wire_len = fp_wire_size(block, info.plates, FP_NFIELDS, 1);
-	wire = malloc(wire_len);
-	ctx = zmq_ctx_new();
-	pub = zmq_socket(ctx, ZMQ_PUB);
-	sub = zmq_socket(ctx, ZMQ_SUB);
-	zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-	zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-	if (zmq_bind(pub, "inproc://bench-pipeline") || zmq_connect(sub, "inproc://bench-pipeline") ||
-	    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "force", 5) ||
-	    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "end", 3))
+	g->wire_len = fp_wire_size(block, g->info.plates, FP_NFIELDS, 1);
+	g->wire = malloc(g->wire_len);
+	g->ctx = zmq_ctx_new();
+	g->pub = zmq_socket(g->ctx, ZMQ_PUB);
+	g->sub = zmq_socket(g->ctx, ZMQ_SUB);
+	zmq_setsockopt(g->pub, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(g->sub, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	if (!g->wire || zmq_bind(g->pub, "inproc://bench-pipeline") ||
+	    zmq_connect(g->sub, "inproc://bench-pipeline") ||
+	    zmq_setsockopt(g->sub, ZMQ_SUBSCRIBE, "force", 5) ||
+	    zmq_setsockopt(g->sub, ZMQ_SUBSCRIBE, "end", 3))
 		die("inproc sockets", zmq_strerror(errno));
-	if (fp_start(dev))
+	if (fp_start(g->dev))
 		die("sim://", "cannot start");
-	dr.sock = sub;
-	dr.cpu = cpus > 1 ? 1 : -1;
-	pthread_create(&drain_tid, NULL, drain_thread, &dr);
+	g->dr.sock = g->sub;
+	g->dr.cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : -1;
+	pthread_create(&g->drain_tid, NULL, drain_thread, &g->dr);
+}
+
+static void rig_close(struct pipe_rig *g)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t all;
+
+	zmq_send(g->pub, "end", 3, ZMQ_SNDMORE);
+	zmq_send(g->pub, "", 0, 0);
+	pthread_join(g->drain_tid, NULL);
+	CPU_ZERO(&all);
+	for (long c = 0; c < cpus && c < CPU_SETSIZE; c++)
+		CPU_SET(c, &all);
+	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+	zmq_close(g->sub);
+	zmq_close(g->pub);
+	zmq_ctx_term(g->ctx);
+	free(g->wire);
+	fp_gait_close(g->gait);
+	fp_frames_release(&g->fr);
+	fp_block_release(&g->blk);
+	fp_close(g->dev);
+}
+
+/* The gait stage, as in fplated: steps and their JSON on `step`. */
+static void gait_block(struct pipe_rig *g, struct pipeline_result *r)
+{
+	struct fp_step step;
+
+	fp_gait_push(g->gait, &g->fr);
+	while (fp_gait_next_step(g->gait, &step)) {
+		json_t *js = fp_step_to_json(&step);
+		char *text = json_dumps(js, JSON_COMPACT | JSON_REAL_PRECISION(10));
+
+		zmq_send(g->pub, "step", 4, ZMQ_SNDMORE);
+		zmq_send(g->pub, text, strlen(text), 0);
+		free(text);
+		json_decref(js);
+		r->steps++;
+	}
+}
+
+/* What the daemon does to a block after reading it: fit time, encode. */
+static long encode_block(struct pipe_rig *g, uint64_t sequence)
+{
+	struct fp_wire_header h = { 0 };
+
+	fp_timefit_update(&g->fit, g->blk.first_sample + g->blk.n - 1, g->blk.t_host_ns);
+	h.sequence = sequence;
+	h.first_sample = g->blk.first_sample;
+	h.t0_ns = fp_timefit_time(&g->fit, g->blk.first_sample);
+	h.period_ns = fp_timefit_period_ns(&g->fit);
+	h.t_recv_ns = g->blk.t_host_ns;
+	h.n_samples = g->fr.n;
+	h.n_plates = (uint16_t)g->fr.plates;
+	h.n_fields = FP_NFIELDS;
+	h.belt_speed_mps = (float)g->blk.belt_speed_mps;
+	return fp_wire_encode(&h, g->fr.v, g->blk.sync, g->wire, g->wire_len);
+}
+
+static void pipeline(double seconds, uint32_t block, int with_gait, struct pipeline_result *r)
+{
+	static struct pipe_rig g;
+	int64_t t_read = 0, t_calib = 0, t_gait = 0, t_enc = 0, t_pub = 0;
+	int64_t start, t0, t1, tg, t2, t3, t4;
+	uint64_t blocks = 0;
+
+	memset(&g, 0, sizeof(g));
+	rig_open(&g, block);
 	pin_to_cpu(0);
 	usleep(100000);
 	start = now_ns(CLOCK_MONOTONIC);
-	for (;;) {
+	do {
 		long len;
 
 		t0 = now_ns(CLOCK_MONOTONIC);
-		if (fp_read(dev, &blk, -1) <= 0)
+		if (fp_read(g.dev, &g.blk, -1) <= 0)
 			die("sim://", "read failed");
 		t1 = now_ns(CLOCK_MONOTONIC);
-		fp_calib_apply(&cal, info.unit, &blk, &fr);
+		fp_calib_apply(&g.cal, g.info.unit, &g.blk, &g.fr);
 		tg = now_ns(CLOCK_MONOTONIC);
-		fp_gait_push(gait, &fr);           /* the gait stage, as in fplated */
-		while (fp_gait_next_step(gait, &step)) {
-			json_t *js = fp_step_to_json(&step);
-			char *text = json_dumps(js, JSON_COMPACT | JSON_REAL_PRECISION(10));
-
-			zmq_send(pub, "step", 4, ZMQ_SNDMORE);
-			zmq_send(pub, text, strlen(text), 0);
-			free(text);
-			json_decref(js);
-			r->steps++;
-		}
+		if (with_gait)
+			gait_block(&g, r);
 		t2 = now_ns(CLOCK_MONOTONIC);
-		t_gait += t2 - tg;
-		fp_timefit_update(&fit, blk.first_sample + blk.n - 1, blk.t_host_ns);
-		h.sequence = blocks;
-		h.first_sample = blk.first_sample;
-		h.t0_ns = fp_timefit_time(&fit, blk.first_sample);
-		h.period_ns = fp_timefit_period_ns(&fit);
-		h.t_recv_ns = blk.t_host_ns;
-		h.n_samples = fr.n;
-		h.n_plates = (uint16_t)fr.plates;
-		h.n_fields = FP_NFIELDS;
-		h.belt_speed_mps = (float)blk.belt_speed_mps;
-		len = fp_wire_encode(&h, fr.v, blk.sync, wire, wire_len);
+		len = encode_block(&g, blocks);
 		t3 = now_ns(CLOCK_MONOTONIC);
-		if (len < 0 || zmq_send(pub, "force", 5, ZMQ_SNDMORE) < 0 ||
-		    zmq_send(pub, wire, (size_t)len, 0) < 0)
+		if (len < 0 || zmq_send(g.pub, "force", 5, ZMQ_SNDMORE) < 0 ||
+		    zmq_send(g.pub, g.wire, (size_t)len, 0) < 0)
 			die("publish", "send failed");
 		t4 = now_ns(CLOCK_MONOTONIC);
 		t_read += t1 - t0;
 		t_calib += tg - t1;
+		t_gait += t2 - tg;
 		t_enc += t3 - t2;
 		t_pub += t4 - t3;
-		r->samples += blk.n;
+		r->samples += g.blk.n;
 		r->frame_bytes = (size_t)len;
 		blocks++;
-		if (t4 - start >= (int64_t)(seconds * 1e9))
-			break;
-	}
+	} while (t4 - start < (int64_t)(seconds * 1e9));
 	r->samples_per_s = (double)r->samples * 1e9 / (double)(t4 - start);
 	r->ns_read = (double)t_read / (double)r->samples;
 	r->ns_calib = (double)t_calib / (double)r->samples;
 	r->ns_gait = (double)t_gait / (double)r->samples;
 	r->ns_encode = (double)t_enc / (double)r->samples;
 	r->ns_publish = (double)t_pub / (double)r->samples;
-	zmq_send(pub, "end", 3, ZMQ_SNDMORE);
-	zmq_send(pub, "", 0, 0);
-	pthread_join(drain_tid, NULL);
-	r->delivered = dr.frames;
 	r->frames = blocks;
-	{
-		cpu_set_t all;
-
-		CPU_ZERO(&all);
-		for (long c = 0; c < cpus && c < CPU_SETSIZE; c++)
-			CPU_SET(c, &all);
-		pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
-	}
-	zmq_close(sub);
-	zmq_close(pub);
-	zmq_ctx_term(ctx);
-	free(wire);
-	fp_gait_close(gait);
-	fp_frames_release(&fr);
-	fp_block_release(&blk);
-	fp_close(dev);
+	rig_close(&g);
+	r->delivered = g.dr.frames;
 }
 
 /* ---- 3. the raw libzmq floor ------------------------------------------ */
@@ -292,7 +323,7 @@ static void *floor_sender(void *arg)
 		struct timespec ts;
 		int64_t t;
 
-		next += BLOCK_MS * 1000000LL;
+		next += block_ms * 1000000LL;
 		ts.tv_sec = next / 1000000000;
 		ts.tv_nsec = next % 1000000000;
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
@@ -401,11 +432,14 @@ static long proc_status_kib(pid_t pid, const char *key)
 
 static pid_t start_daemon(const char *fplated, const char *endpoint)
 {
-	pid_t pid = fork();
+	char block[16];
+	pid_t pid;
 
+	snprintf(block, sizeof(block), "%d", block_ms);
+	pid = fork();
 	if (pid == 0) {
 		execl(fplated, fplated, "--device", "sim://?plates=2&seed=1", "--pub", endpoint,
-		      "--block-ms", "5", "--log-level", "warn", (char *)NULL);
+		      "--block-ms", block, "--log-level", "warn", (char *)NULL);
 		fprintf(stderr, "bench: cannot run %s: %s\n", fplated, strerror(errno));
 		_exit(127);
 	}
@@ -490,10 +524,38 @@ static void usage(FILE *out)
 		"  --fplated PATH  the daemon to run (default: fplated beside this program)\n"
 		"  --seconds N     length of the real-time run (default 52: >= 100 k samples)\n"
 		"  --pipeline-seconds N  length of the throughput run (default 3)\n"
+		"  --block-ms N    frame length, as fplated --block-ms (default 10)\n"
 		"  --json FILE     also write the figures as JSON\n");
 }
 
-static void print_report(const struct pipeline_result *p, const struct pipeline_result *p100,
+static void print_pipeline(const struct pipeline_result *p, const struct pipeline_result *pg,
+			   const struct pipeline_result *p100)
+{
+	double rt = p->samples_per_s / RATE_HZ, rtg = pg->samples_per_s / RATE_HZ;
+
+	printf("%-44s %14.0f %14s\n", "pipeline samples/s (1 core, sim+cal+enc+pub)",
+	       p->samples_per_s, "");
+	printf("%-44s %14.0f %14s %8.2f\n", "  realtime factor (x 2 kHz)", rt, ">= 1000",
+	       rt / 1000);
+	printf("%-44s %14.1f\n", "  ns/sample: sim generation (read)", p->ns_read);
+	printf("%-44s %14.1f\n", "  ns/sample: calibrate + COP", p->ns_calib);
+	printf("%-44s %14.1f\n", "  ns/sample: time fit + encode", p->ns_encode);
+	printf("%-44s %14.1f\n", "  ns/sample: publish (inproc PUB send)", p->ns_publish);
+	printf("%-44s %14.0f\n", "  without the source (cal+enc+pub)",
+	       1e9 / (p->ns_calib + p->ns_encode + p->ns_publish));
+	printf("%-44s %8llu/%llu\n", "  frames received by the subscriber",
+	       (unsigned long long)p->delivered, (unsigned long long)p->frames);
+	printf("%-44s %14.0f %14s %8.2f\n", "pipeline + gait stage samples/s (as fplated)",
+	       pg->samples_per_s, "", rtg / 1000);
+	printf("%-44s %14.0f\n", "  realtime factor (x 2 kHz)", rtg);
+	printf("%-44s %14.1f   (%llu steps)\n", "  ns/sample: gait (steps, metrics, JSON)",
+	       pg->ns_gait, (unsigned long long)pg->steps);
+	printf("%-44s %14.0f %14s %8.2f\n", "pipeline samples/s, 100-sample frames (replay)",
+	       p100->samples_per_s, "", p100->samples_per_s / RATE_HZ / 1000);
+}
+
+static void print_report(const struct pipeline_result *p, const struct pipeline_result *pg,
+			 const struct pipeline_result *p100,
 			 struct daemon_result *d,
 			 struct floor_run *fl, const char *json_path)
 {
@@ -516,27 +578,12 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 	       "(%zu bytes)\n\n", u.sysname, u.release, sysconf(_SC_NPROCESSORS_ONLN), BLOCK,
 	       PLATES, p->frame_bytes);
 	printf("%-44s %14s %14s %8s\n", "measure", "value", "target", "ratio");
-	printf("%-44s %14.0f %14s\n", "pipeline samples/s (1 core, sim+cal+gait+enc+pub)",
-	       p->samples_per_s, "");
-	printf("%-44s %14.0f %14s %8.1f\n", "  realtime factor (x 2 kHz)", rt, ">= 1000",
-	       rt / 1000);
-	printf("%-44s %14.1f\n", "  ns/sample: sim generation (read)", p->ns_read);
-	printf("%-44s %14.1f\n", "  ns/sample: calibrate + COP", p->ns_calib);
-	printf("%-44s %14.1f   (%llu steps)\n", "  ns/sample: gait (steps, metrics, JSON)", p->ns_gait,
-	       (unsigned long long)p->steps);
-	printf("%-44s %14.1f\n", "  ns/sample: time fit + encode", p->ns_encode);
-	printf("%-44s %14.1f\n", "  ns/sample: publish (inproc PUB send)", p->ns_publish);
-	printf("%-44s %14.0f\n", "pipeline without the source (cal+gait+enc+pub)",
-	       1e9 / (p->ns_calib + p->ns_gait + p->ns_encode + p->ns_publish));
-	printf("%-44s %8llu/%llu\n", "  frames received by the subscriber",
-	       (unsigned long long)p->delivered, (unsigned long long)p->frames);
-	printf("%-44s %14.0f %14s %8.1f\n", "pipeline samples/s, 100-sample frames (replay)",
-	       p100->samples_per_s, "", p100->samples_per_s / RATE_HZ / 1000);
+	print_pipeline(p, pg, p100);
 	printf("%-44s %14.1f %14s\n", "latency p50 us (frame complete -> subscriber)", lat50, "");
 	printf("%-44s %14.1f %14s %8.2f\n", "latency p99 us", lat99, "<= 3x floor",
 	       lat99 / fl99);
 	printf("%-44s %14.1f\n", "latency max us", latmax);
-	printf("%-44s %14.1f\n", "oldest sample age p99 us (incl. 5 ms block)", age99);
+	printf("%-44s %14.1f\n", "oldest sample age p99 us (incl. the block)", age99);
 	printf("%-44s %14.1f\n", "libzmq floor p50 us (tcp loopback)", fl50);
 	printf("%-44s %14.1f\n", "libzmq floor p99 us", fl99);
 	printf("%-44s %14.1f\n", "libzmq floor max us", flmax);
@@ -557,6 +604,8 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 	fprintf(j, "{\n  \"pipeline_samples_per_s\": %.0f,\n  \"realtime_factor\": %.1f,\n"
 		"  \"pipeline_ns_per_sample\": {\"read_sim\": %.1f, \"calibrate\": %.1f, "
 		"\"gait\": %.1f, \"encode\": %.1f, \"publish\": %.1f},\n"
+		"  \"pipeline_with_gait_samples_per_s\": %.0f,\n"
+		"  \"realtime_factor_with_gait\": %.1f,\n"
 		"  \"pipeline_samples_per_s_block100\": %.0f,\n"
 		"  \"latency_p50_us\": %.1f,\n  \"latency_p99_us\": %.1f,\n"
 		"  \"latency_max_us\": %.1f,\n  \"sample_age_p99_us\": %.1f,\n"
@@ -566,7 +615,8 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 		"  \"daemon_peak_rss_kib\": %ld,\n  \"latency_samples\": %llu,\n"
 		"  \"frames_missed\": %llu,\n  \"frame_bytes\": %zu,\n  \"block_samples\": %d,\n"
 		"  \"plates\": %d,\n  \"rate_hz\": %d,\n  \"cpus\": %ld,\n  \"kernel\": \"%s\"\n}\n",
-		p->samples_per_s, rt, p->ns_read, p->ns_calib, p->ns_gait, p->ns_encode, p->ns_publish,
+		p->samples_per_s, rt, p->ns_read, p->ns_calib, pg->ns_gait, p->ns_encode,
+		p->ns_publish, pg->samples_per_s, pg->samples_per_s / RATE_HZ,
 		p100->samples_per_s, lat50, lat99, latmax, age99, fl50, fl99, flmax, lat99 / fl99, d->cpu_percent,
 		d->rss_kib, d->hwm_kib, (unsigned long long)d->samples,
 		(unsigned long long)d->missed, p->frame_bytes, BLOCK, PLATES, RATE_HZ,
@@ -582,9 +632,10 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "pipeline-seconds", required_argument, NULL, 'p' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "block-ms", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
-	static struct pipeline_result p, p100;
+	static struct pipeline_result p, pg, p100;
 	static struct daemon_result d;
 	static struct floor_run fl;
 	char fplated[1024];
@@ -604,24 +655,27 @@ int main(int argc, char **argv)
 		case 's': seconds = atof(optarg); break;
 		case 'p': pipe_s = atof(optarg); break;
 		case 'j': json_path = optarg; break;
+		case 'b': block_ms = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!(seconds > 0) || !(pipe_s > 0)) {
-		fprintf(stderr, "bench: --seconds and --pipeline-seconds must be > 0\n");
+	if (!(seconds > 0) || !(pipe_s > 0) || block_ms < 1 || block_ms > 100) {
+		fprintf(stderr, "bench: --seconds and --pipeline-seconds must be > 0, "
+			"--block-ms 1..100\n");
 		return 2;
 	}
 	if (access(fplated, X_OK))
 		die(fplated, "not found (build it, or --fplated PATH)");
 	printf("bench: pipeline throughput, %g s on one core...\n", pipe_s);
 	fflush(stdout);
-	pipeline(pipe_s, BLOCK, &p);
-	pipeline(pipe_s, 100, &p100);
+	pipeline(pipe_s, BLOCK, 0, &p);
+	pipeline(pipe_s, BLOCK, 1, &pg);
+	pipeline(pipe_s, 100, 0, &p100);
 
 	printf("bench: fplated in real time + libzmq floor, %g s...\n", seconds);
 	fflush(stdout);
-	d.cap = (size_t)(seconds * 1000 / BLOCK_MS) + 1000;
+	d.cap = (size_t)(seconds * 1000 / block_ms) + 1000;
 	d.lat_us = calloc(d.cap, sizeof(double));
 	d.age_us = calloc(d.cap, sizeof(double));
 	fl.cap = d.cap;
@@ -638,7 +692,7 @@ int main(int argc, char **argv)
 	pthread_join(ts, NULL);
 	pthread_join(tr, NULL);
 	zmq_ctx_term(fl.ctx);
-	print_report(&p, &p100, &d, &fl, json_path);
+	print_report(&p, &pg, &p100, &d, &fl, json_path);
 	free(d.lat_us);
 	free(d.age_us);
 	free(fl.lat_us);

@@ -181,6 +181,25 @@ def main():
         else:
             check(False, "c3d-info reads the recording: %s" % info.stderr)
 
+        # settings reach the gait stage: body mass and belt speed in the step events
+        sub = zmq.Context.instance().socket(zmq.SUB)
+        sub.setsockopt(zmq.SUBSCRIBE, b"step")
+        sub.connect(PUB)
+        check(fplate("set", "body-mass", "70").returncode == 0, "set body-mass 70")
+        check(raw_request('{"cmd": "device-set", "key": "runner", "value": "1"}')["ok"], "sim runner on")
+        steps = []
+        deadline = time.time() + 8
+        while time.time() < deadline and len(steps) < 4:
+            if sub.poll(500):
+                topic, payload = sub.recv_multipart()
+                steps.append(json.loads(payload))
+        sub.close()
+        check(len(steps) >= 4, "step events published (%d)" % len(steps))
+        good = [st for st in steps if abs(st["body_weight_n"] - 70 * 9.80665) < 1e-6 and
+                abs(st["belt_speed_mps"] - 3.2) < 1e-6]
+        check(len(good) >= 3, "steps use the set body mass and belt speed (%s)" %
+              [(st["body_weight_n"], st["belt_speed_mps"]) for st in steps])
+
         check(daemon.poll() is None, "daemon survived every request")
         daemon.send_signal(signal.SIGTERM)
         check(daemon.wait(10) == 0, "daemon exits 0 on SIGTERM")

@@ -52,7 +52,7 @@ $FPLATE status --help | grep -q -- "--json" || fail "fplate status --help"
 $PYTHON scripts/subscribe.py --help | grep -q -- "--endpoint" || fail "subscribe.py --help"
 
 # 3. The real daemon on the simulated treadmill, paced in real time.
-$FPLATED --device "sim://?plates=2&seed=3" --pub "$EP" --block-ms 5 2>"$TMP/fplated.log" &
+$FPLATED --device "sim://?plates=2&seed=3" --pub "$EP" 2>"$TMP/fplated.log" &
 PID=$!
 up=0
 for i in 1 2 3 4 5 6 7 8 9 10; do

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-# test_wire_python.py - the same live force frames decoded twice: by the C
+# test_wire_python.py - the same live force frames decoded three ways: by the C
 # decoder (`fplate stream --json`) and by numpy following docs/wire-format.md
-# (scripts/subscribe.py). Every value, index and time must agree, so the
+# (scripts/subscribe.py) and by the snippet printed in the doc itself. Every
+# value, index and time must agree, so the
 # documented layout is the one the daemon actually sends.
 import json
 import os
@@ -17,6 +18,15 @@ import zmq
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from subscribe import decode_force  # noqa: E402
+
+
+def doc_decoder():
+    """The decoder printed in docs/wire-format.md, executed as written."""
+    text = open(os.path.join(ROOT, "docs", "wire-format.md")).read()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    scope = {}
+    exec(code, scope)
+    return scope["decode_force"]
 
 BUILD = os.environ.get("BUILD", "build")
 
@@ -36,21 +46,37 @@ def main():
             return 1
         py_frames = {}
         stop = threading.Event()
+        doc_decode = doc_decoder()
+        doc_checked = [0]
+        errors = []
 
         def collect():
+            try:
+                collect_frames()
+            except Exception as e:  # reported by the main thread
+                errors.append(repr(e))
+
+        def collect_frames():
             while not stop.is_set():
                 if sub.poll(100):
                     topic, payload = sub.recv_multipart()
                     h, values, _ = decode_force(payload)
                     py_frames[int(h["sequence"])] = (h, values.copy())
+                    dh, index, t_ns, dvalues, dsync = doc_decode(payload)
+                    assert dh == h and np.array_equal(dvalues, values, equal_nan=True)
+                    assert index[0] == h["first_sample"] and len(t_ns) == len(index)
+                    doc_checked[0] += 1
 
         t = threading.Thread(target=collect)
         t.start()
         out = subprocess.run([os.path.join(BUILD, "fplate"), "stream", "--json", "--endpoint",
-                              ep, "--seconds", "1"], capture_output=True, text=True, timeout=20)
+                              ep, "--seconds", "2"], capture_output=True, text=True, timeout=20)
         time.sleep(0.2)
         stop.set()
         t.join()
+        if errors:
+            print("FAIL: decoding in the subscriber thread: %s" % errors[0])
+            return 1
         if out.returncode != 0:
             print("FAIL: fplate stream exited %d: %s" % (out.returncode, out.stderr))
             return 1
@@ -78,7 +104,11 @@ def main():
             assert ok.all(), "values differ in frame %d: %s" % (seq, cv[~ok][:3])
             compared += 1
         print("compared %d frames decoded by C and by numpy: identical" % compared)
-        if compared < 150:
+        print("docs/wire-format.md decoder agreed on %d frames" % doc_checked[0])
+        if doc_checked[0] < 150:
+            print("FAIL: the documented decoder saw only %d frames" % doc_checked[0])
+            return 1
+        if compared < 150:  # 2 s of 10 ms frames, minus start-up
             print("FAIL: only %d frames overlapped" % compared)
             return 1
         return 0

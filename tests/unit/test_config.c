@@ -30,7 +30,7 @@ static void test_defaults(void)
 	fpd_config_defaults(&cfg);
 	CU_ASSERT_STRING_EQUAL(cfg.device_uri, "sim://");
 	CU_ASSERT_STRING_EQUAL(cfg.endpoint, "tcp://127.0.0.1:5555");
-	CU_ASSERT_EQUAL(cfg.block_ms, 5);
+	CU_ASSERT_EQUAL(cfg.block_ms, 10);
 	CU_ASSERT_EQUAL(cfg.drop_policy, FPD_DROP_COUNT);
 }
 

@@ -52,15 +52,47 @@ static void test_reset_on_discontinuity(void)
 	fp_timefit_update(&tf, 0, 5000000000ll);
 	CU_ASSERT_EQUAL(tf.points, 1);
 	CU_ASSERT_EQUAL(fp_timefit_time(&tf, 10), 5010000000ll);
-	/* Index continues but time jumped by a second (device was gone). */
-	fp_timefit_update(&tf, 10, 6000000000ll);
+	/* Index continues but time jumped by a second (device paused): left
+	 * out as a stall at first (10 samples per 10 ms at 1 kHz), a new fit
+	 * once it has lasted 2 s of samples. */
+	for (uint64_t i = 1; i < 10; i++)
+		fp_timefit_update(&tf, i * 10, 5000000000ll + (int64_t)i * 10000000);
+	for (uint64_t i = 10; i < 210; i++) {
+		fp_timefit_update(&tf, i * 10, 6000000000ll + (int64_t)i * 10000000);
+		CU_ASSERT_EQUAL(tf.points, 10);
+	}
+	fp_timefit_update(&tf, 2100, 8100000000ll);
 	CU_ASSERT_EQUAL(tf.points, 1);
-	CU_ASSERT_EQUAL(fp_timefit_time(&tf, 10), 6000000000ll);
+	CU_ASSERT_EQUAL(fp_timefit_time(&tf, 2110), 8110000000ll);
+}
+
+/* A 300 ms stall: 60 blocks arrive late, then in a burst. The fit ignores
+ * them and the times stay on the device clock. */
+static void test_stall_left_out(void)
+{
+	struct fp_timefit tf;
+	const int64_t start = 1700000000000000000ll;
+
+	fp_timefit_init(&tf, 2000, 2000);
+	for (uint64_t blk = 0; blk < 4000; blk++) {
+		uint64_t last = blk * 10 + 9;
+		int64_t truth = start + (int64_t)last * 500000 + 200000;
+		int64_t seen = truth;
+
+		if (blk >= 2000 && blk < 2060)
+			seen = start + (int64_t)(2060 * 10 + 9) * 500000 + 200000; /* burst */
+		fp_timefit_update(&tf, last, seen);
+	}
+	CU_ASSERT(tf.outliers >= 50);
+	/* The on-time edge of the burst (<= 5 ms late) still counts: 1 ppm. */
+	FP_ASSERT_CLOSE(fp_timefit_period_ns(&tf), 500000.0, 0.5);
+	CU_ASSERT(llabs(fp_timefit_time(&tf, 39999) - (start + 39999ll * 500000 + 200000)) < 1000);
 }
 
 void fp_suite_timefit(void)
 {
 	FP_ADD_SUITE("timefit",
 		     { "drift and jitter", test_drift_and_jitter },
-		     { "reset on discontinuity", test_reset_on_discontinuity });
+		     { "reset on discontinuity", test_reset_on_discontinuity },
+		     { "stall left out", test_stall_left_out });
 }

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * facing.c - detect and undo a recording whose runner faces -y (facing.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "facing.h"
+
+#define STANCE_ON_N   200.0  /* well loaded: the COP is meaningful */
+#define MIN_STANCE_S  0.08
+#define MAX_STANCES   64
+#define FOOT_MAX_MM   350.0  /* no foot rolls further than this from heel to toe */
+
+struct stance_track {
+	int in;
+	uint64_t start;
+	double y0, y1;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Collect the COP y travel of each well-loaded stance in a block. */
+static void scan(const struct fp_frames *f, double rate, struct stance_track *t,
+		 double *dy, size_t *n)
+{
+	for (uint32_t s = 0; s < f->n; s++) {
+		for (uint32_t p = 0; p < f->plates && *n < MAX_STANCES; p++) {
+			const double *v = f->v + ((size_t)s * f->plates + p) * FP_NFIELDS;
+			struct stance_track *k = &t[p];
+
+			if (v[FP_FZ] > STANCE_ON_N && isfinite(v[FP_COPY])) {
+				if (!k->in) {
+					k->in = 1;
+					k->start = f->first_sample + s;
+					k->y0 = v[FP_COPY];
+				}
+				k->y1 = v[FP_COPY];
+			} else if (k->in) {
+				k->in = 0;
+				if ((double)(f->first_sample + s - k->start) / rate >= MIN_STANCE_S)
+					dy[(*n)++] = k->y1 - k->y0;
+			}
+		}
+	}
+}
+
+int fp_facing_detect(const char *uri, double belt_mps, double max_s, double *median_dy_mm)
+{
+	struct stance_track track[FP_MAX_PLATES] = { 0 };
+	double dy[MAX_STANCES], med;
+	struct fp_device *dev = NULL;
+	struct fp_block blk = { 0 };
+	struct fp_frames fr = { 0 };
+	struct fp_calib cal;
+	struct fp_info info;
+	uint64_t done = 0;
+	size_t n = 0;
+	int ret, moving;
+
+	*median_dy_mm = NAN;
+	if (fp_open(uri, &dev, NULL, 0))
+		return 0;
+	fp_info(dev, &info);
+	ret = fp_get_calibration(dev, &cal);
+	if (!ret)
+		ret = fp_block_init(&blk, &info, 4096);
+	if (!ret)
+		ret = fp_frames_init(&fr, info.plates, 4096);
+	if (!ret)
+		ret = fp_start(dev);
+	while (!ret && n < MAX_STANCES && (double)done < max_s * info.rate_hz) {
+		int got = fp_read(dev, &blk, 1000);
+
+		if (got <= 0 || fp_calib_apply(&cal, info.unit, &blk, &fr))
+			break;
+		scan(&fr, info.rate_hz, track, dy, &n);
+		done += (uint64_t)got;
+	}
+	fp_frames_release(&fr);
+	fp_block_release(&blk);
+	fp_close(dev);
+	if (n < 3)
+		return 0;
+	qsort(dy, n, sizeof(dy[0]), cmp_double);
+	med = dy[n / 2];
+	*median_dy_mm = med;
+	/* On a moving belt the COP goes backward; overground, forward. */
+	moving = fabs(med) > FOOT_MAX_MM || (isfinite(belt_mps) && belt_mps > 0.5);
+	if (moving)
+		return med > 0 ? -1 : 1;
+	return med < 0 ? -1 : 1;
+}
+
+void fp_facing_turn_frames(struct fp_frames *f)
+{
+	static const int turned[] = { FP_FX, FP_FY, FP_MX, FP_MY, FP_COPX, FP_COPY };
+
+	for (size_t i = 0; i < (size_t)f->n * f->plates; i++)
+		for (size_t k = 0; k < sizeof(turned) / sizeof(turned[0]); k++)
+			f->v[i * FP_NFIELDS + turned[k]] = -f->v[i * FP_NFIELDS + turned[k]];
+}
+
+void fp_facing_turn_calib(struct fp_calib *cal)
+{
+	for (uint32_t p = 0; p < cal->plates; p++) {
+		struct fp_plate_calib *pc = &cal->plate[p];
+
+		double old[4][3];
+
+		pc->origin_mm[0] = -pc->origin_mm[0];
+		pc->origin_mm[1] = -pc->origin_mm[1];
+		/* corners keep their order +x+y, -x+y, -x-y, +x-y: turned, the
+		 * old -x-y corner is the new +x+y one, and so on */
+		memcpy(old, pc->corners_mm, sizeof(old));
+		for (int c = 0; c < 4; c++) {
+			pc->corners_mm[c][0] = -old[(c + 2) % 4][0];
+			pc->corners_mm[c][1] = -old[(c + 2) % 4][1];
+			pc->corners_mm[c][2] = old[(c + 2) % 4][2];
+		}
+	}
+}
