@@ -83,9 +83,10 @@ $(LIB_A): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJS)
+$(LIB_SO): $(LIB_OBJS) lib/libfplate.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared -Wl,-soname,libfplate.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(Q)$(CC) -shared -Wl,-soname,libfplate.so.$(SOVERSION) -Wl,--version-script=lib/libfplate.map \
+		$(LDFLAGS) -o $@ $(LIB_OBJS) $(ALL_LDLIBS)
 	@ln -sf libfplate.so.$(VERSION) $(BUILD)/libfplate.so.$(SOVERSION)
 	@ln -sf libfplate.so.$(SOVERSION) $(BUILD)/libfplate.so
 
@@ -145,4 +146,4 @@ check:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

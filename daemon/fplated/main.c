@@ -27,6 +27,7 @@
 #include <zmq.h>
 
 #include "fplated.h"
+#include "notify.h"
 #include "fplate/wire.h"
 
 static int setup_calibration(struct fpd *d, char *msg, size_t msg_len)
@@ -123,8 +124,13 @@ static int run_loop(struct fpd *d, int sig_fd)
 
 	for (;;) {
 		int timeout_ms = fpd_status_tick(d);
+		int wd_ms = (int)(fp_notify_watchdog_usec() / 1000);
 		int state;
 
+		/* Wake often enough to feed systemd's watchdog (WatchdogSec=). */
+		if (wd_ms > 0 && (timeout_ms < 0 || timeout_ms > wd_ms))
+			timeout_ms = wd_ms;
+		fp_notify_watchdog();
 		/* a pending control request is answered as soon as its data is in */
 		if (d->ctl.busy && timeout_ms > 20)
 			timeout_ms = 20;
@@ -225,7 +231,12 @@ int main(int argc, char **argv)
 		 d.info.uri, d.info.plates, d.info.plates > 1 ? "s" : "", d.info.channels,
 		 d.info.rate_hz, d.block_samples, d.cal.id[0] ? d.cal.id : "-",
 		 d.calib_source, d.cfg.endpoint);
+	snprintf(msg, sizeof(msg), "%s, publishing on %s", d.info.uri, d.cfg.endpoint);
+	ret = fp_notify_ready(msg);
+	if (ret < 0)
+		fpd_warn("cannot notify the service manager ($NOTIFY_SOCKET): %s", strerror(-ret));
 	status = run_loop(&d, sig_fd);
+	fp_notify_stopping();
 	teardown(&d);
 	close(sig_fd);
 	fpd_info("stopped: %llu samples, %llu gaps, %llu lost, %llu dropped",
