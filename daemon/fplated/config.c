@@ -107,7 +107,7 @@ static int set_key(struct fpd_config *cfg, const struct key *k, const char *valu
 
 	switch (k->type) {
 	case K_STRING:
-		if (!value[0] && strcmp(k->name, "calibration")) {
+		if (!value[0] && strcmp(k->name, "calibration") && strcmp(k->name, "secret_file")) {
 			MSG("expected a non-empty value");
 			return -EINVAL;
 		}
