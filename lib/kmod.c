@@ -28,6 +28,7 @@
 
 #include "backend.h"
 #include "kmod.h"
+#include "usb_cal.h"
 
 #define KMOD_DEFAULT_PATH "/dev/fplate0"
 #define KMOD_READ_RECORDS 1024      /* records fetched per read() */
@@ -96,46 +97,6 @@ void fp_kmod_counters_add(struct fp_counters *sum, const struct fplate_counters 
 	sum->lost_samples += k->lost_samples + k->overrun_samples;
 	sum->malformed += k->malformed;
 	sum->overruns += k->ring_overruns + k->dev_overruns;
-}
-
-static double le_float(__le32 bits_le)
-{
-	uint32_t bits = le32toh(bits_le);
-	float f;
-
-	memcpy(&f, &bits, sizeof(f));
-	return f;
-}
-
-int fp_kmod_calib_decode(const struct fp_usb_plate_cal *in, const struct fplate_info *info,
-			 struct fp_plate_calib *out, char *msg, size_t msg_len)
-{
-	const double volts_per_count = info->full_scale_uv * 1e-6 /
-				       (double)(1ull << (info->adc_bits - 1));
-
-	if (le32toh(in->magic) != FP_USB_CAL_MAGIC || in->channels != info->channels) {
-		if (msg && msg_len)
-			snprintf(msg, msg_len,
-				 "calibration of plate %u: magic %#x, %u channels (expected %#x, %u)",
-				 in->plate, le32toh(in->magic), in->channels,
-				 FP_USB_CAL_MAGIC, info->channels);
-		return -EPROTO;
-	}
-	memset(out, 0, sizeof(*out));
-	out->channels = info->channels;
-	for (uint32_t c = 0; c < info->channels; c++)
-		out->scale_v[c] = volts_per_count;
-	for (int row = 0; row < 6; row++)
-		for (uint32_t c = 0; c < FP_MAX_CHANNELS; c++)
-			out->matrix[row][c] = le_float(in->matrix[row][c]);
-	out->surface_h_mm = le_float(in->surface_h_mm);
-	out->origin_mm[0] = le_float(in->origin_mm[0]);
-	out->origin_mm[1] = le_float(in->origin_mm[1]);
-	out->width_mm = le_float(in->size_mm[0]);
-	out->length_mm = le_float(in->size_mm[1]);
-	out->fz_threshold_n = 20.0;
-	out->saturation_v = info->full_scale_uv * 1e-6;
-	return 0;
 }
 
 /* ---- device access ---- */
@@ -404,8 +365,9 @@ static int kmod_get_calibration(struct fp_device *dev, struct fp_calib *cal)
 			return fp_dev_err(dev, errno == EPIPE ? -ENOENT : -errno,
 					  "kmod://%s: calibration of plate %u: %s", p->path,
 					  plate, strerror(errno));
-		ret = fp_kmod_calib_decode(&kc.cal, &p->kinfo, &cal->plate[plate], msg,
-					   sizeof(msg));
+		ret = fp_usb_cal_decode(&kc.cal, plate, p->kinfo.channels, p->kinfo.adc_bits,
+					p->kinfo.full_scale_uv * 1e-6, &cal->plate[plate], msg,
+					sizeof(msg));
 		if (ret)
 			return fp_dev_err(dev, ret, "kmod://%s: %s", p->path, msg);
 		if (plate == 0)

@@ -37,8 +37,5 @@ uint32_t fp_kmod_take(struct fp_kmod_records *r, struct fp_block *blk,
 /* The kernel's counters (one device session) as struct fp_counters fields. */
 void fp_kmod_counters_add(struct fp_counters *sum, const struct fplate_counters *k);
 
-/* A device calibration record (wire layout) into one plate of cal. */
-int fp_kmod_calib_decode(const struct fp_usb_plate_cal *in, const struct fplate_info *info,
-			 struct fp_plate_calib *out, char *msg, size_t msg_len);
 
 #endif

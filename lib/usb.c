@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "usb_priv.h"
+#include "usb_cal.h"
 
 int64_t usb_now_ns(int clock_id)
 {
@@ -124,20 +125,10 @@ static int read_info(struct usb_priv *p)
 	return 0;
 }
 
-static double f32(__le32 bits)
-{
-	uint32_t u = le32toh(bits);
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
-
 /* GET_CALIB for every plate -> p->cal; a stall means "none stored". */
 static void read_calibration(struct usb_priv *p)
 {
 	struct fp_info *info = &p->dev->info;
-	double scale = info->full_scale_v / ldexp(1.0, (int)info->adc_bits - 1);
 	struct fp_usb_plate_cal c;
 
 	p->have_cal = 0;
@@ -145,30 +136,10 @@ static void read_calibration(struct usb_priv *p)
 	p->cal.version = FP_CALIB_VERSION;
 	p->cal.plates = info->plates;
 	for (uint32_t pl = 0; pl < info->plates; pl++) {
-		struct fp_plate_calib *pc = &p->cal.plate[pl];
-
 		if (ctrl_in(p, FP_USB_REQ_GET_CALIB, (uint16_t)pl, &c, sizeof(c)) ||
-		    le32toh(c.magic) != FP_USB_CAL_MAGIC || c.plate != pl ||
-		    c.channels != info->channels || le16toh(c.size) != sizeof(c) ||
-		    !str_ok(c.cal_id, sizeof(c.cal_id)))
+		    fp_usb_cal_decode(&c, pl, info->channels, info->adc_bits, info->full_scale_v,
+				      &p->cal.plate[pl], NULL, 0))
 			return;
-		pc->channels = info->channels;
-		for (uint32_t k = 0; k < info->channels; k++)
-			pc->scale_v[k] = scale;
-		for (int r = 0; r < 6; r++)
-			for (uint32_t k = 0; k < info->channels; k++)
-				pc->matrix[r][k] = f32(c.matrix[r][k]);
-		pc->surface_h_mm = f32(c.surface_h_mm);
-		pc->origin_mm[0] = f32(c.origin_mm[0]);
-		pc->origin_mm[1] = f32(c.origin_mm[1]);
-		pc->width_mm = f32(c.size_mm[0]);
-		pc->length_mm = f32(c.size_mm[1]);
-		pc->fz_threshold_n = 20.0;
-		pc->saturation_v = info->full_scale_v;
-		for (int r = 0; r < 6; r++)
-			for (uint32_t k = 0; k < info->channels; k++)
-				if (!isfinite(pc->matrix[r][k]))
-					return;
 		if (pl == 0)
 			snprintf(p->cal.id, sizeof(p->cal.id), "%s", c.cal_id);
 	}

@@ -12,6 +12,7 @@
 
 #include "fp_test.h"
 #include "kmod.h"
+#include "usb_cal.h"
 #include "fplate/fplate.h"
 
 #define PLATES 2
@@ -150,7 +151,7 @@ static void test_calib_decode(void)
 	in.surface_h_mm = le_float_bits(-41.5f);
 	in.size_mm[0] = le_float_bits(500.0f);
 	in.size_mm[1] = le_float_bits(1500.0f);
-	CU_ASSERT_EQUAL(fp_kmod_calib_decode(&in, &info, &out, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_usb_cal_decode(&in, 0, 6, info.adc_bits, info.full_scale_uv * 1e-6, &out, msg, sizeof(msg)), 0);
 	CU_ASSERT_DOUBLE_EQUAL(out.matrix[2][2], -500.25, 0);
 	CU_ASSERT_DOUBLE_EQUAL(out.surface_h_mm, -41.5, 0);
 	CU_ASSERT_DOUBLE_EQUAL(out.width_mm, 500.0, 0);
@@ -160,11 +161,11 @@ static void test_calib_decode(void)
 	CU_ASSERT_EQUAL(out.channels, 6);
 
 	in.channels = 8;
-	CU_ASSERT_EQUAL(fp_kmod_calib_decode(&in, &info, &out, msg, sizeof(msg)), -EPROTO);
+	CU_ASSERT_EQUAL(fp_usb_cal_decode(&in, 0, 6, info.adc_bits, info.full_scale_uv * 1e-6, &out, msg, sizeof(msg)), -EPROTO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "8 channels"));
 	in.channels = 6;
 	in.magic = 0;
-	CU_ASSERT_EQUAL(fp_kmod_calib_decode(&in, &info, &out, msg, sizeof(msg)), -EPROTO);
+	CU_ASSERT_EQUAL(fp_usb_cal_decode(&in, 0, 6, info.adc_bits, info.full_scale_uv * 1e-6, &out, msg, sizeof(msg)), -EPROTO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "magic 0"));
 }
 
