@@ -56,7 +56,7 @@ static const struct key keys[] = {
 	{ "control", "secret_file", "ctl-secret-file", K_STRING, STR(ctl_secret_file), 0, 0,
 	  NULL, 0, "file holding the control socket's shared secret (required off loopback)" },
 	{ "control", "endpoint", "ctl", K_STRING, STR(ctl_endpoint), 0, 0, NULL, 0,
-	  "ZeroMQ REP control endpoint to bind (docs/control.md)" },
+	  "ZeroMQ REP control endpoint (default: beside the publish one, TCP port + 1 or PATH.ctl)" },
 	{ "publish", "sndhwm", "hwm", K_INT, OFF(sndhwm), 0, 1, 1000000, NULL, 0,
 	  "messages queued per subscriber before drops" },
 	{ "publish", "drop_policy", "drop-policy", K_CHOICE, OFF(drop_policy), 0, 0, 0,
@@ -77,7 +77,6 @@ void fpd_config_defaults(struct fpd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->device_uri, sizeof(cfg->device_uri), "sim://");
 	snprintf(cfg->endpoint, sizeof(cfg->endpoint), "tcp://127.0.0.1:5555");
-	snprintf(cfg->ctl_endpoint, sizeof(cfg->ctl_endpoint), "tcp://127.0.0.1:5556");
 	cfg->block_ms = 10;
 	cfg->coalesce = 1;
 	cfg->sndhwm = 2000;
@@ -271,6 +270,44 @@ static const char *find_config_arg(int argc, char **argv, int *explicit_file)
 	return access(FPD_DEFAULT_CONFIG, F_OK) == 0 ? FPD_DEFAULT_CONFIG : NULL;
 }
 
+/*
+ * Without an explicit control endpoint, the control socket sits beside the
+ * publish socket: tcp://HOST:PORT -> tcp://HOST:PORT+1, ipc://PATH ->
+ * ipc://PATH.ctl. Two daemons on different data endpoints then never fight
+ * over one control port.
+ */
+static int default_ctl_endpoint(struct fpd_config *cfg, char *msg, size_t msg_len)
+{
+	const char *ep = cfg->endpoint, *colon = strrchr(ep, ':');
+	char *end;
+	long port;
+	int n;
+
+	if (cfg->ctl_endpoint[0])
+		return 0;
+	if (!strncmp(ep, "ipc://", 6)) {
+		n = snprintf(cfg->ctl_endpoint, sizeof(cfg->ctl_endpoint), "%s.ctl", ep);
+	} else if (!strncmp(ep, "tcp://", 6) && colon && colon > ep + 6) {
+		port = strtol(colon + 1, &end, 10);
+		if (*end || port < 1 || port >= 65535) {
+			MSG("publish endpoint '%s': cannot place the control socket beside it "
+			    "(give [control] endpoint / --ctl)", ep);
+			return -EINVAL;
+		}
+		n = snprintf(cfg->ctl_endpoint, sizeof(cfg->ctl_endpoint), "%.*s:%ld",
+			     (int)(colon - ep), ep, port + 1);
+	} else {
+		MSG("publish endpoint '%s': give the control endpoint too ([control] endpoint / --ctl)",
+		    ep);
+		return -EINVAL;
+	}
+	if (n < 0 || (size_t)n >= sizeof(cfg->ctl_endpoint)) {
+		MSG("publish endpoint '%s' too long to derive the control endpoint", ep);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int fpd_config_from_args(struct fpd_config *cfg, int argc, char **argv,
 			 char *msg, size_t msg_len)
 {
@@ -334,5 +371,5 @@ int fpd_config_from_args(struct fpd_config *cfg, int argc, char **argv,
 		MSG("unexpected argument '%s' (fplated --help lists the options)", argv[optind]);
 		return -EINVAL;
 	}
-	return 0;
+	return default_ctl_endpoint(cfg, msg, msg_len);
 }
