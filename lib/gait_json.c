@@ -85,7 +85,8 @@ json_t *fp_step_to_json(const struct fp_step *s)
 		return NULL;
 	}
 	json_object_set_new(o, "metrics_version", json_integer(FP_METRICS_VERSION));
-	json_object_set_new(o, "plate", json_integer(s->plate));
+	/* plate numbers from 1, as the CSV stream, describe and status count them */
+	json_object_set_new(o, "plate", json_integer((json_int_t)s->plate + 1));
 	json_object_set_new(o, "foot", json_string(foot));
 	json_object_set_new(o, "contact_sample", json_integer((json_int_t)s->contact_sample));
 	json_object_set_new(o, "toeoff_sample", json_integer((json_int_t)s->toeoff_sample));

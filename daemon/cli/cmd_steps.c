@@ -77,7 +77,7 @@ static void print_step(json_t *e, int colour, unsigned long long n)
 	else
 		printf("%-4s", foot ? foot : "?");
 	printf(" %5lld %6.0f %6.0f %6.0f %7.2f %-4s %6.1f %8.1f %8.1f %6.2f %8.0f %6.0f  %s\n",
-	       (long long)json_integer_value(json_object_get(e, "plate")) + 1,
+	       (long long)json_integer_value(json_object_get(e, "plate")),
 	       num(e, "contact_time_ms"), num(e, "flight_time_ms"), num(e, "cadence_spm"),
 	       num(e, bw ? "impact_peak_bw" : "impact_peak_n"),
 	       json_is_true(json_object_get(e, "impact_virtual")) ? "13%" : "peak",

@@ -164,7 +164,7 @@ static void print_step(struct view *v, const zmq_msg_t *payload)
 	v->steps++;
 	foot = json_string_value(json_object_get(e, "foot"));
 	printf("  step plate %lld %s",
-	       (long long)json_integer_value(json_object_get(e, "plate")) + 1, foot ? foot : "-");
+	       (long long)json_integer_value(json_object_get(e, "plate")), foot ? foot : "-");
 	for (size_t i = 0; i < sizeof(step_fields) / sizeof(step_fields[0]); i++) {
 		json_t *val = json_object_get(e, step_fields[i].key);
 

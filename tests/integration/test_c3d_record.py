@@ -66,9 +66,9 @@ def main():
     pub.send_multipart([b"force", frame(0, FIRST, BLOCK)])
     pub.send_multipart([b"status", json.dumps(status).encode()])
     seq, s = 1, FIRST + BLOCK
-    steps = [{"type": "step", "foot": "L", "plate": 0, "contact_sample": 5100,
+    steps = [{"type": "step", "foot": "L", "plate": 1, "contact_sample": 5100,
               "toeoff_sample": 5350},
-             {"type": "step", "foot": "R", "plate": 1, "contact_sample": 5400,
+             {"type": "step", "foot": "R", "plate": 2, "contact_sample": 5400,
               "toeoff_sample": 5650}]
     while s < FIRST + 1500 and rec.poll() is None:
         if s in GAP:

@@ -66,7 +66,7 @@ def compare(name, source, rate, extra):
     by_key = {(s["plate"], s["contact_sample"]): s for s in ref}
     for s in c_steps:
         r = by_key.get((s["plate"], s["contact_sample"]))
-        where = "plate %d contact %d" % (s["plate"] + 1, s["contact_sample"])
+        where = "plate %d contact %d" % (s["plate"], s["contact_sample"])
         if r is None:
             errors.append("%s: no such contact in the reference" % where)
             continue

@@ -118,7 +118,7 @@ def analyse(fz_by_plate, rate, cutoff):
             if not (MIN_CONTACT_S * rate <= e - c <= MAX_STANCE_S * rate):
                 continue
             s = step_metrics(fz, rate, c, e, cutoff)
-            s["plate"] = plate
+            s["plate"] = plate + 1   # numbered from 1, as fplate's step records
             steps.append(s)
     steps.sort(key=lambda s: (s["contact_sample"], s["plate"]))
     return steps
