@@ -8,25 +8,8 @@ BUILD=${BUILD:-build}
 PYTHON=${PYTHON:-/usr/bin/python3}
 FPLATED=$BUILD/fplated
 FPLATE=$BUILD/fplate
-TMP=$(mktemp -d /tmp/fplate-it-stream.XXXXXX)
-EP="ipc://$TMP/pub.sock"     # unique per run: parallel runs do not clash
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok: $*"; }
-
-# expect_fail CODE PATTERN CMD... : CMD exits CODE and prints PATTERN on stderr.
-expect_fail() {
-	code=$1; pattern=$2; shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
-	[ "$rc" -eq "$code" ] || fail "'$*' exited $rc, expected $code: $(cat "$TMP/err")"
-	grep -q -- "$pattern" "$TMP/err" || fail "'$*' said '$(cat "$TMP/err")', expected '$pattern'"
-	ok "$* -> exit $code, $(head -n 1 "$TMP/err")"
-}
+NAME=stream
+. "$(dirname "$0")/lib.sh"
 
 # 1. No daemon: clients give up with a clear message and exit 1.
 expect_fail 1 "no answer from fplated at $EP within 1 s" $FPLATE status --endpoint "$EP" --timeout 1

@@ -9,24 +9,8 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 FPLATED=$BUILD/fplated
 FPLATE=$BUILD/fplate
 DATA=../shared/data/c3d
-TMP=$(mktemp -d /tmp/fplate-it-gait.XXXXXX)
-EP="ipc://$TMP/pub.sock"
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok: $*"; }
-
-expect_fail() {
-	code=$1; pattern=$2; shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
-	[ "$rc" -eq "$code" ] || fail "'$*' exited $rc, expected $code: $(cat "$TMP/err")"
-	grep -q -- "$pattern" "$TMP/err" || fail "'$*' said '$(cat "$TMP/err")', expected '$pattern'"
-	ok "$* -> exit $code, $(head -n 1 "$TMP/err")"
-}
+NAME=gait
+. "$(dirname "$0")/lib.sh"
 
 # 1. Help and errors.
 $FPLATE analyze --help | grep -q -- "--belt-speed" || fail "fplate analyze --help"
