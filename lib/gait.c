@@ -137,7 +137,7 @@ int fp_gait_open(const struct fp_gait_config *cfg, struct fp_gait **out, char *m
 			goto nomem;
 	}
 	win = g->cap + 2 * FP_FILTFILT_PAD;
-	g->scratch = calloc(win * 13, sizeof(double));   /* gait_step.c: window_arrays() */
+	g->scratch = calloc(win * GAIT_SCRATCH_ARRAYS, sizeof(double));
 	if (!g->scratch)
 		goto nomem;
 	*out = g;

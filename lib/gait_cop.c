@@ -81,28 +81,40 @@ void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
 		*x_shift_mm = fabs(x_last / (double)n_last - x_first / (double)n_first);
 }
 
-/* Fill NaN holes inside [a, b) linearly (the ends are finite). */
+/*
+ * Fill NaN holes inside [a, b) linearly between finite neighbours; the
+ * ends take the nearest finite value. All NaN: left as it is.
+ */
 static void fill_holes(double *v, size_t a, size_t b)
 {
-	size_t last = a;
+	size_t last = b;
 
-	for (size_t i = a + 1; i < b; i++) {
+	for (size_t i = a; i < b; i++) {
 		if (!isfinite(v[i]))
 			continue;
-		for (size_t k = last + 1; k < i; k++)
-			v[k] = v[last] + (v[i] - v[last]) * (double)(k - last) / (double)(i - last);
+		if (last == b)
+			for (size_t k = a; k < i; k++)
+				v[k] = v[i];
+		else
+			for (size_t k = last + 1; k < i; k++)
+				v[k] = v[last] + (v[i] - v[last]) * (double)(k - last) /
+					       (double)(i - last);
 		last = i;
 	}
+	if (last != b)
+		for (size_t k = last + 1; k < b; k++)
+			v[k] = v[last];
 }
 
 /*
- * Foot-frame path over [a, b): holes filled, belt-corrected, the lightly
- * loaded start held at the first sample with Fz >= 10 % of the peak (the
- * COP is mostly noise over a small Fz there and the filter would spread it
- * into the inward roll), then zero-lag filtered. Returns that sample.
+ * Foot-frame path over [a, b): holes filled, belt-corrected and copied,
+ * unfiltered, to tmp2 (x) and tmp3 (y) for early_roll(); then the lightly
+ * loaded start is held at the first sample with Fz >= 10 % of the peak
+ * (the COP is mostly noise over a small Fz there and the filter would
+ * spread it into the inward roll) and the path zero-lag filtered.
  */
-static size_t foot_path(const struct gait_window *w, const struct fp_biquad *bq, double v,
-			size_t a, size_t b)
+static void foot_path(const struct gait_window *w, const struct fp_biquad *bq, double v,
+		      size_t a, size_t b)
 {
 	double *x = w->copx, *y = w->copy, fz_peak = 0;
 	size_t a10;
@@ -113,6 +125,8 @@ static size_t foot_path(const struct gait_window *w, const struct fp_biquad *bq,
 	fill_holes(y, a, b);
 	for (size_t i = a; i < b; i++)       /* belt correction: foot frame */
 		y[i] += v * (double)(i - w->c) / w->rate_hz * 1000.0;
+	memcpy(w->tmp2 + a, x + a, (b - a) * sizeof(double));
+	memcpy(w->tmp3 + a, y + a, (b - a) * sizeof(double));
 	for (a10 = a; a10 + 1 < b && !(w->fz[a10] >= 0.1 * fz_peak); a10++)
 		;
 	for (size_t i = a; i < a10; i++) {
@@ -124,7 +138,76 @@ static size_t foot_path(const struct gait_window *w, const struct fp_biquad *bq,
 
 		fp_filtfilt2_multi(bq, xy, 2, b - a, w->work);
 	}
-	return a10;
+}
+
+/*
+ * The medial velocity at sample i (mm per sample): the slope of a line
+ * fitted to ml[] over [i - h, i + h] within [lo, hi), weighted by a
+ * tricube kernel and by Fz², since the COP's noise is a moment's noise
+ * over Fz (its variance goes as 1/Fz²). Lightly loaded samples, whose COP
+ * is mostly noise, so count for little.
+ */
+static double roll_slope(const double *ml, const double *fz, size_t lo, size_t hi, size_t i,
+			 size_t h)
+{
+	double s0 = 0, s1 = 0, s2 = 0, r0 = 0, r1 = 0, d;
+	size_t j0 = i > lo + h ? i - h : lo, j1 = i + h + 1 < hi ? i + h + 1 : hi;
+
+	for (size_t j = j0; j < j1; j++) {
+		double u = (double)j - (double)i, q = fabs(u) / (double)(h + 1);
+		double k = 1 - q * q * q, wt = k * k * k * fz[j] * fz[j];
+
+		s0 += wt;
+		s1 += wt * u;
+		s2 += wt * u * u;
+		r0 += wt * ml[j];
+		r1 += wt * u * ml[j];
+	}
+	d = s0 * s2 - s1 * s1;
+	return d > 0 ? (s0 * r1 - s1 * r0) / d : NAN;
+}
+
+/*
+ * The Fz²-weighted mean of v over [from, to): the COP's noise variance
+ * goes as 1/Fz², so this is its least-noisy average where the load is
+ * changing fast (contact and toe-off).
+ */
+static double loaded_mean(const double *v, const double *fz, size_t from, size_t to)
+{
+	double s0 = 0, r0 = 0;
+
+	for (size_t j = from; j < to; j++) {
+		s0 += fz[j] * fz[j];
+		r0 += fz[j] * fz[j] * v[j];
+	}
+	return s0 > 0 ? r0 / s0 : v[from];
+}
+
+/* Samples at either end of the stance that loaded_mean() averages. */
+#define END_MEAN_MS 7.0
+
+/*
+ * The early stance from the unfiltered ML (raw[], + medial): the contact
+ * position, loaded_mean() over the first END_MEAN_MS, and the
+ * inward roll's peak velocity, the largest roll_slope() up to i20 where
+ * Fz has reached 10 % of its peak (before that the slope is an
+ * extrapolation from the loaded samples, not a measurement).
+ */
+#define ROLL_FIT_MS 8.0
+static void early_roll(const struct gait_window *w, const double *raw, size_t a, size_t b,
+		       size_t i20, double *contact_mm, double *velocity_mm_s)
+{
+	size_t nc = (size_t)lround(END_MEAN_MS * w->rate_hz / 1000.0) + 1;
+	size_t h = (size_t)lround(ROLL_FIT_MS * w->rate_hz / 1000.0);
+	double fz_peak = 0, best = -INFINITY;
+
+	*contact_mm = loaded_mean(raw, w->fz, a, a + nc < b ? a + nc : b);
+	for (size_t i = w->c; i < w->e; i++)
+		fz_peak = fmax(fz_peak, w->fz[i]);
+	for (size_t i = a; i < b && i <= i20; i++)
+		if (w->fz[i] >= 0.1 * fz_peak)
+			best = fmax(best, roll_slope(raw, w->fz, a, b, i, h ? h : 1));
+	*velocity_mm_s = isfinite(best) ? best * w->rate_hz : NAN;
 }
 
 /*
@@ -178,11 +261,11 @@ static void foot_axis(const struct gait_window *w, size_t a, size_t b, double *m
  * the metrics, AP along the foot axis from the contact position; NaN
  * outside [a, b), where the COP is not defined.
  */
-static void cop_curves(const struct gait_window *w, size_t a, size_t a10, size_t b,
+static void cop_curves(const struct gait_window *w, size_t a, size_t b,
 		       const double *ml, double mx, double my, double dx, double dy,
 		       struct fp_step *s)
 {
-	double ap0 = (w->copx[a10] - mx) * dx + (w->copy[a10] - my) * dy;
+	double ap0 = (w->copx[a] - mx) * dx + (w->copy[a] - my) * dy;
 	double span = (double)(w->e - w->c);
 
 	for (int k = 0; k < FP_STEP_CURVE_POINTS; k++) {
@@ -201,35 +284,37 @@ static void cop_curves(const struct gait_window *w, size_t a, size_t a10, size_t
 void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		      struct fp_step *s)
 {
-	size_t a, a10, b, i20, i70, i90, medial = 0, count = 0, n_end = 0;
+	size_t a, b, i20, i70, i90, medial = 0, count = 0, n_end = 0;
 	const double *y = w->copy;
 	double *ml = w->tmp, rate = w->rate_hz, sgn = s->foot == 'R' ? -1.0 : 1.0;
-	double mx, my, dx, dy, path = 0, peak_ml, peak_vel = -INFINITY, sum_end = 0;
+	double *raw = w->tmp2, *ap = w->tmp3, mx, my, dx, dy, path, peak_ml, contact;
+	double sum_end = 0;
+	size_t ne = (size_t)lround(END_MEAN_MS * rate / 1000.0) + 1;
 
 	/* The progression uses the COP down to 20 N: push-off ends at low load. */
 	if ((s->foot != 'L' && s->foot != 'R') || !cop_span(w, 0, 20.0, &a, &b))
 		return;
-	a10 = foot_path(w, bq, s->belt_speed_mps, a, b);
+	foot_path(w, bq, s->belt_speed_mps, a, b);
 	foot_axis(w, a, b, &mx, &my, &dx, &dy);
 	/* Medial offset from the foot axis: + medial for either foot. */
-	for (size_t i = a; i < b; i++)
+	for (size_t i = a; i < b; i++) {
 		ml[i] = sgn * ((w->copx[i] - mx) * dy - (y[i] - my) * dx);
+		double rx = raw[i], ry = ap[i];
+
+		raw[i] = sgn * ((rx - mx) * dy - (ry - my) * dx);
+		ap[i] = (rx - mx) * dx + (ry - my) * dy;      /* along the foot */
+	}
 	s->foot_progression_deg = atan2(-sgn * dx, dy) * 180.0 / M_PI;
-	/* Contact position: the first sample with Fz >= 10 % of its peak. */
-	s->cop_contact_ml_mm = ml[a10];
 	i20 = w->c + (size_t)lround(0.2 * (double)(w->e - w->c));
+	early_roll(w, raw, a, b, i20, &contact, &s->inroll_velocity_mm_s);
+	s->cop_contact_ml_mm = contact;
 	i70 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
 	i90 = w->c + (size_t)lround(0.9 * (double)(w->e - w->c));
-	/* The inward roll: first 20 % of stance, from the contact position on. */
-	peak_ml = ml[a10];
-	for (size_t i = a10; i < b && i <= i20; i++) {
+	/* The inward roll's excursion: first 20 % of stance, from contact. */
+	peak_ml = contact;
+	for (size_t i = a; i < b && i <= i20; i++)
 		peak_ml = fmax(peak_ml, ml[i]);
-		if (i > a && i + 1 < b)
-			peak_vel = fmax(peak_vel, (ml[i + 1] - ml[i - 1]) * rate / 2.0);
-	}
-	s->inroll_excursion_mm = peak_ml - ml[a10];
-	if (isfinite(peak_vel))
-		s->inroll_velocity_mm_s = peak_vel;
+	s->inroll_excursion_mm = peak_ml - contact;
 	for (size_t i = a; i < b; i++) {
 		if (i >= i90) {
 			sum_end += ml[i];
@@ -239,14 +324,20 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 			count++;
 			medial += ml[i] > 0;
 		}
-		if (i > a)
-			path += fabs(y[i] - y[i - 1]);
 	}
+	/*
+	 * The COP runs heel to toe in the foot frame: its path along the foot
+	 * is from where it is at contact to where it is at toe-off, each end a
+	 * loaded_mean(). Summing |dy| along the filtered path instead adds the
+	 * noise of the lightly loaded ends (at 0.5 N: 10-35 % too long).
+	 */
+	path = loaded_mean(ap, w->fz, b > a + ne ? b - ne : a, b) -
+	       loaded_mean(ap, w->fz, a, a + ne < b ? a + ne : b);
 	if (n_end)
 		s->pushoff_ml_mm = sum_end / (double)n_end;
 	if (count)
 		s->pushoff_medial_pct = 100.0 * (double)medial / (double)count;
 	s->cop_ap_path_mm = path;
 	s->cop_ap_velocity_m_s = path / ((double)(b - a - 1) / rate) / 1000.0;
-	cop_curves(w, a, a10, b, ml, mx, my, dx, dy, s);
+	cop_curves(w, a, b, ml, mx, my, dx, dy, s);
 }

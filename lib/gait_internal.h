@@ -24,10 +24,13 @@ struct gait_window {
 	double *fz_f, *fy_f, *tz_f; /* zero-lag filtered */
 	int fz_f_valid;          /* gait_filter_window() succeeded */
 	double *work;            /* 3 * (n + 2 * FP_FILTFILT_PAD) scratch */
-	double *tmp;             /* n scratch */
+	double *tmp, *tmp2, *tmp3; /* n scratch each */
 	const double *cycle_fz;  /* total Fz (all plates) from contact to next contact */
 	size_t cycle_n;          /* 0 when the cycle is unknown */
 };
+
+/* Arrays of struct gait_window carved out of fp_gait.scratch (gait_step.c). */
+#define GAIT_SCRATCH_ARRAYS 15
 
 /* Filter fz, fy, tz into *_f. -EINVAL when the window is too short. */
 int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq);

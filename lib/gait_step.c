@@ -178,7 +178,7 @@ static void step_timing(struct fp_gait *g, struct fp_step *s)
 		s->flight_time_ms = ((double)s->contact_sample - (double)prev->toeoff) * 1000.0 / rate;
 }
 
-/* Scratch arrays of the window, each cap + 2 pad long (13 of them). */
+/* Scratch arrays of the window, each cap + 2 pad long (GAIT_SCRATCH_ARRAYS). */
 static void window_arrays(struct fp_gait *g, struct gait_window *w)
 {
 	size_t stride = g->cap + 2 * FP_FILTFILT_PAD;
@@ -190,6 +190,8 @@ static void window_arrays(struct fp_gait *g, struct gait_window *w)
 	w->tmp = a + 8 * stride;
 	w->cycle_fz = a + 9 * stride;
 	w->work = a + 10 * stride;           /* 3 strides: three channels at once */
+	w->tmp2 = a + 13 * stride;
+	w->tmp3 = a + 14 * stride;
 }
 
 /* Clipping: Fz at the configured limit, or flat at its maximum for 2 % of stance. */

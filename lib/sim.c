@@ -427,12 +427,8 @@ static int begin_step(struct sim_dev *sd, uint64_t td)
 	t->liftoff_sample = td + p->n;
 	t->impact_peak_sample += td;
 	t->active_peak_sample += td;
-	for (i = 0; i < p->n && sd->wave_fm[i * 6 + 2] < FP_SIM_CONTACT_N; i++)
-		;
-	t->contact_sample = td + i;
-	for (; i < p->n && sd->wave_fm[i * 6 + 2] >= FP_SIM_CONTACT_N; i++)
-		;
-	t->toeoff_sample = td + i;
+	t->contact_sample += td;
+	t->toeoff_sample += td;
 	t->offset_fz_n = sd->tare_n + sd->drift_n_per_min * (td / sd->rate_hz) / 60.0;
 
 	sd->active = 1;

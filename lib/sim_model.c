@@ -386,7 +386,7 @@ void sim_step_truth(const struct sim_plan *p, const double *fm, const double *co
 		    struct fp_sim_step *t)
 {
 	double msign = p->foot == FP_SIM_LEFT ? 1.0 : -1.0;
-	uint32_t n = p->n, i20 = (uint32_t)(0.2 * n), i90 = (uint32_t)(0.9 * n);
+	uint32_t n = p->n, i20, i90 = (uint32_t)(0.9 * n), ic, ie;
 	struct fz_metrics m;
 	double best_tz = 0, sum = 0, peak = 0;
 	uint32_t i_peak = 0, i;
@@ -426,18 +426,35 @@ void sim_step_truth(const struct sim_plan *p, const double *fm, const double *co
 	t->axis_x_mm = p->axis_x_mm;
 	t->heel_y_mm = p->heel_y_mm;
 	t->belt_speed_mps = p->belt_mps;
-	t->contact_ml_mm = p->m0_mm;
+	/*
+	 * COP progression from contact (Fz >= FP_SIM_CONTACT_N) as fplate
+	 * defines it: the touchdown itself has no load and so no COP.
+	 */
+	for (ic = 0; ic < n && fm[ic * 6 + 2] < FP_SIM_CONTACT_N; ic++)
+		;
+	for (ie = ic; ie < n && fm[ie * 6 + 2] >= FP_SIM_CONTACT_N; ie++)
+		;
+	t->contact_sample = ic;                 /* relative; sim.c adds touchdown */
+	t->toeoff_sample = ie;
+	ic = ic < n ? ic : n - 1;
+	i20 = ic + (uint32_t)lround(0.2 * (ie - ic));
+	t->contact_ml_mm = msign * (cop[ic * 3] - p->axis_x_mm);
 	t->roll_peak_mmps = 0;
 	t->roll_excursion_mm = 0;
-	for (i = 0; i + 1 < i20; i++) {
+	for (i = ic; i < i20 && i + 1 < n; i++) {
 		double m0 = msign * (cop[i * 3] - p->axis_x_mm);
 		double m1 = msign * (cop[(i + 1) * 3] - p->axis_x_mm);
 
 		if ((m1 - m0) * p->rate_hz > t->roll_peak_mmps)
 			t->roll_peak_mmps = (m1 - m0) * p->rate_hz;
-		if (m1 - p->m0_mm > t->roll_excursion_mm)
-			t->roll_excursion_mm = m1 - p->m0_mm;
+		if (m1 - t->contact_ml_mm > t->roll_excursion_mm)
+			t->roll_excursion_mm = m1 - t->contact_ml_mm;
 	}
+	/* AP path over the stance as fplate sees it, in the foot frame */
+	t->cop_ap_path_mm = 0;
+	for (i = ic + 1; i < ie; i++)
+		t->cop_ap_path_mm += fabs(cop[i * 3 + 1] - cop[(i - 1) * 3 + 1] +
+					  p->belt_mps * 1000.0 / p->rate_hz);
 	for (i = i90; i < n; i++)
 		sum += msign * (cop[i * 3] - p->axis_x_mm);
 	t->pushoff_ml_mm = n > i90 ? sum / (n - i90) : 0;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 
 #define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
 
-enum key_type { K_STRING, K_INT, K_U32, K_CHOICE };
+enum key_type { K_STRING, K_INT, K_U32, K_CHOICE, K_DOUBLE };
 
 struct key {
 	const char *section;
@@ -29,15 +30,18 @@ struct key {
 	enum key_type type;
 	size_t offset;
 	size_t size;            /* K_STRING: buffer size */
-	long min, max;          /* K_INT, K_U32 */
+	long min, max;          /* K_INT, K_U32, K_DOUBLE */
 	const char *const *choices; /* K_CHOICE, index stored as int */
-	int power_of_two;
+	unsigned int flags;     /* KF_* */
 	const char *help;
 };
+#define KF_POW2     1u          /* K_INT: a power of two */
+#define KF_AUTO_NAN 2u          /* K_DOUBLE: "auto" stores NaN */
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const drop_policies[] = { "count", "isolate", NULL };
 static const char *const no_yes[] = { "no", "yes", NULL };
+static const char *const feet[] = { "auto", "LR", "RL", "L", "R", NULL };
 
 #define OFF(f) offsetof(struct fpd_config, f)
 #define STR(f) OFF(f), sizeof(((struct fpd_config *)0)->f)
@@ -65,6 +69,20 @@ static const struct key keys[] = {
 	  "period of the status message" },
 	{ "publish", "stream_id", "stream-id", K_U32, OFF(stream_id), 0, 0, UINT32_MAX, NULL, 0,
 	  "stream id in force frames (0: random at each start)" },
+	{ "gait", "feet", "feet", K_CHOICE, OFF(gait_feet), 0, 0, 0, feet, 0,
+	  "foot on each plate: auto (classified per step), LR/RL (split belt), L or R" },
+	{ "gait", "cutoff_hz", "cutoff", K_DOUBLE, OFF(cutoff_hz), 0, 5, 500, NULL, 0,
+	  "zero-lag low-pass for the force metrics (loading rates depend on it)" },
+	{ "gait", "cop_cutoff_hz", "cop-cutoff", K_DOUBLE, OFF(cop_cutoff_hz), 0, 5, 500, NULL, 0,
+	  "zero-lag low-pass for the COP path" },
+	{ "gait", "body_mass_kg", "body-mass", K_DOUBLE, OFF(body_mass_kg), 0, 0, 250, NULL, 0,
+	  "runner's mass (0: body weight from whole stride cycles)" },
+	{ "gait", "belt_speed_mps", "belt-speed", K_DOUBLE, OFF(belt_speed_mps), 0, 0, 12, NULL,
+	  KF_AUTO_NAN, "belt speed for COP and step length (auto: from the source)" },
+	{ "gait", "contact_on_n", "contact-on", K_DOUBLE, OFF(contact_on_n), 0, 5, 1000, NULL, 0,
+	  "contact starts when Fz rises to this" },
+	{ "gait", "contact_off_n", "contact-off", K_DOUBLE, OFF(contact_off_n), 0, 5, 1000, NULL, 0,
+	  "contact ends when Fz falls below this" },
 	{ "daemon", "ring_slots", "ring-slots", K_INT, OFF(ring_slots), 0, 4, 65536, NULL, 1,
 	  "blocks the acquisition ring holds (power of two)" },
 	{ "daemon", "log_level", "log-level", K_CHOICE, OFF(log_level), 0, 0, 0, log_levels, 0,
@@ -84,6 +102,13 @@ void fpd_config_defaults(struct fpd_config *cfg)
 	cfg->status_ms = 1000;
 	cfg->ring_slots = 256;
 	cfg->log_level = FPD_LOG_INFO;
+	cfg->gait_feet = FPD_FEET_AUTO;
+	cfg->cutoff_hz = 50;
+	cfg->cop_cutoff_hz = 50;
+	cfg->body_mass_kg = 0;
+	cfg->belt_speed_mps = NAN;
+	cfg->contact_on_n = 50;
+	cfg->contact_off_n = 20;
 }
 
 static void list_choices(const char *const *c, char *out, size_t len)
@@ -121,8 +146,8 @@ static int set_key(struct fpd_config *cfg, const struct key *k, const char *valu
 		errno = 0;
 		n = strtoll(value, &end, 10);
 		if (errno || end == value || *end || n < k->min || n > k->max ||
-		    (k->power_of_two && (n & (n - 1)))) {
-			MSG("expected %s %ld..%ld", k->power_of_two ? "a power of two" :
+		    ((k->flags & KF_POW2) && (n & (n - 1)))) {
+			MSG("expected %s %ld..%ld", (k->flags & KF_POW2) ? "a power of two" :
 			    "an integer", k->min, k->max);
 			return -EINVAL;
 		}
@@ -131,6 +156,23 @@ static int set_key(struct fpd_config *cfg, const struct key *k, const char *valu
 		else
 			*(uint32_t *)(void *)base = (uint32_t)n;
 		return 0;
+	case K_DOUBLE: {
+		double v;
+
+		if ((k->flags & KF_AUTO_NAN) && !strcmp(value, "auto")) {
+			*(double *)(void *)base = NAN;
+			return 0;
+		}
+		errno = 0;
+		v = strtod(value, &end);
+		if (errno || end == value || *end || !(v >= (double)k->min && v <= (double)k->max)) {
+			MSG("expected a number %ld..%ld%s", k->min, k->max,
+			    (k->flags & KF_AUTO_NAN) ? " or auto" : "");
+			return -EINVAL;
+		}
+		*(double *)(void *)base = v;
+		return 0;
+	}
 	case K_CHOICE:
 		for (int i = 0; k->choices[i]; i++)
 			if (!strcmp(value, k->choices[i])) {
@@ -157,7 +199,7 @@ int fpd_config_set(struct fpd_config *cfg, const char *section, const char *key,
 			return set_key(cfg, &keys[i], value, msg, msg_len);
 	}
 	if (!known_section)
-		MSG("unknown section (known: [device], [publish], [daemon])");
+		MSG("unknown section (known: [device], [publish], [control], [gait], [daemon])");
 	else
 		MSG("unknown key in [%s]", section);
 	return -ENOENT;
@@ -240,7 +282,8 @@ void fpd_config_usage(FILE *out)
 		char opt[48];
 
 		snprintf(opt, sizeof(opt), "--%s %s", keys[i].option,
-			 keys[i].type == K_STRING ? "TEXT" : keys[i].type == K_CHOICE ? "WORD" : "N");
+			 keys[i].type == K_STRING ? "TEXT" : keys[i].type == K_CHOICE ? "WORD" :
+			 keys[i].type == K_DOUBLE ? "X" : "N");
 		fprintf(out, "      %-18s  %s  [%s] %s\n", opt, keys[i].help, keys[i].section,
 			keys[i].name);
 	}

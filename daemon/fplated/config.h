@@ -25,6 +25,9 @@ enum fpd_drop_policy {
 	FPD_DROP_ISOLATE,  /* libzmq drops per subscriber silently; others are unaffected */
 };
 
+/* [gait] feet: which foot each plate carries (auto: classified per step). */
+enum fpd_feet { FPD_FEET_AUTO, FPD_FEET_LR, FPD_FEET_RL, FPD_FEET_L, FPD_FEET_R };
+
 struct fpd_config {
 	char config_file[FPD_PATH_MAX];   /* "" when none was read */
 	/* [device] */
@@ -40,6 +43,13 @@ struct fpd_config {
 	enum fpd_drop_policy drop_policy;
 	int status_ms;                    /* status period */
 	uint32_t stream_id;               /* 0: random per start */
+	/* [gait]: starting values; the control socket's set changes them live */
+	int gait_feet;                    /* enum fpd_feet */
+	double cutoff_hz;                 /* force metrics' zero-lag cutoff */
+	double cop_cutoff_hz;             /* the COP path's */
+	double body_mass_kg;              /* 0: estimated from stride cycles */
+	double belt_speed_mps;            /* NaN: from the source */
+	double contact_on_n, contact_off_n;
 	/* [daemon] */
 	int ring_slots;                   /* power of two */
 	enum fpd_log_level log_level;

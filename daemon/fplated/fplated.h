@@ -125,7 +125,8 @@ struct fpd_settings {
 	double belt_speed_mps;       /* NaN: unknown unless the source reports it */
 	double body_mass_kg;         /* 0: automatic */
 	double contact_on_n, contact_off_n;
-	double cutoff_hz;
+	double cutoff_hz;            /* force metrics (control: set cutoff_hz) */
+	double cop_cutoff_hz;        /* COP path ([gait] cop_cutoff_hz) */
 	unsigned int generation;     /* +1 at every change of these, the calibration
 				      * or the tare, for stages to notice */
 };

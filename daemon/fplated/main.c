@@ -215,8 +215,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.acq.wake_fd = -1;
-	d.settings = (struct fpd_settings){ .belt_speed_mps = NAN, .body_mass_kg = 0,
-		.contact_on_n = 50, .contact_off_n = 20, .cutoff_hz = 50 };
+	d.settings = (struct fpd_settings){ .belt_speed_mps = d.cfg.belt_speed_mps,
+		.body_mass_kg = d.cfg.body_mass_kg, .contact_on_n = d.cfg.contact_on_n,
+		.contact_off_n = d.cfg.contact_off_n, .cutoff_hz = d.cfg.cutoff_hz,
+		.cop_cutoff_hz = d.cfg.cop_cutoff_hz };
 	if (d.cfg.config_file[0])
 		fpd_debug("configuration from %s", d.cfg.config_file);
 	ret = setup(&d, msg, sizeof(msg));

@@ -27,6 +27,29 @@ struct gait_stage {
 	unsigned int generation;     /* of d->settings when opened */
 };
 
+/* [gait] feet against the device's plates. */
+static int plate_feet(const struct fpd *d, struct fp_gait_config *cfg, char *msg, size_t len)
+{
+	static const char *const names[] = { "auto", "LR", "RL", "L", "R" };
+	int f = d->cfg.gait_feet;
+	uint32_t need = f == FPD_FEET_LR || f == FPD_FEET_RL ? 2 : 1;
+
+	if (f == FPD_FEET_AUTO)
+		return 0;
+	if (d->info.plates != need) {
+		snprintf(msg, len, "[gait] feet = %s names %u plate%s, the device has %u",
+			 names[f], need, need > 1 ? "s" : "", d->info.plates);
+		return -EINVAL;
+	}
+	if (need == 2) {
+		cfg->plate_foot[0] = f == FPD_FEET_LR ? 'L' : 'R';
+		cfg->plate_foot[1] = f == FPD_FEET_LR ? 'R' : 'L';
+	} else {
+		cfg->plate_foot[0] = f == FPD_FEET_L ? 'L' : 'R';
+	}
+	return 0;
+}
+
 static int open_gait(struct fpd *d, struct gait_stage *st)
 {
 	const struct fpd_settings *set = &d->settings;
@@ -36,9 +59,16 @@ static int open_gait(struct fpd *d, struct gait_stage *st)
 
 	fp_gait_config_default(&cfg, d->info.plates, d->info.rate_hz);
 	if (set->cutoff_hz > 0)
-		cfg.cutoff_hz = cfg.cop_cutoff_hz = set->cutoff_hz;
-	if (cfg.cutoff_hz >= 0.4 * d->info.rate_hz)
-		cfg.cutoff_hz = cfg.cop_cutoff_hz = 0.4 * d->info.rate_hz;
+		cfg.cutoff_hz = set->cutoff_hz;
+	if (set->cop_cutoff_hz > 0)
+		cfg.cop_cutoff_hz = set->cop_cutoff_hz;
+	cfg.cutoff_hz = fmin(cfg.cutoff_hz, 0.4 * d->info.rate_hz);
+	cfg.cop_cutoff_hz = fmin(cfg.cop_cutoff_hz, 0.4 * d->info.rate_hz);
+	ret = plate_feet(d, &cfg, msg, sizeof(msg));
+	if (ret) {
+		fpd_err("gait: %s", msg);
+		return ret;
+	}
 	if (set->contact_on_n > 0)
 		cfg.on_n = set->contact_on_n;
 	if (set->contact_off_n > 0)

@@ -77,12 +77,20 @@ struct fp_sim_step {
 	double axis_x_mm;            /* x of the foot axis on the plate */
 	double heel_y_mm;            /* y of the heel at touchdown */
 	double belt_speed_mps;       /* the foot rides the belt at this speed */
-	double contact_ml_mm;        /* ML at touchdown (negative: lateral = supinated) */
-	double roll_peak_mmps;       /* largest medial COP velocity, first 20 % */
-	double roll_excursion_mm;    /* largest medial travel from contact, first 20 % */
+	/*
+	 * The inward roll, from contact_sample (the touchdown has no load, so
+	 * no COP) over the first 20 % of [contact_sample, toeoff_sample):
+	 * ML at contact (negative: lateral = supinated), the largest medial
+	 * velocity (forward differences of the generated COP) and the largest
+	 * medial travel from the contact position.
+	 */
+	double contact_ml_mm;
+	double roll_peak_mmps;
+	double roll_excursion_mm;
 	double pushoff_ml_mm;        /* mean ML over the last 10 % */
 	double cop_ap_start_mm;      /* COP along the foot from the heel at touchdown */
 	double cop_ap_end_mm;        /* ... at lift-off (foot frame progression) */
+	double cop_ap_path_mm;       /* AP path length, foot frame, [contact, toe-off) */
 	/* offsets the sim injected (tare + drift) on this plate at touchdown */
 	double offset_fz_n;
 };

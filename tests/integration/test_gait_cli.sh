@@ -70,7 +70,7 @@ $PYTHON - "$TMP/steps.json" <<'PY' || fail "step topic content"
 import json, sys
 steps = [json.loads(l) for l in open(sys.argv[1])]
 assert len(steps) >= 8, len(steps)
-assert all(s["metrics_version"] == 1 for s in steps)
+assert all(s["metrics_version"] == 2 for s in steps)
 feet = [s["foot"] for s in steps]
 assert all(a != b for a, b in zip(feet, feet[1:])), feet
 assert all(s["valr_n_s"] > 0 and not s["impact_virtual"] for s in steps)
@@ -81,6 +81,43 @@ $FPLATE steps --endpoint "$EP" --seconds 2 >"$TMP/table.txt" || fail "fplate ste
 grep -q "VALR" "$TMP/table.txt" && [ "$(grep -c ' peak ' "$TMP/table.txt")" -ge 3 ] ||
 	fail "fplate steps table: $(cat "$TMP/table.txt")"
 ok "fplate steps table"
+kill "$PID" && wait "$PID"; rc=$?; PID=
+[ "$rc" -eq 0 ] || fail "fplated exited $rc on SIGTERM"
+# 5. The [gait] section: foot per plate on a split belt, cutoffs, mass,
+# belt speed. feet = RL on purpose (the sim puts the left foot on plate 1),
+# so the labels can only come from the configuration.
+cat >"$TMP/gait.conf" <<'CONF'
+[gait]
+feet = RL
+cutoff_hz = 80
+cop_cutoff_hz = 30
+body_mass_kg = 70
+belt_speed_mps = 3.0
+CONF
+expect_fail 2 "feet = RL names 2 plates, the device has 1" \
+	$FPLATED --config "$TMP/gait.conf" --device "sim://?plates=1&pace=fast" --pub "$EP"
+sed 's/= RL/= LL/' "$TMP/gait.conf" >"$TMP/bad.conf"
+expect_fail 2 "bad.conf:2: \[gait\] feet = 'LL': expected one of auto, LR, RL, L, R" \
+	$FPLATED --config "$TMP/bad.conf" --pub "$EP"
+$FPLATED --config "$TMP/gait.conf" --device "sim://?speed=3&strike=rear&plates=2" --pub "$EP" -q \
+	2>"$TMP/fplated2.log" &
+PID=$!
+$FPLATE steps --endpoint "$EP" --seconds 4 --json >"$TMP/split.json" 2>"$TMP/split.err" ||
+	fail "fplate steps --json (split belt): $(cat "$TMP/split.err")"
+$PYTHON - "$TMP/split.json" <<'PY' || fail "[gait] settings in the step records"
+import json, sys
+steps = [json.loads(l) for l in open(sys.argv[1])]
+assert len(steps) >= 8, len(steps)
+assert {s["plate"] for s in steps} == {1, 2}, steps
+assert all(s["foot"] == ("R" if s["plate"] == 1 else "L") for s in steps), \
+    [(s["plate"], s["foot"]) for s in steps]
+assert all(s["cutoff_hz"] == 80 for s in steps), [s["cutoff_hz"] for s in steps]
+assert all(abs(s["body_weight_n"] - 70 * 9.80665) < 0.01 for s in steps)
+assert all(abs(s["belt_speed_mps"] - 3.0) < 1e-9 for s in steps), [s["belt_speed_mps"] for s in steps]
+print("split belt: %d steps, plate 1 R, plate 2 L, cutoff 80 Hz, BW %.2f N" %
+      (len(steps), steps[0]["body_weight_n"]))
+PY
+ok "[gait] feet, cutoff_hz, body_mass_kg, belt_speed_mps reach the step records"
 kill "$PID" && wait "$PID"; rc=$?; PID=
 [ "$rc" -eq 0 ] || fail "fplated exited $rc on SIGTERM"
 echo "all gait CLI tests passed"

@@ -30,6 +30,8 @@ struct sim_result {
 	double truth_x[2][MAXSAMPLES];   /* generated COP x */
 	struct fp_step steps[MAXSTEPS];
 	size_t n_steps;
+	struct fp_step twin[MAXSTEPS];  /* the same gait module on the noise-free frames */
+	size_t n_twin;
 	struct fp_sim_step truth[MAXSTEPS];
 	size_t n_truth;
 	uint64_t samples;
@@ -46,7 +48,7 @@ static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim
 	struct fp_block blk;
 	struct fp_frames fr, tf;
 	struct fp_gait_config cfg;
-	struct fp_gait *g;
+	struct fp_gait *g, *g2;
 	char msg[256];
 	long nt;
 
@@ -72,6 +74,7 @@ static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim
 	r->rate = info.rate_hz;
 	r->min_gap = (uint32_t)lround(cfg.min_gap_ms * info.rate_hz / 1000.0);
 	fp_gait_open(&cfg, &g, msg, sizeof(msg));
+	fp_gait_open(&cfg, &g2, msg, sizeof(msg));
 	fp_start(dev);
 	while (r->samples < (uint64_t)(seconds * info.rate_hz)) {
 		int n = fp_read(dev, &blk, 1000);
@@ -80,6 +83,7 @@ static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim
 			break;
 		fp_calib_apply(&cal, info.unit, &blk, &fr);
 		fp_gait_push(g, &fr);
+		fp_gait_push(g2, &tf);
 		for (int i = 0; i < n && tf.first_sample + i < MAXSAMPLES; i++)
 			for (uint32_t p = 0; p < info.plates; p++) {
 				const double *v = tf.v + ((size_t)i * info.plates + p) * FP_NFIELDS;
@@ -90,16 +94,22 @@ static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim
 		r->samples += (uint64_t)n;
 		while (r->n_steps < MAXSTEPS && fp_gait_next_step(g, &r->steps[r->n_steps]))
 			r->n_steps++;
+		while (r->n_twin < MAXSTEPS && fp_gait_next_step(g2, &r->twin[r->n_twin]))
+			r->n_twin++;
 	}
 	fp_gait_flush(g);
+	fp_gait_flush(g2);
 	while (r->n_steps < MAXSTEPS && fp_gait_next_step(g, &r->steps[r->n_steps]))
 		r->n_steps++;
+	while (r->n_twin < MAXSTEPS && fp_gait_next_step(g2, &r->twin[r->n_twin]))
+		r->n_twin++;
 	nt = fp_sim_truth_steps(dev, r->truth, MAXSTEPS);
 	r->n_truth = nt > 0 ? (size_t)nt : 0;
 	fp_sim_truth_frames(dev, NULL);
 	fp_stop(dev);
 	fp_frames_release(&tf);
 	fp_gait_close(g);
+	fp_gait_close(g2);
 	fp_frames_release(&fr);
 	fp_block_release(&blk);
 	fp_close(dev);
@@ -109,15 +119,19 @@ static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim
 struct errors {
 	size_t matched, expected, foot_ok, contact_bad, toeoff_bad, virtual_bad;
 	double valr_pct, impact_ms, bw_pct, offset_n;
-	double ml_mm, roll_pct, roll_mean_pct, excursion_mm, pushoff_mm, ap_pct;
+	double ml_mm, roll_pct, roll_bias_pct, roll_sd_pct, excursion_mm, pushoff_mm, ap_pct;
+	/* against the twin: the same module on the noise-free generated frames */
+	size_t twin_matched, twin_kind_bad;
+	double twin_valr_pct, twin_vilr_pct, twin_impact_ms;
 };
 
-static const struct fp_step *find_step(const struct sim_result *r, const struct fp_sim_step *t)
+static const struct fp_step *find_in(const struct fp_step *steps, size_t n,
+				     const struct fp_sim_step *t)
 {
-	for (size_t i = 0; i < r->n_steps; i++)
-		if (r->steps[i].plate == t->plate &&
-		    llabs((long long)r->steps[i].contact_sample - (long long)t->contact_sample) <= 1)
-			return &r->steps[i];
+	for (size_t i = 0; i < n; i++)
+		if (steps[i].plate == t->plate &&
+		    llabs((long long)steps[i].contact_sample - (long long)t->contact_sample) <= 1)
+			return &steps[i];
 	return NULL;
 }
 
@@ -164,22 +178,40 @@ static double pct(double got, double want)
 	return 100.0 * fabs(got - want) / fabs(want);
 }
 
+/*
+ * The force metrics depend on the filter cutoff by definition (DESIGN §3):
+ * at the default 50 Hz the reference is the same module run on the
+ * generated noise-free frames (the twin), which leaves what the
+ * measurement adds: noise, quantisation, tare and drift, calibration.
+ */
+static void compare_twin(const struct fp_step *tw, const struct fp_step *s, struct errors *e)
+{
+	if (!tw)
+		return;
+	e->twin_matched++;
+	e->twin_kind_bad += tw->impact_virtual != s->impact_virtual;
+	e->twin_valr_pct = fmax(e->twin_valr_pct, pct(s->valr_n_s, tw->valr_n_s));
+	e->twin_vilr_pct = fmax(e->twin_vilr_pct, pct(s->vilr_n_s, tw->vilr_n_s));
+	e->twin_impact_ms = fmax(e->twin_impact_ms, fabs(s->time_to_impact_ms - tw->time_to_impact_ms));
+}
+
 static void compare(const struct sim_result *r, struct errors *e)
 {
 	memset(e, 0, sizeof(*e));
 	for (size_t i = 0; i < r->n_truth; i++) {
 		const struct fp_sim_step *t = &r->truth[i];
 		const struct fp_step *s;
-		double t_imp;
+		double t_imp, roll;
 
 		/* toe-off is only known min_gap samples after it */
 		if (t->toeoff_sample + r->min_gap > r->samples)
 			continue;
 		e->expected++;
-		s = find_step(r, t);
+		s = find_in(r->steps, r->n_steps, t);
 		if (!s)
 			continue;
 		e->matched++;
+		compare_twin(find_in(r->twin, r->n_twin, t), s, e);
 		e->foot_ok += s->foot == (t->foot == FP_SIM_LEFT ? 'L' : 'R');
 		e->contact_bad += llabs((long long)s->contact_sample - (long long)t->contact_sample) > 1;
 		e->toeoff_bad += llabs((long long)s->toeoff_sample - (long long)t->toeoff_sample) > 1;
@@ -199,24 +231,42 @@ static void compare(const struct sim_result *r, struct errors *e)
 			e->bw_pct = fmax(e->bw_pct, pct(s->body_weight_n, t->body_weight_n));
 		e->offset_n = fmax(e->offset_n, fabs(s->offset_n - t->offset_fz_n));
 		e->ml_mm = fmax(e->ml_mm, fabs(s->cop_contact_ml_mm - t->contact_ml_mm));
-		e->roll_pct = fmax(e->roll_pct, pct(s->inroll_velocity_mm_s, t->roll_peak_mmps));
-		e->roll_mean_pct += pct(s->inroll_velocity_mm_s, t->roll_peak_mmps);
+		roll = 100.0 * (s->inroll_velocity_mm_s - t->roll_peak_mmps) / t->roll_peak_mmps;
+		e->roll_pct = fmax(e->roll_pct, fabs(roll));
+		e->roll_bias_pct += roll;
+		e->roll_sd_pct += roll * roll;
 		e->excursion_mm = fmax(e->excursion_mm, fabs(s->inroll_excursion_mm -
 							   t->roll_excursion_mm));
 		e->pushoff_mm = fmax(e->pushoff_mm, fabs(s->pushoff_ml_mm - truth_pushoff(r, t)));
-		e->ap_pct = fmax(e->ap_pct, pct(s->cop_ap_path_mm, t->cop_ap_end_mm - t->cop_ap_start_mm));
+		e->ap_pct = fmax(e->ap_pct, pct(s->cop_ap_path_mm, t->cop_ap_path_mm));
 	}
-	if (e->matched)
-		e->roll_mean_pct /= (double)e->matched;
+	if (e->matched) {
+		e->roll_bias_pct /= (double)e->matched;
+		e->roll_sd_pct = sqrt(fmax(0, e->roll_sd_pct / (double)e->matched -
+					   e->roll_bias_pct * e->roll_bias_pct));
+	}
 }
 
 /*
- * Force metrics are compared at a 150 Hz cutoff: the truth is the
- * unfiltered generated Fz, and at the default 50 Hz the filter itself
- * lowers a sharp impact peak by a few per cent (the 50 Hz figure is
- * printed too, it is a property of the filter, not an error).
+ * Each case runs twice. At the default 50 Hz cutoff, every step's force
+ * metrics are checked against the twin (compare_twin()) and the COP
+ * progression against the generated path. At 150 Hz, where the filter
+ * barely touches a sharp impact peak, the force metrics are checked
+ * against the generated curve itself, which is unfiltered; the 50 Hz
+ * figure against it is printed: the difference is what the filter does to
+ * the definition (docs/metrics.md, "Accuracy"), not a measurement error.
+ *
+ * COP progression, per step: positions within 2 mm. The inward roll's
+ * peak velocity is a derivative measured where the load is still small
+ * (COP noise ~ moment noise / Fz): its mean error (bias) must be within
+ * 5 %; single steps scatter by roll_sd_tol (one SD, in %) and are bounded
+ * by roll_worst_tol, limits from the measured scatter at the simulator's
+ * 0.5 N noise (test_cop_noise_free shows the method itself within 5 %).
+ * The AP path's ends are the COP at contact and toe-off, both at 20 N:
+ * ap_worst_tol, also measured (the method: 3-4 % short without noise).
  */
-static void check_case(const char *uri, double ml_tol_mm, double roll_tol_pct)
+static void check_case(const char *uri, double roll_sd_tol, double roll_worst_tol,
+		       double ap_worst_tol)
 {
 	static struct sim_result r;
 	struct errors e, e50;
@@ -224,69 +274,122 @@ static void check_case(const char *uri, double ml_tol_mm, double roll_tol_pct)
 
 	CU_ASSERT_EQUAL_FATAL(run_sim(uri, 60, 50, &r), 0);
 	compare(&r, &e50);
-	CU_ASSERT_EQUAL_FATAL(run_sim(uri, 60, 150, &r), 0);
-	compare(&r, &e);
 	for (size_t i = 0; i < r.n_steps; i++)
 		extra += !!(r.steps[i].flags & (FP_STEP_TOO_SHORT | FP_STEP_TOO_LONG));
-	printf("\n    %s: %zu/%zu steps (%zu records), L/R %zu ok, contact>1 %zu, toeoff>1 %zu, "
-	       "impact kind wrong %zu, VALR %.2f %% (50 Hz: %.2f %%), impact time %.2f ms, "
-	       "BW %.2f %%, offset %.2f N, contact ML %.2f mm, roll velocity %.1f %% (mean %.1f %%), "
-	       "roll excursion %.2f mm, push-off ML %.2f mm",
-	       uri, e.matched, e.expected, r.n_steps, e.foot_ok, e.contact_bad, e.toeoff_bad,
-	       e.virtual_bad, e.valr_pct, e50.valr_pct, e.impact_ms, e.bw_pct, e.offset_n,
-	       e.ml_mm, e.roll_pct, e.roll_mean_pct, e.excursion_mm, e.pushoff_mm);
-	CU_ASSERT(e.expected > 100);
-	CU_ASSERT_EQUAL(e.matched, e.expected);
-	CU_ASSERT_EQUAL(r.n_steps, e.expected);         /* nothing spurious */
+	printf("\n    %s:\n      50 Hz: %zu/%zu steps (%zu records), L/R %zu ok, "
+	       "contact>1 %zu, toeoff>1 %zu; against the noise-free twin: VALR %.2f %%, "
+	       "VILR %.2f %%, impact kind differs %zu, impact time %.2f ms; against the "
+	       "generated curve: VALR %.2f %%\n      COP: contact ML %.2f mm, roll excursion "
+	       "%.2f mm, push-off ML %.2f mm, AP path %.1f %%, roll velocity bias %+.1f %% SD %.1f %% "
+	       "worst %.1f %%",
+	       uri, e50.matched, e50.expected, r.n_steps, e50.foot_ok, e50.contact_bad,
+	       e50.toeoff_bad, e50.twin_valr_pct, e50.twin_vilr_pct, e50.twin_kind_bad,
+	       e50.twin_impact_ms, e50.valr_pct, e50.ml_mm, e50.excursion_mm, e50.pushoff_mm,
+	       e50.ap_pct, e50.roll_bias_pct, e50.roll_sd_pct, e50.roll_pct);
+	CU_ASSERT(e50.expected > 100);
+	CU_ASSERT_EQUAL(e50.matched, e50.expected);
+	CU_ASSERT_EQUAL(r.n_steps, e50.expected);         /* nothing spurious */
+	CU_ASSERT_EQUAL(r.n_twin, r.n_steps);
+	CU_ASSERT_EQUAL(e50.twin_matched, e50.matched);
 	CU_ASSERT_EQUAL(extra, 0);
-	CU_ASSERT_EQUAL(e.foot_ok, e.matched);
-	CU_ASSERT_EQUAL(e.contact_bad, 0);
-	CU_ASSERT_EQUAL(e.toeoff_bad, 0);
+	CU_ASSERT_EQUAL(e50.foot_ok, e50.matched);
+	CU_ASSERT_EQUAL(e50.contact_bad, 0);
+	CU_ASSERT_EQUAL(e50.toeoff_bad, 0);
+	CU_ASSERT(e50.twin_valr_pct <= 3.0);
+	CU_ASSERT_EQUAL(e50.twin_kind_bad, 0);
+	CU_ASSERT(e50.twin_impact_ms <= 1.0);
+	CU_ASSERT(e50.bw_pct <= 1.0);
+	CU_ASSERT(e50.offset_n <= 2.0);
+	CU_ASSERT(e50.ml_mm <= 2.0);
+	CU_ASSERT(e50.excursion_mm <= 2.0);
+	CU_ASSERT(e50.pushoff_mm <= 2.0);
+	CU_ASSERT(e50.ap_pct <= ap_worst_tol);
+	CU_ASSERT(fabs(e50.roll_bias_pct) <= 5.0);
+	CU_ASSERT(e50.roll_sd_pct <= roll_sd_tol);
+	CU_ASSERT(e50.roll_pct <= roll_worst_tol);
+
+	CU_ASSERT_EQUAL_FATAL(run_sim(uri, 60, 150, &r), 0);
+	compare(&r, &e);
+	printf("\n      150 Hz against the generated curve: impact kind wrong %zu, VALR %.2f %%, "
+	       "impact time %.2f ms, BW %.2f %%, offset %.2f N",
+	       e.virtual_bad, e.valr_pct, e.impact_ms, e.bw_pct, e.offset_n);
+	CU_ASSERT_EQUAL(e.matched, e.expected);
 	CU_ASSERT_EQUAL(e.virtual_bad, 0);
 	CU_ASSERT(e.valr_pct <= 3.0);
 	CU_ASSERT(e.impact_ms <= 1.0);
-	CU_ASSERT(e.bw_pct <= 1.0);
-	CU_ASSERT(e.offset_n <= 2.0);
-	CU_ASSERT(e.pushoff_mm <= 2.0);
-	/*
-	 * Worst step of ~170. Weaker than the issue's 2 mm / 5 % for the roll
-	 * velocity everywhere and for forefoot positions: the roll happens in
-	 * the first, lightly loaded samples, where the COP noise (noise / Fz)
-	 * is largest (docs/metrics.md, "Accuracy").
-	 */
-	CU_ASSERT(e.ml_mm <= ml_tol_mm);
-	CU_ASSERT(e.excursion_mm <= ml_tol_mm);
-	CU_ASSERT(e.roll_pct <= roll_tol_pct);
-	CU_ASSERT(e.roll_mean_pct <= roll_tol_pct / 2.5);   /* 8 % rear/mid, 10 % fore */
 }
+
+/*
+ * Without noise the COP progression must match the generated path on
+ * every step: what is left is the method (filters, the weighted fit at
+ * contact), within 2 mm and 5 %.
+ */
+static void test_cop_noise_free(void)
+{
+	static const char *const uris[] = {
+		"sim://?speed=3.5&strike=rear&plates=1&pace=fast&noise=0&seed=3",
+		"sim://?speed=4&strike=mid&plates=1&pace=fast&noise=0&seed=14",
+		"sim://?speed=5&strike=fore&plates=1&pace=fast&noise=0&seed=5",
+		"sim://?speed=3.5&strike=fore&plates=2&pace=fast&noise=0&seed=15",
+	};
+	static struct sim_result r;
+	struct errors e;
+
+	for (size_t k = 0; k < sizeof(uris) / sizeof(uris[0]); k++) {
+		CU_ASSERT_EQUAL_FATAL(run_sim(uris[k], 30, 50, &r), 0);
+		compare(&r, &e);
+		printf("\n    %s: %zu steps, contact ML %.2f mm, roll excursion %.2f mm, "
+		       "push-off ML %.2f mm, roll velocity worst %.1f %%, AP path %.1f %%",
+		       uris[k], e.matched, e.ml_mm, e.excursion_mm, e.pushoff_mm, e.roll_pct,
+		       e.ap_pct);
+		CU_ASSERT(e.matched > 50);
+		CU_ASSERT(e.ml_mm <= 2.0);
+		CU_ASSERT(e.excursion_mm <= 2.0);
+		CU_ASSERT(e.pushoff_mm <= 2.0);
+		CU_ASSERT(e.roll_pct <= 5.0);
+		CU_ASSERT(e.ap_pct <= 5.0);
+	}
+}
+
+/*
+ * Per-step scatter of the roll velocity at 0.5 N noise, measured over
+ * ~170 steps per case (printed): rear/mid strikes roll while the impact
+ * loads the foot, forefoot strikes while Fz is still ~10 % of its peak.
+ */
+#define ROLL_SD_REAR    4.0
+#define ROLL_WORST_REAR 10.0
+#define ROLL_SD_FORE    8.5
+#define ROLL_WORST_FORE 22.0
+#define AP_WORST_REAR   9.0
+#define AP_WORST_FORE   13.0
 
 static void test_rear_single(void)
 {
-	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&seed=3", 2.0, 20.0);
-	check_case("sim://?speed=2.5&strike=rear&plates=1&pace=fast&seed=13", 2.0, 20.0);
+	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&seed=3", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
+	check_case("sim://?speed=2.5&strike=rear&plates=1&pace=fast&seed=13", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
 }
 
 static void test_mid(void)
 {
-	check_case("sim://?speed=2.5&strike=mid&plates=2&pace=fast&seed=4", 2.0, 20.0);
-	check_case("sim://?speed=4&strike=mid&plates=1&pace=fast&seed=14", 2.0, 20.0);
+	check_case("sim://?speed=2.5&strike=mid&plates=2&pace=fast&seed=4", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
+	check_case("sim://?speed=4&strike=mid&plates=1&pace=fast&seed=14", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
 }
 
 static void test_fore(void)
 {
-	check_case("sim://?speed=5&strike=fore&plates=1&pace=fast&seed=5", 3.5, 25.0);
-	check_case("sim://?speed=3.5&strike=fore&plates=2&pace=fast&seed=15", 3.5, 25.0);
+	check_case("sim://?speed=5&strike=fore&plates=1&pace=fast&seed=5", ROLL_SD_FORE, ROLL_WORST_FORE, AP_WORST_FORE);
+	check_case("sim://?speed=3.5&strike=fore&plates=2&pace=fast&seed=15", ROLL_SD_FORE, ROLL_WORST_FORE, AP_WORST_FORE);
 }
 
 static void test_rear_split_fast(void)
 {
-	check_case("sim://?speed=5&strike=rear&plates=2&pace=fast&seed=6", 2.0, 20.0);
+	check_case("sim://?speed=5&strike=rear&plates=2&pace=fast&seed=6", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
 }
 
 static void test_drift(void)
 {
-	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&tare=40&drift=30&seed=7", 2.0, 20.0);
-	check_case("sim://?speed=3&strike=fore&plates=2&pace=fast&tare=-25&drift=-40&seed=8", 3.5, 25.0);
+	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&tare=40&drift=30&seed=7", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
+	check_case("sim://?speed=3&strike=fore&plates=2&pace=fast&tare=-25&drift=-40&seed=8", ROLL_SD_FORE, ROLL_WORST_FORE, AP_WORST_FORE);
 }
 
 /* Read `seconds` more of dev through calibration into g; count records. */
@@ -381,5 +484,6 @@ void fp_suite_gait_sim(void)
 		     { "fore strike, single and split belt", test_fore },
 		     { "rear strike 5 m/s split belt", test_rear_split_fast },
 		     { "tare and drift", test_drift },
+		     { "COP progression without noise", test_cop_noise_free },
 		     { "stepping off, standing, saturation", test_off_standing_saturated });
 }
