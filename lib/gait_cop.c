@@ -184,7 +184,7 @@ static double loaded_mean(const double *v, const double *fz, size_t from, size_t
 }
 
 /* Samples at either end of the stance that loaded_mean() averages. */
-#define END_MEAN_MS 7.0
+#define END_MEAN_MS 7.5
 
 /*
  * The early stance from the unfiltered ML (raw[], + medial): the contact
@@ -197,7 +197,7 @@ static double loaded_mean(const double *v, const double *fz, size_t from, size_t
 static void early_roll(const struct gait_window *w, const double *raw, size_t a, size_t b,
 		       size_t i20, double *contact_mm, double *velocity_mm_s)
 {
-	size_t nc = (size_t)lround(END_MEAN_MS * w->rate_hz / 1000.0) + 1;
+	size_t nc = (size_t)lround(END_MEAN_MS * w->rate_hz / 1000.0);
 	size_t h = (size_t)lround(ROLL_FIT_MS * w->rate_hz / 1000.0);
 	double fz_peak = 0, best = -INFINITY;
 
@@ -289,7 +289,7 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 	double *ml = w->tmp, rate = w->rate_hz, sgn = s->foot == 'R' ? -1.0 : 1.0;
 	double *raw = w->tmp2, *ap = w->tmp3, mx, my, dx, dy, path, peak_ml, contact;
 	double sum_end = 0;
-	size_t ne = (size_t)lround(END_MEAN_MS * rate / 1000.0) + 1;
+	size_t ne = (size_t)lround(END_MEAN_MS * rate / 1000.0);
 
 	/* The progression uses the COP down to 20 N: push-off ends at low load. */
 	if ((s->foot != 'L' && s->foot != 'R') || !cop_span(w, 0, 20.0, &a, &b))
