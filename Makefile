@@ -83,9 +83,14 @@ $(LIB_A): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJS) lib/libfplate.map
+# The shared library exports what include/fplate/ declares, nothing else.
+$(BUILD)/libfplate.map: lib/libfplate-map.sh $(wildcard include/fplate/*.h)
+	@mkdir -p $(@D)
+	$(Q)sh lib/libfplate-map.sh "$(CC)" include > $@.tmp && mv $@.tmp $@
+
+$(LIB_SO): $(LIB_OBJS) $(BUILD)/libfplate.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared -Wl,-soname,libfplate.so.$(SOVERSION) -Wl,--version-script=lib/libfplate.map \
+	$(Q)$(CC) -shared -Wl,-soname,libfplate.so.$(SOVERSION) -Wl,--version-script=$(BUILD)/libfplate.map \
 		$(LDFLAGS) -o $@ $(LIB_OBJS) $(ALL_LDLIBS)
 	@ln -sf libfplate.so.$(VERSION) $(BUILD)/libfplate.so.$(SOVERSION)
 	@ln -sf libfplate.so.$(SOVERSION) $(BUILD)/libfplate.so
