@@ -13,7 +13,7 @@
 
 KMOD_VERSION := $(VERSION)
 KMOD_KVER ?= $(shell sh kernel/kernels.sh default 2>/dev/null)
-KMOD_SRCS := kernel/fplate.c kernel/Kbuild include/fplate/usb_proto.h include/fplate/fplate_ioctl.h
+KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild include/fplate/usb_proto.h include/fplate/fplate_ioctl.h
 KMOD_SPARSE = $(if $(shell command -v sparse 2>/dev/null),C=1)
 
 DEPS += linux-headers-amd64=pkg: sparse=cmd:sparse dkms=cmd:dkms
@@ -29,13 +29,13 @@ define kmod_build
 	[ -f $$kdir/Makefile ] || kdir=/lib/modules/$$kver/build; \
 	[ -f $$kdir/Makefile ] || { echo "module: no headers for $$kver (install linux-headers-$$kver)" >&2; exit 1; }; \
 	mkdir -p $$out/include/fplate; \
-	cp -p kernel/fplate.c kernel/Kbuild $$out/; \
+	cp -p kernel/*.c kernel/*.h kernel/Kbuild $$out/; \
 	cp -p include/fplate/usb_proto.h include/fplate/fplate_ioctl.h $$out/include/fplate/; \
 	echo "  KMOD    $$out/fplate.ko (W=1 $(KMOD_SPARSE))"; \
 	$(MAKE) --no-print-directory -C $$kdir M=$(CURDIR)/$$out W=1 $(KMOD_SPARSE) modules \
 		> $$out/build.log 2>&1 || { cat $$out/build.log; rm -f $$out/fplate.ko; exit 1; }; \
 	if grep -E 'warning:|error:|: sparse:' $$out/build.log; then \
-		rm -f $$out/fplate.o $$out/fplate.ko; \
+		rm -f $$out/*.o $$out/fplate.ko; \
 		echo "module: $$kver: warnings above (full log $$out/build.log)" >&2; exit 1; fi
 endef
 
@@ -66,7 +66,7 @@ dkms-install:
 	@command -v dkms >/dev/null || { echo "dkms-install: apt-get install dkms" >&2; exit 1; }
 	-dkms remove -m fplate -v $(KMOD_VERSION) --all >/dev/null 2>&1
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/include/fplate
-	cp kernel/fplate.c kernel/Kbuild kernel/Makefile $(DKMS_SRC)/
+	cp kernel/*.c kernel/*.h kernel/Kbuild kernel/Makefile $(DKMS_SRC)/
 	sed 's/@VERSION@/$(KMOD_VERSION)/' kernel/dkms.conf > $(DKMS_SRC)/dkms.conf
 	cp include/fplate/usb_proto.h include/fplate/fplate_ioctl.h $(DKMS_SRC)/include/fplate/
 	dkms add -m fplate -v $(KMOD_VERSION)

@@ -3,7 +3,8 @@
 # the link /dev/fplate/by-serial/SERIAL, the uaccess and systemd tags and
 # SYSTEMD_WANTS=fplated@fplate0.service; the raw USB node gets the same
 # permissions, the root hub does not; `udevadm test` shows our rule lines;
-# unplugging removes node and link, replugging brings them back.
+# unplugging removes node and link, replugging brings them back; a serial
+# with '/' gets the node but no link.
 # vm-timeout: 120
 . /fplate/lib.sh
 . /fplate/files/vm-udev.sh
@@ -76,8 +77,21 @@ replug_perm=$(udev_perm "$LINK")
 expect replug-perm "$replug_perm" "root fplate 660"
 
 vm_gadget_stop
+
+# A serial with '/': the node, but no by-serial link (it would nest), and
+# the module says why.
+vm_gadget_start --serial "LAB/TM/7" ||
+	{ vm_result udev_plate FAIL reason=no-enumeration-slash; exit 1; }
+udevadm settle --timeout=30
+vm_wait_for 10 sh -c 'ls /dev/fplate[0-9]* >/dev/null 2>&1'
+slash="node=$(ls /dev/fplate[0-9]* >/dev/null 2>&1 && echo present || echo missing)"
+slash="$slash,link=$([ -e /dev/fplate/by-serial/LAB ] && echo present || echo none)"
+slash="$slash,log=$(dmesg | grep -q "serial \"LAB/TM/7\" contains '/'" && echo yes || echo no)"
+expect slash-serial "$slash" "node=present,link=none,log=yes"
+vm_gadget_stop
+
 summary="node='$node_perm' link=$(basename "$LINK")->fplate0 usb='$usb_perm' hub='$hub_perm'"
-summary="$summary rule_lines=$rule_lines unplug=$gone replug=$relink"
+summary="$summary rule_lines=$rule_lines unplug=$gone replug=$relink slash:$slash"
 if [ -z "$fails" ]; then
 	vm_result udev_plate PASS "$summary"
 else

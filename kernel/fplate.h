@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fplate.h - what the files of fplate.ko, the USB driver for fplate
+ * force-plate amplifiers, share.
+ *
+ * The device streams packets (include/fplate/usb_proto.h) on one bulk IN
+ * endpoint. This driver keeps several bulk URBs in flight, checks every
+ * packet in the completion handler (magic, version, lengths, CRC-32,
+ * sequence) and copies its samples as fixed-size records into a per-device
+ * ring, so acquisition keeps up while userspace stalls. /dev/fplateN hands
+ * out whole records with read() and poll(), and is controlled with the
+ * ioctls of include/fplate/fplate_ioctl.h. docs/kernel.md is the ABI.
+ *
+ * Locking and lifetime (after drivers/usb/usb-skeleton.c):
+ *  - struct fplate_dev is reference counted (kref): one reference for the
+ *    bound interface, one per open file. The last kref_put frees it, so a
+ *    file may outlive the device;
+ *  - io_mutex serialises open/read/ioctl/release against disconnect();
+ *    disconnect() sets `disconnected` under it, kills the URBs and wakes
+ *    every waiter, which then returns -ENODEV;
+ *  - lock (a spinlock) protects the ring indices, counters and stream
+ *    state shared with the URB completion handler, which never sleeps
+ *    (a stalled endpoint is cleared by halt_work, in process context);
+ *  - one open file at a time (-EBUSY): the ring is consumed by read(), and
+ *    a second reader would steal records. Counters are in sysfs for others.
+ *
+ * Files: fplate_main.c (module, probe, disconnect, power management),
+ * fplate_io.c (packet path, control requests, streaming), fplate_fops.c
+ * (the character device), fplate_sysfs.c (attributes).
+ */
+#ifndef FPLATE_KMOD_H
+#define FPLATE_KMOD_H
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/crc32.h>
+#include <linux/kernel.h>
+#include <linux/kref.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/usb.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "fplate/usb_proto.h"
+#include "fplate/fplate_ioctl.h"
+
+
+#define FPLATE_MINOR_BASE	232
+#define FPLATE_CTRL_TIMEOUT_MS	1000
+#define FPLATE_MAX_URBS		32
+#define FPLATE_MAX_RATE_HZ	100000
+#define FPLATE_RING_MAX_BYTES	(64u << 20)
+
+
+struct fplate_dev {
+	struct usb_device *udev;
+	struct usb_interface *interface;	/* NULL once disconnected */
+	struct kref kref;
+	struct mutex io_mutex;		/* open/read/ioctl vs disconnect */
+	spinlock_t lock;		/* ring, counters, stream state */
+	wait_queue_head_t read_wait;
+	struct usb_anchor anchor;
+	struct work_struct halt_work;	/* clears a stalled endpoint */
+	struct urb *urbs[FPLATE_MAX_URBS];
+	unsigned int n_urbs;
+	unsigned int pkt_size;		/* URB buffer length, bytes */
+	unsigned int maxp;		/* wMaxPacketSize of the bulk IN endpoint */
+	__u8 ep_in;
+
+	struct fplate_info info;	/* cached from GET_INFO, under io_mutex */
+
+	/* ring of info.ring_records records of info.record_size bytes */
+	u8 *ring;			/* vmalloc, freed by fplate_delete() */
+	u32 ring_head;			/* next record written (completion) */
+	u32 ring_tail;			/* next record read (read()) */
+	u32 ring_count;
+
+	/* stream state, under lock */
+	bool open;			/* under io_mutex */
+	bool disconnected;		/* set under io_mutex and lock */
+	bool streaming;
+	bool suspended;
+	bool synced;			/* first packet of this run seen */
+	bool halted;			/* stalled: halt_work clears it and resubmits */
+	u32 next_seq;
+	u64 next_sample;
+	u32 pending_flags;		/* FPLATE_REC_* for the next stored record */
+	int io_error;			/* fatal URB status for read() to report */
+	struct fplate_counters counters;
+};
+
+/* fplate_main.c */
+extern struct usb_driver fplate_driver;
+void fplate_delete(struct kref *kref);
+
+/* fplate_io.c */
+void fplate_read_complete(struct urb *urb);
+int fplate_ctrl_out(struct fplate_dev *dev, u8 request, u16 value);
+int fplate_ctrl_in(struct fplate_dev *dev, struct usb_interface *intf,
+		   u8 request, u16 value, void *data, u16 size);
+int fplate_submit_all(struct fplate_dev *dev);
+void fplate_halt_urbs(struct fplate_dev *dev, bool suspend);
+void fplate_halt_work(struct work_struct *work);
+int fplate_start(struct fplate_dev *dev);
+int fplate_stop(struct fplate_dev *dev);
+
+/* fplate_fops.c */
+extern struct usb_class_driver fplate_class;
+
+/* fplate_sysfs.c */
+extern const struct attribute_group *fplate_groups[];
+
+#endif /* FPLATE_KMOD_H */
