@@ -55,6 +55,7 @@ struct fp_c3d_writer {
 	uint32_t npartial;    /* samples in partial */
 	struct fp_c3d_event *ev;
 	uint32_t n_ev;
+	int params_changed;   /* rewrite the tail at close (FIRST_SAMPLE) */
 };
 
 static void put(struct wbuf *w, const void *p, size_t n)
@@ -376,8 +377,10 @@ static int build_params(struct fp_c3d_writer *wr, const struct fp_c3d_event *ev,
 	p_str(w, 6, "SERIAL", d->serial[0] ? d->serial : "unknown", "");
 	p_str(w, 6, "SOFTWARE", d->software[0] ? d->software : "fplate " FP_VERSION_STRING, "");
 	p_str(w, 6, "CALIB_ID", d->calib_id[0] ? d->calib_id : "none", "");
-	p_i16(w, 6, "FIRST_SAMPLE", 2, (int16_t[]){ (int16_t)(d->first_sample & 0xffff),
-		(int16_t)(d->first_sample >> 16) }, "device sample index of sample 1: low, high word");
+	p_i16(w, 6, "FIRST_SAMPLE", 4, (int16_t[]){ (int16_t)(d->first_sample & 0xffff),
+		(int16_t)(d->first_sample >> 16 & 0xffff), (int16_t)(d->first_sample >> 32 & 0xffff),
+		(int16_t)(d->first_sample >> 48) },
+	      "device sample index of sample 1: 4 words, least significant first");
 	p_float(w, 6, "BELT_SPEED", (float)(isfinite(d->belt_speed_mps) ? d->belt_speed_mps
 					    : -1.0), "m/s, -1 unknown");
 	group(w, 7, "MANUFACTURER", "");
@@ -659,13 +662,21 @@ uint64_t fp_c3d_writer_frames(const struct fp_c3d_writer *w)
 	return w->frames;
 }
 
+void fp_c3d_writer_set_first_sample(struct fp_c3d_writer *w, uint64_t first_sample)
+{
+	if (w && w->d.first_sample != first_sample) {
+		w->d.first_sample = first_sample;
+		w->params_changed = 1;
+	}
+}
+
 int fp_c3d_writer_close(struct fp_c3d_writer *w, char *msg, size_t msg_len)
 {
 	int ret = 0;
 
 	if (!w)
 		return 0;
-	if (w->n_ev)
+	if (w->n_ev || w->params_changed)
 		ret = write_params(w, 0);
 	if (!ret)
 		ret = commit_frames(w);

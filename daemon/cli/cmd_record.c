@@ -181,7 +181,7 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f)
 		return ret;
 	}
 	d.belt_speed_mps = f->h.belt_speed_mps;
-	d.first_sample = (uint32_t)f->h.first_sample;
+	d.first_sample = f->h.first_sample;
 	d.max_events = MAX_EVENTS;
 	snprintf(d.device, sizeof(d.device), "%.*s", (int)sizeof(d.device) - 1, r->uri);
 	snprintf(d.serial, sizeof(d.serial), "%s", r->serial);

@@ -127,6 +127,8 @@ void fpd_record_frames(struct fpd *d, const struct fp_frames *f)
 
 	if (!r->w)
 		return;
+	if (!r->have_next)
+		fp_c3d_writer_set_first_sample(r->w, f->first_sample);
 	if (r->have_next && f->first_sample > r->next_sample) {
 		uint64_t lost = f->first_sample - r->next_sample;
 

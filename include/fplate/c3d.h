@@ -192,7 +192,7 @@ struct fp_c3d_wdesc {
 	double belt_speed_mps;
 	char software[32];
 	char calib_id[64];
-	uint32_t first_sample;          /* device sample index of the first sample */
+	uint64_t first_sample;          /* device sample index of the first sample */
 };
 
 struct fp_c3d_writer;
@@ -210,6 +210,12 @@ int fp_c3d_writer_write(struct fp_c3d_writer *w, const float *samples, uint32_t 
 int fp_c3d_writer_add_event(struct fp_c3d_writer *w, const char *context,
 			    const char *label, double time_s);
 uint64_t fp_c3d_writer_frames(const struct fp_c3d_writer *w);
+/*
+ * Set FPLATE:FIRST_SAMPLE when the device index of the first sample is
+ * known only after opening (fplated opens the file when asked to record,
+ * before the next frame arrives); written by fp_c3d_writer_close().
+ */
+void fp_c3d_writer_set_first_sample(struct fp_c3d_writer *w, uint64_t first_sample);
 /* Rewrite the parameters with the events and close. Samples of an incomplete
  * last frame are dropped. Frees w. */
 int fp_c3d_writer_close(struct fp_c3d_writer *w, char *msg, size_t msg_len);

@@ -94,8 +94,8 @@ import json, sys
 src, rec = (json.load(open(p)) for p in sys.argv[1:3])
 n_src = src["analog_samples"]
 n_rec = rec["analog_samples"]
-lo, hi = rec["parameters"]["FPLATE:FIRST_SAMPLE"]
-first = int(lo) % 65536 + 65536 * int(hi)
+words = rec["parameters"]["FPLATE:FIRST_SAMPLE"]   # 4 int16 words, low first
+first = sum((int(w) % 65536) << (16 * k) for k, w in enumerate(words))
 print(f"  source {n_src} samples, recorded {n_rec} from sample {first}")
 # PUB/SUB: the recorder may join late, but from then on nothing is missing
 # (a last incomplete point frame is dropped at close)

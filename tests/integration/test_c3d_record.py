@@ -19,8 +19,8 @@ import zmq
 BUILD = os.environ.get("BUILD", "build")
 FPLATE = os.path.join(BUILD, "fplate")
 RATE, PLATES, NF, BLOCK = 1000.0, 2, 9, 10
-FIRST = 5000
-GAP = range(5600, 5620)      # samples never published
+FIRST = (3 << 32) + 5000     # the daemon has run 74 days at 1 kHz: 64-bit indices
+GAP = range(FIRST + 600, FIRST + 620)      # samples never published
 
 
 def fields(sample, plate):
@@ -66,10 +66,10 @@ def main():
     pub.send_multipart([b"force", frame(0, FIRST, BLOCK)])
     pub.send_multipart([b"status", json.dumps(status).encode()])
     seq, s = 1, FIRST + BLOCK
-    steps = [{"type": "step", "foot": "L", "plate": 1, "contact_sample": 5100,
-              "toeoff_sample": 5350},
-             {"type": "step", "foot": "R", "plate": 2, "contact_sample": 5400,
-              "toeoff_sample": 5650}]
+    steps = [{"type": "step", "foot": "L", "plate": 1, "contact_sample": FIRST + 100,
+              "toeoff_sample": FIRST + 350},
+             {"type": "step", "foot": "R", "plate": 2, "contact_sample": FIRST + 400,
+              "toeoff_sample": FIRST + 650}]
     while s < FIRST + 1500 and rec.poll() is None:
         if s in GAP:
             s = GAP.stop
@@ -98,10 +98,10 @@ def main():
     info = json.loads(subprocess.run([FPLATE, "c3d-info", "--json", "--params", out],
                                      capture_output=True, text=True, check=True).stdout)
     prm = info["parameters"]
-    lo, hi = prm["FPLATE:FIRST_SAMPLE"]
+    words = prm["FPLATE:FIRST_SAMPLE"]      # 4 int16 words, least significant first
     checks = [
         (info["analog_rate"], RATE), (info["analog_samples"], 1200),
-        (int(lo) % 65536 + 65536 * int(hi), FIRST), (len(info["plates"]), PLATES),
+        (sum((int(w) % 65536) << (16 * k) for k, w in enumerate(words)), FIRST), (len(info["plates"]), PLATES),
         ([p["type"] for p in info["plates"]], [2, 2]),
         (prm["FPLATE:DEVICE"], ["fake://scripted"]), (prm["FPLATE:SERIAL"], ["SN-77"]),
         (prm["FPLATE:CALIB_ID"], ["cal-x"]), (prm["FPLATE:BELT_SPEED"], [3.25]),

@@ -173,11 +173,15 @@ def main():
         time.sleep(2.2)
         r = raw_request('{"cmd": "record", "action": "stop"}')
         check(r["ok"] is False and "not recording" in r["error"], "time-limited recording ended by itself")
-        info = fplate("c3d-info", c3d, "--json")
+        info = fplate("c3d-info", c3d, "--json", "--params")
         if info.returncode == 0:
             j = json.loads(info.stdout)
             check(j["analog_samples"] == 3000 and j["analog_rate"] == 2000,
                   "recording holds 1.5 s = 3000 samples at 2000 Hz")
+            words = j["parameters"]["FPLATE:FIRST_SAMPLE"]
+            first = sum((int(w) % 65536) << (16 * k) for k, w in enumerate(words))
+            # the daemon had streamed for seconds: the file starts mid-stream
+            check(first > 2000, "FIRST_SAMPLE is the device index of the first sample (%d)" % first)
         else:
             check(False, "c3d-info reads the recording: %s" % info.stderr)
 

@@ -408,6 +408,55 @@ static void test_writer_errors(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "/nonexistent/dir/x.c3d"));
 }
 
+/* FPLATE:FIRST_SAMPLE as the 64-bit index it is: four int16 words, low first. */
+static uint64_t first_sample_of(const char *path)
+{
+	struct fp_c3d *c = NULL;
+	char msg[FP_MSG_MAX];
+	const struct fp_c3d_param *p;
+	uint64_t v = 0;
+
+	if (fp_c3d_open(path, &c, msg, sizeof(msg)))
+		return UINT64_MAX;
+	p = fp_c3d_param(c, "FPLATE", "FIRST_SAMPLE");
+	for (int k = 3; p && k >= 0; k--)
+		v = v << 16 | (uint16_t)(int16_t)fp_c3d_param_num(p, (uint32_t)k);
+	fp_c3d_free(c);
+	return p ? v : UINT64_MAX - 1;
+}
+
+/*
+ * A recording started after weeks of daemon uptime: the index passes
+ * 2^32 (25 days at 2 kHz), given at open or only after it (fplated), with
+ * and without events.
+ */
+static void test_first_sample_64bit(void)
+{
+	struct fp_c3d_wchannel ch[1] = { { "A", "V", "", 1, 0 } };
+	struct fp_c3d_wdesc d = { .analog_rate = 100, .analog_spf = 1, .n_analog = 1, .ch = ch,
+				  .max_events = 4, .first_sample = 0x0123456789abcdefULL };
+	struct fp_c3d_writer *w;
+	char path[256], msg[FP_MSG_MAX];
+	float v[4] = { 1, 2, 3, 4 };
+
+	tmp_path(path, sizeof(path), "first");
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_writer_open(path, &d, &w, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_write(w, v, 4), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_close(w, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(first_sample_of(path), 0x0123456789abcdefULL);
+	d.first_sample = 0;
+	for (int events = 0; events < 2; events++) {
+		CU_ASSERT_EQUAL_FATAL(fp_c3d_writer_open(path, &d, &w, msg, sizeof(msg)), 0);
+		CU_ASSERT_EQUAL(fp_c3d_writer_write(w, v, 4), 0);
+		fp_c3d_writer_set_first_sample(w, (5ULL << 32) + 7);
+		if (events)
+			CU_ASSERT_EQUAL(fp_c3d_writer_add_event(w, "Left", "Foot Strike", 0.01), 0);
+		CU_ASSERT_EQUAL(fp_c3d_writer_close(w, msg, sizeof(msg)), 0);
+		CU_ASSERT_EQUAL(first_sample_of(path), (5ULL << 32) + 7);
+	}
+	unlink(path);
+}
+
 /*
  * What fp_c3d_open() refuses before reading: a directory, and a file larger
  * than the 2 GiB it loads into memory (which a long recording reaches: the
@@ -444,5 +493,6 @@ void fp_suite_c3d_write(void)
 		     { "close: cut chain is valid", test_cut_chain_is_valid },
 		     { "writer errors", test_writer_errors },
 		     { "open refusals", test_open_refusals },
+		     { "FIRST_SAMPLE is 64-bit", test_first_sample_64bit },
 		     { "session default corners", test_session_default_corners });
 }
