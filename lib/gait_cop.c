@@ -183,8 +183,10 @@ static double loaded_mean(const double *v, const double *fz, size_t from, size_t
 	return s0 > 0 ? r0 / s0 : v[from];
 }
 
-/* Samples at either end of the stance that loaded_mean() averages. */
+/* Samples at either end of the stance that loaded_mean() averages, and
+ * the half-width of roll_slope()'s fit. */
 #define END_MEAN_MS 7.5
+#define ROLL_FIT_MS 8.0
 
 /*
  * The early stance from the unfiltered ML (raw[], + medial): the contact
@@ -193,7 +195,6 @@ static double loaded_mean(const double *v, const double *fz, size_t from, size_t
  * Fz has reached 10 % of its peak (before that the slope is an
  * extrapolation from the loaded samples, not a measurement).
  */
-#define ROLL_FIT_MS 8.0
 static void early_roll(const struct gait_window *w, const double *raw, size_t a, size_t b,
 		       size_t i20, double *contact_mm, double *velocity_mm_s)
 {
