@@ -18,6 +18,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "fplate/gait.h"
 
 #define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
 
@@ -92,6 +93,8 @@ static const struct key keys[] = {
 
 void fpd_config_defaults(struct fpd_config *cfg)
 {
+	struct fp_gait_config g;
+
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->device_uri, sizeof(cfg->device_uri), "sim://");
 	snprintf(cfg->endpoint, sizeof(cfg->endpoint), "tcp://127.0.0.1:5555");
@@ -102,13 +105,15 @@ void fpd_config_defaults(struct fpd_config *cfg)
 	cfg->status_ms = 1000;
 	cfg->ring_slots = 256;
 	cfg->log_level = FPD_LOG_INFO;
+	/* [gait]: the gait module's own defaults, kept in one place */
+	fp_gait_config_default(&g, 1, 2000);
 	cfg->gait_feet = FPD_FEET_AUTO;
-	cfg->cutoff_hz = 50;
-	cfg->cop_cutoff_hz = 50;
-	cfg->body_mass_kg = 0;
-	cfg->belt_speed_mps = NAN;
-	cfg->contact_on_n = 50;
-	cfg->contact_off_n = 20;
+	cfg->cutoff_hz = g.cutoff_hz;
+	cfg->cop_cutoff_hz = g.cop_cutoff_hz;
+	cfg->body_mass_kg = g.body_mass_kg;
+	cfg->belt_speed_mps = g.belt_speed_mps;
+	cfg->contact_on_n = g.on_n;
+	cfg->contact_off_n = g.off_n;
 }
 
 static void list_choices(const char *const *c, char *out, size_t len)
