@@ -392,6 +392,38 @@ static void test_drift(void)
 	check_case("sim://?speed=3&strike=fore&plates=2&pace=fast&tare=-25&drift=-40&seed=8", ROLL_SD_FORE, ROLL_WORST_FORE, AP_WORST_FORE);
 }
 
+/*
+ * The per-step scatter of the roll velocity is the plate's noise, not the
+ * method: it grows in proportion with the simulated noise (forefoot strike,
+ * the hardest case), and at 0.1 N every step is within a few per cent.
+ */
+static void test_roll_noise_sweep(void)
+{
+	static const double noise[] = { 0.1, 0.25, 0.5, 1.0 };
+	static struct sim_result r;
+	double sd[4], worst[4];
+	char uri[160];
+	struct errors e;
+
+	printf("\n    forefoot 5 m/s, roll velocity per step against the plate noise:");
+	for (int k = 0; k < 4; k++) {
+		snprintf(uri, sizeof(uri),
+			 "sim://?speed=5&strike=fore&plates=1&pace=fast&seed=5&noise=%g", noise[k]);
+		CU_ASSERT_EQUAL_FATAL(run_sim(uri, 30, 50, &r), 0);
+		compare(&r, &e);
+		sd[k] = e.roll_sd_pct;
+		worst[k] = e.roll_pct;
+		printf("\n      %.2f N: bias %+.1f %%, SD %.1f %%, worst %.1f %% (%zu steps), "
+		       "contact ML worst %.2f mm", noise[k], e.roll_bias_pct, sd[k], worst[k],
+		       e.matched, e.ml_mm);
+		CU_ASSERT(fabs(e.roll_bias_pct) <= 5.0);
+	}
+	for (int k = 1; k < 4; k++)
+		CU_ASSERT(sd[k] > sd[k - 1]);
+	CU_ASSERT(sd[3] > 3 * sd[0]);
+	CU_ASSERT(worst[0] <= 6.0);
+}
+
 /* Read `seconds` more of dev through calibration into g; count records. */
 static void feed(struct fp_device *dev, const struct fp_calib *cal, struct fp_block *blk,
 		 struct fp_frames *fr, struct fp_gait *g, double seconds, double rate,
@@ -485,5 +517,6 @@ void fp_suite_gait_sim(void)
 		     { "rear strike 5 m/s split belt", test_rear_split_fast },
 		     { "tare and drift", test_drift },
 		     { "COP progression without noise", test_cop_noise_free },
+		     { "roll velocity scatter follows the noise", test_roll_noise_sweep },
 		     { "stepping off, standing, saturation", test_off_standing_saturated });
 }
