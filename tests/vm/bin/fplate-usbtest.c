@@ -210,9 +210,14 @@ static uint64_t verify_block(struct fpgen *g, struct stats *st, const struct fp_
 
 static void track_sync(struct stats *s, const struct fp_block *b)
 {
-	if (b->flags & FP_BLK_GAP) {
-		/* no period across a gap: start counting afresh */
-		s->last_sync = 0;
+	if (b->flags & FP_BLK_GAP && b->n) {
+		/*
+		 * No period across a gap: start counting afresh. The level before
+		 * the first sample after the gap is unknown, so that sample is no
+		 * edge even when the pulse is high there (it would be one in the
+		 * middle of a pulse, and the next period a few samples short).
+		 */
+		s->last_sync = b->sync[0] & FP_USB_SYNC_IN;
 		s->have_edge = 0;
 	}
 	for (uint32_t i = 0; i < b->n; i++) {
