@@ -12,6 +12,7 @@
  * mid-stance COP (30-70 % of stance).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gait_internal.h"
@@ -183,31 +184,99 @@ static double loaded_mean(const double *v, const double *fz, size_t from, size_t
 	return s0 > 0 ? r0 / s0 : v[from];
 }
 
-/* Samples at either end of the stance that loaded_mean() averages, and
- * the half-width of roll_slope()'s fit. */
-#define END_MEAN_MS 7.5
-#define ROLL_FIT_MS 8.0
+/*
+ * Samples at either end of the stance that loaded_mean() averages, the
+ * half-width of roll_slope()'s fit (each at least END_MIN_SAMPLES), and the
+ * largest COP noise per sample the ends are read with.
+ */
+#define END_MEAN_MS      7.5
+#define ROLL_FIT_MS      8.0
+#define END_MIN_SAMPLES  3
+#define END_COP_NOISE_MM 3.0
+
+static size_t ms_samples(double ms, double rate_hz)
+{
+	size_t n = (size_t)lround(ms * rate_hz / 1000.0);
+
+	return n < END_MIN_SAMPLES ? END_MIN_SAMPLES : n;
+}
+
+static int cmp_double(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * The stance's moment noise, N·mm (COP noise × Fz, the same at every
+ * load), from the unfiltered COP x over mid-stance (30-70 %), where the
+ * path is smooth: a second difference x[i+1] − 2x[i] + x[i−1] is noise of
+ * variance 6σ², and the median of |that| × Fz keeps the real motion and
+ * outliers out. NaN with fewer than 5 samples. scratch: n doubles.
+ */
+static double moment_noise(const struct gait_window *w, const double *x, size_t a, size_t b,
+			   double *scratch)
+{
+	size_t m0 = w->c + (size_t)lround(0.3 * (double)(w->e - w->c));
+	size_t m1 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c)), n = 0;
+
+	m0 = m0 < a + 1 ? a + 1 : m0;
+	m1 = m1 + 1 > b ? b - 1 : m1;
+	for (size_t i = m0; i < m1; i++) {
+		double d = fabs(x[i + 1] - 2.0 * x[i] + x[i - 1]) * w->fz[i];
+
+		if (isfinite(d))
+			scratch[n++] = d;
+	}
+	if (n < 5)
+		return NAN;
+	qsort(scratch, n, sizeof(*scratch), cmp_double);
+	return scratch[n / 2] / (0.6745 * sqrt(6.0));
+}
+
+/*
+ * [*ar, *br): where the COP is read at contact and toe-off. From the load
+ * where its noise (moment noise / Fz) is END_COP_NOISE_MM: at least the
+ * 20 N of contact, at most 10 % of the stance's peak — on a noisy plate
+ * (the RBDS treadmill at 300 Hz: COP jumps of 20-100 mm below 200 N) that
+ * is where metrics_version 1 read it.
+ */
+static void reliable_span(const struct gait_window *w, size_t a, size_t b, double fz_peak,
+			  size_t *ar, size_t *br)
+{
+	double noise = moment_noise(w, w->tmp2, a, b, w->work);
+	double f = isfinite(noise) ? fmax(20.0, noise / END_COP_NOISE_MM) : 0.1 * fz_peak;
+
+	f = fmin(f, 0.1 * fz_peak);
+	for (*ar = a; *ar < b && !(w->fz[*ar] >= f); (*ar)++)
+		;
+	for (*br = b; *br > *ar && !(w->fz[*br - 1] >= f); (*br)--)
+		;
+	if (*br < *ar + 2 * END_MIN_SAMPLES) {
+		*ar = a;
+		*br = b;
+	}
+}
 
 /*
  * The early stance from the unfiltered ML (raw[], + medial): the contact
- * position, loaded_mean() over the first END_MEAN_MS, and the
- * inward roll's peak velocity, the largest roll_slope() up to i20 where
- * Fz has reached 10 % of its peak (before that the slope is an
+ * position, loaded_mean() over END_MEAN_MS from ar (reliable_span()), and
+ * the inward roll's peak velocity, the largest roll_slope() up to i20
+ * where Fz has reached 10 % of its peak (before that the slope is an
  * extrapolation from the loaded samples, not a measurement).
  */
 static void early_roll(const struct gait_window *w, const double *raw, size_t a, size_t b,
-		       size_t i20, double *contact_mm, double *velocity_mm_s)
+		       size_t ar, size_t i20, double fz_peak, double *contact_mm,
+		       double *velocity_mm_s)
 {
-	size_t nc = (size_t)lround(END_MEAN_MS * w->rate_hz / 1000.0);
-	size_t h = (size_t)lround(ROLL_FIT_MS * w->rate_hz / 1000.0);
-	double fz_peak = 0, best = -INFINITY;
+	size_t nc = ms_samples(END_MEAN_MS, w->rate_hz), h = ms_samples(ROLL_FIT_MS, w->rate_hz);
+	double best = -INFINITY;
 
-	*contact_mm = loaded_mean(raw, w->fz, a, a + nc < b ? a + nc : b);
-	for (size_t i = w->c; i < w->e; i++)
-		fz_peak = fmax(fz_peak, w->fz[i]);
+	*contact_mm = loaded_mean(raw, w->fz, ar, ar + nc < b ? ar + nc : b);
 	for (size_t i = a; i < b && i <= i20; i++)
 		if (w->fz[i] >= 0.1 * fz_peak)
-			best = fmax(best, roll_slope(raw, w->fz, a, b, i, h ? h : 1));
+			best = fmax(best, roll_slope(raw, w->fz, a, b, i, h));
 	*velocity_mm_s = isfinite(best) ? best * w->rate_hz : NAN;
 }
 
@@ -285,29 +354,32 @@ static void cop_curves(const struct gait_window *w, size_t a, size_t b,
 void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		      struct fp_step *s)
 {
-	size_t a, b, i20, i70, i90, medial = 0, count = 0, n_end = 0;
+	size_t a, b, ar, br, i20, i70, i90, medial = 0, count = 0, n_end = 0;
 	const double *y = w->copy;
 	double *ml = w->tmp, rate = w->rate_hz, sgn = s->foot == 'R' ? -1.0 : 1.0;
 	double *raw = w->tmp2, *ap = w->tmp3, mx, my, dx, dy, path, peak_ml, contact;
-	double sum_end = 0;
-	size_t ne = (size_t)lround(END_MEAN_MS * rate / 1000.0);
+	double sum_end = 0, fz_peak = 0;
+	size_t ne = ms_samples(END_MEAN_MS, rate);
 
 	/* The progression uses the COP down to 20 N: push-off ends at low load. */
 	if ((s->foot != 'L' && s->foot != 'R') || !cop_span(w, 0, 20.0, &a, &b))
 		return;
 	foot_path(w, bq, s->belt_speed_mps, a, b);
+	for (size_t i = w->c; i < w->e; i++)
+		fz_peak = fmax(fz_peak, w->fz[i]);
+	reliable_span(w, a, b, fz_peak, &ar, &br);
 	foot_axis(w, a, b, &mx, &my, &dx, &dy);
 	/* Medial offset from the foot axis: + medial for either foot. */
 	for (size_t i = a; i < b; i++) {
-		ml[i] = sgn * ((w->copx[i] - mx) * dy - (y[i] - my) * dx);
 		double rx = raw[i], ry = ap[i];
 
+		ml[i] = sgn * ((w->copx[i] - mx) * dy - (y[i] - my) * dx);
 		raw[i] = sgn * ((rx - mx) * dy - (ry - my) * dx);
 		ap[i] = (rx - mx) * dx + (ry - my) * dy;      /* along the foot */
 	}
 	s->foot_progression_deg = atan2(-sgn * dx, dy) * 180.0 / M_PI;
 	i20 = w->c + (size_t)lround(0.2 * (double)(w->e - w->c));
-	early_roll(w, raw, a, b, i20, &contact, &s->inroll_velocity_mm_s);
+	early_roll(w, raw, a, b, ar, i20, fz_peak, &contact, &s->inroll_velocity_mm_s);
 	s->cop_contact_ml_mm = contact;
 	i70 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
 	i90 = w->c + (size_t)lround(0.9 * (double)(w->e - w->c));
@@ -332,8 +404,8 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 	 * loaded_mean(). Summing |dy| along the filtered path instead adds the
 	 * noise of the lightly loaded ends (at 0.5 N: 10-35 % too long).
 	 */
-	path = loaded_mean(ap, w->fz, b > a + ne ? b - ne : a, b) -
-	       loaded_mean(ap, w->fz, a, a + ne < b ? a + ne : b);
+	path = loaded_mean(ap, w->fz, br > ar + ne ? br - ne : ar, br) -
+	       loaded_mean(ap, w->fz, ar, ar + ne < br ? ar + ne : br);
 	if (n_end)
 		s->pushoff_ml_mm = sum_end / (double)n_end;
 	if (count)
