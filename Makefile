@@ -1,14 +1,19 @@
 # fplate - top-level build. GNU make.
 #
 #   make            build libfplate (.so + .a), fplated, fplate, tests
-#   make deps       install missing Debian packages (root), via scripts/install-deps.sh
+#   make deps       install the missing Debian packages that building and running
+#                   on sim:// need (root), via scripts/install-deps.sh
+#   make deps-check deps + every package the tests need (QEMU, clang, kernels, ...)
 #   make run        deps + build + fplated on sim:// with a live view (RUN_SECONDS=N to stop)
-#   make check      deps + build + every test (unit, sanitizer unit, integration, VM)
+#   make check      deps-check + build + every test (unit, sanitizer unit, integration, VM)
 #   make bench      throughput / latency benchmark, writes $(BUILD)/bench.json
 #
 # Build products go under $(BUILD) only. Areas add their own targets, test
 # steps and packages through fragments (kernel/*.mk, tests/*/*.mk, ...):
-#   DEPS        += debian-package=kind:what   (kind: pc, cmd, py, file)
+#   DEPS        += debian-package=kind:what   (kind: pc, cmd, py, file, pkg):
+#                  what building and running on sim:// needs (make deps, make run)
+#   CHECK_DEPS  += debian-package=kind:what   what only the tests, the VM rig,
+#                  the kernel matrix or the fuzzers need (make deps-check, make check)
 #   CHECK_STEPS += target                     (run by make check, in order)
 
 BUILD   ?= build
@@ -58,10 +63,13 @@ DEPS := pkg-config=cmd:pkg-config gcc=cmd:gcc make=cmd:make \
         libzmq3-dev=pc:libzmq libusb-1.0-0-dev=pc:libusb-1.0 \
         libcomedi-dev=pc:comedilib libcunit1-dev=pc:cunit \
         libjansson-dev=pc:jansson libinih-dev=pc:inih \
-        python3-numpy=py:numpy python3-zmq=py:zmq python3-scipy=py:scipy
+        python3-numpy=py:numpy python3-zmq=py:zmq
+# scipy: the independent gait reference (tests/reference/gait_ref.py);
+# matplotlib: scripts/fplate-report, exercised by the integration tests.
+CHECK_DEPS := python3-scipy=py:scipy python3-matplotlib=py:matplotlib
 CHECK_STEPS := unit unit-san integration
 
-.PHONY: all lib programs tests deps run check unit unit-san integration bench clean
+.PHONY: all lib programs tests deps deps-check run check unit unit-san integration bench clean
 all: lib programs tests
 
 -include $(sort $(wildcard kernel/*.mk lib/*.mk daemon/*.mk tests/*.mk tests/*/*.mk scripts/*.mk udev/*.mk))
@@ -133,6 +141,9 @@ $(UNIT_BIN): $(UNIT_OBJS) $(LIB_A)
 deps:
 	@sh scripts/install-deps.sh $(DEPS)
 
+deps-check:
+	@sh scripts/install-deps.sh $(DEPS) $(CHECK_DEPS)
+
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
@@ -144,7 +155,7 @@ integration: all
 	BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/integration/run.sh
 
 check:
-	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory deps-check
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tests/check.sh $(CHECK_STEPS)
 

@@ -16,7 +16,7 @@ KMOD_KVER ?= $(shell sh kernel/kernels.sh default 2>/dev/null)
 KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild include/fplate/usb_proto.h include/fplate/fplate_ioctl.h
 KMOD_SPARSE = $(if $(shell command -v sparse 2>/dev/null),C=1)
 
-DEPS += linux-headers-amd64=pkg: sparse=cmd:sparse dkms=cmd:dkms
+CHECK_DEPS += linux-headers-amd64=pkg: sparse=cmd:sparse dkms=cmd:dkms
 # make check: the module for every installed kernel, W=1 + sparse clean.
 CHECK_STEPS += modules-all
 
@@ -51,11 +51,11 @@ modules-all:
 kmod-kernels:
 	sh kernel/kernels.sh install-backports
 
-# `make deps` brings the backports kernels too (root; quick when present).
+# `make deps-check` brings the backports kernels too (root; quick when present).
 # A failure here only warns: the kmod-vm-backports check step then fails
 # with its own message, and everything else can still be built and run.
 .PHONY: kmod-kernels-deps
-deps: kmod-kernels-deps
+deps-check: kmod-kernels-deps
 kmod-kernels-deps:
 	@sh kernel/kernels.sh install-backports || \
 		echo "deps: WARNING: could not install the bookworm-backports kernels (see above); make kmod-vm-backports will fail" >&2

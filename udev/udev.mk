@@ -50,7 +50,7 @@ FP_SUBST      = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
                     -e 's|@VERSION@|$(VERSION)|g' -e 's|@REQUIRES_PRIVATE@|$(PKGS)|g'
 D             = $(DESTDIR)
 
-DEPS += groff-base=cmd:groff man-db=cmd:man systemd=cmd:systemd-analyze \
+CHECK_DEPS += groff-base=cmd:groff man-db=cmd:man systemd=cmd:systemd-analyze \
         udev=cmd:udevadm binutils=cmd:nm passwd=cmd:useradd
 
 .PHONY: install uninstall install-check install-system-user

@@ -19,7 +19,7 @@ FUZZ_SRCS_usb_pkt =
 FUZZ_SEEDS_usb_pkt = $(CURDIR)/tests/fuzz/usb_seeds
 
 # clang 14 is Debian 12's default clang; its libFuzzer runtime is in libclang-rt-14-dev
-DEPS += clang=cmd:clang libclang-rt-14-dev=pkg:
+CHECK_DEPS += clang=cmd:clang libclang-rt-14-dev=pkg:
 CHECK_STEPS += fuzz-check
 
 .PHONY: fuzz fuzz-check fuzz-build

@@ -11,7 +11,7 @@ ifeq ($(filter usb_pkt,$(FUZZ_TARGETS)),)
 FUZZ_USB_SECONDS ?= 30
 FUZZ_USB_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
                   -fno-sanitize-recover=all -Iinclude -Ilib
-DEPS += clang=cmd:clang libclang-rt-14-dev=file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+CHECK_DEPS += clang=cmd:clang libclang-rt-14-dev=file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 CHECK_STEPS += fuzz-usb
 
 .PHONY: fuzz-usb

@@ -16,7 +16,7 @@ VM_BINS     := $(VM_BIN_SRCS:tests/vm/bin/%.c=$(BUILD)/tests/vm/bin/%) \
                $(sort $(VM_BIN_DIRS:tests/vm/bin/%=$(BUILD)/tests/vm/bin/%))
 VM_PREREQS  += all vm-bins
 
-DEPS += qemu-system-x86=cmd:qemu-system-x86_64 busybox-static=file:/bin/busybox \
+CHECK_DEPS += qemu-system-x86=cmd:qemu-system-x86_64 busybox-static=file:/bin/busybox \
         cpio=cmd:cpio binutils=cmd:objcopy xz-utils=cmd:xz zstd=cmd:zstd \
         linux-headers-amd64=pkg:
 
