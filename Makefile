@@ -2,14 +2,15 @@
 #
 #   make            build libfplate (.so + .a), fplated, fplate, tests
 #   make deps       install the missing Debian packages that building and running
-#                   on sim:// need (root), via scripts/install-deps.sh
+#                   on sim:// need (root), via scripts/install/install-deps.sh
 #   make deps-check deps + every package the tests need (QEMU, clang, kernels, ...)
 #   make run        deps + build + fplated on sim:// with a live view (RUN_SECONDS=N to stop)
 #   make check      deps-check + build + every test (unit, sanitizer unit, integration, VM)
 #   make bench      throughput / latency benchmark, writes $(BUILD)/bench.json
+#   make install    see scripts/install/install.mk
 #
 # Build products go under $(BUILD) only. Areas add their own targets, test
-# steps and packages through fragments (kernel/*.mk, tests/*/*.mk, ...):
+# steps and packages through fragments (any *.mk beside what it builds):
 #   DEPS        += debian-package=kind:what   (kind: pc, cmd, py, file, pkg):
 #                  what building and running on sim:// needs (make deps, make run)
 #   CHECK_DEPS  += debian-package=kind:what   what only the tests, the VM rig,
@@ -37,11 +38,14 @@ ifeq ($(SAN),1)
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -pthread -Iinclude -Ilib -Idaemon/common \
+# lib/ is one folder per component (docs/architecture.md); each folder's
+# private headers are found by name from the others, as before the split.
+LIB_DIRS    := $(sort $(patsubst %/,%,$(dir $(shell find lib -name '*.[ch]'))))
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -pthread -Iinclude $(LIB_DIRS:%=-I%) -Idaemon/common \
               -DFP_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
 ALL_LDLIBS  = $(PKG_LIBS) -lm -pthread
 
-LIB_SRCS    := $(wildcard lib/*.c)
+LIB_SRCS    := $(sort $(shell find lib -name '*.c'))
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB_SO      := $(BUILD)/libfplate.so.$(VERSION)
 LIB_A       := $(BUILD)/libfplate.a
@@ -72,7 +76,7 @@ CHECK_STEPS := unit unit-san integration
 .PHONY: all lib programs tests deps deps-check run check unit unit-san integration bench clean
 all: lib programs tests
 
--include $(sort $(wildcard kernel/*.mk lib/*.mk daemon/*.mk tests/*.mk tests/*/*.mk scripts/*.mk udev/*.mk))
+-include $(sort $(shell find kernel lib daemon tests scripts udev -name '*.mk'))
 
 lib: $(LIB_SO) $(LIB_A)
 programs: $(PROGRAMS)
@@ -139,10 +143,10 @@ $(UNIT_BIN): $(UNIT_OBJS) $(LIB_A)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(CUNIT_LIBS)
 
 deps:
-	@sh scripts/install-deps.sh $(DEPS)
+	@sh scripts/install/install-deps.sh $(DEPS)
 
 deps-check:
-	@sh scripts/install-deps.sh $(DEPS) $(CHECK_DEPS)
+	@sh scripts/install/install-deps.sh $(DEPS) $(CHECK_DEPS)
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)

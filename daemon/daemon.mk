@@ -14,15 +14,14 @@ run:
 # make bench: throughput, latency against the libzmq floor, daemon CPU/RSS.
 # BENCH_ARGS="--seconds 20" for a shorter (< 100 k samples) run.
 BENCH_BIN := $(BUILD)/tests/fplate-bench
-$(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(LIB_A)
+$(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(BUILD)/daemon/fplated/timefit.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 bench: all $(BENCH_BIN)
 	$(BENCH_BIN) --fplated $(BUILD)/fplated --json $(BUILD)/bench.json $(BENCH_ARGS)
 # ... and so are its acquisition and processing (tests/unit/test_daemon.c).
-UNIT_OBJS += $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/fplated/main.c daemon/fplated/config.c,$(DAEMON_SRCS)))
+UNIT_OBJS += $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/fplated/main.c daemon/fplated/config.c,$(DAEMON_SRCS)) $(COMMON_SRCS))
+# The unit tests and the benchmark include the daemon-only headers (ring.h,
+# timefit.h, ctl_proto.h) by name.
+$(BUILD)/tests/unit/%.o $(BUILD)/tests/bench/%.o: ALL_CFLAGS += -Idaemon/fplated
 
-# The force-frame decoder's libFuzzer target (tests/fuzz/wire_decode.c,
-# self-contained), run by tests/fuzz/fuzz.mk with these seeds.
-FUZZ_SRCS_wire_decode =
-FUZZ_SEEDS_wire_decode = $(CURDIR)/tests/fuzz/wire_seeds

@@ -19,7 +19,7 @@
 #include "fplate/c3d.h"
 #include "fplate/calib.h"
 #include "fplate/wire.h"
-#include "../common/client.h"
+#include "client.h"
 
 int fp_cmd_record(int argc, char **argv);
 const char fp_cmd_record_help[] = "record fplated's force frames to a C3D file";

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "fplate/wire.h"
-#include "../common/client.h"
+#include "client.h"
 
 int fp_cmd_status(int argc, char **argv);
 const char fp_cmd_status_help[] = "show fplated's state: rate, samples, gaps, drops, device";

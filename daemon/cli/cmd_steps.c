@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "fplate/wire.h"
-#include "../common/client.h"
+#include "client.h"
 
 int fp_cmd_steps(int argc, char **argv);
 const char fp_cmd_steps_help[] = "live table of steps: loading rates, impact, COP roll";

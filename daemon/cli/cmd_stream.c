@@ -12,7 +12,7 @@
 
 #include "fplate/calib.h"
 #include "fplate/wire.h"
-#include "../common/client.h"
+#include "client.h"
 
 int fp_cmd_stream(int argc, char **argv);
 const char fp_cmd_stream_help[] = "print live force frames from fplated (text, CSV or JSON)";

@@ -17,7 +17,7 @@
 
 #include "fplate/calib.h"
 #include "fplate/wire.h"
-#include "../common/client.h"
+#include "client.h"
 
 int fp_cmd_watch(int argc, char **argv);
 const char fp_cmd_watch_help[] = "live per-second view: Fz peak, COP, rate, steps";

@@ -8,15 +8,18 @@ FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 600
 FUZZ_CHECK_SECONDS ?= 30
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all -Iinclude -Ilib -DFP_VERSION='"$(VERSION)"'
+                -fno-sanitize-recover=all -Iinclude $(LIB_DIRS:%=-I%) -DFP_VERSION='"$(VERSION)"'
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
-FUZZ_LIB_SRCS = lib/c3d_read.c lib/c3d_param.c lib/c3d_fp.c lib/calib.c
+FUZZ_LIB_SRCS = lib/c3d/c3d_read.c lib/c3d/c3d_param.c lib/c3d/c3d_fp.c lib/calib/calib.c
 FUZZ_SRCS_c3d_read = $(FUZZ_LIB_SRCS)
 FUZZ_SEEDS_c3d_read = $(abspath ../shared/data/c3d)
-# usb_pkt.c includes lib/usb_proto.c itself
+# usb_pkt.c includes lib/amp/usb_proto.c itself
 FUZZ_SRCS_usb_pkt =
 FUZZ_SEEDS_usb_pkt = $(CURDIR)/tests/fuzz/usb_seeds
+# the force-frame decoder's target includes lib/wire/wire.c itself
+FUZZ_SRCS_wire_decode =
+FUZZ_SEEDS_wire_decode = $(CURDIR)/tests/fuzz/wire_seeds
 
 # clang 14 is Debian 12's default clang; its libFuzzer runtime is in libclang-rt-14-dev
 CHECK_DEPS += clang=cmd:clang libclang-rt-14-dev=pkg:
@@ -26,7 +29,7 @@ CHECK_STEPS += fuzz-check
 fuzz-build: $(FUZZ_BINS)
 
 .SECONDEXPANSION:
-$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*) $(wildcard include/fplate/*.h lib/*.h lib/*.c)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*) $(wildcard include/fplate/*.h) $(LIB_SRCS) $(shell find lib -name '*.h')
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*) -lm
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * usb_pkt.c - libFuzzer target for the USB packet parser (lib/usb_proto.c).
+ * usb_pkt.c - libFuzzer target for the USB packet parser (lib/amp/usb_proto.c).
  *
  * The first byte picks the device layout the host believes in (plates,
  * channels, K), the rest is the packet. Oracles beyond "no crash, no UB":
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/usb_proto.c"
+#include "../../lib/amp/usb_proto.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * wire_decode.c - libFuzzer target for the force-frame decoder (lib/wire.c).
+ * wire_decode.c - libFuzzer target for the force-frame decoder (lib/wire/wire.c).
  *
  * Oracles beyond "no crash, no UB, no read outside the message": a frame
  * the decoder accepts has exactly the size its header announces; every
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/wire.c"
+#include "../../lib/wire/wire.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

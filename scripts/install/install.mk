@@ -1,5 +1,8 @@
-# udev/udev.mk - `make install` / `make uninstall` and the system-integration
-# checks (udev rules, systemd units, pkg-config, man pages).
+# scripts/install/install.mk - `make install` / `make uninstall` and the
+# system-integration checks (udev rules, systemd units, pkg-config, man pages).
+# This folder holds what install puts on a lab machine besides the binaries:
+# the systemd units, the pkg-config template, the default configuration and
+# install-deps.sh; the udev rules stay in udev/.
 #
 #   make install   [PREFIX=/usr/local] [DESTDIR=] [COMEDI_RULES=1]
 #   make uninstall [same variables as install]
@@ -64,7 +67,7 @@ install: lib programs
 	ln -sf libfplate.so.$(SOVERSION) $(D)$(LIBDIR)/libfplate.so
 	$(INSTALL) -m 0644 $(LIB_A) $(D)$(LIBDIR)/
 	$(INSTALL) -m 0644 $(FP_HEADERS) $(D)$(INCLUDEDIR)/fplate/
-	$(FP_SUBST) udev/libfplate.pc.in > $(D)$(PKGCONFIGDIR)/libfplate.pc
+	$(FP_SUBST) scripts/install/libfplate.pc.in > $(D)$(PKGCONFIGDIR)/libfplate.pc
 	chmod 0644 $(D)$(PKGCONFIGDIR)/libfplate.pc
 	$(if $(filter %/fplated,$(PROGRAMS)),$(INSTALL) -m 0755 $(BUILD)/fplated $(D)$(SBINDIR)/)
 	$(if $(filter %/fplate,$(PROGRAMS)),$(INSTALL) -m 0755 $(BUILD)/fplate $(D)$(BINDIR)/)
@@ -72,13 +75,13 @@ install: lib programs
 	$(if $(FP_PYMODS),$(INSTALL) -d $(D)$(PYMODDIR) && $(INSTALL) -m 0644 $(FP_PYMODS) $(D)$(PYMODDIR)/)
 	$(INSTALL) -m 0644 $(FP_RULES) $(D)$(UDEVRULESDIR)/
 	for u in $(FP_UNITS); do \
-		$(FP_SUBST) udev/$$u.in > $(D)$(UNITDIR)/$$u && chmod 0644 $(D)$(UNITDIR)/$$u || exit 1; \
+		$(FP_SUBST) scripts/install/$$u.in > $(D)$(UNITDIR)/$$u && chmod 0644 $(D)$(UNITDIR)/$$u || exit 1; \
 	done
 	@# An existing configuration is the lab's: never overwrite it.
 	if [ -e $(D)$(SYSCONFDIR)/fplate/fplate.conf ]; then \
 		echo "install: keeping existing $(D)$(SYSCONFDIR)/fplate/fplate.conf"; \
 	else \
-		$(INSTALL) -m 0644 udev/fplate.conf $(D)$(SYSCONFDIR)/fplate/fplate.conf; \
+		$(INSTALL) -m 0644 scripts/install/fplate.conf $(D)$(SYSCONFDIR)/fplate/fplate.conf; \
 	fi
 	for m in $(FP_MAN); do \
 		s=$${m##*.}; $(INSTALL) -d $(D)$(MANDIR)/man$$s && \
@@ -113,7 +116,7 @@ uninstall:
 	-rmdir $(dir $(D)$(UDEVRULESDIR)) $(dir $(D)$(UNITDIR)) 2>/dev/null || true
 	for m in $(notdir $(FP_MAN)); do rm -f $(D)$(MANDIR)/man$${m##*.}/$$m; done
 	@# Remove the configuration only if it is still the default.
-	if cmp -s udev/fplate.conf $(D)$(SYSCONFDIR)/fplate/fplate.conf; then \
+	if cmp -s scripts/install/fplate.conf $(D)$(SYSCONFDIR)/fplate/fplate.conf; then \
 		rm -f $(D)$(SYSCONFDIR)/fplate/fplate.conf; \
 		rmdir $(D)$(SYSCONFDIR)/fplate 2>/dev/null || true; \
 	elif [ -e $(D)$(SYSCONFDIR)/fplate/fplate.conf ]; then \
@@ -125,10 +128,6 @@ uninstall:
 # soname links, exported symbols, pkg-config consumer, man pages, units.
 install-check: lib programs
 	BUILD=$(BUILD) sh tests/integration/test_install.sh
-
-# fplated's sd_notify client is unit-tested (tests/unit/test_notify.c);
-# daemon/daemon.mk (read first) may already link every daemon module.
-UNIT_OBJS += $(filter-out $(UNIT_OBJS),$(BUILD)/daemon/fplated/notify.o)
 
 # The udev_* and systemd_* VM cases load fplate.ko and use the files of
 # `make install PREFIX=/usr` staged in $(BUILD)/vm/install (files.d lists).
