@@ -4,7 +4,7 @@
  * records, poll(), and the ioctls of include/fplate/fplate_ioctl.h
  * (docs/kernel.md).
  */
-#include "fplate.h"
+#include "fplate_drv.h"
 
 /* ---- file operations ---- */
 

@@ -4,7 +4,7 @@
  * each packet, store its samples in the ring), control requests and
  * starting/stopping the stream (process context). Locking: fplate.h.
  */
-#include "fplate.h"
+#include "fplate_drv.h"
 
 /* ---- packet path (atomic context) ---- */
 

@@ -4,7 +4,7 @@
  * parameters, probe (device information, ring and URBs), disconnect,
  * suspend/resume. The files and the locking rules: fplate.h.
  */
-#include "fplate.h"
+#include "fplate_drv.h"
 
 static unsigned int ring_ms = 2000;
 module_param(ring_ms, uint, 0444);

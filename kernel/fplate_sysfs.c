@@ -4,7 +4,7 @@
  * information and the stream counters (readable while another process
  * streams).
  */
-#include "fplate.h"
+#include "fplate_drv.h"
 
 /* ---- sysfs: attributes of the usb interface ---- */
 

@@ -12,7 +12,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "fplate/filter.h"
+#include "filter.h"
 
 /* Section with quality factor q (1/sqrt(2) for a 2nd-order Butterworth). */
 static int section_lowpass(double cutoff_hz, double rate_hz, double q, struct fp_biquad *bq)

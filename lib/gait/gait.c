@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gait_internal.h"
+#include "gait_int.h"
 
 void fp_gait_config_default(struct fp_gait_config *cfg, uint32_t plates, double rate_hz)
 {

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gait_internal.h"
+#include "gait_int.h"
 
 /*
  * The span [a, b) of the stance with a usable COP: from the first to the

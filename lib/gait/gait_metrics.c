@@ -14,7 +14,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "gait_internal.h"
+#include "gait_int.h"
 
 double gait_interp(const double *y, size_t n, double t)
 {

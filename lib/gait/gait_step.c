@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gait_internal.h"
+#include "gait_int.h"
 
 /* ---- contact history ---- */
 

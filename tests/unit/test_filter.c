@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "fp_test.h"
-#include "fplate/filter.h"
+#include "filter.h"
 
 /* scipy.signal.butter(2, 50 / 500): b = [0.02008337, 0.04016673, 0.02008337],
  * a = [1, -1.56101808, 0.64135154]. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * test_gait_sim.c - the gait module against the simulator's ground truth
- * (include/fplate/sim.h), through the whole pipeline: sim:// raw counts ->
+ * (lib/backends/sim/sim.h), through the whole pipeline: sim:// raw counts ->
  * fp_calib_apply() -> fp_gait_push(). Rear-, mid- and forefoot strikes at
  * 2.5-5 m/s on a single and a split belt, 60 s each (pace=fast):
  *   step count exact; contact and toe-off within 1 sample; VALR within 3 %;
@@ -19,7 +19,7 @@
 #include "fplate/fplate.h"
 #include "fplate/calib.h"
 #include "fplate/gait.h"
-#include "fplate/sim.h"
+#include "sim.h"
 
 #define MAXSTEPS 400
 

@@ -13,7 +13,7 @@
 #include "fp_test.h"
 #include "fplate/fplate.h"
 #include "fplate/calib.h"
-#include "fplate/sim.h"
+#include "sim.h"
 
 #define BLOCK 1000
 

@@ -24,7 +24,7 @@
 
 #include "backend.h"
 #include "sim_model.h"
-#include "fplate/sim.h"
+#include "sim.h"
 
 #define SIM_FIRST_TD_S 0.1       /* the first touchdown after start / runner=1 */
 #define SIM_NOISE_BITS 10

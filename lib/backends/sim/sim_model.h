@@ -14,7 +14,7 @@
 #define FPLATE_LIB_SIM_MODEL_H
 
 #include <stdint.h>
-#include "fplate/sim.h"
+#include "sim.h"
 
 #define SIM_G 9.80665
 

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "usb_priv.h"
+#include "usb_int.h"
 #include "usb_cal.h"
 
 int64_t usb_now_ns(int clock_id)

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "usb_priv.h"
+#include "usb_int.h"
 
 #define BLK_BREAK (FP_BLK_GAP | FP_BLK_RESUMED | FP_BLK_OVERRUN)
 

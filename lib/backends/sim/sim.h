@@ -18,8 +18,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "fplate.h"
-#include "calib.h"
+#include "fplate/fplate.h"
+#include "fplate/calib.h"
 
 #ifdef __cplusplus
 extern "C" {

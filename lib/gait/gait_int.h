@@ -8,7 +8,7 @@
 #define FPLATE_LIB_GAIT_INTERNAL_H
 
 #include "fplate/gait.h"
-#include "fplate/filter.h"
+#include "filter.h"
 
 /*
  * One step's data, copied out of the plate ring by gait.c: the stance
