@@ -6,8 +6,8 @@
  * Requests are parsed and validated by lib/ctl_proto.c; this file acts on
  * them. Quick requests (describe, status, set, calibration, reset-counters)
  * are answered at once. Requests that need data (average, tare) collect
- * samples from the processing path (fpd_ctl_block, called for every block)
- * and are answered when the window is full; device-set is handed to the
+ * samples through the window stage (stage_window.c) and are answered when
+ * the window is full; recording is the record stage (stage_record.c); device-set is handed to the
  * acquisition thread, which alone may touch the device while it runs, and
  * answered when it has been applied. While one of those is pending the REP
  * socket is not read (one request at a time is the REP contract). A request
@@ -256,41 +256,9 @@ static void start_window(struct fpd *d, const struct fp_ctl_request *r)
 			    d->info.uri);
 		return;
 	}
-	memset(&c->acc, 0, sizeof(c->acc));
-	c->need = (uint64_t)ceil(r->ms * d->info.rate_hz / 1000.0);
-	if (c->need < 1)
-		c->need = 1;
+	fpd_window_start(d, (uint64_t)ceil(r->ms * d->info.rate_hz / 1000.0));
 	c->deadline_ns = fpd_now_ns(CLOCK_MONOTONIC) + (int64_t)r->ms * 1000000 + CTL_GRACE_NS;
 	c->busy = 1;
-}
-
-void fpd_ctl_block(struct fpd *d, const struct fp_block *blk, const struct fp_frames *f)
-{
-	struct fpd_ctl *c = &d->ctl;
-	struct fpd_ctl_acc *a = &c->acc;
-	uint32_t P = f->plates, ch = blk->channels;
-
-	if (!c->busy || (c->req.cmd != FP_CTL_AVERAGE && c->req.cmd != FP_CTL_TARE))
-		return;
-	for (uint32_t s = 0; s < f->n && a->n < c->need; s++, a->n++) {
-		for (uint32_t p = 0; p < P; p++) {
-			const double *v = f->v + ((size_t)s * P + p) * FP_NFIELDS;
-			const double *raw = blk->raw + ((size_t)s * P + p) * ch;
-			double scale;
-
-			for (int k = 0; k < FP_NFIELDS; k++) {
-				if (!isfinite(v[k]))
-					continue;
-				a->sum[p][k] += v[k];
-				a->sumsq[p][k] += v[k] * v[k];
-				a->finite[p][k]++;
-			}
-			for (uint32_t k = 0; k < ch && k < FP_MAX_CHANNELS; k++) {
-				scale = d->info.unit == FP_RAW_COUNTS ? d->cal.plate[p].scale_v[k] : 1.0;
-				a->volts[p][k] += raw[k] * scale;
-			}
-		}
-	}
 }
 
 static double mean_of(const struct fpd_ctl_acc *a, uint32_t p, int k)
@@ -428,6 +396,31 @@ void fpd_ctl_tick(struct fpd *d)
 	}
 }
 
+static void do_record(struct fpd *d, const struct fp_ctl_request *r)
+{
+	char msg[FP_MSG_MAX * 2];
+	uint64_t n;
+
+	if (r->cmd == FP_CTL_RECORD_START) {
+		int ret = fpd_record_start(d, r->file, r->seconds, msg, sizeof(msg));
+
+		if (ret == -EBUSY)
+			fpd_reply_error(d, "action", "record: %s", msg);
+		else if (ret)
+			fpd_reply_error(d, "file", "record: %s", msg);
+		else
+			fpd_reply_json(d, json_pack("{s:b, s:s}", "ok", 1, "file", r->file));
+		return;
+	}
+	if (!d->rec.w) {
+		fpd_reply_error(d, "action", "record stop: not recording");
+		return;
+	}
+	n = fpd_record_stop(d);
+	fpd_reply_json(d, json_pack("{s:b, s:s, s:I}", "ok", 1, "file", d->rec.path,
+				    "samples", (json_int_t)n));
+}
+
 static void dispatch(struct fpd *d)
 {
 	const struct fp_ctl_request *r = &d->ctl.req;
@@ -464,7 +457,7 @@ static void dispatch(struct fpd *d)
 		break;
 	case FP_CTL_RECORD_START:
 	case FP_CTL_RECORD_STOP:
-		fpd_record_request(d, r);
+		do_record(d, r);
 		break;
 	}
 }

@@ -7,15 +7,20 @@
  *   acquire.c  acquisition thread: fp_read() into the SPSC ring, device
  *              loss / return / end of source
  *   process.c  processing (main thread): calibrate, fit time, run the
- *              stages, encode and publish `force`, build `status`
+ *              stages, encode and publish `force`
+ *   status.c   the `status` message
  *   publish.c  the ZeroMQ PUB socket: [topic][payload], never blocks
- *   stages.c   processing stages that consume calibrated frames (gait...)
+ *   stages.c   the list of frame consumers, each a struct fpd_stage:
+ *     stage_window.c  the control socket's average / tare windows
+ *     stage_record.c  recording to C3D (record start/stop)
+ *     stage_gait.c    gait analysis, `step` messages
+ *   control.c  the control socket: parse, authorise, act, reply
  *   config.c   defaults, INI file, command line
  *
  * Threads: the acquisition thread owns the device while running and only
  * touches struct fpd_acq (atomics and its side of the ring); everything
- * else belongs to the main thread. The control socket (when added) is
- * served from the main thread's poll loop, so it may use all of struct fpd.
+ * else belongs to the main thread. The control socket is served from the
+ * main thread's poll loop, so it may use all of struct fpd.
  */
 #ifndef FPLATED_H
 #define FPLATED_H
@@ -183,14 +188,18 @@ struct fpd {
 };
 
 /*
- * A processing stage sees every calibrated block in order and may add to
- * the status message and publish its own events (fpd_publish_json). Stages
- * are listed in stages.c; all hooks run on the main thread.
+ * A processing stage sees every block in order, raw (blk) and calibrated
+ * (f), before it is published, and may add to the status message and
+ * publish its own events (fpd_publish_json). Every frame consumer of the
+ * daemon is one; they are listed in stages.c; all hooks run on the main
+ * thread. The control socket talks to a stage through the functions the
+ * stage's file declares below, never through process.c.
  */
 struct fpd_stage {
 	const char *name;
 	int (*init)(struct fpd *d, void **priv);          /* optional; <0 aborts start */
-	void (*frames)(struct fpd *d, void *priv, const struct fp_frames *f);
+	void (*frames)(struct fpd *d, void *priv, const struct fp_block *blk,
+		       const struct fp_frames *f);
 	void (*status)(struct fpd *d, void *priv, json_t *status); /* optional */
 	void (*fini)(struct fpd *d, void *priv);           /* optional */
 };
@@ -224,6 +233,8 @@ int fpd_proc_init(struct fpd *d);
 void fpd_proc_release(struct fpd *d);
 /* Drain the ring; returns the number of blocks processed. */
 int fpd_proc_drain(struct fpd *d);
+
+/* status.c */
 json_t *fpd_status_json(struct fpd *d);
 void fpd_publish_status(struct fpd *d);
 /* Publish status now if the period elapsed or the device state changed;
@@ -235,7 +246,6 @@ int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len);
 void fpd_ctl_close(struct fpd *d);
 void fpd_ctl_handle(struct fpd *d);          /* the REP socket is readable */
 void fpd_ctl_tick(struct fpd *d);            /* answer requests whose data is in */
-void fpd_ctl_block(struct fpd *d, const struct fp_block *blk, const struct fp_frames *f);
 void fpd_reply_json(struct fpd *d, json_t *r);  /* steals r */
 void fpd_reply_error(struct fpd *d, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -244,14 +254,18 @@ void fpd_reply_error(struct fpd *d, const char *field, const char *fmt, ...)
 int fpd_ctl_auth_init(struct fpd *d, char *msg, size_t msg_len);
 int fpd_ctl_auth_ok(const struct fpd *d, const char *token);
 
-/* record.c */
-void fpd_record_request(struct fpd *d, const struct fp_ctl_request *r);
-void fpd_record_frames(struct fpd *d, const struct fp_frames *f);
-void fpd_record_close(struct fpd *d);
+/* stage_window.c: collect an average / tare window of d->ctl.need samples
+ * into d->ctl.acc while d->ctl.busy with one of those requests. */
+void fpd_window_start(struct fpd *d, uint64_t samples);
+
+/* stage_record.c: start returns 0 or a negative errno with msg filled;
+ * stop returns the samples written (0 when not recording). */
+int fpd_record_start(struct fpd *d, const char *path, double seconds, char *msg, size_t len);
+uint64_t fpd_record_stop(struct fpd *d);
 
 /* stages.c */
 int fpd_stages_init(struct fpd *d);
-void fpd_stages_frames(struct fpd *d, const struct fp_frames *f);
+void fpd_stages_frames(struct fpd *d, const struct fp_block *blk, const struct fp_frames *f);
 void fpd_stages_status(struct fpd *d, json_t *status);
 void fpd_stages_fini(struct fpd *d);
 

@@ -175,7 +175,6 @@ static void teardown(struct fpd *d)
 		if (d->pub.sock)
 			fpd_publish_status(d);
 	}
-	fpd_record_close(d);
 	fpd_stages_fini(d);
 	if (d->dev)
 		fp_stop(d->dev);

@@ -3,8 +3,8 @@
  * process.c - the processing side, run on the main thread: take blocks off
  * the ring, check the sample index for gaps, fit host time to the index,
  * calibrate (forces, moments, COP, free moment), hand the frames to the
- * stages, encode one `force` frame per block and publish it; and build the
- * `status` message.
+ * stages (stages.c), encode one `force` frame per block and publish it.
+ * The `status` message is built in status.c.
  *
  * All buffers are allocated once in fpd_proc_init(): nothing is allocated
  * per block or per sample, and the only system calls per block are the
@@ -133,9 +133,7 @@ static void process_block(struct fpd *d, const struct fp_block *blk)
 	/* the belt speed the source reports, else the one set on the control socket */
 	if (!isfinite(p->frames.belt_speed_mps))
 		p->frames.belt_speed_mps = d->settings.belt_speed_mps;
-	fpd_ctl_block(d, blk, &p->frames);
-	fpd_record_frames(d, &p->frames);
-	fpd_stages_frames(d, &p->frames);
+	fpd_stages_frames(d, blk, &p->frames);
 	publish_block(d, blk, flags);
 	d->stats.samples += blk->n;
 	note_rate_point(d, blk);
@@ -157,121 +155,4 @@ int fpd_proc_drain(struct fpd *d)
 		done++;
 	}
 	return done;
-}
-
-/* Device samples per second of host time over the last status period:
- * between the least-delayed blocks of this period and the one before. */
-static void update_rate(struct fpd_proc *p)
-{
-	struct fpd_rate_point *b = &p->rate_best, *a = &p->rate_prev;
-
-	if (!b->valid) {
-		if (a->valid)
-			p->rate_hz = 0; /* nothing arrived for a whole period */
-		a->valid = 0;
-		return;
-	}
-	if (a->valid && b->index > a->index && b->t_ns > a->t_ns)
-		p->rate_hz = (double)(b->index - a->index) * 1e9 / (double)(b->t_ns - a->t_ns);
-	*a = *b;
-	b->valid = 0;
-}
-
-static json_t *device_json(struct fpd *d)
-{
-	struct fp_counters c;
-	int state = atomic_load(&d->acq.state);
-	json_t *dev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:f, s:s, s:s}",
-				"uri", d->info.uri, "backend", d->info.backend,
-				"model", d->info.model, "serial", d->info.serial,
-				"state", fpd_dev_state_name(state),
-				"plates", (json_int_t)d->info.plates,
-				"channels", (json_int_t)d->info.channels,
-				"nominal_rate_hz", d->info.rate_hz,
-				"calibration", d->cal.id, "calibration_source", d->calib_source);
-
-	if (state == FPD_DEV_GONE || state == FPD_DEV_FAILED)
-		json_object_set_new(dev, "error", json_string(d->acq.error_msg));
-	/* The acquisition thread's copy: at most ~COUNTERS_EVERY blocks old. */
-	pthread_mutex_lock(&d->acq.counters_lock);
-	c = d->acq.counters;
-	pthread_mutex_unlock(&d->acq.counters_lock);
-	json_object_set_new(dev, "counters",
-			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-				  "samples", (json_int_t)c.samples, "packets", (json_int_t)c.packets,
-				  "gaps", (json_int_t)c.gaps, "lost_samples", (json_int_t)c.lost_samples,
-				  "malformed", (json_int_t)c.malformed,
-				  "overruns", (json_int_t)c.overruns,
-				  "disconnects", (json_int_t)c.disconnects));
-	return dev;
-}
-
-json_t *fpd_status_json(struct fpd *d)
-{
-	struct fpd_proc *p = &d->proc;
-	struct fp_ring *r = &d->acq.ring;
-	double period = fp_timefit_period_ns(&p->fit);
-	json_t *s;
-
-	s = json_pack("{s:s, s:i, s:I, s:f, s:I, s:s}",
-		      "type", "status", "version", 1,
-		      "time_ns", (json_int_t)fpd_now_ns(CLOCK_REALTIME),
-		      "uptime_s", (double)(fpd_now_ns(CLOCK_MONOTONIC) - d->start_mono_ns) / 1e9,
-		      "stream_id", (json_int_t)d->stream_id, "endpoint", d->cfg.endpoint);
-	json_object_set_new(s, "rate_hz", isfinite(p->rate_hz) ? json_real(p->rate_hz)
-							       : json_null());
-	json_object_set_new(s, "clock_rate_hz", json_real(1e9 / period));
-	json_object_set_new(s, "clock_late_blocks", json_integer((json_int_t)p->fit.outliers));
-	json_object_set_new(s, "samples", json_integer((json_int_t)d->stats.samples));
-	json_object_set_new(s, "frames", json_integer((json_int_t)d->stats.frames));
-	json_object_set_new(s, "gaps", json_integer((json_int_t)d->stats.gaps));
-	json_object_set_new(s, "lost_samples", json_integer((json_int_t)d->stats.lost_samples));
-	json_object_set_new(s, "saturated_frames",
-			    json_integer((json_int_t)d->stats.saturated_frames));
-	json_object_set_new(s, "resumes", json_integer((json_int_t)d->stats.resumes));
-	json_object_set_new(s, "dropped", json_integer((json_int_t)d->pub.dropped));
-	json_object_set_new(s, "published", json_integer((json_int_t)d->pub.sent));
-	json_object_set_new(s, "block_samples", json_integer(d->block_samples));
-	json_object_set_new(s, "ring", json_pack("{s:i, s:i, s:i, s:I, s:I}",
-		"slots", (int)fp_ring_capacity(r), "fill", (int)fp_ring_fill(r),
-		"high_water", (int)fp_ring_high_water(r),
-		"overruns", (json_int_t)fp_ring_overruns(r),
-		"overrun_blocks", (json_int_t)atomic_load(&d->acq.overrun_blocks)));
-	json_object_set_new(s, "device", device_json(d));
-	fpd_stages_status(d, s);
-	return s;
-}
-
-void fpd_publish_status(struct fpd *d)
-{
-	json_t *s = fpd_status_json(d);
-
-	if (s) {
-		fpd_publish_json(d, FP_TOPIC_STATUS, s);
-		json_decref(s);
-	}
-}
-
-int fpd_status_tick(struct fpd *d)
-{
-	struct fpd_proc *p = &d->proc;
-	int64_t now = fpd_now_ns(CLOCK_MONOTONIC);
-	int state = atomic_load(&d->acq.state);
-
-	if (state != p->last_state) {
-		if (p->last_state >= 0 || state != FPD_DEV_STARTING)
-			fpd_info("device %s", fpd_dev_state_name(state));
-		if (state == FPD_DEV_GONE)
-			fpd_warn("device gone (%s), retrying", d->acq.error_msg);
-		p->last_state = state;
-		fpd_publish_status(d);
-	}
-	if (now >= p->next_status_ns) {
-		update_rate(p);
-		fpd_publish_status(d);
-		p->next_status_ns += (int64_t)d->cfg.status_ms * 1000000;
-		if (p->next_status_ns <= now)
-			p->next_status_ns = now + (int64_t)d->cfg.status_ms * 1000000;
-	}
-	return (int)((p->next_status_ns - now + 999999) / 1000000);
 }

@@ -118,10 +118,12 @@ static void publish_steps(struct fpd *d, struct gait_stage *st)
 	}
 }
 
-static void gait_frames(struct fpd *d, void *priv, const struct fp_frames *f)
+static void gait_frames(struct fpd *d, void *priv, const struct fp_block *blk,
+			const struct fp_frames *f)
 {
 	struct gait_stage *st = priv;
 
+	(void)blk;
 	if (!st)                                 /* init was not run */
 		return;
 	if (st->generation != d->settings.generation) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * record.c - `record start/stop` on the control socket: write the calibrated
- * stream to a C3D file from inside the daemon (docs/control.md, docs/c3d.md),
- * so a slow client cannot lose samples. One recording at a time.
+ * stage_record.c - the recording stage: write the calibrated stream to a C3D
+ * file from inside the daemon (docs/control.md, docs/c3d.md), so a slow
+ * client cannot lose samples. One recording at a time, started and stopped
+ * by control.c (record start/stop) through fpd_record_start/stop.
  *
  * Each plate is written as a type-2 FORCE_PLATFORM (Fx Fy Fz in N, Mx My Mz
  * in N·mm) by lib/c3d_write.c, which keeps the file valid after every block:
@@ -18,12 +19,11 @@
 #include <string.h>
 
 #include "fplated.h"
-#include "ctl_proto.h"
 #include "fplate/c3d.h"
 
 #define MAX_GAP_S 10.0
 
-static int rec_start(struct fpd *d, const char *path, double seconds)
+int fpd_record_start(struct fpd *d, const char *path, double seconds, char *emsg, size_t elen)
 {
 	struct fpd_rec *r = &d->rec;
 	struct fp_c3d_wchannel ch[6 * FP_MAX_PLATES];
@@ -33,8 +33,7 @@ static int rec_start(struct fpd *d, const char *path, double seconds)
 	int ret;
 
 	if (r->w) {
-		fpd_reply_error(d, "action", "record: already recording to %s (record stop first)",
-				r->path);
+		snprintf(emsg, elen, "already recording to %s (record stop first)", r->path);
 		return -EBUSY;
 	}
 	ret = fp_c3d_wdesc_session(&desc, &d->cal, 0, d->info.rate_hz, ch, plate, msg,
@@ -52,14 +51,14 @@ static int rec_start(struct fpd *d, const char *path, double seconds)
 		ret = fp_c3d_writer_open(path, &desc, &r->w, msg, sizeof(msg));
 	}
 	if (ret) {
-		fpd_reply_error(d, "file", "record: %s", msg);
+		snprintf(emsg, elen, "%s", msg);
 		return ret;
 	}
 	r->values = calloc((size_t)d->block_samples * desc.n_analog, sizeof(float));
 	if (!r->values) {
 		fp_c3d_writer_close(r->w, msg, sizeof(msg));
 		r->w = NULL;
-		fpd_reply_error(d, "", "record: out of memory");
+		snprintf(emsg, elen, "out of memory");
 		return -ENOMEM;
 	}
 	r->n_analog = desc.n_analog;
@@ -68,12 +67,11 @@ static int rec_start(struct fpd *d, const char *path, double seconds)
 	r->have_next = 0;
 	snprintf(r->path, sizeof(r->path), "%s", path);
 	fpd_info("recording to %s%s", path, seconds > 0 ? " (time-limited)" : "");
-	fpd_reply_json(d, json_pack("{s:b, s:s}", "ok", 1, "file", path));
 	return 0;
 }
 
 /* Close the file; returns the samples written. */
-static uint64_t rec_stop(struct fpd *d)
+uint64_t fpd_record_stop(struct fpd *d)
 {
 	struct fpd_rec *r = &d->rec;
 	char msg[FP_MSG_MAX * 2];
@@ -91,23 +89,6 @@ static uint64_t rec_stop(struct fpd *d)
 	return n;
 }
 
-void fpd_record_request(struct fpd *d, const struct fp_ctl_request *req)
-{
-	uint64_t n;
-
-	if (req->cmd == FP_CTL_RECORD_START) {
-		rec_start(d, req->file, req->seconds);
-		return;
-	}
-	if (!d->rec.w) {
-		fpd_reply_error(d, "action", "record stop: not recording");
-		return;
-	}
-	n = rec_stop(d);
-	fpd_reply_json(d, json_pack("{s:b, s:s, s:I}", "ok", 1, "file", d->rec.path,
-				    "samples", (json_int_t)n));
-}
-
 static int write_rows(struct fpd *d, const double *fields, uint32_t n)
 {
 	struct fpd_rec *r = &d->rec;
@@ -119,12 +100,15 @@ static int write_rows(struct fpd *d, const double *fields, uint32_t n)
 	return fp_c3d_writer_write(r->w, r->values, n);
 }
 
-void fpd_record_frames(struct fpd *d, const struct fp_frames *f)
+static void record_frames(struct fpd *d, void *priv, const struct fp_block *blk,
+			  const struct fp_frames *f)
 {
 	struct fpd_rec *r = &d->rec;
 	uint32_t n = f->n;
 	int ret = 0;
 
+	(void)priv;
+	(void)blk;
 	if (!r->w)
 		return;
 	if (!r->have_next)
@@ -135,7 +119,7 @@ void fpd_record_frames(struct fpd *d, const struct fp_frames *f)
 		if (lost > MAX_GAP_S * d->info.rate_hz) {
 			fpd_warn("record: %llu samples lost, longer than %g s: recording ended",
 				 (unsigned long long)lost, MAX_GAP_S);
-			rec_stop(d);
+			fpd_record_stop(d);
 			return;
 		}
 		for (size_t k = 0; k < FP_MAX_PLATES * FP_NFIELDS; k++)
@@ -157,13 +141,20 @@ void fpd_record_frames(struct fpd *d, const struct fp_frames *f)
 	r->samples += n;
 	if (ret) {
 		fpd_err("record: writing %s: %s; recording ended", r->path, fp_strerror(ret));
-		rec_stop(d);
+		fpd_record_stop(d);
 	} else if (r->limit && r->samples >= r->limit) {
-		rec_stop(d);
+		fpd_record_stop(d);
 	}
 }
 
-void fpd_record_close(struct fpd *d)
+static void record_fini(struct fpd *d, void *priv)
 {
-	rec_stop(d);
+	(void)priv;
+	fpd_record_stop(d);
 }
+
+const struct fpd_stage fpd_stage_record = {
+	.name = "record",
+	.frames = record_frames,
+	.fini = record_fini,
+};

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * stages.c - processing stages that consume the calibrated frames on the
- * main thread, in order, after calibration and before the force frame is
- * published. A stage (gait analysis, recording...) is one file defining a
+ * stages.c - the frame consumers of fplated, run on the main thread, in
+ * this order, for every block after calibration and before its force frame
+ * is published. A stage is one file (stage_NAME.c) defining a
  * `const struct fpd_stage` and one line in the list below.
  */
 #include <errno.h>
@@ -10,9 +10,11 @@
 
 #include "fplated.h"
 
-extern const struct fpd_stage fpd_stage_gait;
+extern const struct fpd_stage fpd_stage_window, fpd_stage_record, fpd_stage_gait;
 
 const struct fpd_stage *const fpd_stages[] = {
+	&fpd_stage_window,
+	&fpd_stage_record,
 	&fpd_stage_gait,
 	NULL
 };
@@ -35,11 +37,11 @@ int fpd_stages_init(struct fpd *d)
 	return 0;
 }
 
-void fpd_stages_frames(struct fpd *d, const struct fp_frames *f)
+void fpd_stages_frames(struct fpd *d, const struct fp_block *blk, const struct fp_frames *f)
 {
 	for (int i = 0; fpd_stages[i]; i++)
 		if (fpd_stages[i]->frames)
-			fpd_stages[i]->frames(d, d->stage_priv[i], f);
+			fpd_stages[i]->frames(d, d->stage_priv[i], blk, f);
 }
 
 void fpd_stages_status(struct fpd *d, json_t *status)
