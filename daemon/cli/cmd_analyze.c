@@ -17,6 +17,7 @@
 #include "fplate/fplate.h"
 #include "fplate/calib.h"
 #include "fplate/gait.h"
+#include "fplate/wire.h"
 #include "facing.h"
 
 int fp_cmd_analyze(int argc, char **argv);
@@ -208,7 +209,7 @@ static int keep_step(struct step_list *l, const struct fp_step *s)
 
 static void print_json(json_t *o)
 {
-	char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(FP_JSON_DIGITS));
 
 	if (text)
 		puts(text);
@@ -270,35 +271,32 @@ static void print_summary_text(json_t *sum)
 static int gait_config(const struct analyze_opts *o, const struct fp_info *info,
 		       const struct fp_calib *cal, struct fp_gait_config *cfg)
 {
-	fp_gait_config_default(cfg, info->plates, info->rate_hz);
-	cfg->cutoff_hz = isnan(o->cutoff) ? fmin(50.0, 0.4 * info->rate_hz) : o->cutoff;
-	if (isnan(o->cutoff) && cfg->cutoff_hz < 50.0)
-		fprintf(stderr, "fplate analyze: %g Hz data: force cutoff lowered to %g Hz\n",
-			info->rate_hz, cfg->cutoff_hz);
-	cfg->cop_cutoff_hz = fmin(cfg->cop_cutoff_hz, cfg->cutoff_hz);
-	cfg->belt_speed_mps = o->belt_speed;
-	cfg->body_mass_kg = isnan(o->mass) ? 0 : o->mass;
-	cfg->drift_correction = !o->no_drift;
-	cfg->calib = cal;
-	for (uint32_t p = 0; p < info->plates; p++) {
-		/* plate centre in the common frame: mean of its corners */
-		for (int k = 0; k < 2; k++) {
-			double c = 0;
+	struct fp_gait_options opt;
+	char msg[FP_MSG_MAX];
+	int ret;
 
-			for (int j = 0; j < 4; j++)
-				c += cal->plate[p].corners_mm[j][k];
-			cfg->plate_centre_mm[p][k] = isfinite(c) ? c / 4 : 0;
-		}
-	}
+	fp_gait_options_default(&opt);
+	opt.cutoff_hz = o->cutoff;
+	opt.belt_speed_mps = o->belt_speed;
+	opt.body_mass_kg = o->mass;
+	opt.drift_correction = !o->no_drift;
 	if (o->split) {
 		if (info->plates != 2) {
 			fprintf(stderr, "fplate analyze: --split needs 2 plates, the source has %u\n",
 				info->plates);
 			return -EINVAL;
 		}
-		cfg->plate_foot[0] = 'L';
-		cfg->plate_foot[1] = 'R';
+		opt.plate_foot[0] = 'L';
+		opt.plate_foot[1] = 'R';
 	}
+	ret = fp_gait_config_build(cfg, info, cal, &opt, msg, sizeof(msg));
+	if (ret) {
+		fprintf(stderr, "fplate analyze: %s\n", msg);
+		return ret;
+	}
+	if (cfg->cutoff_hz < (isnan(o->cutoff) ? 50.0 : o->cutoff))
+		fprintf(stderr, "fplate analyze: %g Hz data: force cutoff lowered to %g Hz\n",
+			info->rate_hz, cfg->cutoff_hz);
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include <zmq.h>
 
 #include "fplated.h"
+#include "fplate/wire.h"
 
 #define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
 
@@ -91,7 +92,7 @@ int fpd_pub_send(struct fpd_pub *p, const char *topic, const void *data, size_t 
 
 int fpd_publish_json(struct fpd *d, const char *topic, json_t *obj)
 {
-	char *text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(9));
+	char *text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(FP_JSON_DIGITS));
 	int ret;
 
 	if (!text)

@@ -28,7 +28,7 @@ struct gait_stage {
 };
 
 /* [gait] feet against the device's plates. */
-static int plate_feet(const struct fpd *d, struct fp_gait_config *cfg, char *msg, size_t len)
+static int plate_feet(const struct fpd *d, struct fp_gait_options *opt, char *msg, size_t len)
 {
 	static const char *const names[] = { "auto", "LR", "RL", "L", "R" };
 	int f = d->cfg.gait_feet;
@@ -42,47 +42,40 @@ static int plate_feet(const struct fpd *d, struct fp_gait_config *cfg, char *msg
 		return -EINVAL;
 	}
 	if (need == 2) {
-		cfg->plate_foot[0] = f == FPD_FEET_LR ? 'L' : 'R';
-		cfg->plate_foot[1] = f == FPD_FEET_LR ? 'R' : 'L';
+		opt->plate_foot[0] = f == FPD_FEET_LR ? 'L' : 'R';
+		opt->plate_foot[1] = f == FPD_FEET_LR ? 'R' : 'L';
 	} else {
-		cfg->plate_foot[0] = f == FPD_FEET_L ? 'L' : 'R';
+		opt->plate_foot[0] = f == FPD_FEET_L ? 'L' : 'R';
 	}
 	return 0;
+}
+
+/* The control socket's settings as gait options: 0 there means "default". */
+static double set_or_nan(double v)
+{
+	return v > 0 ? v : NAN;
 }
 
 static int open_gait(struct fpd *d, struct gait_stage *st)
 {
 	const struct fpd_settings *set = &d->settings;
+	struct fp_gait_options opt;
 	struct fp_gait_config cfg;
 	char msg[FP_MSG_MAX];
 	int ret;
 
-	fp_gait_config_default(&cfg, d->info.plates, d->info.rate_hz);
-	if (set->cutoff_hz > 0)
-		cfg.cutoff_hz = set->cutoff_hz;
-	if (set->cop_cutoff_hz > 0)
-		cfg.cop_cutoff_hz = set->cop_cutoff_hz;
-	cfg.cutoff_hz = fmin(cfg.cutoff_hz, 0.4 * d->info.rate_hz);
-	cfg.cop_cutoff_hz = fmin(cfg.cop_cutoff_hz, 0.4 * d->info.rate_hz);
-	ret = plate_feet(d, &cfg, msg, sizeof(msg));
-	if (ret) {
-		fpd_err("gait: %s", msg);
-		return ret;
-	}
-	if (set->contact_on_n > 0)
-		cfg.on_n = set->contact_on_n;
-	if (set->contact_off_n > 0)
-		cfg.off_n = set->contact_off_n;
-	cfg.body_mass_kg = set->body_mass_kg;
-	cfg.belt_speed_mps = set->belt_speed_mps;   /* NaN: from the frames */
-	cfg.calib = &d->cal;
-	for (uint32_t p = 0; p < d->info.plates; p++)
-		for (int k = 0; k < 2; k++)
-			cfg.plate_centre_mm[p][k] = (d->cal.plate[p].corners_mm[0][k] +
-						     d->cal.plate[p].corners_mm[1][k] +
-						     d->cal.plate[p].corners_mm[2][k] +
-						     d->cal.plate[p].corners_mm[3][k]) / 4;
-	ret = fp_gait_open(&cfg, &st->g, msg, sizeof(msg));
+	fp_gait_options_default(&opt);
+	opt.cutoff_hz = set_or_nan(set->cutoff_hz);
+	opt.cop_cutoff_hz = set_or_nan(set->cop_cutoff_hz);
+	opt.on_n = set_or_nan(set->contact_on_n);
+	opt.off_n = set_or_nan(set->contact_off_n);
+	opt.body_mass_kg = set->body_mass_kg;
+	opt.belt_speed_mps = set->belt_speed_mps;   /* NaN: from the frames */
+	ret = plate_feet(d, &opt, msg, sizeof(msg));
+	if (!ret)
+		ret = fp_gait_config_build(&cfg, &d->info, &d->cal, &opt, msg, sizeof(msg));
+	if (!ret)
+		ret = fp_gait_open(&cfg, &st->g, msg, sizeof(msg));
 	if (ret)
 		fpd_err("gait: %s", ret == -EINVAL ? msg : fp_strerror(ret));
 	st->generation = set->generation;

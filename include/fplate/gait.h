@@ -149,6 +149,35 @@ struct fp_gait;
 void fp_gait_config_default(struct fp_gait_config *cfg, uint32_t plates, double rate_hz);
 
 /*
+ * What a program knows beyond the device, for fp_gait_config_build(): each
+ * field NaN (or 0 for plate_foot, -1 for drift_correction) keeps the
+ * default. fp_gait_options_default() sets them all so.
+ */
+struct fp_gait_options {
+	double cutoff_hz;           /* force metrics; NaN: 50 Hz; at most 0.4 x rate */
+	double cop_cutoff_hz;       /* COP path; NaN: 50 Hz; at most cutoff_hz */
+	double belt_speed_mps;      /* NaN: from the frames */
+	double body_mass_kg;        /* NaN or 0: estimated from whole strides */
+	double on_n, off_n;         /* contact thresholds, N */
+	int drift_correction;       /* -1: default (on), 0 off, 1 on */
+	char plate_foot[FP_MAX_PLATES]; /* 'L'/'R' per plate (split belt); 0: classify */
+};
+void fp_gait_options_default(struct fp_gait_options *opt);
+
+/*
+ * The one place a gait configuration is made from a device (plates, rate),
+ * its calibration (plate corners, kept by pointer: cal must outlive the
+ * fp_gait_open() call) and a program's options, so that fplated and
+ * `fplate analyze` analyse the same data the same way. Plate centres are
+ * the mean of the corners (0 where a corner is not finite). Returns 0 or
+ * -EINVAL with msg naming the option and value; the result still goes
+ * through fp_gait_open()'s own checks.
+ */
+int fp_gait_config_build(struct fp_gait_config *cfg, const struct fp_info *info,
+			 const struct fp_calib *cal, const struct fp_gait_options *opt,
+			 char *msg, size_t msg_len);
+
+/*
  * Check cfg and allocate the detector. *out owned by the caller, freed with
  * fp_gait_close(). -EINVAL with msg naming the field and value, -ENOMEM.
  */

@@ -33,6 +33,10 @@ extern "C" {
 #define FP_TOPIC_STATUS "status"
 #define FP_TOPIC_STEP   "step"
 
+/* Significant digits of every real in fplate's JSON (messages, `fplate
+ * analyze --json`): the same number prints the same everywhere. */
+#define FP_JSON_DIGITS 10
+
 #define FP_WIRE_MAGIC      0x464c5046u /* bytes 'F' 'P' 'L' 'F' */
 #define FP_WIRE_VERSION    1
 #define FP_WIRE_HEADER_LEN 72
