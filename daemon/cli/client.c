@@ -12,7 +12,7 @@
 
 #include "client.h"
 
-#define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
+#include "util_int.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -47,7 +47,7 @@ const char *fpc_endpoint(const char *option)
 		return option;
 	if (env && env[0])
 		return env;
-	return FPC_DEFAULT_ENDPOINT;
+	return FP_DEFAULT_ENDPOINT;
 }
 
 double fpc_now_s(void)

@@ -11,8 +11,8 @@
 
 #include <zmq.h>
 
-/* fplated's default PUB endpoint (also in fplated --help and the README). */
-#define FPC_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
+#include "ctl_proto.h"   /* FP_DEFAULT_ENDPOINT */
+
 /* Seconds a client waits for the daemon before giving up. */
 #define FPC_DEFAULT_TIMEOUT_S 3.0
 

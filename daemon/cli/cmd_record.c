@@ -47,7 +47,7 @@ static void usage(FILE *out)
 		"transit (GAP) are written as NaN so the time axis stays right. The file is\n"
 		"readable at any moment, even if the recorder is killed (docs/c3d.md).\n"
 		"Exit status: 0 done, 1 no daemon or write error, 2 bad option.\n",
-		fp_cmd_record_help, FPC_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
+		fp_cmd_record_help, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
 }
 
 struct rec {

@@ -27,7 +27,7 @@ static void usage(FILE *out)
 		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
 		"  --timeout S    give up after S seconds without an answer (default %g)\n\n"
 		"Exit status: 0 printed, 1 no daemon answered, 2 bad option.\n",
-		fp_cmd_status_help, FPC_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
+		fp_cmd_status_help, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
 }
 
 static long long num(json_t *o, const char *key)

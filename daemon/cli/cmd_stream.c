@@ -19,9 +19,6 @@ const char fp_cmd_stream_help[] = "print live force frames from fplated (text, C
 
 enum format { F_TEXT, F_CSV, F_JSON };
 
-static const char *const field_names[FP_NFIELDS] = {
-	"fx", "fy", "fz", "mx", "my", "mz", "cop_x", "cop_y", "tz"
-};
 
 static void usage(FILE *out)
 {
@@ -39,7 +36,7 @@ static void usage(FILE *out)
 		"  --timeout S    give up when no frame arrives for S seconds (default %g)\n\n"
 		"Exit status: 0 done, 1 no daemon answered or the stream stopped, 2 bad option.\n"
 		"A summary (frames, samples, missed frames, gaps) goes to stderr at the end.\n",
-		fp_cmd_stream_help, FPC_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
+		fp_cmd_stream_help, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
 }
 
 static void print_num(FILE *out, float v)
@@ -81,7 +78,7 @@ static void print_json(FILE *out, const struct fp_wire_frame *f, uint32_t n)
 		fprintf(out, "%.6g", f->h.belt_speed_mps);
 	fputs(",\"fields\":[", out);
 	for (uint32_t k = 0; k < FP_NFIELDS && k < f->h.n_fields; k++)
-		fprintf(out, "%s\"%s\"", k ? "," : "", field_names[k]);
+		fprintf(out, "%s\"%s\"", k ? "," : "", fp_field_name(k));
 	fputs("],\"data\":[", out);
 	for (uint32_t s = 0; s < n; s++) {
 		fputs(s ? ",[" : "[", out);
@@ -232,7 +229,7 @@ int fp_cmd_stream(int argc, char **argv)
 	if (fmt == F_CSV) {
 		fputs("sample,t_ns,plate", stdout);
 		for (int k = 0; k < FP_NFIELDS; k++)
-			printf(",%s", field_names[k]);
+			printf(",%s", fp_field_name(k));
 		fputs(",flags\n", stdout);
 	}
 	for (;;) {

@@ -292,7 +292,7 @@ static void usage(FILE *out)
 		"  --hz N        redraws per second, 1..60 (default 20)\n"
 		"  --plain       one line a second (fplate watch) instead of the picture\n"
 		"                (the default when stdout is not a terminal)\n",
-		fp_cmd_view_help, FPC_DEFAULT_ENDPOINT);
+		fp_cmd_view_help, FP_DEFAULT_ENDPOINT);
 }
 
 static int parse_args(int argc, char **argv, const char **endpoint, double *seconds,

@@ -49,7 +49,7 @@ static void usage(FILE *out)
 		"  --seconds N    stop after N seconds (default: until Ctrl-C)\n"
 		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
 		"  --timeout S    give up when nothing arrives for S seconds (default %g)\n",
-		fp_cmd_watch_help, FPC_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
+		fp_cmd_watch_help, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
 }
 
 static void print_header(uint32_t plates)

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#define FP_DEFAULT_CTL "tcp://127.0.0.1:5556"
+#include "ctl_proto.h"   /* FP_DEFAULT_CTL */
 
 /* Options every control command takes. */
 struct fp_ctl_opts {

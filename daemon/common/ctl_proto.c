@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ctl_proto.h"
+#include "util_int.h"
 
 #define FAIL(f, ...) do {                                               \
 	if (field && field_len) snprintf(field, field_len, "%s", (f));  \
@@ -247,4 +248,33 @@ json_t *fp_ctl_error_reply(const char *field, const char *msg)
 	if (r && field && *field)
 		json_object_set_new(r, "field", json_string(field));
 	return r;
+}
+
+int fp_ctl_endpoint_beside(const char *ep, char *out, size_t len, char *msg, size_t msg_len)
+{
+	const char *colon = strrchr(ep, ':');
+	char *end;
+	long port;
+	int n;
+
+	if (!strncmp(ep, "ipc://", 6)) {
+		n = snprintf(out, len, "%s.ctl", ep);
+	} else if (!strncmp(ep, "tcp://", 6) && colon && colon > ep + 6) {
+		port = strtol(colon + 1, &end, 10);
+		if (*end || port < 1 || port >= 65535) {
+			MSG("publish endpoint '%s': cannot place the control socket beside it "
+			    "(give [control] endpoint / --ctl)", ep);
+			return -EINVAL;
+		}
+		n = snprintf(out, len, "%.*s:%ld", (int)(colon - ep), ep, port + 1);
+	} else {
+		MSG("publish endpoint '%s': give the control endpoint too ([control] endpoint / --ctl)",
+		    ep);
+		return -EINVAL;
+	}
+	if (n < 0 || (size_t)n >= len) {
+		MSG("publish endpoint '%s' too long to derive the control endpoint", ep);
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -10,6 +10,18 @@
 #include <stddef.h>
 #include <jansson.h>
 
+/* Where fplated publishes, and answers control requests, by default. */
+#define FP_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
+#define FP_DEFAULT_CTL      "tcp://127.0.0.1:5556"
+
+/*
+ * The control endpoint that sits beside a publish endpoint, as fplated
+ * places it when none is given: tcp://HOST:PORT -> tcp://HOST:PORT+1,
+ * ipc://PATH -> ipc://PATH.ctl. 0, or -EINVAL with msg (no port, other
+ * transport, too long).
+ */
+int fp_ctl_endpoint_beside(const char *pub, char *out, size_t len, char *msg, size_t msg_len);
+
 enum fp_ctl_cmd {
 	FP_CTL_DESCRIBE,
 	FP_CTL_STATUS,

@@ -18,9 +18,10 @@
 #include <ini.h>
 
 #include "config.h"
+#include "ctl_proto.h"
 #include "fplate/gait.h"
 
-#define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
+#include "util_int.h"
 
 enum key_type { K_STRING, K_INT, K_U32, K_CHOICE, K_DOUBLE };
 
@@ -97,7 +98,7 @@ void fpd_config_defaults(struct fpd_config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->device_uri, sizeof(cfg->device_uri), "sim://");
-	snprintf(cfg->endpoint, sizeof(cfg->endpoint), "tcp://127.0.0.1:5555");
+	snprintf(cfg->endpoint, sizeof(cfg->endpoint), "%s", FP_DEFAULT_ENDPOINT);
 	cfg->block_ms = 10;
 	cfg->coalesce = 1;
 	cfg->sndhwm = 2000;
@@ -297,7 +298,7 @@ void fpd_config_usage(FILE *out)
 		"  -q, --quiet             same as --log-level warn\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n\n"
-		"defaults: --device sim:// --pub tcp://127.0.0.1:5555 --block-ms 10\n"
+		"defaults: --device sim:// --pub " FP_DEFAULT_ENDPOINT " --block-ms 10\n"
 		"see README.md (Configuration file) and docs/wire-format.md\n");
 }
 
@@ -326,34 +327,10 @@ static const char *find_config_arg(int argc, char **argv, int *explicit_file)
  */
 static int default_ctl_endpoint(struct fpd_config *cfg, char *msg, size_t msg_len)
 {
-	const char *ep = cfg->endpoint, *colon = strrchr(ep, ':');
-	char *end;
-	long port;
-	int n;
-
 	if (cfg->ctl_endpoint[0])
 		return 0;
-	if (!strncmp(ep, "ipc://", 6)) {
-		n = snprintf(cfg->ctl_endpoint, sizeof(cfg->ctl_endpoint), "%s.ctl", ep);
-	} else if (!strncmp(ep, "tcp://", 6) && colon && colon > ep + 6) {
-		port = strtol(colon + 1, &end, 10);
-		if (*end || port < 1 || port >= 65535) {
-			MSG("publish endpoint '%s': cannot place the control socket beside it "
-			    "(give [control] endpoint / --ctl)", ep);
-			return -EINVAL;
-		}
-		n = snprintf(cfg->ctl_endpoint, sizeof(cfg->ctl_endpoint), "%.*s:%ld",
-			     (int)(colon - ep), ep, port + 1);
-	} else {
-		MSG("publish endpoint '%s': give the control endpoint too ([control] endpoint / --ctl)",
-		    ep);
-		return -EINVAL;
-	}
-	if (n < 0 || (size_t)n >= sizeof(cfg->ctl_endpoint)) {
-		MSG("publish endpoint '%s' too long to derive the control endpoint", ep);
-		return -EINVAL;
-	}
-	return 0;
+	return fp_ctl_endpoint_beside(cfg->endpoint, cfg->ctl_endpoint, sizeof(cfg->ctl_endpoint),
+				      msg, msg_len);
 }
 
 int fpd_config_from_args(struct fpd_config *cfg, int argc, char **argv,

@@ -30,12 +30,6 @@
 /* A data request that cannot complete in ms + this is answered with an error. */
 #define CTL_GRACE_NS (5LL * 1000000000LL)
 
-static const char *const field_names[FP_NFIELDS] = {
-	"fx", "fy", "fz", "mx", "my", "mz", "cop_x", "cop_y", "tz"
-};
-static const char *const field_units[FP_NFIELDS] = {
-	"N", "N", "N", "N.m", "N.m", "N.m", "mm", "mm", "N.m"
-};
 
 int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len)
 {
@@ -121,8 +115,8 @@ static json_t *describe_json(struct fpd *d)
 	json_t *fields = json_array(), *plates = json_array(), *s;
 
 	for (int f = 0; f < FP_NFIELDS; f++)
-		json_array_append_new(fields, json_pack("{s:s, s:s}", "name", field_names[f],
-							"unit", field_units[f]));
+		json_array_append_new(fields, json_pack("{s:s, s:s}", "name", fp_field_name(f),
+							"unit", fp_field_unit(f)));
 	for (uint32_t p = 0; p < d->cal.plates; p++)
 		json_array_append_new(plates, plate_json(&d->cal.plate[p], p + 1));
 	s = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, s:i, s:b, s:I,"
@@ -257,7 +251,7 @@ static void start_window(struct fpd *d, const struct fp_ctl_request *r)
 		return;
 	}
 	fpd_window_start(d, (uint64_t)ceil(r->ms * d->info.rate_hz / 1000.0));
-	c->deadline_ns = fpd_now_ns(CLOCK_MONOTONIC) + (int64_t)r->ms * 1000000 + CTL_GRACE_NS;
+	c->deadline_ns = fp_clock_ns(CLOCK_MONOTONIC) + (int64_t)r->ms * 1000000 + CTL_GRACE_NS;
 	c->busy = 1;
 }
 
@@ -283,8 +277,8 @@ static json_t *window_json(struct fpd *d)
 			double n = (double)a->finite[p][k], m = mean_of(a, p, k);
 			double var = n > 1 ? (a->sumsq[p][k] - n * m * m) / (n - 1) : NAN;
 
-			json_object_set_new(mean, field_names[k], num_or_null(m));
-			json_object_set_new(sd, field_names[k], num_or_null(var > 0 ? sqrt(var) :
+			json_object_set_new(mean, fp_field_name(k), num_or_null(m));
+			json_object_set_new(sd, fp_field_name(k), num_or_null(var > 0 ? sqrt(var) :
 									   n > 1 ? 0.0 : NAN));
 		}
 		json_array_append_new(plates, json_pack("{s:i, s:o, s:o, s:I}", "plate", (int)p + 1,
@@ -342,7 +336,7 @@ static void do_device_set(struct fpd *d, const struct fp_ctl_request *r)
 	a->set_msg[0] = '\0';
 	atomic_store(&a->set_state, FPD_SET_PENDING);
 	pthread_mutex_unlock(&a->set_lock);
-	d->ctl.deadline_ns = fpd_now_ns(CLOCK_MONOTONIC) + CTL_GRACE_NS;
+	d->ctl.deadline_ns = fp_clock_ns(CLOCK_MONOTONIC) + CTL_GRACE_NS;
 	d->ctl.busy = 1;
 }
 
@@ -383,7 +377,7 @@ void fpd_ctl_tick(struct fpd *d)
 			fpd_reply_json(d, json_pack("{s:b, s:o}", "ok", 1, "plates", plates));
 		return;
 	}
-	if (fpd_now_ns(CLOCK_MONOTONIC) > c->deadline_ns) {
+	if (fp_clock_ns(CLOCK_MONOTONIC) > c->deadline_ns) {
 		if (c->req.cmd == FP_CTL_DEVICE_SET) {
 			/* the acquisition thread did not take it: withdraw it */
 			pthread_mutex_lock(&d->acq.set_lock);

@@ -37,6 +37,7 @@
 #include "timefit.h"
 #include "config.h"
 #include "ctl_proto.h"
+#include "util_int.h"
 
 struct fp_c3d_writer;
 
@@ -213,8 +214,6 @@ void fpd_log(enum fpd_log_level level, const char *fmt, ...)
 #define fpd_warn(...)  fpd_log(FPD_LOG_WARN, __VA_ARGS__)
 #define fpd_info(...)  fpd_log(FPD_LOG_INFO, __VA_ARGS__)
 #define fpd_debug(...) fpd_log(FPD_LOG_DEBUG, __VA_ARGS__)
-
-int64_t fpd_now_ns(int clock_id);
 
 /* acquire.c */
 int fpd_acq_init(struct fpd *d);

@@ -18,14 +18,6 @@ void fpd_log_set_level(enum fpd_log_level level)
 	log_level = level;
 }
 
-int64_t fpd_now_ns(int clock_id)
-{
-	struct timespec ts;
-
-	clock_gettime(clock_id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void fpd_log(enum fpd_log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };

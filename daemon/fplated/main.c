@@ -79,7 +79,7 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 	d->block_samples = (uint32_t)(n < 1 ? 1 : n > FP_WIRE_MAX_SAMPLES ? FP_WIRE_MAX_SAMPLES : n);
 	d->stream_id = d->cfg.stream_id;
 	while (!d->stream_id && getrandom(&d->stream_id, sizeof(d->stream_id), 0) < 0)
-		d->stream_id = (uint32_t)(getpid() ^ fpd_now_ns(CLOCK_REALTIME));
+		d->stream_id = (uint32_t)(getpid() ^ fp_clock_ns(CLOCK_REALTIME));
 	ret = fpd_acq_init(d);
 	if (!ret)
 		ret = fpd_proc_init(d);
@@ -106,7 +106,7 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 			 fp_device_message(d->dev));
 		return ret;
 	}
-	d->start_mono_ns = fpd_now_ns(CLOCK_MONOTONIC);
+	d->start_mono_ns = fp_clock_ns(CLOCK_MONOTONIC);
 	ret = fpd_acq_start(d);
 	if (ret)
 		snprintf(msg, msg_len, "cannot start the acquisition thread: %s", strerror(-ret));

@@ -40,7 +40,7 @@ int fpd_proc_init(struct fpd *d)
 		return -ENOMEM;
 	p->rate_hz = NAN;
 	p->last_state = -1;
-	p->next_status_ns = fpd_now_ns(CLOCK_MONOTONIC);
+	p->next_status_ns = fp_clock_ns(CLOCK_MONOTONIC);
 	return 0;
 }
 

@@ -29,7 +29,7 @@
 #include "fplated.h"
 #include "fplate/wire.h"
 
-#define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
+#include "util_int.h"
 
 int fpd_pub_open(struct fpd_pub *p, const struct fpd_config *cfg, char *msg, size_t msg_len)
 {

@@ -69,8 +69,8 @@ json_t *fpd_status_json(struct fpd *d)
 
 	s = json_pack("{s:s, s:i, s:I, s:f, s:I, s:s}",
 		      "type", "status", "version", 1,
-		      "time_ns", (json_int_t)fpd_now_ns(CLOCK_REALTIME),
-		      "uptime_s", (double)(fpd_now_ns(CLOCK_MONOTONIC) - d->start_mono_ns) / 1e9,
+		      "time_ns", (json_int_t)fp_clock_ns(CLOCK_REALTIME),
+		      "uptime_s", (double)(fp_clock_ns(CLOCK_MONOTONIC) - d->start_mono_ns) / 1e9,
 		      "stream_id", (json_int_t)d->stream_id, "endpoint", d->cfg.endpoint);
 	json_object_set_new(s, "rate_hz", isfinite(p->rate_hz) ? json_real(p->rate_hz)
 							       : json_null());
@@ -109,7 +109,7 @@ void fpd_publish_status(struct fpd *d)
 int fpd_status_tick(struct fpd *d)
 {
 	struct fpd_proc *p = &d->proc;
-	int64_t now = fpd_now_ns(CLOCK_MONOTONIC);
+	int64_t now = fp_clock_ns(CLOCK_MONOTONIC);
 	int state = atomic_load(&d->acq.state);
 
 	if (state != p->last_state) {

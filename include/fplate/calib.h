@@ -37,6 +37,11 @@ enum fp_field {
 	FP_NFIELDS
 };
 
+/* A field's name as fplate prints it everywhere ("fx" ... "cop_x", "tz")
+ * and its unit ("N", "N.m", "mm"); NULL for k >= FP_NFIELDS. */
+const char *fp_field_name(unsigned int k);
+const char *fp_field_unit(unsigned int k);
+
 struct fp_plate_calib {
 	uint32_t channels;                  /* 6, or 8 (Kistler) */
 	double scale_v[FP_MAX_CHANNELS];    /* raw -> volts per channel (1 for volts) */

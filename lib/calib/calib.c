@@ -16,8 +16,24 @@
 #include <string.h>
 
 #include "calib_int.h"
+#include "util_int.h"
 
-#define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
+static const char *const field_names[FP_NFIELDS] = {
+	"fx", "fy", "fz", "mx", "my", "mz", "cop_x", "cop_y", "tz"
+};
+static const char *const field_units[FP_NFIELDS] = {
+	"N", "N", "N", "N.m", "N.m", "N.m", "mm", "mm", "N.m"
+};
+
+const char *fp_field_name(unsigned int k)
+{
+	return k < FP_NFIELDS ? field_names[k] : NULL;
+}
+
+const char *fp_field_unit(unsigned int k)
+{
+	return k < FP_NFIELDS ? field_units[k] : NULL;
+}
 
 int fp_frames_init(struct fp_frames *f, uint32_t plates, uint32_t capacity)
 {

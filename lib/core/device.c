@@ -12,7 +12,7 @@
 
 #include "backend.h"
 
-#define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
+#include "util_int.h"
 
 int fp_dev_err(struct fp_device *dev, int err, const char *fmt, ...)
 {

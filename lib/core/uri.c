@@ -11,7 +11,7 @@
 
 #include "uri.h"
 
-#define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
+#include "util_int.h"
 
 static int hexval(int c)
 {

@@ -18,7 +18,7 @@
 
 #include "fplate/wire.h"
 
-#define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
+#include "util_int.h"
 
 static void put_u16(unsigned char *p, uint16_t v)
 {

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util_int.h"
 #include "backend.h"
 #include "fplate/c3d.h"
 
@@ -216,7 +217,6 @@ static int c3d_src_read(struct fp_device *dev, struct fp_block *blk, int timeout
 	struct c3d_src *s = dev->priv;
 	uint64_t total = fp_c3d_analog_samples(s->c), n = blk->capacity;
 	uint32_t np = dev->info.plates;
-	struct timespec rt;
 
 	if (s->pos >= total) {
 		if (!s->loop)
@@ -249,8 +249,7 @@ static int c3d_src_read(struct fp_device *dev, struct fp_block *blk, int timeout
 	blk->n = (uint32_t)n;
 	blk->first_sample = s->delivered;
 	blk->belt_speed_mps = s->belt;
-	clock_gettime(CLOCK_REALTIME, &rt);
-	blk->t_host_ns = (int64_t)rt.tv_sec * 1000000000LL + rt.tv_nsec;
+	blk->t_host_ns = fp_clock_ns(CLOCK_REALTIME);
 	s->pos += n;
 	s->delivered += n;
 	s->cnt.samples += n;

@@ -34,6 +34,7 @@
 
 #include <comedilib.h>
 
+#include "util_int.h"
 #include "backend.h"
 #include "comedi_map.h"
 #include "comedi_card.h"
@@ -66,14 +67,6 @@ struct comedi_priv {
 	int has_cal;
 	struct fp_calib cal;               /* the wiring file's plate calibration */
 };
-
-static int64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static const char *aref_name(int aref)
 {
@@ -501,7 +494,7 @@ static int comedi_start_op(struct fp_device *dev)
 	ret = start_cmd(dev, p);
 	if (ret)
 		return ret;
-	p->t_start_ns = now_ns(CLOCK_MONOTONIC);
+	p->t_start_ns = fp_clock_ns(CLOCK_MONOTONIC);
 	p->next_sample = 0;
 	p->pending_flags = 0;
 	return 0;
@@ -520,7 +513,7 @@ static int comedi_stop_op(struct fp_device *dev)
 /* Sample index the card's clock has reached, from the host clock. */
 static uint64_t clock_index(const struct comedi_priv *p, const struct fp_info *info)
 {
-	double elapsed_s = (double)(now_ns(CLOCK_MONOTONIC) - p->t_start_ns) * 1e-9;
+	double elapsed_s = (double)(fp_clock_ns(CLOCK_MONOTONIC) - p->t_start_ns) * 1e-9;
 
 	return elapsed_s > 0 ? (uint64_t)llround(elapsed_s * info->rate_hz) : 0;
 }
@@ -636,7 +629,7 @@ static int deliver(struct fp_device *dev, struct comedi_priv *p, struct fp_block
 	memmove(p->buf, p->buf + (size_t)n * p->scan_bytes, p->fill);
 	blk->n = n;
 	blk->first_sample = p->next_sample;
-	blk->t_host_ns = now_ns(CLOCK_REALTIME);
+	blk->t_host_ns = fp_clock_ns(CLOCK_REALTIME);
 	blk->flags = p->pending_flags | (sat ? FP_BLK_SATURATED : 0);
 	if (p->belt_index >= 0)
 		blk->belt_speed_mps = p->map.belt_scale_mps_per_v *
@@ -687,7 +680,7 @@ static int fill_buffer(struct fp_device *dev, struct comedi_priv *p, int timeout
 static int comedi_read_op(struct fp_device *dev, struct fp_block *blk, int timeout_ms)
 {
 	struct comedi_priv *p = dev->priv;
-	int64_t deadline = now_ns(CLOCK_MONOTONIC) + (int64_t)timeout_ms * 1000000;
+	int64_t deadline = fp_clock_ns(CLOCK_MONOTONIC) + (int64_t)timeout_ms * 1000000;
 
 	if (p->gone) {
 		int ret = try_reattach(dev, p, timeout_ms);
@@ -703,14 +696,14 @@ static int comedi_read_op(struct fp_device *dev, struct fp_block *blk, int timeo
 			return deliver(dev, p, blk, (uint32_t)(scans < blk->capacity ? scans :
 							       blk->capacity));
 		if (timeout_ms >= 0) {
-			int64_t left = deadline - now_ns(CLOCK_MONOTONIC);
+			int64_t left = deadline - fp_clock_ns(CLOCK_MONOTONIC);
 
 			wait_ms = left > 0 ? (int)((left + 999999) / 1000000) : 0;
 		}
 		ret = fill_buffer(dev, p, wait_ms);
 		if (ret < 0)
 			return ret;
-		if (ret == 0 && timeout_ms >= 0 && now_ns(CLOCK_MONOTONIC) >= deadline)
+		if (ret == 0 && timeout_ms >= 0 && fp_clock_ns(CLOCK_MONOTONIC) >= deadline)
 			return 0;
 	}
 }

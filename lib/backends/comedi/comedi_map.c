@@ -18,7 +18,7 @@
 
 #include "comedi_map.h"
 
-#define MSG(...) do { if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); } while (0)
+#include "util_int.h"
 
 void fp_cmap_init(struct fp_comedi_map *map)
 {

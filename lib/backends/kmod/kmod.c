@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util_int.h"
 #include "backend.h"
 #include "kmod.h"
 #include "usb_cal.h"
@@ -322,7 +323,6 @@ static int kmod_fill(struct fp_device *dev, struct kmod_priv *p, int timeout_ms)
 static int kmod_read(struct fp_device *dev, struct fp_block *blk, int timeout_ms)
 {
 	struct kmod_priv *p = dev->priv;
-	struct timespec now;
 	int ret;
 
 	if (p->fd < 0) {
@@ -340,8 +340,7 @@ static int kmod_read(struct fp_device *dev, struct fp_block *blk, int timeout_ms
 		blk->flags |= FP_BLK_RESUMED;
 		p->resumed = 0;
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	blk->t_host_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	blk->t_host_ns = fp_clock_ns(CLOCK_REALTIME);
 	p->delivered += blk->n;
 	return (int)blk->n;
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util_int.h"
 #include "backend.h"
 #include "sim_model.h"
 #include "sim.h"
@@ -93,17 +94,15 @@ static const char *const strikes[] = { "rear", "mid", "fore", NULL };
 static const char *const pushoffs[] = { "medial", "lateral", NULL };
 static const char *const paces[] = { "realtime", "fast", NULL };
 
-/* Parameters fp_set() may change while running. */
-static const char *const runtime_keys[] = {
-	"speed", "belt", "belt_speed", "cadence", "mass", "strike", "lr", "contact",
-	"supination", "roll", "pushoff", "pushoff_mm", "stepwidth", "variability",
-	"runner_y", "noise", "tare", "drift", "sync_hz", "runner", "load", NULL
-};
+/* Parameters fp_set() may change while running; the URI takes them all
+ * and a few more that fix the device's shape. */
+#define SIM_RUNTIME_KEYS \
+	"speed", "belt", "belt_speed", "cadence", "mass", "strike", "lr", "contact", \
+	"supination", "roll", "pushoff", "pushoff_mm", "stepwidth", "variability", \
+	"runner_y", "noise", "tare", "drift", "sync_hz", "runner", "load"
+static const char *const runtime_keys[] = { SIM_RUNTIME_KEYS, NULL };
 static const char *const open_keys[] = {
-	"speed", "belt", "belt_speed", "cadence", "mass", "strike", "lr", "contact",
-	"supination", "roll", "pushoff", "pushoff_mm", "stepwidth", "variability",
-	"runner_y", "noise", "tare", "drift", "sync_hz", "runner", "load",
-	"plates", "channels", "rate", "seed", "pace", "chunk", NULL
+	SIM_RUNTIME_KEYS, "plates", "channels", "rate", "seed", "pace", "chunk", NULL
 };
 
 static int parse_load(struct sim_dev *sd, const char *value, char *msg, size_t len)
@@ -348,22 +347,6 @@ static void sim_close(struct fp_device *dev)
 	dev->priv = NULL;
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int sim_start(struct fp_device *dev)
 {
 	struct sim_dev *sd = dev->priv;
@@ -379,7 +362,7 @@ static int sim_start(struct fp_device *dev)
 	sd->sync_k = 0;
 	sd->sync_next = 0;
 	memset(&sd->cnt, 0, sizeof(sd->cnt));
-	sd->t0_ns = mono_ns();
+	sd->t0_ns = fp_clock_ns(CLOCK_MONOTONIC);
 	return 0;
 }
 
@@ -543,12 +526,12 @@ static int sim_read(struct fp_device *dev, struct fp_block *blk, int timeout_ms)
 	int ret;
 
 	if (!sd->pace_fast) {
-		int64_t start = mono_ns();
+		int64_t start = fp_clock_ns(CLOCK_MONOTONIC);
 		int64_t limit = timeout_ms >= 0 ? start + (int64_t)timeout_ms * 1000000 : INT64_MAX;
 		uint64_t want = sd->chunk < blk->capacity ? sd->chunk : blk->capacity;
 
 		for (;;) {
-			int64_t now = mono_ns();
+			int64_t now = fp_clock_ns(CLOCK_MONOTONIC);
 			uint64_t due = (uint64_t)((double)(now - sd->t0_ns) * sd->rate_hz * 1e-9);
 			int64_t deadline;
 			struct timespec ts;
@@ -584,7 +567,7 @@ static int sim_read(struct fp_device *dev, struct fp_block *blk, int timeout_ms)
 		return ret;
 	blk->n = (uint32_t)n;
 	blk->first_sample = sd->next_sample;
-	blk->t_host_ns = real_ns();
+	blk->t_host_ns = fp_clock_ns(CLOCK_REALTIME);
 	blk->belt_speed_mps = sd->belt_now;
 	if (sd->truth_frames) {
 		struct fp_frames *tf = sd->truth_frames;

@@ -21,16 +21,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "util_int.h"
 #include "usb_int.h"
 #include "usb_cal.h"
-
-int64_t usb_now_ns(int clock_id)
-{
-	struct timespec ts;
-
-	clock_gettime(clock_id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int usb_errno(int lerr)
 {

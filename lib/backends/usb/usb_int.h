@@ -80,7 +80,6 @@ struct usb_priv {
 int usb_connect(struct usb_priv *p, int quiet);
 void usb_disconnect(struct usb_priv *p);
 int usb_ctrl_out(struct usb_priv *p, uint8_t req, uint16_t value);
-int64_t usb_now_ns(int clock_id);
 
 /* lib/usb_stream.c */
 int usb_stream_start(struct usb_priv *p);

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util_int.h"
 #include "usb_int.h"
 
 #define BLK_BREAK (FP_BLK_GAP | FP_BLK_RESUMED | FP_BLK_OVERRUN)
@@ -118,7 +119,7 @@ static void handle_packet(struct usb_priv *p, const uint8_t *buf, int len)
 	struct fp_usb_seq_result res;
 	int32_t counts[FP_MAX_PLATES * FP_MAX_CHANNELS];
 	uint32_t flags, sync;
-	int64_t t = usb_now_ns(CLOCK_REALTIME);
+	int64_t t = fp_clock_ns(CLOCK_REALTIME);
 	int err;
 
 	p->cnt.packets++;
@@ -224,7 +225,7 @@ int usb_hotplug_cb(libusb_context *ctx, libusb_device *d, libusb_hotplug_event e
 	(void)ctx;
 	if (ev == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED) {
 		p->arrived = USB_ARRIVAL_TRIES;
-		p->next_rescan_ns = usb_now_ns(CLOCK_MONOTONIC);
+		p->next_rescan_ns = fp_clock_ns(CLOCK_MONOTONIC);
 	}
 	else if (p->h && libusb_get_device(p->h) == d)
 		p->gone = 1;
@@ -313,7 +314,7 @@ static void went_away(struct usb_priv *p)
 	drop_transfers(p);
 	p->streaming = streaming; /* resume after replug */
 	usb_disconnect(p);
-	p->gone_since_ns = usb_now_ns(CLOCK_MONOTONIC);
+	p->gone_since_ns = fp_clock_ns(CLOCK_MONOTONIC);
 	p->next_rescan_ns = p->rescan_ms ? p->gone_since_ns : INT64_MAX;
 	p->arrived = 0;
 	p->cnt.disconnects++;
@@ -322,7 +323,7 @@ static void went_away(struct usb_priv *p)
 static int try_reconnect(struct usb_priv *p)
 {
 	struct fp_info old = p->dev->info;
-	int64_t now = usb_now_ns(CLOCK_MONOTONIC);
+	int64_t now = fp_clock_ns(CLOCK_MONOTONIC);
 	uint64_t lost;
 	int ret;
 
@@ -412,7 +413,7 @@ void usb_stream_stop(struct usb_priv *p, int send_stop)
 
 int usb_stream_read(struct usb_priv *p, struct fp_block *blk, int timeout_ms)
 {
-	int64_t now = usb_now_ns(CLOCK_MONOTONIC);
+	int64_t now = fp_clock_ns(CLOCK_MONOTONIC);
 	int64_t deadline = timeout_ms < 0 ? INT64_MAX : now + (int64_t)timeout_ms * 1000000;
 
 	for (;;) {
@@ -445,7 +446,7 @@ int usb_stream_read(struct usb_priv *p, struct fp_block *blk, int timeout_ms)
 		} else if (!p->inflight) {
 			return fp_dev_err(p->dev, -EIO, "usb://: no transfer could be submitted");
 		}
-		now = usb_now_ns(CLOCK_MONOTONIC);
+		now = fp_clock_ns(CLOCK_MONOTONIC);
 		if (now >= deadline)
 			return p->gone ? -ENODEV : 0;
 		wait_ms = (deadline - now) / 1000000 + 1;
@@ -454,6 +455,6 @@ int usb_stream_read(struct usb_priv *p, struct fp_block *blk, int timeout_ms)
 		if (wait_ms > 200)
 			wait_ms = 200;
 		handle_events_ms(p, wait_ms);
-		now = usb_now_ns(CLOCK_MONOTONIC);
+		now = fp_clock_ns(CLOCK_MONOTONIC);
 	}
 }
