@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cmd_analyze.c - `fplate analyze FILE.c3d`: run the gait module
- * (lib/gait.c) offline over a recording and print one record per step and
+ * (lib/gait/gait.c) offline over a recording and print one record per step and
  * a summary per foot. Any device URI works too (sim://...&pace=fast with
  * --seconds), so the numbers are exactly those fplated publishes live.
  */

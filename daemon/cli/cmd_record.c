@@ -3,7 +3,7 @@
  * cmd_record.c - `fplate record -o run.c3d`: subscribe to fplated's force
  * frames and write them to a C3D file (type 2 plates, Fx..Mz channels).
  *
- * The file is valid at every moment (lib/c3d_write.c writes whole frames
+ * The file is valid at every moment (lib/c3d/c3d_write.c writes whole frames
  * and then the frame counts), so a recorder killed with SIGKILL leaves a
  * readable file holding everything up to the last block it wrote.
  */

@@ -3,7 +3,7 @@
  * control.c - fplated's control socket (docs/control.md): a ZeroMQ REP
  * socket served from the main thread's poll loop.
  *
- * Requests are parsed and validated by lib/ctl_proto.c; this file acts on
+ * Requests are parsed and validated by daemon/common/ctl_proto.c; this file acts on
  * them. Quick requests (describe, status, set, calibration, reset-counters)
  * are answered at once. Requests that need data (average, tare) collect
  * samples through the window stage (stage_window.c) and are answered when

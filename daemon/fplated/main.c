@@ -8,7 +8,7 @@
  * The main loop waits in zmq_poll() on the acquisition eventfd and a
  * signalfd (signals are blocked in every thread, so no handler runs
  * asynchronously), with the time to the next status message as timeout.
- * A control socket will be one more poll item here.
+ * The control socket, when enabled, is one more poll item.
  *
  * Exit status: 0 clean stop or end of source, 1 runtime error (device,
  * socket), 2 bad option or configuration.

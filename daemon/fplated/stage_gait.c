@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * stage_gait.c - the gait analysis stage of fplated: feed every calibrated
- * block to the gait module (lib/gait.c) and publish each completed step as
+ * block to the gait module (lib/gait/gait.c) and publish each completed step as
  * JSON on the `step` topic (keys and metrics_version: docs/metrics.md).
  * Its counters go into `status` under "gait".
  *

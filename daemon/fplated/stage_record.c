@@ -6,7 +6,7 @@
  * by control.c (record start/stop) through fpd_record_start/stop.
  *
  * Each plate is written as a type-2 FORCE_PLATFORM (Fx Fy Fz in N, Mx My Mz
- * in N·mm) by lib/c3d_write.c, which keeps the file valid after every block:
+ * in N·mm) by lib/c3d/c3d_write.c, which keeps the file valid after every block:
  * a daemon killed mid-recording leaves a readable file. Samples lost before
  * a block (a gap in the device sample index) are written as NaN so the time
  * axis of the file stays true, up to MAX_GAP_S; a longer gap ends the

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR LGPL-2.1-or-later */
 /*
  * usb_parse.h - validate and decode fplate USB packets, account for
- * sequence gaps (lib/usb_proto.c).
+ * sequence gaps (lib/amp/usb_proto.c).
  *
- * Written once for every transport: the libusb backend (lib/usb.c), the
+ * Written once for every transport: the libusb backend (lib/backends/usb/usb.c), the
  * gadget emulator (to build packets) and the kernel module may all use it.
  * It needs only <linux/types.h> and memcpy/memset, reads the wire byte by
  * byte (no alignment or host byte-order assumptions) and allocates nothing.

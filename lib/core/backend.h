@@ -2,8 +2,8 @@
 /*
  * backend.h - what a backend implements (internal to libfplate).
  *
- * Each backend is one file that defines one `const struct fp_backend_ops`
- * and is listed in lib/backends.c. The core (device.c) never asks which
+ * Each backend is one folder, lib/backends/<scheme>/, that defines one
+ * `const struct fp_backend_ops` and is listed in lib/core/backends.c. The core (device.c) never asks which
  * backend it has: it calls through the table. Optional ops may be NULL.
  */
 #ifndef FPLATE_LIB_BACKEND_H
@@ -43,7 +43,7 @@ struct fp_device {
 int fp_dev_err(struct fp_device *dev, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* The registry (lib/backends.c). NULL-terminated. */
+/* The registry (lib/core/backends.c). NULL-terminated. */
 extern const struct fp_backend_ops *const fp_backends[];
 
 #endif

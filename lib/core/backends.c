@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * backends.c - the registry of URI schemes. A new backend is one file with
- * one `const struct fp_backend_ops` and one line here.
+ * backends.c - the registry of URI schemes. A new backend is one folder,
+ * lib/backends/<scheme>/, whose code defines one `const struct
+ * fp_backend_ops`, and one line here.
  */
 #include <stddef.h>
 #include "backend.h"

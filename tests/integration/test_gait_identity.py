@@ -7,6 +7,7 @@
 # difference is a bug in one of the two paths.
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,6 +32,13 @@ def main():
     if not os.path.exists(FILE):
         fail("%s missing (../shared/data)" % FILE)
     tmp = tempfile.mkdtemp(prefix="fp-identity-")
+    try:
+        compare(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def compare(tmp):
     ep = "ipc://%s/pub" % tmp
     ctx = zmq.Context()
     sub = ctx.socket(zmq.SUB)

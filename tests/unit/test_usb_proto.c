@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * test_usb_proto.c - the USB packet parser (lib/usb_proto.c): the wire
+ * test_usb_proto.c - the USB packet parser (lib/amp/usb_proto.c): the wire
  * layout byte for byte against a vector made independently (Python's
  * struct + zlib), every rejection reason, every single-bit corruption, the
  * sequence-gap verdicts, and the usb:// URI errors users see.

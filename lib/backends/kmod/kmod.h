@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * kmod.h - pieces of the kmod:// backend (lib/kmod.c) that do not touch
+ * kmod.h - pieces of the kmod:// backend (lib/backends/kmod/kmod.c) that do not touch
  * the device, exposed for the unit tests (internal to libfplate).
  */
 #ifndef FPLATE_LIB_KMOD_H

@@ -2,8 +2,8 @@
 /*
  * usb_priv.h - state of the usb:// backend (internal to lib/usb*.c).
  *
- * lib/usb.c holds the ops table, opening, control requests, calibration
- * and enumeration; lib/usb_stream.c the bulk transfers, the sample queue,
+ * lib/backends/usb/usb.c holds the ops table, opening, control requests, calibration
+ * and enumeration; lib/backends/usb/usb_stream.c the bulk transfers, the sample queue,
  * sequence accounting and unplug/replug. Everything runs in the thread
  * that calls fp_read()/fp_start()/fp_stop(): libusb events (transfer
  * completions and hotplug callbacks) are handled inside those calls, so
@@ -76,12 +76,12 @@ struct usb_priv {
 	struct fp_counters cnt;
 };
 
-/* lib/usb.c */
+/* lib/backends/usb/usb.c */
 int usb_connect(struct usb_priv *p, int quiet);
 void usb_disconnect(struct usb_priv *p);
 int usb_ctrl_out(struct usb_priv *p, uint8_t req, uint16_t value);
 
-/* lib/usb_stream.c */
+/* lib/backends/usb/usb_stream.c */
 int usb_stream_start(struct usb_priv *p);
 void usb_stream_stop(struct usb_priv *p, int send_stop);
 int usb_stream_read(struct usb_priv *p, struct fp_block *blk, int timeout_ms);

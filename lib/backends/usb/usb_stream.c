@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * usb_stream.c - usb:// streaming: several bulk IN transfers in flight,
- * each completed packet validated (lib/usb_proto.c), checked for sequence
+ * each completed packet validated (lib/amp/usb_proto.c), checked for sequence
  * gaps and queued as samples for fp_read(); unplug and replug.
  *
  * Everything happens inside fp_read()/fp_start()/fp_stop() in the caller's
