@@ -294,7 +294,7 @@ static int gait_config(const struct analyze_opts *o, const struct fp_info *info,
 		fprintf(stderr, "fplate analyze: %s\n", msg);
 		return ret;
 	}
-	if (cfg->cutoff_hz < (isnan(o->cutoff) ? 50.0 : o->cutoff))
+	if (isnan(o->cutoff) && cfg->cutoff_hz < 50.0)
 		fprintf(stderr, "fplate analyze: %g Hz data: force cutoff lowered to %g Hz\n",
 			info->rate_hz, cfg->cutoff_hz);
 	return 0;

@@ -109,8 +109,8 @@ void fpd_config_defaults(struct fpd_config *cfg)
 	/* [gait]: the gait module's own defaults, kept in one place */
 	fp_gait_config_default(&g, 1, 2000);
 	cfg->gait_feet = FPD_FEET_AUTO;
-	cfg->cutoff_hz = g.cutoff_hz;
-	cfg->cop_cutoff_hz = g.cop_cutoff_hz;
+	cfg->cutoff_hz = 0;      /* automatic: the module's default, lowered for slow data */
+	cfg->cop_cutoff_hz = 0;  /* automatic: as cutoff_hz, at most 50 Hz */
 	cfg->body_mass_kg = g.body_mass_kg;
 	cfg->belt_speed_mps = g.belt_speed_mps;
 	cfg->contact_on_n = g.on_n;

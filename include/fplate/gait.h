@@ -154,7 +154,7 @@ void fp_gait_config_default(struct fp_gait_config *cfg, uint32_t plates, double 
  * default. fp_gait_options_default() sets them all so.
  */
 struct fp_gait_options {
-	double cutoff_hz;           /* force metrics; NaN: 50 Hz; at most 0.4 x rate */
+	double cutoff_hz;           /* force metrics; NaN: 50 Hz, at most 0.4 x rate */
 	double cop_cutoff_hz;       /* COP path; NaN: 50 Hz; at most cutoff_hz */
 	double belt_speed_mps;      /* NaN: from the frames */
 	double body_mass_kg;        /* NaN or 0: estimated from whole strides */

@@ -31,13 +31,13 @@ int fp_gait_config_build(struct fp_gait_config *cfg, const struct fp_info *info,
 	double top = MAX_CUTOFF_OF_RATE * info->rate_hz;
 
 	fp_gait_config_default(cfg, info->plates, info->rate_hz);
-	if (!isnan(opt->cutoff_hz))
-		cfg->cutoff_hz = opt->cutoff_hz;
-	cfg->cutoff_hz = fmin(cfg->cutoff_hz, top);
+	/* A default is lowered for slow data; a value given is used as given
+	 * (fp_gait_open() refuses one at or above half the rate). */
+	cfg->cutoff_hz = isnan(opt->cutoff_hz) ? fmin(cfg->cutoff_hz, top) : opt->cutoff_hz;
 	if (!isnan(opt->cop_cutoff_hz))
 		cfg->cop_cutoff_hz = opt->cop_cutoff_hz;
 	/* the COP path is never smoothed less than the forces it comes from */
-	cfg->cop_cutoff_hz = fmin(fmin(cfg->cop_cutoff_hz, cfg->cutoff_hz), top);
+	cfg->cop_cutoff_hz = fmin(cfg->cop_cutoff_hz, cfg->cutoff_hz);
 	if (!isnan(opt->on_n))
 		cfg->on_n = opt->on_n;
 	if (!isnan(opt->off_n))
