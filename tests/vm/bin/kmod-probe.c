@@ -6,7 +6,8 @@
  *   kmod-probe ioctls DEV             invalid arguments -> -EINVAL/-ENOTTY/-EFAULT,
  *                                     second open -> -EBUSY, valid ones work
  *   kmod-probe stream DEV SECONDS     START, read SECONDS, check every record
- *                                     follows the one before; print counters
+ *                                     follows the one before; print counters;
+ *                                     fails when no record arrived at all
  *   kmod-probe overrun DEV PAUSE_MS   START, do not read for PAUSE_MS, then
  *                                     drain: the samples missing between the
  *                                     records must equal the kernel's
@@ -245,7 +246,10 @@ static int cmd_stream(const char *path, double seconds)
 	       (unsigned long long)r.lost, (unsigned long long)r.gaps, r.info.rate_hz);
 	print_counters(r.fd);
 	close(r.fd);
-	return ret < 0 || r.lost || r.first != 0 ? 1 : 0;
+	/* A stream that delivered nothing lost nothing either: still a failure. */
+	if (!r.records)
+		printf("FAIL no record in %g s\n", seconds);
+	return ret < 0 || !r.records || r.lost || r.first != 0 ? 1 : 0;
 }
 
 static int cmd_overrun(const char *path, int pause_ms)
