@@ -75,10 +75,12 @@ static bool fplate_process_packet(struct fplate_dev *dev, const u8 *buf,
 		dev->pending_flags |= FPLATE_REC_GAP;
 		break;
 	case FP_USB_SEQ_GAP:
+		/* seq jumped past a dropped repeat: no sample is missing */
 		if (res.lost_packets)
 			dev->counters.seq_gaps++;
 		dev->counters.lost_samples += res.lost_samples;
-		dev->pending_flags |= FPLATE_REC_GAP;
+		if (res.lost_samples)
+			dev->pending_flags |= FPLATE_REC_GAP;
 		break;
 	case FP_USB_SEQ_IN_ORDER:
 		break;
