@@ -142,7 +142,14 @@ void fplate_read_complete(struct urb *urb)
 		ret = usb_submit_urb(urb, GFP_ATOMIC);
 		if (ret) {
 			usb_unanchor_urb(urb);
-			if (ret != -EPERM && ret != -ENODEV) {
+			/*
+			 * Killed, device gone, host controller going away
+			 * (ESHUTDOWN) or device being removed (EHOSTUNREACH):
+			 * disconnect() follows and read() reports ENODEV, not
+			 * a stream error.
+			 */
+			if (ret != -EPERM && ret != -ENODEV && ret != -ESHUTDOWN &&
+			    ret != -EHOSTUNREACH) {
 				dev->io_error = ret;
 				dev->streaming = false;
 				wake = true;
