@@ -24,16 +24,23 @@
  *  - one open file at a time (-EBUSY): the ring is consumed by read(), and
  *    a second reader would steal records. Counters are in sysfs for others.
  *
+ * Stream state (docs/kernel.md): idle (after probe or STOP) -> streaming
+ * (START: STOP, submit, START; `streaming`) -> error (a transfer error or a
+ * stall that could not be cleared: `io_error` set, `streaming` false, URBs
+ * idle) -> stopped (STOP or release: STOP is always sent, so a device left
+ * streaming by a dead stream accepts the next START).
+ *
  * Files: fplate_main.c (module, probe, disconnect, power management),
  * fplate_io.c (packet path, control requests, streaming), fplate_fops.c
- * (the character device), fplate_sysfs.c (attributes).
+ * (the character device), fplate_sysfs.c (attributes), fplate_proto.c
+ * (lib/amp/usb_proto.c: the packet validator and sequence checker that the
+ * usb:// backend uses too).
  */
 #ifndef FPLATE_KMOD_H
 #define FPLATE_KMOD_H
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/crc32.h>
 #include <linux/kernel.h>
 #include <linux/kref.h>
 #include <linux/module.h>
@@ -48,12 +55,13 @@
 
 #include "fplate/usb_proto.h"
 #include "fplate/fplate_ioctl.h"
+#include "usb_parse.h"		/* lib/amp/usb_proto.c, built in as fplate_proto.c */
 
 
-#define FPLATE_MINOR_BASE	232
 #define FPLATE_CTRL_TIMEOUT_MS	1000
 #define FPLATE_MAX_URBS		32
-#define FPLATE_MAX_RATE_HZ	100000
+/* SET_RATE carries the rate in wValue (16 bits): no device can be set higher. */
+#define FPLATE_MAX_RATE_HZ	65535
 #define FPLATE_RING_MAX_BYTES	(64u << 20)
 
 
@@ -68,14 +76,15 @@ struct fplate_dev {
 	struct work_struct halt_work;	/* clears a stalled endpoint */
 	struct urb *urbs[FPLATE_MAX_URBS];
 	unsigned int n_urbs;
-	unsigned int pkt_size;		/* URB buffer length, bytes */
+	unsigned int pkt_size;		/* URB buffer length: the largest packet */
 	unsigned int maxp;		/* wMaxPacketSize of the bulk IN endpoint */
 	__u8 ep_in;
 
 	struct fplate_info info;	/* cached from GET_INFO, under io_mutex */
 
 	/* ring of info.ring_records records of info.record_size bytes */
-	u8 *ring;			/* vmalloc, freed by fplate_delete() */
+	u8 *ring;			/* vmalloc, freed by fplate_delete(); URBs
+					 * and their buffers go at disconnect */
 	u32 ring_head;			/* next record written (completion) */
 	u32 ring_tail;			/* next record read (read()) */
 	u32 ring_count;
@@ -85,10 +94,10 @@ struct fplate_dev {
 	bool disconnected;		/* set under io_mutex and lock */
 	bool streaming;
 	bool suspended;
-	bool synced;			/* first packet of this run seen */
 	bool halted;			/* stalled: halt_work clears it and resubmits */
-	u32 next_seq;
-	u64 next_sample;
+	struct fp_usb_seq seq;		/* device seq / sample index expected next */
+	u64 offset;			/* record index - device index (restarts) */
+	u64 next_index;			/* record index expected next */
 	u32 pending_flags;		/* FPLATE_REC_* for the next stored record */
 	int io_error;			/* fatal URB status for read() to report */
 	struct fplate_counters counters;
@@ -97,6 +106,8 @@ struct fplate_dev {
 /* fplate_main.c */
 extern struct usb_driver fplate_driver;
 void fplate_delete(struct kref *kref);
+int fplate_read_info(struct fplate_dev *dev, struct usb_interface *intf,
+		     struct fplate_info *out);
 
 /* fplate_io.c */
 void fplate_read_complete(struct urb *urb);

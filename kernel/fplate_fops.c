@@ -190,6 +190,41 @@ out:
 	return ret;
 }
 
+/*
+ * SET_RATE, then GET_INFO again: the device picks samples_per_packet (K)
+ * for the rate, and packets are checked against it. A device that answers
+ * with another layout is not streamed from.
+ */
+static int fplate_set_rate(struct fplate_dev *dev, u32 rate)
+{
+	struct fplate_info *now;
+	int ret;
+
+	ret = fplate_ctrl_out(dev, FP_USB_REQ_SET_RATE, rate);
+	if (ret)
+		return ret;
+	now = kzalloc(sizeof(*now), GFP_KERNEL);
+	if (!now)
+		return -ENOMEM;
+	ret = fplate_read_info(dev, dev->interface, now);
+	if (!ret && (now->plates != dev->info.plates || now->channels != dev->info.channels ||
+		     now->max_rate_hz != dev->info.max_rate_hz || now->rate_hz != rate)) {
+		dev_err(&dev->interface->dev,
+			"after SET_RATE %u: device reports %u plates x %u channels at %u Hz (max %u), had %u x %u (max %u)\n",
+			rate, now->plates, now->channels, now->rate_hz, now->max_rate_hz,
+			dev->info.plates, dev->info.channels, dev->info.max_rate_hz);
+		ret = -EPROTO;
+	}
+	if (!ret) {
+		spin_lock_irq(&dev->lock);
+		dev->info.rate_hz = now->rate_hz;
+		dev->info.samples_per_packet = now->samples_per_packet;
+		spin_unlock_irq(&dev->lock);
+	}
+	kfree(now);
+	return ret;
+}
+
 static long fplate_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct fplate_dev *dev = file->private_data;
@@ -224,7 +259,8 @@ static long fplate_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			ret = -EFAULT;
 			break;
 		}
-		if (value < 1 || value > dev->info.max_rate_hz || value > U16_MAX) {
+		/* max_rate_hz <= FPLATE_MAX_RATE_HZ (probe): fits wValue */
+		if (value < 1 || value > dev->info.max_rate_hz) {
 			ret = -EINVAL;
 			break;
 		}
@@ -232,9 +268,7 @@ static long fplate_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			ret = -EBUSY;
 			break;
 		}
-		ret = fplate_ctrl_out(dev, FP_USB_REQ_SET_RATE, value);
-		if (!ret)
-			dev->info.rate_hz = value;
+		ret = fplate_set_rate(dev, value);
 		break;
 	/*
 	 * _IO commands take no argument; whatever a caller passes (often
@@ -284,5 +318,4 @@ static const struct file_operations fplate_fops = {
 struct usb_class_driver fplate_class = {
 	.name = "fplate%d",
 	.fops = &fplate_fops,
-	.minor_base = FPLATE_MINOR_BASE,
 };

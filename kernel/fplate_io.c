@@ -8,62 +8,22 @@
 
 /* ---- packet path (atomic context) ---- */
 
-/* zlib's crc32() of the packet with its crc32 field taken as 0. */
-static u32 fplate_pkt_crc(const u8 *buf, unsigned int len)
-{
-	static const u8 zero[4];
-	const unsigned int off = offsetof(struct fp_usb_pkt_hdr, crc32);
-	u32 crc;
-
-	crc = crc32_le(~0u, buf, off);
-	crc = crc32_le(crc, zero, sizeof(zero));
-	crc = crc32_le(crc, buf + off + 4, len - off - 4);
-	return ~crc;
-}
-
-/* Checks the header against the device; returns n_samples or 0 if malformed. */
-static unsigned int fplate_pkt_check(struct fplate_dev *dev, const u8 *buf,
-				     unsigned int len)
-{
-	const struct fp_usb_pkt_hdr *hdr = (const void *)buf;
-	unsigned int n;
-
-	if (len < FP_USB_PKT_HDR_SIZE)
-		return 0;
-	n = le16_to_cpu(hdr->n_samples);
-	if (le32_to_cpu(hdr->magic) != FP_USB_PKT_MAGIC ||
-	    hdr->version != FP_USB_PROTO_VERSION ||
-	    hdr->header_len != FP_USB_PKT_HDR_SIZE ||
-	    hdr->plates != dev->info.plates || hdr->channels != dev->info.channels ||
-	    n == 0 || n > dev->info.samples_per_packet || hdr->reserved ||
-	    len != FP_USB_PKT_SIZE(n, hdr->plates, hdr->channels))
-		return 0;
-	if (fplate_pkt_crc(buf, len) != le32_to_cpu(hdr->crc32))
-		return 0;
-	return n;
-}
-
 /* Caller holds dev->lock. */
-static void fplate_store_records(struct fplate_dev *dev, const u8 *buf,
-				 unsigned int n, u64 first, u32 pkt_flags)
+static void fplate_store_records(struct fplate_dev *dev,
+				 const struct fp_usb_pkt_view *v, u64 first)
 {
-	const unsigned int values = dev->info.plates * dev->info.channels;
-	const unsigned int in_size = FP_USB_RECORD_SIZE(dev->info.plates,
-							 dev->info.channels);
-	const u8 *in = buf + FP_USB_PKT_HDR_SIZE;
+	const unsigned int n = v->n_samples;
 	u32 flags = 0;
-	unsigned int i, v;
+	unsigned int i;
 
-	if (pkt_flags & FP_USB_PKT_SATURATED)
+	if (v->flags & FP_USB_PKT_SATURATED)
 		flags |= FPLATE_REC_SATURATED;
-	if (pkt_flags & FP_USB_PKT_EXT_CLOCK)
+	if (v->flags & FP_USB_PKT_EXT_CLOCK)
 		flags |= FPLATE_REC_EXT_CLOCK;
 
-	for (i = 0; i < n; i++, in += in_size) {
+	for (i = 0; i < n; i++) {
 		struct fplate_record *rec;
-		__s32 *counts;
-		/* 4-byte aligned: coherent buffer, 32-byte header, 4n records */
-		const __le32 *src = (const __le32 *)in;
+		u32 sync;
 
 		if (dev->ring_count == dev->info.ring_records) {
 			/* Drop the newest: the reader copies without the lock. */
@@ -74,12 +34,10 @@ static void fplate_store_records(struct fplate_dev *dev, const u8 *buf,
 			return;
 		}
 		rec = (void *)(dev->ring + (size_t)dev->ring_head * dev->info.record_size);
-		counts = (__s32 *)(rec + 1);
+		fp_usb_pkt_record(v, i, &sync, (__s32 *)(rec + 1));
 		rec->sample = first + i;
 		rec->flags = flags | dev->pending_flags;
-		rec->sync = le32_to_cpu(src[0]);
-		for (v = 0; v < values; v++)
-			counts[v] = (__s32)le32_to_cpu(src[1 + v]);
+		rec->sync = sync;
 		dev->pending_flags = 0;
 		if (++dev->ring_head == dev->info.ring_records)
 			dev->ring_head = 0;
@@ -87,62 +45,54 @@ static void fplate_store_records(struct fplate_dev *dev, const u8 *buf,
 	}
 }
 
-/* Caller holds dev->lock. Returns true if records were stored. */
+/*
+ * Caller holds dev->lock. Returns true if records were stored. The packet
+ * is checked and its sequence judged by lib/amp/usb_proto.c, as on usb://
+ * (docs/protocol.md section 5): the first valid packet after START is
+ * taken whatever its index (samples before it count as lost); a device
+ * clock restart is delivered with the record index continuing; a repeat
+ * is dropped, never delivered twice.
+ */
 static bool fplate_process_packet(struct fplate_dev *dev, const u8 *buf,
 				  unsigned int len)
 {
-	const struct fp_usb_pkt_hdr *hdr = (const void *)buf;
-	unsigned int n = fplate_pkt_check(dev, buf, len);
-	u32 seq, pkt_flags;
-	u64 first;
+	struct fp_usb_seq_result res;
+	struct fp_usb_pkt_view v;
 
-	if (!n) {
+	if (fp_usb_pkt_parse(buf, len, dev->info.plates, dev->info.channels,
+			     dev->info.samples_per_packet, &v)) {
 		dev->counters.malformed++;
 		return false;
 	}
-	seq = le32_to_cpu(hdr->seq);
-	pkt_flags = le32_to_cpu(hdr->flags);
-	first = le64_to_cpu(hdr->first_sample);
-
-	if (!dev->synced) {
-		/*
-		 * START restarts the sample index at 0; a packet with a later
-		 * index was queued by the device before it (previous run).
-		 */
-		if (first != 0 && !(pkt_flags & FP_USB_PKT_OVERRUN)) {
-			dev->counters.stale++;
-			return false;
-		}
-		dev->synced = true;
-		dev->next_seq = seq;
-	}
-	if (first < dev->next_sample) {
-		/* An old or repeated packet, or the device restarted its clock. */
-		if ((s32)(seq - dev->next_seq) < 0) {
-			dev->counters.stale++;
-			return false;
-		}
+	fp_usb_seq_check(&dev->seq, &v, &res);
+	switch (res.verdict) {
+	case FP_USB_SEQ_STALE:
+		dev->counters.stale++;
+		return false;
+	case FP_USB_SEQ_RESTART:
+		dev->offset = dev->next_index - v.first_sample;
 		dev->counters.seq_gaps++;
 		dev->pending_flags |= FPLATE_REC_GAP;
-		dev->next_sample = first;
+		break;
+	case FP_USB_SEQ_GAP:
+		/* seq jumped past a dropped repeat: no sample is missing */
+		if (res.lost_packets)
+			dev->counters.seq_gaps++;
+		dev->counters.lost_samples += res.lost_samples;
+		if (res.lost_samples)
+			dev->pending_flags |= FPLATE_REC_GAP;
+		break;
+	case FP_USB_SEQ_IN_ORDER:
+		break;
 	}
 	dev->counters.packets++;
-	dev->counters.samples += n;
-	if (seq != dev->next_seq) {
-		dev->counters.seq_gaps++;
-		dev->pending_flags |= FPLATE_REC_GAP;
-	}
-	if (first > dev->next_sample) {
-		dev->counters.lost_samples += first - dev->next_sample;
-		dev->pending_flags |= FPLATE_REC_GAP;
-	}
-	if (pkt_flags & FP_USB_PKT_OVERRUN) {
+	dev->counters.samples += v.n_samples;
+	if (v.flags & FP_USB_PKT_OVERRUN) {
 		dev->counters.dev_overruns++;
 		dev->pending_flags |= FPLATE_REC_DEV_OVERRUN;
 	}
-	dev->next_seq = seq + 1;
-	dev->next_sample = first + n;
-	fplate_store_records(dev, buf, n, first, pkt_flags);
+	dev->next_index = v.first_sample + v.n_samples + dev->offset;
+	fplate_store_records(dev, &v, v.first_sample + dev->offset);
 	return true;
 }
 
@@ -192,7 +142,14 @@ void fplate_read_complete(struct urb *urb)
 		ret = usb_submit_urb(urb, GFP_ATOMIC);
 		if (ret) {
 			usb_unanchor_urb(urb);
-			if (ret != -EPERM && ret != -ENODEV) {
+			/*
+			 * Killed, device gone, host controller going away
+			 * (ESHUTDOWN) or device being removed (EHOSTUNREACH):
+			 * disconnect() follows and read() reports ENODEV, not
+			 * a stream error.
+			 */
+			if (ret != -EPERM && ret != -ENODEV && ret != -ESHUTDOWN &&
+			    ret != -EHOSTUNREACH) {
 				dev->io_error = ret;
 				dev->streaming = false;
 				wake = true;
@@ -296,6 +253,12 @@ out:
 	mutex_unlock(&dev->io_mutex);
 }
 
+/*
+ * idle/stopped/error -> streaming. A device still streaming (a stream that
+ * died on an error, a reader that crashed) refuses START, so STOP it first:
+ * the protocol allows STOP when stopped, and STOP discards whatever the
+ * device had not sent yet, so every packet after START is of this run.
+ */
 int fplate_start(struct fplate_dev *dev)
 {
 	int ret;
@@ -312,12 +275,18 @@ int fplate_start(struct fplate_dev *dev)
 		dev->halted = false;
 		spin_unlock_irq(&dev->lock);
 	}
+	ret = fplate_ctrl_out(dev, FP_USB_REQ_STOP, 0);
+	if (ret) {
+		dev_err(&dev->interface->dev, "STOP before START failed: %d\n", ret);
+		return ret;
+	}
 	spin_lock_irq(&dev->lock);
 	dev->ring_head = 0;
 	dev->ring_tail = 0;
 	dev->ring_count = 0;
-	dev->synced = false;
-	dev->next_sample = 0;
+	fp_usb_seq_reset(&dev->seq);
+	dev->offset = 0;
+	dev->next_index = 0;
 	dev->pending_flags = 0;
 	dev->io_error = 0;
 	dev->streaming = true;
@@ -333,12 +302,15 @@ int fplate_start(struct fplate_dev *dev)
 	return ret;
 }
 
+/*
+ * Any state -> stopped. STOP goes to the device whatever the driver
+ * thinks: after an error `streaming` is already false while the device
+ * may still stream, and would then refuse the next START.
+ */
 int fplate_stop(struct fplate_dev *dev)
 {
 	int ret;
 
-	if (!dev->streaming && !dev->io_error)
-		return 0;
 	ret = fplate_ctrl_out(dev, FP_USB_REQ_STOP, 0);
 	fplate_halt_urbs(dev, false);
 	wake_up_interruptible_all(&dev->read_wait);

@@ -15,9 +15,13 @@ static unsigned int n_urbs = 8;
 module_param(n_urbs, uint, 0444);
 MODULE_PARM_DESC(n_urbs, "bulk IN transfers kept in flight per device (2..32, default 8)");
 
-void fplate_delete(struct kref *kref)
+/*
+ * The URBs and their coherent buffers belong to the host controller: freed
+ * at disconnect (or a failed probe), never at the last close, by which time
+ * the controller may be gone (dock unplugged, xhci unbound).
+ */
+static void fplate_free_urbs(struct fplate_dev *dev)
 {
-	struct fplate_dev *dev = container_of(kref, struct fplate_dev, kref);
 	unsigned int i;
 
 	for (i = 0; i < dev->n_urbs; i++) {
@@ -25,10 +29,20 @@ void fplate_delete(struct kref *kref)
 
 		if (!urb)
 			continue;
-		usb_free_coherent(dev->udev, dev->pkt_size, urb->transfer_buffer,
-				  urb->transfer_dma);
+		if (urb->transfer_buffer)
+			usb_free_coherent(dev->udev, dev->pkt_size, urb->transfer_buffer,
+					  urb->transfer_dma);
 		usb_free_urb(urb);
+		dev->urbs[i] = NULL;
 	}
+	dev->n_urbs = 0;
+}
+
+void fplate_delete(struct kref *kref)
+{
+	struct fplate_dev *dev = container_of(kref, struct fplate_dev, kref);
+
+	fplate_free_urbs(dev);	/* only a failed probe left any */
 	vfree(dev->ring);
 	usb_put_dev(dev->udev);
 	kfree(dev);
@@ -60,7 +74,7 @@ static int fplate_check_info(struct usb_interface *intf, const struct fp_usb_inf
 	if (in->clock > FP_USB_CLOCK_EXTERNAL)
 		FPLATE_REFUSE("clock", in->clock);
 	if (max_rate < 1 || max_rate > FPLATE_MAX_RATE_HZ)
-		FPLATE_REFUSE("max_rate_hz (1..100000)", max_rate);
+		FPLATE_REFUSE("max_rate_hz (1..65535)", max_rate);
 	if (rate < 1 || rate > max_rate)
 		FPLATE_REFUSE("rate_hz (1..max_rate_hz)", rate);
 	if (!le32_to_cpu(in->full_scale_uv))
@@ -79,10 +93,11 @@ bad:
 	return -EINVAL;
 }
 
-static int fplate_read_info(struct fplate_dev *dev, struct usb_interface *intf)
+/* GET_INFO, checked, into *out (probe, and after SET_RATE: K follows the rate). */
+int fplate_read_info(struct fplate_dev *dev, struct usb_interface *intf,
+		     struct fplate_info *out)
 {
 	struct fp_usb_info *in;
-	struct fplate_info *out = &dev->info;
 	int ret;
 
 	in = kmalloc(sizeof(*in), GFP_KERNEL);
@@ -135,12 +150,12 @@ static int fplate_alloc_io(struct fplate_dev *dev)
 
 	/*
 	 * One transfer is one packet, ended by a short USB packet (or a ZLP):
-	 * room for a whole maximum packet plus one wMaxPacketSize, so a
+	 * room for the largest packet the protocol allows (FP_USB_PKT_MAX,
+	 * whatever K the rate gives later) plus one wMaxPacketSize, so a
 	 * packet that fills whole USB packets still ends with its ZLP.
+	 * wMaxPacketSize need not be a power of two: roundup(), not round_up().
 	 */
-	dev->pkt_size = round_up(FP_USB_PKT_SIZE(dev->info.samples_per_packet,
-						 dev->info.plates, dev->info.channels),
-				 dev->maxp) + dev->maxp;
+	dev->pkt_size = roundup(FP_USB_PKT_MAX, dev->maxp) + dev->maxp;
 	for (i = 0; i < n_urbs; i++) {
 		struct urb *urb = usb_alloc_urb(0, GFP_KERNEL);
 		void *buf;
@@ -193,7 +208,7 @@ static int fplate_probe(struct usb_interface *interface,
 		goto error;
 	}
 
-	ret = fplate_read_info(dev, interface);
+	ret = fplate_read_info(dev, interface, &dev->info);
 	if (ret)
 		goto error;
 	/*
@@ -247,6 +262,8 @@ static void fplate_disconnect(struct usb_interface *interface)
 	/* Not under io_mutex: the work takes it. It sees `disconnected`. */
 	cancel_work_sync(&dev->halt_work);
 	usb_kill_anchored_urbs(&dev->anchor);
+	/* Nothing submits after `disconnected`; an open file keeps only the ring. */
+	fplate_free_urbs(dev);
 	wake_up_interruptible_all(&dev->read_wait);
 	dev_info(&interface->dev, "fplate disconnected\n");
 	kref_put(&dev->kref, fplate_delete);
@@ -331,4 +348,3 @@ module_exit(fplate_exit);
 MODULE_AUTHOR("fplate developers");
 MODULE_DESCRIPTION("fplate USB force-plate amplifier driver");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.1.0");

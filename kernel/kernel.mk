@@ -9,11 +9,15 @@
 #   make dkms-install           register, build and install with DKMS (root)
 #   make dkms-uninstall
 # Output: $(BUILD)/kernel/<KVER>/fplate.ko. The sources are copied there with
-# the shared headers (the same layout DKMS gets), so the tree stays clean.
+# the shared headers and lib/amp/usb_proto.c (the same layout DKMS gets), so the
+# tree stays clean.
 
 KMOD_VERSION := $(VERSION)
 KMOD_KVER ?= $(shell sh kernel/kernels.sh default 2>/dev/null)
-KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild include/fplate/usb_proto.h include/fplate/fplate_ioctl.h
+# The amplifier's packet code, shared with usb:// (lib/amp/).
+KMOD_PROTO := lib/amp/usb_proto.c lib/amp/usb_parse.h
+KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild include/fplate/usb_proto.h \
+             include/fplate/fplate_ioctl.h $(KMOD_PROTO)
 KMOD_SPARSE = $(if $(shell command -v sparse 2>/dev/null),C=1)
 
 CHECK_DEPS += linux-headers-amd64=pkg: sparse=cmd:sparse dkms=cmd:dkms
@@ -28,9 +32,10 @@ define kmod_build
 	kdir=/usr/src/linux-headers-$$kver; \
 	[ -f $$kdir/Makefile ] || kdir=/lib/modules/$$kver/build; \
 	[ -f $$kdir/Makefile ] || { echo "module: no headers for $$kver (install linux-headers-$$kver)" >&2; exit 1; }; \
-	mkdir -p $$out/include/fplate; \
+	mkdir -p $$out/include/fplate $$out/lib; \
 	cp -p kernel/*.c kernel/*.h kernel/Kbuild $$out/; \
 	cp -p include/fplate/usb_proto.h include/fplate/fplate_ioctl.h $$out/include/fplate/; \
+	cp -p $(KMOD_PROTO) $$out/lib/; \
 	echo "  KMOD    $$out/fplate.ko (W=1 $(KMOD_SPARSE))"; \
 	$(MAKE) --no-print-directory -C $$kdir M=$(CURDIR)/$$out W=1 $(KMOD_SPARSE) modules \
 		> $$out/build.log 2>&1 || { cat $$out/build.log; rm -f $$out/fplate.ko; exit 1; }; \
@@ -65,8 +70,9 @@ dkms-install:
 	@test "$$(id -u)" = 0 || { echo "dkms-install: run as root" >&2; exit 1; }
 	@command -v dkms >/dev/null || { echo "dkms-install: apt-get install dkms" >&2; exit 1; }
 	-dkms remove -m fplate -v $(KMOD_VERSION) --all >/dev/null 2>&1
-	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/include/fplate
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/include/fplate $(DKMS_SRC)/lib
 	cp kernel/*.c kernel/*.h kernel/Kbuild kernel/Makefile $(DKMS_SRC)/
+	cp $(KMOD_PROTO) $(DKMS_SRC)/lib/
 	sed 's/@VERSION@/$(KMOD_VERSION)/' kernel/dkms.conf > $(DKMS_SRC)/dkms.conf
 	cp include/fplate/usb_proto.h include/fplate/fplate_ioctl.h $(DKMS_SRC)/include/fplate/
 	dkms add -m fplate -v $(KMOD_VERSION)

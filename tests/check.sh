@@ -3,6 +3,9 @@
 # failure so one report shows everything, and end with the plain summary line.
 set -u
 BUILD=${BUILD:-build}
+# Steps that would skip when a tool is missing fail instead (tests/vm/vm.sh).
+FPLATE_MAKE_CHECK=1
+export FPLATE_MAKE_CHECK
 passed=0; failed=0; failed_steps=""
 for step in "$@"; do
 	echo "===== check: $step ====="

@@ -221,8 +221,21 @@ static void on_data(struct fpd *d, struct fill *f, struct fp_block *in)
  * the block completes when it would have anyway. A read that filled the
  * staging block means a backlog: read again at once. Deadlines are always
  * taken from the last drained read, so lateness never accumulates.
+ *
+ * Pacing is on CLOCK_MONOTONIC, never on the block's t_host_ns (wall
+ * clock): a wall-clock step back of X s (chrony makestep, date -s) would
+ * otherwise push an absolute CLOCK_REALTIME deadline X s into the future
+ * and stop acquisition for X s while every watchdog stays happy.
  */
 #define COALESCE_MARGIN_NS 50000
+
+static int64_t mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 static void wait_for_block(struct fpd *d, const struct fp_block *blk, int64_t last_ns)
 {
@@ -232,7 +245,7 @@ static void wait_for_block(struct fpd *d, const struct fp_block *blk, int64_t la
 				      d->cfg.block_ms * 1000000LL);
 	struct timespec ts = { deadline / 1000000000, deadline % 1000000000 };
 
-	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL) == EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 }
 
@@ -267,15 +280,17 @@ static void *acquire_thread(void *arg)
 	int coalesce = d->cfg.coalesce && d->info.paced;
 
 	while (!atomic_load_explicit(&a->stop, memory_order_relaxed)) {
+		int64_t read_ns;
 		int ret;
 
 		apply_device_set(d);
 		ret = fp_read(d->dev, &a->staging, READ_TIMEOUT_MS);
+		read_ns = mono_now_ns();
 
 		if (ret > 0) {
 			on_data(d, &f, &a->staging);
 			if (coalesce && (uint32_t)ret < a->staging.capacity)
-				wait_for_block(d, f.blk, a->staging.t_host_ns);
+				wait_for_block(d, f.blk, read_ns);
 		} else if (ret == 0) {
 			close_slot(d, &f);
 		} else if (ret == -ENODEV) {

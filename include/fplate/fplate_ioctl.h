@@ -2,7 +2,7 @@
 /*
  * fplate_ioctl.h - the /dev/fplateN ABI of the fplate.ko kernel module.
  *
- * Shared by kernel/ (fplate_fops.c) and userspace (lib/backends/kmod/kmod.c, tests). The prose
+ * Shared by kernel/fplate_*.c and userspace (lib/backends/kmod/kmod.c, tests). The prose
  * description, with errors and lifetime rules, is docs/kernel.md.
  *
  * read() returns whole records of struct fplate_record followed by

@@ -3,7 +3,7 @@
  * usb_proto.h - the fplate USB amplifier protocol, version 1.
  *
  * Shared, byte for byte, by the device emulator (tests/vm), the libusb
- * backend (lib/backends/usb/usb.c) and the kernel module (kernel/fplate_io.c). The prose
+ * backend (lib/backends/usb/usb.c) and the kernel module (kernel/fplate_*.c). The prose
  * specification is docs/protocol.md; this header is its normative layout.
  *
  * Everything on the wire is little-endian. Structures are packed and have

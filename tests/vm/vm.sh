@@ -19,10 +19,12 @@
 #   VMMEM      guest memory in MiB (default 768)      VMSMP  vCPUs (default 1)
 #   VMACCEL    QEMU accelerator (default tcg; kvm where it works)
 #   VMVERBOSE  1: echo the whole serial console while it runs
+#   FPLATE_MAKE_CHECK  1 (set by tests/check.sh): a missing QEMU fails
 #
 # Exit status: 0 all selected cases passed or skipped and the kernel log is
-# clean; 1 a failure, a bad kernel log, a crash or a timeout; 2 usage or
-# setup error (kernel cannot be fetched, a declared file is missing).
+# clean; 1 a failure, a bad kernel log, a crash or a timeout, or no QEMU
+# under make check; 2 usage or setup error (kernel cannot be fetched, a
+# declared file is missing).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,7 +40,7 @@ BAD_KERNEL_RE='WARNING:|BUG:|Oops|general protection|Kernel panic|refcount_t|use
 die() { echo "vm: $*" >&2; exit 2; }
 
 usage() {
-	sed -n '4,24p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//'
 	echo "Cases found:"
 	for c in "$here"/cases/*.sh; do [ -e "$c" ] && echo "  $(basename "$c" .sh)"; done
 	exit 0
@@ -308,10 +310,13 @@ run_area() { # area, cases... ; returns 0 pass, 1 fail
 
 # ---- main ------------------------------------------------------------------
 command -v qemu-system-x86_64 >/dev/null || {
+	verdict=SKIP
+	[ "${FPLATE_MAKE_CHECK:-0}" = 1 ] && verdict=FAIL
 	echo "vm: ************************************************************"
-	echo "vm: SKIP: qemu-system-x86_64 is not installed; NO VM TESTS RAN."
-	echo "vm: install it (apt-get install qemu-system-x86) or run make deps"
+	echo "vm: $verdict: qemu-system-x86_64 is not installed; NO VM TESTS RAN."
+	echo "vm: install it (apt-get install qemu-system-x86) or run make deps-check"
 	echo "vm: ************************************************************"
+	[ "$verdict" = FAIL ] && exit 1
 	exit 0
 }
 for cmd in cpio gzip objcopy apt-get dpkg ldd; do

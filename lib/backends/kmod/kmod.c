@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * kmod.c - the kmod:// backend: read /dev/fplateN of the fplate.ko kernel
- * module (kernel/, ABI in include/fplate/fplate_ioctl.h and
+ * module (kernel/fplate_*.c, ABI in include/fplate/fplate_ioctl.h and
  * docs/kernel.md).
  *
  *   kmod:///dev/fplate0            the device node (default /dev/fplate0)

@@ -71,6 +71,7 @@ struct usb_priv {
 
 	/* Unplug / replug. */
 	int gone, gone_reported, need_clear_halt;
+	int clearing;               /* reaping transfers to clear a halt: no resubmit */
 	int arrived;                            /* connect attempts left after an arrival */
 	int64_t gone_since_ns, next_rescan_ns;
 	struct fp_counters cnt;

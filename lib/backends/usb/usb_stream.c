@@ -214,7 +214,7 @@ static void LIBUSB_CALL xfer_done(struct libusb_transfer *t)
 	default: /* ERROR, TIMED_OUT: try again */
 		break;
 	}
-	if (p->streaming && !p->gone)
+	if (p->streaming && !p->gone && !p->clearing)
 		submit(p, t);
 }
 
@@ -301,6 +301,45 @@ static int begin(struct usb_priv *p)
 		return fp_dev_err(p->dev, ret, "usb://: starting the stream failed: %s",
 				  fp_strerror(ret));
 	}
+	return 0;
+}
+
+/*
+ * The device halted its endpoint (docs/protocol.md: it keeps its FIFO). The
+ * halt is cleared with no transfer on the endpoint: one still queued while
+ * CLEAR_FEATURE resets the data toggle could lose a packet to a toggle
+ * mismatch. So cancel and reap every transfer (a packet that completes
+ * meanwhile is kept), clear the halt, and only then resubmit them all.
+ */
+static int clear_stall(struct usb_priv *p)
+{
+	int r;
+
+	p->clearing = 1;
+	for (unsigned i = 0; i < p->n_xfers; i++)
+		if (p->xfer[i] && p->busy[i])
+			libusb_cancel_transfer(p->xfer[i]);
+	for (int tries = 0; p->inflight && tries < 200; tries++)
+		handle_events_ms(p, 10);
+	p->clearing = 0;
+	p->need_clear_halt = 0;
+	if (p->gone)
+		return 0;
+	if (p->inflight)
+		return fp_dev_err(p->dev, -EIO,
+				  "usb://: %u transfers did not finish after cancel; cannot clear the stall",
+				  p->inflight);
+	r = libusb_clear_halt(p->h, p->ep_in);
+	if (r == LIBUSB_ERROR_NO_DEVICE) {
+		p->gone = 1;
+		return 0;
+	}
+	if (r)
+		return fp_dev_err(p->dev, -EIO, "usb://: cannot clear the stalled endpoint 0x%02x: %s",
+				  p->ep_in, libusb_error_name(r));
+	for (unsigned i = 0; i < p->n_xfers; i++)
+		if (p->xfer[i] && !p->busy[i] && submit(p, p->xfer[i]) && !p->gone)
+			return fp_dev_err(p->dev, -EIO, "usb://: resubmitting after a stall failed");
 	return 0;
 }
 
@@ -437,12 +476,10 @@ int usb_stream_read(struct usb_priv *p, struct fp_block *blk, int timeout_ms)
 			if (!p->gone)
 				continue;
 		} else if (p->need_clear_halt) {
-			/* The device halted its endpoint: clear it, resume the idle transfers. */
-			p->need_clear_halt = 0;
-			libusb_clear_halt(p->h, p->ep_in);
-			for (unsigned i = 0; i < p->n_xfers; i++)
-				if (p->xfer[i] && !p->busy[i])
-					submit(p, p->xfer[i]);
+			int ret = clear_stall(p);
+
+			if (ret)
+				return ret;
 		} else if (!p->inflight) {
 			return fp_dev_err(p->dev, -EIO, "usb://: no transfer could be submitted");
 		}

@@ -5,8 +5,25 @@
  *   kmod-probe info DEV               print FPLATE_IOC_GET_INFO as key=value
  *   kmod-probe ioctls DEV             invalid arguments -> -EINVAL/-ENOTTY/-EFAULT,
  *                                     second open -> -EBUSY, valid ones work
- *   kmod-probe stream DEV SECONDS     START, read SECONDS, check every record
- *                                     follows the one before; print counters
+ *   kmod-probe stream DEV SECONDS [KEY=VALUE]...
+ *                                     START, read SECONDS, check every record
+ *                                     follows the one before (a jump must carry
+ *                                     FPLATE_REC_GAP, the index never goes
+ *                                     back); print counters; fails when no
+ *                                     record arrived at all. Options:
+ *                                     rate=HZ    SET_RATE first; GET_INFO must
+ *                                                then say HZ (prints its K)
+ *                                     verify=SRC compare every record's sync
+ *                                                and counts with the emulator's
+ *                                                source (builtin[:SEED])
+ *                                     t0=FILE    fplate-gadget's --t0-file: record
+ *                                                index 0 is the source's sample
+ *                                                INDEX of its line at this START
+ *                                     lost=N     samples missing, counted from
+ *                                                index 0, must be N (default 0)
+ *                                     flagged=N  records flagged FPLATE_REC_GAP
+ *                                                must be N (default: one per
+ *                                                jump)
  *   kmod-probe overrun DEV PAUSE_MS   START, do not read for PAUSE_MS, then
  *                                     drain: the samples missing between the
  *                                     records must equal the kernel's
@@ -30,12 +47,13 @@
 #include <unistd.h>
 
 #include "fplate/fplate_ioctl.h"
+#include "../fpgen.h"
 
 static int failures;
 
 static void usage(FILE *out)
 {
-	fputs("usage: kmod-probe info DEV | ioctls DEV | stream DEV SECONDS |\n"
+	fputs("usage: kmod-probe info DEV | ioctls DEV | stream DEV SECONDS [KEY=VALUE]... |\n"
 	      "                  overrun DEV PAUSE_MS | blocked-read DEV\n"
 	      "Tests /dev/fplateN of fplate.ko (see the comment at the top of kmod-probe.c).\n",
 	      out);
@@ -152,7 +170,28 @@ struct reader {
 	uint64_t records, lost, gaps, first, next;
 	int have_next;
 	uint64_t before_first_gap; /* records read before the first jump */
+	uint64_t flagged;          /* records with FPLATE_REC_GAP */
+	struct fpgen *verify;      /* or NULL */
+	uint64_t verify_from;      /* source index of record index 0 */
+	const char *t0_path;       /* read verify_from from it at the first record */
+	uint64_t mismatches;       /* records whose sync or counts differ */
 };
+
+/* Compare one record with what the emulator's source gave at its index. */
+static int record_differs(struct fpgen *g, const uint8_t *raw, uint32_t nc, uint64_t idx)
+{
+	struct fplate_record rec;
+	int32_t counts[FP_MAX_PLATES * FP_MAX_CHANNELS];
+
+	memcpy(&rec, raw, sizeof(rec));
+	memcpy(counts, raw + sizeof(rec), nc * sizeof(int32_t));
+	if (rec.sync != fpgen_sync(g, idx))
+		return 1;
+	for (uint32_t k = 0; k < nc; k++)
+		if (counts[k] != fpgen_builtin_count(g->seed, idx, k))
+			return 1;
+	return 0;
+}
 
 /* Read what is there (blocking up to timeout_ms); check continuity. */
 static int reader_step(struct reader *r, int timeout_ms)
@@ -175,9 +214,45 @@ static int reader_step(struct reader *r, int timeout_ms)
 		struct fplate_record rec;
 
 		memcpy(&rec, r->buf + i * r->info.record_size, sizeof(rec));
-		if (!r->have_next) {
+		if (r->have_next && rec.sample < r->next) {
+			printf("FAIL sample index went back: %llu after %llu\n",
+			       (unsigned long long)rec.sample, (unsigned long long)r->next - 1);
+			return -EPROTO;
+		}
+		if (rec.flags & FPLATE_REC_GAP)
+			r->flagged++;
+		if (!r->have_next && r->t0_path) {
+			/* Written by the emulator at START, before its first packet. */
+			FILE *f = fopen(r->t0_path, "r");
+			unsigned long long t, idx;
+			unsigned rate, k;
+
+			if (!f || fscanf(f, "%llu %u %u %llu", &t, &rate, &k, &idx) != 4) {
+				printf("FAIL t0=%s: no 'TIME RATE K INDEX' line\n", r->t0_path);
+				if (f)
+					fclose(f);
+				return -EPROTO;
+			}
+			fclose(f);
+			r->verify_from = idx;
+			printf("t0_rate=%u t0_k=%u t0_index=%llu\n", rate, k, idx);
+		}
+		if (r->verify && record_differs(r->verify, r->buf + i * r->info.record_size,
+						r->info.plates * r->info.channels,
+						rec.sample + r->verify_from))
+			r->mismatches++;
+		if (!r->have_next)
 			r->first = rec.sample;
-		} else if (rec.sample != r->next) {
+		if (!r->have_next && rec.sample) {
+			/* The stream starts at 0: what is before the first record is lost. */
+			r->gaps++;
+			r->lost += rec.sample;
+			if (!(rec.flags & FPLATE_REC_GAP)) {
+				printf("FAIL first record %llu without FPLATE_REC_GAP\n",
+				       (unsigned long long)rec.sample);
+				return -EPROTO;
+			}
+		} else if (r->have_next && rec.sample != r->next) {
 			if (!r->gaps)
 				r->before_first_gap = r->records;
 			r->gaps++;
@@ -225,13 +300,59 @@ static void print_counters(int fd)
 	       (unsigned long long)c.urb_errors);
 }
 
-static int cmd_stream(const char *path, double seconds)
+static int cmd_stream(const char *path, double seconds, int argc, char **argv)
 {
+	struct fpgen gen = { 0 };
 	struct reader r;
+	long long want_lost = 0, want_flagged = -1;
+	unsigned long rate = 0;
+	const char *verify = NULL;
+	const char *t0 = NULL;
+	char msg[256];
 	double end;
-	int ret = 0;
+	int ret = 0, bad;
 
+	for (int i = 0; i < argc; i++) {
+		if (!strncmp(argv[i], "rate=", 5))
+			rate = strtoul(argv[i] + 5, NULL, 10);
+		else if (!strncmp(argv[i], "verify=", 7))
+			verify = argv[i] + 7;
+		else if (!strncmp(argv[i], "t0=", 3))
+			t0 = argv[i] + 3;
+		else if (!strncmp(argv[i], "lost=", 5))
+			want_lost = atoll(argv[i] + 5);
+		else if (!strncmp(argv[i], "flagged=", 8))
+			want_flagged = atoll(argv[i] + 8);
+		else {
+			fprintf(stderr, "kmod-probe: stream: unknown option '%s'\n", argv[i]);
+			return 2;
+		}
+	}
 	reader_open(&r, path);
+	if (rate) {
+		uint32_t v = (uint32_t)rate;
+
+		if (ioctl(r.fd, FPLATE_IOC_SET_RATE, &v) < 0) {
+			printf("FAIL SET_RATE %lu: %s\n", rate, strerror(errno));
+			return 1;
+		}
+		get_info(r.fd, &r.info);
+		if (r.info.rate_hz != rate) {
+			printf("FAIL SET_RATE %lu: GET_INFO says %u Hz\n", rate, r.info.rate_hz);
+			return 1;
+		}
+	}
+	if (verify) {
+		if (fpgen_open(&gen, verify, r.info.plates, r.info.channels, msg, sizeof(msg)) ||
+		    !gen.builtin) {
+			printf("FAIL verify=%s: %s\n", verify, msg[0] ? msg : "builtin sources only");
+			return 1;
+		}
+		gen.sync_period = 200; /* the emulator's defaults */
+		gen.sync_width = 20;
+		r.verify = &gen;
+	}
+	r.t0_path = t0;
 	if (ioctl(r.fd, FPLATE_IOC_START, 0) < 0) {
 		printf("FAIL START: %s\n", strerror(errno));
 		return 1;
@@ -240,12 +361,26 @@ static int cmd_stream(const char *path, double seconds)
 	while (now_s() < end && ret >= 0)
 		ret = reader_step(&r, 100);
 	ioctl(r.fd, FPLATE_IOC_STOP, 0);
-	printf("records=%llu first=%llu lost=%llu gaps=%llu rate_hz=%u\n",
+	printf("records=%llu first=%llu lost=%llu gaps=%llu flagged=%llu rate_hz=%u k=%u%s",
 	       (unsigned long long)r.records, (unsigned long long)r.first,
-	       (unsigned long long)r.lost, (unsigned long long)r.gaps, r.info.rate_hz);
+	       (unsigned long long)r.lost, (unsigned long long)r.gaps,
+	       (unsigned long long)r.flagged, r.info.rate_hz, r.info.samples_per_packet,
+	       verify ? "" : "\n");
+	if (verify)
+		printf(" verified=%llu mismatches=%llu\n", (unsigned long long)r.records,
+		       (unsigned long long)r.mismatches);
 	print_counters(r.fd);
 	close(r.fd);
-	return ret < 0 || r.lost || r.first != 0 ? 1 : 0;
+	if (want_flagged < 0)
+		want_flagged = (long long)r.gaps;
+	/* A stream that delivered nothing lost nothing either: still a failure. */
+	bad = ret < 0 || !r.records || r.lost != (uint64_t)want_lost ||
+	      r.flagged != (uint64_t)want_flagged || r.mismatches;
+	if (!r.records)
+		printf("FAIL no record in %g s\n", seconds);
+	else if (bad)
+		printf("FAIL want lost=%lld flagged=%lld\n", want_lost, want_flagged);
+	return bad ? 1 : 0;
 }
 
 static int cmd_overrun(const char *path, int pause_ms)
@@ -341,8 +476,8 @@ int main(int argc, char **argv)
 		return cmd_info(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "ioctls"))
 		return cmd_ioctls(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "stream"))
-		return cmd_stream(argv[2], atof(argv[3]));
+	if (argc >= 4 && !strcmp(argv[1], "stream"))
+		return cmd_stream(argv[2], atof(argv[3]), argc - 4, argv + 4);
 	if (argc == 4 && !strcmp(argv[1], "overrun"))
 		return cmd_overrun(argv[2], atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "blocked-read"))

@@ -51,8 +51,9 @@ struct opts {
 	uint32_t plates, channels, rate, max_rate, k, fifo_ms, ext_rate;
 	uint32_t sync_period, sync_width;
 	uint64_t trigger_at, checksum_at;
-	uint32_t drop[MAX_LIST], corrupt[MAX_LIST], stall[MAX_LIST];
-	unsigned n_drop, n_corrupt, n_stall;
+	uint32_t drop[MAX_LIST], corrupt[MAX_LIST], stall[MAX_LIST], repeat[MAX_LIST];
+	unsigned n_drop, n_corrupt, n_stall, n_repeat;
+	int64_t restart_after;      /* seq after which the clock restarts once, or -1 */
 };
 
 struct gadget {
@@ -75,7 +76,7 @@ struct gadget {
 
 	/* counters (under lock) */
 	uint32_t packets_sent, samples_sent, overruns, overrun_samples;
-	uint32_t dropped, corrupted, stalled, starts, enables;
+	uint32_t dropped, corrupted, stalled, starts, enables, repeated, restarts;
 	uint32_t checksum;
 	uint64_t checksum_n;
 };

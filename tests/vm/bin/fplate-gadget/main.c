@@ -217,6 +217,7 @@ int main(int argc, char **argv)
 			.name = "fplate", .serial = "FPEMU0001", .source = "builtin:1",
 			.plates = 2, .channels = 6, .rate = 2000, .max_rate = 10000,
 			.fifo_ms = 1000, .sync_period = 200, .sync_width = 20,
+			.restart_after = -1,
 		},
 		.ep0 = -1, .ep1 = -1,
 		.lock = PTHREAD_MUTEX_INITIALIZER,

@@ -30,6 +30,10 @@ static const char usage_text[] =
 "  --drop LIST            never send these packets (seq and samples advance)\n"
 "  --corrupt LIST         flip a byte of these packets after the CRC\n"
 "  --stall LIST           halt the endpoint before these packets\n"
+"  --repeat LIST          send these packets twice, the copy with the next seq\n"
+"                         (later packets number on from there)\n"
+"  --restart-after SEQ    after packet SEQ the clock restarts once (seq 0,\n"
+"                         sample 0, no sample skipped: the data continues)\n"
 "  --bad-info FIELD       report nonsense in GET_INFO: magic, plates (0),\n"
 "                         channels (7), rate (max-rate + 1) or k (0)\n"
 "  (unplug: write an empty line to /sys/kernel/config/usb_gadget/NAME/UDC)\n"
@@ -38,7 +42,8 @@ static const char usage_text[] =
 "  --udc NAME             UDC to bind (the first in /sys/class/udc)\n"
 "  --checksum-at N        CRC-32 of the first N records sent (sync+counts)\n"
 "  --stats FILE           write the counters as key=value at exit\n"
-"  --t0-file FILE         write 'REALTIME_NS RATE K' at each START\n"
+"  --t0-file FILE         write 'REALTIME_NS RATE K INDEX' at each START (INDEX:\n"
+"                         the source's index of this session's sample 0)\n"
 "  -h, --help             this help\n";
 
 static uint32_t num(const char *opt, const char *s, uint32_t min, uint32_t max)
@@ -74,7 +79,8 @@ void parse_options(struct opts *o, int argc, char **argv)
 		{ "drop", 1, 0, 'd' }, { "corrupt", 1, 0, 'x' }, { "stall", 1, 0, 'H' },
 		{ "name", 1, 0, 'n' }, { "udc", 1, 0, 'u' }, { "checksum-at", 1, 0, 'C' },
 		{ "stats", 1, 0, 'o' }, { "t0-file", 1, 0, 't' }, { "help", 0, 0, 'h' },
-		{ "bad-info", 1, 0, 'B' },
+		{ "bad-info", 1, 0, 'B' }, { "repeat", 1, 0, 'R' },
+		{ "restart-after", 1, 0, 'A' },
 		{ 0, 0, 0, 0 }
 	};
 	int c;
@@ -98,6 +104,8 @@ void parse_options(struct opts *o, int argc, char **argv)
 		case 'd': o->n_drop = parse_list(name, optarg, o->drop); break;
 		case 'x': o->n_corrupt = parse_list(name, optarg, o->corrupt); break;
 		case 'H': o->n_stall = parse_list(name, optarg, o->stall); break;
+		case 'R': o->n_repeat = parse_list(name, optarg, o->repeat); break;
+		case 'A': o->restart_after = num(name, optarg, 0, UINT32_MAX); break;
 		case 'n': o->name = optarg; break;
 		case 'u': o->udc = optarg; break;
 		case 'C': o->checksum_at = num(name, optarg, 0, UINT32_MAX); break;
@@ -127,9 +135,11 @@ void write_stats(struct gadget *g)
 
 	snprintf(text, sizeof(text),
 		 "packets_sent=%u samples_sent=%u dropped=%u corrupted=%u stalled=%u "
+		 "repeated=%u restarts=%u "
 		 "overruns=%u overrun_samples=%u starts=%u enables=%u checksum=%08x "
 		 "checksum_samples=%llu\n",
 		 g->packets_sent, g->samples_sent, g->dropped, g->corrupted, g->stalled,
+		 g->repeated, g->restarts,
 		 g->overruns, g->overrun_samples, g->starts, g->enables, g->checksum,
 		 (unsigned long long)g->checksum_n);
 	fprintf(stderr, "fplate-gadget: %s", text);

@@ -64,7 +64,8 @@ static void stream_session(struct gadget *g)
 	uint8_t pkt[FP_USB_PKT_MAX];
 	struct timespec due;
 	int32_t zero[FP_MAX_PLATES * FP_MAX_CHANNELS];
-	int overrun = 0, dropped, corrupted, stalled, ext_clock, zero_now;
+	int overrun = 0, dropped, corrupted, stalled, ext_clock, zero_now, repeated;
+	int restart, restarted = 0;
 
 	pthread_mutex_lock(&g->lock);
 	ext_clock = g->clock == FP_USB_CLOCK_EXTERNAL;
@@ -75,8 +76,8 @@ static void stream_session(struct gadget *g)
 	if (g->o.t0_path) {
 		char text[64];
 
-		snprintf(text, sizeof(text), "%lld %u %u\n", (long long)now_ns(CLOCK_REALTIME),
-			 rate, k);
+		snprintf(text, sizeof(text), "%lld %u %u %llu\n", (long long)now_ns(CLOCK_REALTIME),
+			 rate, k, (unsigned long long)g->gen.index);
 		write_file(g->o.t0_path, text);
 	}
 	fifo_samples = (int64_t)rate * g->o.fifo_ms / 1000;
@@ -146,6 +147,19 @@ static void stream_session(struct gadget *g)
 				w = write(g->ep1, pkt, len);
 			__atomic_store_n(&g->in_write, 0, __ATOMIC_SEQ_CST);
 		}
+		/* A repeat: the same samples again, numbered as the next packet. */
+		repeated = 0;
+		if (!dropped && w == (ssize_t)len && in_list(g->o.repeat, g->o.n_repeat, seq)) {
+			size_t len2 = fp_usb_pkt_build(pkt, seq + 1, flags, next, k, g->o.plates,
+						       g->o.channels, sync, counts);
+
+			__atomic_store_n(&g->in_write, 1, __ATOMIC_SEQ_CST);
+			if (g->streaming && g->session == session)
+				repeated = write(g->ep1, pkt, len2) == (ssize_t)len2;
+			__atomic_store_n(&g->in_write, 0, __ATOMIC_SEQ_CST);
+		}
+		restart = !restarted && g->o.restart_after >= 0 &&
+			  (int64_t)seq == g->o.restart_after;
 		pthread_mutex_lock(&g->lock);
 		if (w != (ssize_t)len) {
 			/* Disabled, unplugged or stopped: this session is over. */
@@ -162,8 +176,17 @@ static void stream_session(struct gadget *g)
 			g->packets_sent++;
 			g->samples_sent += k;
 		}
+		g->repeated += repeated;
 		next += k;
-		seq++;
+		seq += 1 + repeated;
+		if (restart) {
+			/* The clock restarts where it is: sample 0 is the next one. */
+			t0 = due_ns;
+			next = 0;
+			seq = 0;
+			restarted = 1;
+			g->restarts++;
+		}
 	}
 	g->streaming = 0;
 	pthread_mutex_unlock(&g->lock);

@@ -1,4 +1,4 @@
-# kmod_i_suspend: a system suspend (s2idle with the kernel's pm_test
+# kmod_suspend_rebind: a system suspend (s2idle with the kernel's pm_test
 # "devices" mode: every device is suspended, then resumed after 1 s) while
 # fplated streams through kmod://. On this virtual bus the USB core resets
 # the device at resume; fplate.ko has no reset_resume on purpose, so the
@@ -11,12 +11,12 @@
 . /fplate/files/kmod-lib.sh
 vm_need "$KMOD_KO" /fplate/bin/fplate-gadget /fplate/bin/fplated
 if ! [ -w /sys/power/pm_test ] || ! grep -q freeze /sys/power/state; then
-	vm_result kmod_suspend SKIP "no pm_test or s2idle in this kernel"; exit 0
+	vm_result kmod_suspend_rebind SKIP "no pm_test or s2idle in this kernel"; exit 0
 fi
 
-kmod_up --plates 2 --rate 2000 || { vm_result kmod_suspend FAIL "device did not come up"; exit 1; }
+kmod_up --plates 2 --rate 2000 || { vm_result kmod_suspend_rebind FAIL "device did not come up"; exit 1; }
 kmod_start_fplated
-vm_wait_for 10 kmod_streaming || { vm_result kmod_suspend FAIL "fplated did not stream"; exit 1; }
+vm_wait_for 10 kmod_streaming || { vm_result kmod_suspend_rebind FAIL "fplated did not stream"; exit 1; }
 echo 1 >/sys/module/suspend/parameters/pm_test_delay 2>/dev/null
 echo devices >/sys/power/pm_test
 echo freeze >/sys/power/state; src=$?
@@ -30,9 +30,9 @@ sub=$(cat /tmp/sub.out)
 running=$(kill -0 "$KMOD_FPLATED_PID" 2>/dev/null && echo yes || echo no)
 kmod_down
 if [ $src = 0 ] && [ "$entered" -ge 1 ] && [ $back = 0 ] && [ $rc = 0 ] && [ $running = yes ]; then
-	vm_result kmod_suspend PASS "suspends=$entered usb_resets=$resets after: $sub"
+	vm_result kmod_suspend_rebind PASS "suspends=$entered usb_resets=$resets after: $sub"
 else
-	vm_result kmod_suspend FAIL "state_write=$src suspends=$entered usb_resets=$resets streaming_again=$back fplated_running=$running sub_rc=$rc $sub"
+	vm_result kmod_suspend_rebind FAIL "state_write=$src suspends=$entered usb_resets=$resets streaming_again=$back fplated_running=$running sub_rc=$rc $sub"
 	dmesg | grep -i -E 'PM:|fplate|usb 1-1' | tail -n 20
 	cat /tmp/fplated.log
 	exit 1

@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""test_clock_step.py - a wall-clock step does not stall acquisition.
+
+The real fplated runs on the simulated treadmill (paced in real time on
+CLOCK_MONOTONIC) with tests/integration/clockstep.c preloaded: 2 s after
+start that process's CLOCK_REALTIME jumps back 10 s, as chrony makestep or
+`date -s` would do, with the kernel's semantics for absolute sleeps on the
+wall clock (a sleep in progress lasts 10 s longer). The machine's own clock
+is not touched.
+
+A subscriber records when each frame arrives on CLOCK_MONOTONIC. The sim
+produces sample k at t0 + k / rate, so arrival - k / rate is a frame's
+delay; delays are one-sided, the smallest is the pipeline's floor, and a
+stall shows as a delay that far above it. Limit: 20 ms, two 10 ms frames.
+A daemon pacing on the wall clock stalls 10 s (500 times the limit).
+Indices must stay contiguous and no frame may carry the GAP flag.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import zmq
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "scripts"))
+from subscribe import decode_force, FLAG_GAP  # noqa: E402
+
+BUILD = os.environ.get("BUILD", "build")
+FPLATED = os.path.join(BUILD, "fplated")
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clockstep.c")
+RATE = 1000
+STEP_AT_MS = 2000
+STEP_BY_MS = -10000
+LISTEN_S = 5.0                 # 3 s of it after the step
+LIMIT_S = 0.020
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="fplate-it-clockstep.")
+    try:
+        return run(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(tmp):
+    shim = os.path.join(tmp, "clockstep.so")
+    cc = os.environ.get("CC", "cc")
+    r = subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-shared",
+                        "-fPIC", "-o", shim, SRC, "-ldl"], capture_output=True, text=True)
+    if r.returncode:
+        fail("cannot build the clock-step helper: " + r.stderr)
+    endpoint = "ipc://" + os.path.join(tmp, "pub.sock")
+    env = dict(os.environ, LD_PRELOAD=shim, CLOCKSTEP_AT_MS=str(STEP_AT_MS),
+               CLOCKSTEP_BY_MS=str(STEP_BY_MS))
+    ctx = zmq.Context()
+    sub = ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.SUBSCRIBE, b"force")
+    sub.connect(endpoint)
+    start = time.monotonic()
+    proc = subprocess.Popen([FPLATED, "--config", os.devnull,
+                             "--device", "sim://?rate=%d&seed=5" % RATE,
+                             "--pub", endpoint, "--log-level", "warn"],
+                            env=env, stderr=subprocess.PIPE, text=True)
+    step_at = start + STEP_AT_MS / 1e3
+    idx, arrival = [], []
+    gaps = noncontiguous = 0
+    next_index = None
+    end = start + LISTEN_S
+    try:
+        while time.monotonic() < end:
+            if not sub.poll(15000):
+                fail("no frame for 15 s (the daemon stalls on the wall-clock step)")
+            parts = sub.recv_multipart()
+            now = time.monotonic()
+            if len(parts) != 2 or parts[0] != b"force":
+                continue
+            h, _values, _sync = decode_force(parts[1])
+            first, n = int(h["first_sample"]), int(h["n_samples"])
+            if next_index is not None and first != next_index:
+                noncontiguous += 1
+            if h["flags"] & FLAG_GAP:
+                gaps += 1
+            next_index = first + n
+            idx.append(first + n - 1)
+            arrival.append(now)
+    finally:
+        proc.terminate()
+        try:
+            _out, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _out, err = proc.communicate()
+        sub.close()
+        ctx.term()
+    if proc.returncode != 0:
+        fail("fplated exited %d: %s" % (proc.returncode, err))
+    if not arrival:
+        fail("no frame at all: %s" % err)
+    # Nothing since the last frame until the end of listening is a stall too.
+    silent = end - arrival[-1]
+    if silent > LIMIT_S + 0.010:
+        fail("acquisition stalled: no frame in the last %.1f ms (limit %.0f ms)"
+             % (1e3 * silent, 1e3 * LIMIT_S))
+    arrival = np.array(arrival)
+    idx = np.array(idx, dtype=np.float64)
+    delay = arrival - idx / RATE
+    excess = delay - delay.min()
+    worst = int(np.argmax(excess))
+    print("%d frames (%d after the step), delay above the floor: median %.2f ms, "
+          "max %.2f ms at %.3f s after start (step at %.3f s)"
+          % (len(idx), (arrival > step_at).sum(), 1e3 * np.median(excess), 1e3 * excess[worst],
+             arrival[worst] - start, STEP_AT_MS / 1e3))
+    if noncontiguous or gaps:
+        fail("%d discontinuities, %d GAP frames" % (noncontiguous, gaps))
+    if excess[worst] > LIMIT_S:
+        fail("acquisition stalled %.1f ms (limit %.0f ms)" % (1e3 * excess[worst],
+                                                            1e3 * LIMIT_S))
+    after = arrival > step_at
+    if after.sum() < 100 or (~after).sum() < 50:
+        fail("%d frames before and %d after the step: too few to judge"
+             % ((~after).sum(), after.sum()))
+    print("ok: no stall over %.0f ms across a %+d ms wall-clock step"
+          % (1e3 * LIMIT_S, STEP_BY_MS))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
