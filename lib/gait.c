@@ -321,7 +321,7 @@ static void contact_start(struct fp_gait *g, uint32_t p, uint64_t s)
 				pd->next_contact = c;
 			}
 		}
-	gait_hist_add(g, p, c, s);
+	gait_hist_add(g, p, c, s, !pl->have_below);
 	pl->contact = c;
 	pl->contacts_seen = 1;
 	/* loaded from the first sample: the stance began before the data */

@@ -109,6 +109,7 @@ struct gait_contact {
 	uint32_t plate;
 	int have_toeoff;
 	uint64_t toeoff;
+	int truncated;              /* the data began inside this stance: no stride boundary */
 };
 
 struct fp_gait {
@@ -130,6 +131,7 @@ struct fp_gait {
 		char foot;
 		uint64_t contact;
 		double x, y_contact;
+		int truncated;
 	} prev;
 	double belt_speed_mps;
 	int have_calib;
@@ -176,7 +178,8 @@ void gait_emit(struct fp_gait *g, const struct fp_step *s);
 
 /* gait_step.c */
 struct gait_contact *gait_hist_find(struct fp_gait *g, uint32_t p, uint64_t contact, int *idx);
-void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect);
+void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect,
+		   int truncated);
 void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact);
 /* Complete the pending step pd of plate p and queue its record. */
 void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd);

@@ -117,10 +117,14 @@ json_t *fp_step_curves_json(const struct fp_step *s)
 			 "cop_ap_mm", curve_json(s->curve_cop_ap_mm));
 }
 
-/* Steps that carry metrics: not the too-short / too-long records. */
+/*
+ * Steps a summary uses: not the too-short / too-long records (no metrics)
+ * and not a stance the data began inside (truncated: its contact time,
+ * loading and COP are those of part of a stance).
+ */
 static int usable(const struct fp_step *s)
 {
-	return !(s->flags & (FP_STEP_TOO_SHORT | FP_STEP_TOO_LONG));
+	return !(s->flags & (FP_STEP_TOO_SHORT | FP_STEP_TOO_LONG | FP_STEP_TRUNCATED));
 }
 
 static void mean_sd(const struct fp_step *steps, size_t n, char foot, size_t k,

@@ -25,14 +25,16 @@ struct gait_contact *gait_hist_find(struct fp_gait *g, uint32_t p, uint64_t cont
 	return NULL;
 }
 
-void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect)
+void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect,
+		   int truncated)
 {
 	if (g->n_hist == HIST) {
 		memmove(g->hist, g->hist + 1, (HIST - 1) * sizeof(g->hist[0]));
 		g->n_hist--;
 	}
 	g->hist[g->n_hist++] = (struct gait_contact){ .contact = contact, .detect = detect,
-						      .cum = g->cum_fz, .plate = p };
+						      .cum = g->cum_fz, .plate = p,
+						      .truncated = truncated };
 }
 
 void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact)
@@ -48,6 +50,8 @@ void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact)
 /*
  * Body weight = mean total Fz over up to 4 whole strides ending at this
  * contact, only over steps shorter than 2 s (steady walking or running).
+ * A truncated stance (the data began inside it) is no stride boundary:
+ * its "contact" is the first sample, not a touchdown.
  */
 static double body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
 {
@@ -58,8 +62,11 @@ static double body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
 	if (!gait_hist_find(g, p, contact, &k) || k < 2)
 		return NAN;
 	/* Only strides of steady locomotion: every step in them under 2 s. */
+	if (g->hist[k].truncated)
+		return NAN;
 	for (m = 0; m < 8 && m < k; m++)
-		if (g->hist[k - m].contact - g->hist[k - m - 1].contact > 2 * g->cfg.rate_hz)
+		if (g->hist[k - m].contact - g->hist[k - m - 1].contact > 2 * g->cfg.rate_hz ||
+		    g->hist[k - m - 1].truncated)
 			break;
 	m /= 2;
 	if (m == 0 || g->hist[k].detect <= g->hist[k - 2 * m].detect)
@@ -160,7 +167,11 @@ static void step_init(struct fp_gait *g, struct fp_step *s, uint32_t p, uint64_t
 		s->belt_speed_mps = 0;
 }
 
-/* Step and flight time from the contact before this one (any plate). */
+/*
+ * Step and flight time from the contact before this one (any plate). A
+ * truncated previous stance gives a flight time (its toe-off is real) but
+ * no step time: its contact is only where the data began.
+ */
 static void step_timing(struct fp_gait *g, struct fp_step *s)
 {
 	const struct gait_contact *prev = NULL;
@@ -172,10 +183,12 @@ static void step_timing(struct fp_gait *g, struct fp_step *s)
 			prev = &g->hist[i];
 	if (!prev)
 		return;
-	s->step_time_ms = (double)(s->contact_sample - prev->contact) * 1000.0 / rate;
-	s->cadence_spm = 60000.0 / s->step_time_ms;
 	if (prev->have_toeoff)
 		s->flight_time_ms = ((double)s->contact_sample - (double)prev->toeoff) * 1000.0 / rate;
+	if (prev->truncated || (s->flags & FP_STEP_TRUNCATED))
+		return;
+	s->step_time_ms = (double)(s->contact_sample - prev->contact) * 1000.0 / rate;
+	s->cadence_spm = 60000.0 / s->step_time_ms;
 }
 
 /* Scratch arrays of the window, each cap + 2 pad long (GAIT_SCRATCH_ARRAYS). */
@@ -235,7 +248,8 @@ static size_t cycle_fz(struct fp_gait *g, uint32_t p, const struct gait_pending 
 
 static void step_geometry(struct fp_gait *g, struct fp_step *s, double y_contact)
 {
-	if (!g->prev.valid || isnan(s->step_time_ms) || s->step_time_ms > 2000)
+	if (!g->prev.valid || g->prev.truncated || (s->flags & FP_STEP_TRUNCATED) ||
+	    isnan(s->step_time_ms) || s->step_time_ms > 2000)
 		return;
 	s->step_width_mm = fabs(s->cop_mean_x_mm - g->prev.x);
 	s->step_length_m = s->belt_speed_mps * s->step_time_ms / 1000.0 +
@@ -325,6 +339,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	g->prev.contact = s.contact_sample;
 	g->prev.x = s.cop_mean_x_mm;
 	g->prev.y_contact = y_contact;
+	g->prev.truncated = !!(s.flags & FP_STEP_TRUNCATED);
 	gait_emit(g, &s);
 }
 
