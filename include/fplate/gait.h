@@ -191,13 +191,15 @@ const char *fp_step_flag_name(uint32_t flag);
 /*
  * Numeric metrics of struct fp_step, for generic printing and summaries:
  * fp_step_metrics_count entries of {JSON key, unit, offset in struct
- * fp_step, whether the summary averages it}.
+ * fp_step, whether the summary averages it, whether it has an L/R
+ * asymmetry}.
  */
 struct fp_step_metric {
 	const char *key;
 	const char *unit;
 	size_t offset;
 	int summarise;              /* 1: a per-foot mean makes sense */
+	int asymmetry;              /* 1: a magnitude; 0: signed position, angle, setting */
 };
 extern const struct fp_step_metric fp_step_metrics[];
 extern const size_t fp_step_metrics_count;
@@ -218,12 +220,20 @@ struct json_t *fp_step_to_json(const struct fp_step *s);
 struct json_t *fp_step_curves_json(const struct fp_step *s);
 
 /*
+ * The one L/R asymmetry of fplate (symmetry index, Robinson et al. 1987)
+ * of two per-foot means: 100 (|R| − |L|) / ((|R| + |L|) / 2), positive when
+ * the right foot's value is larger in magnitude. NaN unless both are
+ * finite, non-zero and of the same sign (a signed position has none).
+ */
+double fp_asymmetry_pct(double left, double right);
+
+/*
  * Per-foot summary over n steps: for foot 'L' or 'R' a JSON object
  * {"summary": foot, "steps": count, "<key>": {"mean":, "sd":, "n":}, ...
  * (the metrics with summarise set),
- *  "asymmetry_pct": {"<key>": 100 (R − L) / ((R + L) / 2), ...}} where the
- * asymmetry uses both feet's means. Steps flagged TOO_SHORT/TOO_LONG are
- * left out. New reference or NULL.
+ *  "asymmetry_pct": {"<key>": fp_asymmetry_pct(L mean, R mean), ...}} for
+ * the metrics with asymmetry set. Steps flagged TOO_SHORT/TOO_LONG/TRUNCATED
+ * are left out. New reference or NULL.
  */
 struct json_t *fp_gait_summary_json(const struct fp_step *steps, size_t n, char foot);
 

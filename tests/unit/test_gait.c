@@ -276,8 +276,28 @@ static void test_json(void)
 	FP_ASSERT_CLOSE(json_real_value(json_object_get(json_object_get(sum, "active_peak_n"), "mean")),
 			r.syn.active_n, 10);
 	CU_ASSERT_PTR_NOT_NULL(json_object_get(json_object_get(sum, "asymmetry_pct"), "valr_n_s"));
+	/* signed positions and per-person estimates have no asymmetry */
+	CU_ASSERT_PTR_NULL(json_object_get(json_object_get(sum, "asymmetry_pct"), "cop_contact_ml_mm"));
+	CU_ASSERT_PTR_NULL(json_object_get(json_object_get(sum, "asymmetry_pct"), "foot_progression_deg"));
+	CU_ASSERT_PTR_NULL(json_object_get(json_object_get(sum, "asymmetry_pct"), "body_weight_n"));
 	json_decref(sum);
 	run_free(&r);
+}
+
+/*
+ * One asymmetry: 100 (|R| − |L|) / mean(|R|, |L|), + when the right foot's
+ * value is larger, also for a quantity that is negative on both feet
+ * (braking impulse); none across a sign change or at zero.
+ */
+static void test_asymmetry(void)
+{
+	FP_ASSERT_CLOSE(fp_asymmetry_pct(100, 110), 100.0 * 10 / 105, 1e-12);
+	FP_ASSERT_CLOSE(fp_asymmetry_pct(110, 100), -100.0 * 10 / 105, 1e-12);
+	FP_ASSERT_CLOSE(fp_asymmetry_pct(-10, -12), 100.0 * 2 / 11, 1e-12);
+	CU_ASSERT(isnan(fp_asymmetry_pct(-5, 5)));
+	CU_ASSERT(isnan(fp_asymmetry_pct(0, 5)));
+	CU_ASSERT(isnan(fp_asymmetry_pct(NAN, 5)));
+	CU_ASSERT(isnan(fp_asymmetry_pct(5, INFINITY)));
 }
 
 void fp_suite_gait(void)
@@ -289,5 +309,6 @@ void fp_suite_gait(void)
 		     { "drift correction", test_drift },
 		     { "left/right and crossover", test_left_right },
 		     { "COP progression", test_cop_progression },
-		     { "step JSON and summary", test_json });
+		     { "step JSON and summary", test_json },
+		     { "one asymmetry definition", test_asymmetry });
 }
