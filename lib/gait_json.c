@@ -44,6 +44,7 @@ const struct fp_step_metric fp_step_metrics[] = {
 	M("inroll_excursion_mm", "mm", inroll_excursion_mm),
 	S("pushoff_ml_mm", "mm", pushoff_ml_mm),
 	M("pushoff_medial_pct", "%", pushoff_medial_pct),
+	S("pushoff_mt_fraction", "", pushoff_mt_fraction),
 	M("cop_ap_path_mm", "mm", cop_ap_path_mm),
 	M("cop_ap_velocity_m_s", "m/s", cop_ap_velocity_m_s),
 	S("foot_progression_deg", "deg", foot_progression_deg),
@@ -67,7 +68,10 @@ const size_t fp_step_metrics_count = sizeof(fp_step_metrics) / sizeof(fp_step_me
 static const char *const flag_names[FP_STEP_NFLAGS] = {
 	"crossover", "clipped", "saturated", "double_contact", "too_short", "too_long",
 	"nan_input", "no_body_weight", "gap", "no_offset", "foot_guessed", "truncated",
+	"no_belt_speed", "implausible",
 };
+
+static const char *const frame_names[] = { NULL, "travel", "configured", "markers" };
 
 const char *fp_step_flag_name(uint32_t flag)
 {
@@ -99,6 +103,8 @@ json_t *fp_step_to_json(const struct fp_step *s)
 	json_object_set_new(o, "contact_sample", json_integer((json_int_t)s->contact_sample));
 	json_object_set_new(o, "toeoff_sample", json_integer((json_int_t)s->toeoff_sample));
 	json_object_set_new(o, "impact_virtual", json_boolean(s->impact_virtual));
+	json_object_set_new(o, "foot_frame", s->foot_frame > 0 && s->foot_frame <= FP_FRAME_MARKERS ?
+			    json_string(frame_names[s->foot_frame]) : json_null());
 	for (size_t i = 0; i < fp_step_metrics_count; i++)
 		json_object_set_new(o, fp_step_metrics[i].key,
 				    number_or_null(fp_step_metric_value(s, i)));

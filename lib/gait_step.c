@@ -162,9 +162,9 @@ static void step_init(struct fp_gait *g, struct fp_step *s, uint32_t p, uint64_t
 	s->contact_time_ms = (double)(e - c) * 1000.0 / rate;
 	s->cutoff_hz = g->cfg.cutoff_hz;
 	s->impact_virtual = 0;
+	/* NaN when neither the configuration nor the source knows it */
 	s->belt_speed_mps = isnan(g->cfg.belt_speed_mps) ? g->belt_speed_mps : g->cfg.belt_speed_mps;
-	if (isnan(s->belt_speed_mps))
-		s->belt_speed_mps = 0;
+	s->foot_frame = FP_FRAME_NONE;
 }
 
 /*
@@ -205,6 +205,8 @@ static void window_arrays(struct fp_gait *g, struct gait_window *w)
 	w->work = a + 10 * stride;           /* 3 strides: three channels at once */
 	w->tmp2 = a + 13 * stride;
 	w->tmp3 = a + 14 * stride;
+	for (int k = 0; k < 6; k++)
+		w->mk[k] = a + (15 + k) * stride;
 }
 
 /* Clipping: Fz at the configured limit, or flat at its maximum for 2 % of stance. */
@@ -251,6 +253,10 @@ static void step_geometry(struct fp_gait *g, struct fp_step *s, double y_contact
 	if (!g->prev.valid || g->prev.truncated || (s->flags & FP_STEP_TRUNCATED) ||
 	    isnan(s->step_time_ms) || s->step_time_ms > 2000)
 		return;
+	if (!isfinite(s->belt_speed_mps)) {         /* the belt's share is unknown */
+		s->flags |= FP_STEP_NO_BELT_SPEED;
+		return;
+	}
 	s->step_width_mm = fabs(s->cop_mean_x_mm - g->prev.x);
 	s->step_length_m = s->belt_speed_mps * s->step_time_ms / 1000.0 +
 			   (y_contact - g->prev.y_contact) / 1000.0;
@@ -283,6 +289,46 @@ static void fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending
 		}
 		w->tz[i] = isfinite(tz) ? tz : 0.0;
 	}
+}
+
+/*
+ * The foot markers of foot (0 left, 1 right) at every window sample,
+ * linearly interpolated between marker frames, holes filled from the
+ * nearest frames: w->have_markers when all three were seen over the
+ * stance (each at least half of it) on the markers' plate.
+ */
+static void fill_markers(const struct fp_gait *g, uint32_t p, int foot, uint64_t from,
+			 struct gait_window *w)
+{
+	const struct fp_gait_markers *m = &g->markers;
+	const double *src[3] = { m->heel[foot], m->mt[foot][0], m->mt[foot][1] };
+	double ratio = m->rate_hz / g->cfg.rate_hz;
+
+	w->have_markers = 0;
+	if (!g->have_markers || p != m->plate)
+		return;
+	for (int k = 0; k < 3; k++) {
+		size_t seen = 0;
+
+		for (size_t i = 0; i < w->n; i++) {
+			double f = (double)(from + i) * ratio, u;
+			size_t j = (size_t)floor(f);
+
+			w->mk[2 * k][i] = w->mk[2 * k + 1][i] = NAN;
+			if (j + 1 >= m->frames)
+				continue;
+			u = f - (double)j;
+			for (int d = 0; d < 2; d++)
+				w->mk[2 * k + d][i] = (1 - u) * src[k][2 * j + d] + u * src[k][2 * j + 2 + d];
+			seen += i >= w->c && i < w->e && isfinite(w->mk[2 * k][i]) &&
+				isfinite(w->mk[2 * k + 1][i]);
+		}
+		if (2 * seen < w->e - w->c)
+			return;
+		gait_fill_holes(w->mk[2 * k], 0, w->n);
+		gait_fill_holes(w->mk[2 * k + 1], 0, w->n);
+	}
+	w->have_markers = 1;
 }
 
 void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
@@ -328,6 +374,10 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 		/* a crossover is an outlier: keep it out of the feet's positions */
 		if (!(s.flags & (FP_STEP_CROSSOVER | FP_STEP_DOUBLE_CONTACT)))
 			remember_x(g, s.foot, s.cop_mean_x_mm);
+	}
+	if (s.foot == 'L' || s.foot == 'R') {
+		fill_markers(g, p, s.foot == 'R', from, &w);
+		w.toe_out_deg = g->cfg.toe_out_deg[s.foot == 'R'];
 	}
 	gait_cop_metrics(&w, &g->bq_cop, &s);
 	if (!isnan(s.cop_mean_x_mm) && s.flags & FP_STEP_DOUBLE_CONTACT && !g->cfg.plate_foot[p])

@@ -53,10 +53,40 @@ enum fp_step_flag {
 	FP_STEP_NO_OFFSET      = 1u << 9,  /* no unloaded phase to estimate the drift */
 	FP_STEP_FOOT_GUESSED   = 1u << 10, /* left/right not yet established */
 	FP_STEP_TRUNCATED      = 1u << 11, /* the source began or ended inside the step */
+	FP_STEP_NO_BELT_SPEED  = 1u << 12, /* belt speed unknown: metrics needing it NaN */
+	FP_STEP_IMPLAUSIBLE    = 1u << 13, /* a COP metric out of physical range was dropped */
 };
-#define FP_STEP_NFLAGS 12
+#define FP_STEP_NFLAGS 14
+
+/* The foot frame a step's COP metrics are in (struct fp_step.foot_frame). */
+enum fp_foot_frame {
+	FP_FRAME_NONE = 0,          /* no COP metrics */
+	FP_FRAME_TRAVEL,            /* foot axis = direction of travel (+y) */
+	FP_FRAME_CONFIGURED,        /* travel turned by the configured toe-out */
+	FP_FRAME_MARKERS,           /* anatomical: heel and metatarsal-head markers */
+};
+
+/*
+ * Foot markers for an anatomical foot frame (offline analysis of files
+ * that carry them). Positions x, y in mm in the plate frame of `plate`
+ * (calib.h: the same frame as the COP), NaN where a marker is missing;
+ * frame k is at force sample k · rate_hz_forces / rate_hz (frame 0 at the
+ * source's sample 0). For each foot (0 left, 1 right): the heel and two
+ * metatarsal heads in either order (which one is medial is decided from
+ * the geometry, not the label). fp_gait_open() copies them.
+ */
+struct fp_gait_markers {
+	double rate_hz;             /* marker frames per second */
+	size_t frames;
+	uint32_t plate;
+	const double *heel[2];      /* [frames][2] */
+	const double *mt[2][2];     /* [foot][head][frames][2] */
+};
 
 #define FP_STEP_CURVE_POINTS 101
+
+/* Foot progression beyond ± this is no foot's: flagged IMPLAUSIBLE. */
+#define FP_GAIT_MAX_TOE_OUT_DEG 40.0
 
 struct fp_gait_config {
 	uint32_t plates;            /* plates in the frames pushed (1..FP_MAX_PLATES) */
@@ -78,10 +108,21 @@ struct fp_gait_config {
 	double cop_cutoff_hz;       /* the same for the COP path (50 Hz) */
 	double impact_prominence;   /* impact peak prominence, fraction of active peak (0.005) */
 	double body_mass_kg;        /* 0: estimate from whole stride cycles */
-	double belt_speed_mps;      /* NaN: take it from the frames (0 if unknown) */
+	/*
+	 * NaN: take it from the frames; if they do not know it either, the
+	 * metrics that need it are NaN and flagged NO_BELT_SPEED. 0: overground.
+	 */
+	double belt_speed_mps;
 	int drift_correction;       /* 1: offsets from unloaded phases (default) */
 	double double_contact_mm;   /* ML COP shift flagging two feet (50 mm) */
 	double clip_fz_n;           /* Fz at or above this is clipped; 0: detect plateaus */
+	/*
+	 * Foot frame without markers: toe-out of the left [0] and right [1]
+	 * foot, degrees (+ toe-out); NaN (default): the direction of travel.
+	 */
+	double toe_out_deg[2];
+	/* Optional (NULL): foot markers for an anatomical foot frame, copied. */
+	const struct fp_gait_markers *markers;
 	/*
 	 * Optional (NULL): the plates' calibration, copied by fp_gait_open().
 	 * With it the COP and free moment of each step are recomputed from the
@@ -123,9 +164,11 @@ struct fp_step {
 	double inroll_excursion_mm;
 	double pushoff_ml_mm;
 	double pushoff_medial_pct;
+	double pushoff_mt_fraction; /* markers: 0 lateral, 1 medial metatarsal head */
 	double cop_ap_path_mm;
 	double cop_ap_velocity_m_s;
-	double foot_progression_deg;  /* + toe-out */
+	double foot_progression_deg;  /* + toe-out: markers or configured, else NaN */
+	int foot_frame;             /* enum fp_foot_frame */
 	double cop_mean_x_mm, cop_mean_y_mm;  /* common frame */
 	double step_length_m;
 	double step_width_mm;
