@@ -45,6 +45,7 @@ const struct fp_step_metric fp_step_metrics[] = {
 	S("pushoff_ml_mm", "mm", pushoff_ml_mm),
 	M("pushoff_medial_pct", "%", pushoff_medial_pct),
 	S("pushoff_mt_fraction", "", pushoff_mt_fraction),
+	S("pushoff_mt_noise", "", pushoff_mt_noise),
 	M("cop_ap_path_mm", "mm", cop_ap_path_mm),
 	M("cop_ap_velocity_m_s", "m/s", cop_ap_velocity_m_s),
 	S("foot_progression_deg", "deg", foot_progression_deg),

@@ -331,6 +331,59 @@ static void fill_markers(const struct fp_gait *g, uint32_t p, int foot, uint64_t
 	w->have_markers = 1;
 }
 
+/* Marker k (0 heel, 1 and 2 the heads) of foot at force sample t, plate frame. */
+static int marker_xy(const struct fp_gait *g, int foot, int k, double t, double xy[2])
+{
+	const struct fp_gait_markers *m = &g->markers;
+	const double *src = k ? m->mt[foot][k - 1] : m->heel[foot];
+	double f = t * m->rate_hz / g->cfg.rate_hz, u;
+	size_t j = (size_t)floor(f);
+
+	if (f < 0 || j + 1 >= m->frames)
+		return 0;
+	u = f - (double)j;
+	for (int d = 0; d < 2; d++)
+		xy[d] = (1 - u) * src[2 * j + d] + u * src[2 * j + 2 + d];
+	return isfinite(xy[0]) && isfinite(xy[1]);
+}
+
+/*
+ * Which foot the markers put on the plate: the foot whose centroid (heel
+ * and both heads) is nearer the COP over mid-stance (30-70 %), when it is
+ * clearly nearer (at most half the other's distance). 0 when the markers
+ * cannot tell.
+ */
+static char marker_foot(const struct fp_gait *g, uint32_t p, const struct gait_window *w,
+			uint64_t from)
+{
+	double dist[2] = { 0 };
+	size_t n = 0;
+
+	if (!g->have_markers || p != g->markers.plate)
+		return 0;
+	for (size_t i = w->c + 3 * (w->e - w->c) / 10; i < w->c + 7 * (w->e - w->c) / 10; i++) {
+		double c[2][2] = { { 0 } }, xy[2];
+		int ok = isfinite(w->copx[i]) && isfinite(w->copy[i]);
+
+		for (int f = 0; f < 2 && ok; f++)
+			for (int k = 0; k < 3 && ok; k++) {
+				ok = marker_xy(g, f, k, (double)(from + i), xy);
+				c[f][0] += xy[0] / 3;
+				c[f][1] += xy[1] / 3;
+			}
+		if (!ok)
+			continue;
+		for (int f = 0; f < 2; f++)
+			dist[f] += hypot(w->copx[i] - c[f][0], w->copy[i] - c[f][1]);
+		n++;
+	}
+	if (n < 3)
+		return 0;
+	if (dist[0] <= 0.5 * dist[1])
+		return 'L';
+	return dist[1] <= 0.5 * dist[0] ? 'R' : 0;
+}
+
 void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 {
 	struct fp_step s;
@@ -369,6 +422,9 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	y_contact += cx[1];
 	if (g->cfg.plate_foot[p]) {
 		s.foot = g->cfg.plate_foot[p];
+	} else if ((s.foot = marker_foot(g, p, &w, from))) {
+		/* the markers say which foot: no guessing, no crossover vote */
+		remember_x(g, s.foot, s.cop_mean_x_mm);
 	} else {
 		s.foot = classify_foot(g, &s, s.cop_mean_x_mm);
 		/* a crossover is an outlier: keep it out of the feet's positions */

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "fplate/fplate.h"
+#include "fplate/c3d.h"
 #include "fplate/calib.h"
 #include "fplate/gait.h"
 #include "facing.h"
@@ -27,7 +28,9 @@ struct analyze_opts {
 	long plate;                  /* 1-based file plate, 0: all */
 	double belt_speed, cutoff, mass, seconds;
 	double toe_out[2];           /* NaN: direction of travel */
-	int json, split, no_drift, zero, curves;
+	int json, split, no_drift, zero, curves, no_markers;
+	struct fp_gait_markers markers; /* from the C3D file's POINT data */
+	int have_markers;
 	int facing;                  /* +1, -1; 0 = detect (c3d://, sim://) */
 	const char *export_fz;
 };
@@ -38,7 +41,7 @@ static void usage(FILE *out)
 		"usage: fplate analyze FILE.c3d|URI [--plate N] [--belt-speed M/S] [--cutoff HZ]\n"
 		"                      [--mass KG] [--split] [--no-drift] [--zero] [--seconds S]\n"
 		"                      [--facing auto|+y|-y] [--toe-out DEG[,DEG]]\n"
-		"                      [--export-fz FILE.csv]\n"
+		"                      [--no-markers] [--export-fz FILE.csv]\n"
 		"                      [--json [--curves]]\n\n"
 		"%s.\n\n"
 		"Runs the same step detector and metrics as fplated's `step` topic over the\n"
@@ -60,6 +63,9 @@ static void usage(FILE *out)
 		"                     convention), -y, or auto (default): from the COP travel\n"
 		"                     during stances (backward on a moving belt, forward\n"
 		"                     overground); -y turns the frames 180 degrees about z\n"
+		"  --no-markers       ignore the C3D file's foot markers (by default a one-plate\n"
+		"                     file with heel and metatarsal-head markers per foot gets\n"
+		"                     an anatomical foot frame and pushoff_mt_fraction)\n"
 		"  --export-fz FILE   also write the calibrated Fz analysed, CSV (sample, plates)\n"
 		"  --json             one JSON object per line (the `step` topic's keys), then\n"
 		"                     one \"summary\" object per foot\n"
@@ -110,6 +116,8 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
 			i++;
 		} else if (!strcmp(a, "--split")) {
 			o->split = 1;
+		} else if (!strcmp(a, "--no-markers")) {
+			o->no_markers = 1;
 		} else if (!strcmp(a, "--no-drift")) {
 			o->no_drift = 1;
 		} else if (!strcmp(a, "--zero")) {
@@ -300,6 +308,7 @@ static int gait_config(const struct analyze_opts *o, const struct fp_info *info,
 	cfg->belt_speed_mps = o->belt_speed;
 	cfg->toe_out_deg[0] = o->toe_out[0];
 	cfg->toe_out_deg[1] = o->toe_out[1];
+	cfg->markers = o->have_markers && info->plates == 1 ? &o->markers : NULL;
 	cfg->body_mass_kg = isnan(o->mass) ? 0 : o->mass;
 	cfg->drift_correction = !o->no_drift;
 	cfg->calib = cal;
@@ -445,7 +454,25 @@ int fp_cmd_analyze(int argc, char **argv)
 				"degrees about z (--facing +y keeps them)\n", dy,
 				fabs(dy) > 350 ? ", a moving belt" : "");
 	}
+	if (!o.no_markers && !strstr(o.source, "://")) {
+		/* a one-plate C3D file with foot markers: anatomical foot frame */
+		struct fp_c3d *c3d;
+
+		if (fp_c3d_open(o.source, &c3d, msg, sizeof(msg)) == 0) {
+			uint32_t plate = o.plate ? (uint32_t)o.plate - 1 : 0;
+
+			if ((o.plate || c3d->n_plates == 1) &&
+			    fp_gait_markers_from_c3d(c3d, plate, o.facing < 0, &o.markers, msg,
+						     sizeof(msg)) == 0) {
+				o.have_markers = 1;
+				fprintf(stderr, "fplate analyze: foot markers found: anatomical foot "
+					"frame (--no-markers ignores them)\n");
+			}
+			fp_c3d_free(c3d);
+		}
+	}
 	ret = run(&o, dev, &steps);
+	fp_gait_markers_release(&o.markers);
 	fp_close(dev);
 	if (ret) {
 		free(steps.v);

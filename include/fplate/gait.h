@@ -165,6 +165,7 @@ struct fp_step {
 	double pushoff_ml_mm;
 	double pushoff_medial_pct;
 	double pushoff_mt_fraction; /* markers: 0 lateral, 1 medial metatarsal head */
+	double pushoff_mt_noise;    /* its SD from the plate's noise (noise model) */
 	double cop_ap_path_mm;
 	double cop_ap_velocity_m_s;
 	double foot_progression_deg;  /* + toe-out: markers or configured, else NaN */
@@ -250,6 +251,21 @@ static inline double fp_step_metric_value(const struct fp_step *s, size_t i)
 {
 	return *(const double *)((const char *)s + fp_step_metrics[i].offset);
 }
+
+struct fp_c3d;
+/*
+ * Foot markers of a C3D file (POINT labels) in the frame of its plate
+ * `plate`, for struct fp_gait_config.markers (then m->plate is 0: the
+ * analysed source has that one plate). Per foot, the side from the label
+ * ("L.", "R_", "Left", "LHEE"), the heel as the mean of the markers named
+ * HEE... or CAL... and the two named MT<n>, MH<n> or META<n> (which is medial is
+ * decided later by geometry: labels can be swapped). turned: the frames
+ * are turned 180° about z (fplate analyze --facing). -ENOENT with msg when
+ * the file lacks them, -ENOMEM. Free with fp_gait_markers_release().
+ */
+int fp_gait_markers_from_c3d(const struct fp_c3d *c, uint32_t plate, int turned,
+			     struct fp_gait_markers *m, char *msg, size_t msg_len);
+void fp_gait_markers_release(struct fp_gait_markers *m);
 
 struct json_t;
 /*

@@ -285,6 +285,76 @@ static void test_cop_progression(void)
 	run_free(&r);
 }
 
+/*
+ * Foot markers on the synthetic foot (8° toe-out, 200 mm heel to toe):
+ * heel 100 mm behind the middle of the COP path, metatarsal heads 60 mm
+ * ahead of it, the medial one 30 mm and the lateral one 50 mm from the
+ * COP's line, the heel 10 mm lateral of it (so heel to the heads' midpoint
+ * is parallel to the COP's line, 8°), given in the wrong order on the right foot (geometry decides).
+ * Markers at 100 Hz. The COP runs along the axis, so at push-off it is
+ * 50/80 of the way from the lateral to the medial head; the belt speed
+ * comes from the heads (none configured); the foot from the markers.
+ */
+static void foot_marker(const struct synth *syn, int foot, double t, double u, double m,
+			double *xy)
+{
+	double T = syn->stance_ms / 1000.0, cycle = T + syn->flight_ms / 1000.0;
+	double rel = t - syn->lead_ms / 1000.0, a = syn->fpa_deg * M_PI / 180.0, side = foot ? 1 : -1;
+	long k = (long)floor(rel / cycle);
+
+	if (k < 0 || (k % 2) != foot)
+		k -= 1;
+	if (k < 0)
+		k += 2;
+	rel -= (double)k * cycle;
+	xy[0] = side * syn->foot_x_mm + side * u * sin(a) - side * m * cos(a);
+	xy[1] = u * cos(a) + m * sin(a) - syn->belt_mps * rel * 1000.0;
+}
+
+static void test_markers(void)
+{
+	struct run r;
+	struct fp_gait_markers mk;
+	size_t frames;
+	double *data;
+
+	synth_defaults(&r.syn);
+	r.syn.fpa_deg = 8;
+	run_prepare(&r);
+	frames = r.n / 10;
+	data = malloc(6 * frames * 2 * sizeof(double));
+	mk = (struct fp_gait_markers){ .rate_hz = 100, .frames = frames, .plate = 0 };
+	for (int f = 0; f < 2; f++) {
+		double *h = data + (size_t)f * 6 * frames, *lat = h + 2 * frames, *med = h + 4 * frames;
+
+		for (size_t j = 0; j < frames; j++) {
+			foot_marker(&r.syn, f, (double)j / 100, -100, -10, h + 2 * j);
+			foot_marker(&r.syn, f, (double)j / 100, 60, -50, lat + 2 * j);
+			foot_marker(&r.syn, f, (double)j / 100, 60, 30, med + 2 * j);
+		}
+		mk.heel[f] = h;
+		mk.mt[f][0] = f ? med : lat;
+		mk.mt[f][1] = f ? lat : med;
+	}
+	r.cfg.markers = &mk;
+	r.cfg.belt_speed_mps = NAN;
+	run_go(&r, 0);
+	free(data);                               /* fp_gait_open() copied them */
+	CU_ASSERT_EQUAL_FATAL(r.got, (size_t)r.syn.steps);
+	for (size_t i = 1; i < r.got; i++) {
+		const struct fp_step *s = &r.steps[i];
+
+		CU_ASSERT_EQUAL(s->foot, i % 2 ? 'R' : 'L');
+		CU_ASSERT_EQUAL(s->flags & (FP_STEP_FOOT_GUESSED | FP_STEP_NO_BELT_SPEED), 0);
+		CU_ASSERT_EQUAL(s->foot_frame, FP_FRAME_MARKERS);
+		FP_ASSERT_CLOSE(s->foot_progression_deg, 8, 0.05);
+		FP_ASSERT_CLOSE(s->belt_speed_mps, r.syn.belt_mps, 0.001);
+		FP_ASSERT_CLOSE(s->pushoff_mt_fraction, 50.0 / 80.0, 0.01);
+		FP_ASSERT_CLOSE(s->cop_contact_ml_mm, 0, 1);
+	}
+	run_free(&r);
+}
+
 static void test_json(void)
 {
 	struct run r;
@@ -350,5 +420,6 @@ void fp_suite_gait(void)
 		     { "left/right and crossover", test_left_right },
 		     { "COP progression", test_cop_progression },
 		     { "step JSON and summary", test_json },
+		     { "foot markers: anatomical frame", test_markers },
 		     { "one asymmetry definition", test_asymmetry });
 }
