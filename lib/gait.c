@@ -451,9 +451,13 @@ static void plate_sample(struct fp_gait *g, uint32_t p, uint64_t s, double fz_c)
 		if (!below)
 			pl->end_candidate = s + 1;
 		else if (s + 1 - pl->end_candidate >= g->min_gap) {
+			struct gait_contact *h = gait_hist_find(g, p, pl->contact, NULL);
+
 			pl->state = P_IDLE;
 			pl->have_toeoff = 1;
 			pl->last_toeoff = pl->end_candidate;
+			if (h)                  /* the long stance's real end */
+				h->toeoff = pl->end_candidate;
 		}
 		break;
 	}

@@ -43,7 +43,7 @@ struct gait_window {
 /* Filter fz, fy, tz into *_f. -EINVAL when the window is too short. */
 int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq);
 
-/* Impact peak, loading rates, active peak, impulses, free moment (N units). */
+/* Impact peak (by s->gait), loading rates, active peak, impulses, free moment (N units). */
 void gait_force_metrics(const struct gait_window *w, double prominence, struct fp_step *s);
 
 /* BW-normalised values and the centre-of-mass metrics, once BW is known. */

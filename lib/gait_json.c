@@ -29,6 +29,8 @@ const struct fp_step_metric fp_step_metrics[] = {
 	M("impact_peak_n", "N", impact_peak_n),
 	M("impact_peak_bw", "BW", impact_peak_bw),
 	M("time_to_impact_ms", "ms", time_to_impact_ms),
+	M("transient_peak_n", "N", transient_peak_n),
+	M("time_to_transient_ms", "ms", time_to_transient_ms),
 	M("valr_n_s", "N/s", valr_n_s),
 	M("valr_bw_s", "BW/s", valr_bw_s),
 	M("vilr_n_s", "N/s", vilr_n_s),
@@ -104,6 +106,7 @@ json_t *fp_step_to_json(const struct fp_step *s)
 	json_object_set_new(o, "contact_sample", json_integer((json_int_t)s->contact_sample));
 	json_object_set_new(o, "toeoff_sample", json_integer((json_int_t)s->toeoff_sample));
 	json_object_set_new(o, "impact_virtual", json_boolean(s->impact_virtual));
+	json_object_set_new(o, "gait", json_string(s->gait == FP_GAIT_WALKING ? "walking" : "running"));
 	json_object_set_new(o, "foot_frame", s->foot_frame > 0 && s->foot_frame <= FP_FRAME_MARKERS ?
 			    json_string(frame_names[s->foot_frame]) : json_null());
 	for (size_t i = 0; i < fp_step_metrics_count; i++)

@@ -153,7 +153,29 @@ void gait_force_metrics(const struct gait_window *w, double prominence, struct f
 	s->free_moment_peak_nm = tz_peak;
 
 	imp = impact_index(f, w->c, w->e, f[imax], prominence);
-	if (imp >= 0) {
+	if (s->gait == FP_GAIT_WALKING) {
+		/*
+		 * Walking: the first vertical force peak (weight acceptance), the
+		 * largest filtered Fz in the first half of the stance (the valley
+		 * of the double hump is at mid-stance). A heel-strike transient
+		 * before it is reported on its own: with a 0.5 % prominence the
+		 * impact peak is the transient on some walking files and the
+		 * first peak on others, rates 4-7 times apart.
+		 */
+		size_t half = w->c + (w->e - w->c) / 2, i1 = w->c;
+
+		for (size_t i = w->c; i <= half && i < w->e; i++)
+			if (f[i] > f[i1])
+				i1 = i;
+		s->impact_virtual = 0;
+		s->impact_peak_n = f[i1];
+		s->time_to_impact_ms = (double)(i1 - w->c) * 1000.0 * dt;
+		if (imp >= 0 && (size_t)imp < i1 && f[imp] < f[i1]) {
+			s->transient_peak_n = f[imp];
+			s->time_to_transient_ms = (double)((size_t)imp - w->c) * 1000.0 * dt;
+		}
+		loading_rates(w, (double)i1, s->impact_peak_n, s);
+	} else if (imp >= 0) {
 		s->impact_virtual = 0;
 		s->impact_peak_n = f[imp];
 		s->time_to_impact_ms = (double)((size_t)imp - w->c) * 1000.0 * dt;

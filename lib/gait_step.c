@@ -191,6 +191,36 @@ static void step_timing(struct fp_gait *g, struct fp_step *s)
 	s->cadence_spm = 60000.0 / s->step_time_ms;
 }
 
+/*
+ * Running or walking, for the loading-rate definition: double support
+ * (another contact, on any plate, overlapping this stance before or after)
+ * is walking, and so is a stance of FP_GAIT_WALK_CONTACT_MS or more
+ * (running stances last 150-350 ms); otherwise running. A gap between
+ * contacts on different plates is no proof of flight: overground, the
+ * other foot may land beside the plates.
+ */
+static int gait_kind(const struct fp_gait *g, uint32_t p, const struct fp_step *s)
+{
+	if (s->contact_time_ms >= FP_GAIT_WALK_CONTACT_MS)
+		return FP_GAIT_WALKING;
+	for (unsigned int i = 0; i < g->n_hist; i++) {
+		const struct gait_contact *h = &g->hist[i];
+		const struct gait_plate *pl = &g->plate[h->plate];
+		/* still loaded (a stance, or one past max_stance_s): no toe-off yet */
+		int ongoing = pl->state != P_IDLE && pl->state != P_RESYNC && pl->contact == h->contact;
+
+		if (h->plate == p && h->contact == s->contact_sample)
+			continue;
+		if (h->contact < s->contact_sample) {
+			if (ongoing || !h->have_toeoff || h->toeoff > s->contact_sample)
+				return FP_GAIT_WALKING;
+		} else if (h->contact > s->contact_sample && h->contact < s->toeoff_sample) {
+			return FP_GAIT_WALKING;
+		}
+	}
+	return FP_GAIT_RUNNING;
+}
+
 /* Scratch arrays of the window, each cap + 2 pad long (GAIT_SCRATCH_ARRAYS). */
 static void window_arrays(struct fp_gait *g, struct gait_window *w)
 {
@@ -412,6 +442,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	s.body_weight_n = body_weight(g, p, pd->contact);
 	if (isnan(s.body_weight_n))
 		s.flags |= FP_STEP_NO_BODY_WEIGHT;
+	s.gait = gait_kind(g, p, &s);
 	if (gait_filter_window(&w, &g->bq) == 0)
 		gait_force_metrics(&w, g->cfg.impact_prominence, &s);
 	gait_cop_mean(&w, &x, &y, &y_contact, &x_shift);

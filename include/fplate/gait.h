@@ -58,6 +58,15 @@ enum fp_step_flag {
 };
 #define FP_STEP_NFLAGS 14
 
+/* Gait of a stance (struct fp_step.gait), for the loading-rate definition. */
+enum fp_gait_kind {
+	FP_GAIT_RUNNING = 0,        /* no double support, a stance under 450 ms */
+	FP_GAIT_WALKING,            /* double support before or after it, or a long stance */
+};
+
+/* Stances this long are walking whatever their neighbours (ms). */
+#define FP_GAIT_WALK_CONTACT_MS 450.0
+
 /* The foot frame a step's COP metrics are in (struct fp_step.foot_frame). */
 enum fp_foot_frame {
 	FP_FRAME_NONE = 0,          /* no COP metrics */
@@ -145,8 +154,16 @@ struct fp_step {
 	double step_time_ms;        /* previous step's contact to this contact */
 	double cadence_spm;         /* 60 / step time, steps per minute */
 	double body_weight_n;
+	int gait;                   /* enum fp_gait_kind */
+	/*
+	 * Running: the impact peak (or the 13 % virtual peak). Walking: the
+	 * first vertical force peak (weight acceptance); the loading rates are
+	 * on it either way.
+	 */
 	double impact_peak_n, impact_peak_bw;
 	int impact_virtual;         /* 1: Fz at 13 % of stance (no impact peak) */
+	double transient_peak_n;    /* walking: heel-strike transient before it, NaN if none */
+	double time_to_transient_ms;
 	double time_to_impact_ms;
 	double valr_n_s, valr_bw_s;
 	double vilr_n_s, vilr_bw_s;

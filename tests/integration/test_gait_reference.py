@@ -100,6 +100,12 @@ def compare(name, source, rate, extra):
             continue
         if s["toeoff_sample"] != r["toeoff_sample"]:
             errors.append("%s: toe-off %d vs %d" % (where, s["toeoff_sample"], r["toeoff_sample"]))
+        if s["gait"] != r["gait"]:
+            errors.append("%s: gait %s vs %s" % (where, s["gait"], r["gait"]))
+        if (s["transient_peak_n"] is None) != (r["transient_peak_n"] is None) or (
+                s["transient_peak_n"] is not None and
+                abs(s["transient_peak_n"] - r["transient_peak_n"]) > TOL * r["transient_peak_n"]):
+            errors.append("%s: transient %s vs %s" % (where, s["transient_peak_n"], r["transient_peak_n"]))
         if s["impact_virtual"] != r["impact_virtual"]:
             errors.append("%s: impact_virtual %s vs %s" % (where, s["impact_virtual"],
                                                            r["impact_virtual"]))

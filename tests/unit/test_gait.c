@@ -355,6 +355,82 @@ static void test_markers(void)
 	run_free(&r);
 }
 
+/*
+ * Walking: 600 ms stances (no flight, so the gait says walking by duration
+ * and double support alike) with the double hump of the vertical force,
+ * F(τ) = A (sin πτ + 0.25 sin 3πτ), and a heel-strike transient (a 10 ms
+ * ramp to 300 N, back to the curve over 5 ms, which leaves a dip to 96 N,
+ * below 20 % of the first peak). The loading rate is on the first peak
+ * (the maximum over the first half), the transient reported on its own;
+ * t20 is where the curve last rises through 20 % of the first peak before
+ * it, after the dip, found here on the analytic curve. A 150 Hz cutoff
+ * keeps the dip (at 50 Hz the filter fills it, and the curve's own onset
+ * is then the transient's rise).
+ */
+static double walk_fz(double t, double T)
+{
+	double tau = t / T, f, imp;
+
+	if (t < 0 || t >= T)
+		return 0;
+	f = 700 * (sin(M_PI * tau) + 0.25 * sin(3 * M_PI * tau));
+	imp = t < 0.010 ? 30000 * t : 300 * fmax(0, 1 - (t - 0.010) / 0.005);
+	return fmax(f, imp);
+}
+
+static void test_walking(void)
+{
+	const double T = 0.6, rate = 1000, step = 1.1;  /* both feet on one plate: overlap */
+	size_t n = (size_t)(8 * step * rate) + 2000;
+	double *v = calloc(n * FP_NFIELDS, sizeof(double));
+	double f1 = 0, t1 = 0, t20 = NAN, t80 = NAN, dt = 1e-5;
+	struct fp_gait_config cfg;
+	struct fp_step st[MAXSTEPS];
+	size_t got;
+
+	for (size_t i = 0; i < n; i++) {
+		double t = (double)i / rate - 0.2, fz = 0;
+
+		for (int k = 0; k < 8; k++)
+			fz += walk_fz(t - k * step, T);
+		v[i * FP_NFIELDS + FP_FZ] = fz;
+		v[i * FP_NFIELDS + FP_COPX] = v[i * FP_NFIELDS + FP_COPY] = NAN;
+	}
+	for (double t = 0; t < T / 2; t += dt)
+		if (walk_fz(t, T) > f1) {
+			f1 = walk_fz(t, T);
+			t1 = t;
+		}
+	for (double t = t1; t > 0; t -= dt)
+		if (walk_fz(t, T) >= 0.2 * f1 && walk_fz(t - dt, T) < 0.2 * f1) {
+			t20 = t;
+			break;
+		}
+	for (double t = t20; t < t1; t += dt)
+		if (walk_fz(t, T) >= 0.8 * f1) {
+			t80 = t;
+			break;
+		}
+	fp_gait_config_default(&cfg, 1, rate);
+	cfg.belt_speed_mps = 0;
+	cfg.cutoff_hz = 150;
+	got = synth_run(&cfg, v, n, 0, st, MAXSTEPS);
+	CU_ASSERT_EQUAL_FATAL(got, 8);
+	for (size_t i = 0; i < got; i++) {
+		const struct fp_step *s = &st[i];
+
+		CU_ASSERT_EQUAL(s->gait, FP_GAIT_WALKING);
+		CU_ASSERT_FALSE(s->impact_virtual);
+		FP_ASSERT_CLOSE(s->impact_peak_n, f1, 0.01 * f1);
+		FP_ASSERT_CLOSE(s->time_to_impact_ms, 1000 * t1, 5);
+		CU_ASSERT(s->transient_peak_n > 150 && s->transient_peak_n < 300);
+		FP_ASSERT_CLOSE(s->time_to_transient_ms, 10, 5);
+		FP_ASSERT_CLOSE(s->valr_n_s, 0.6 * f1 / (t80 - t20), 0.03 * 0.6 * f1 / (t80 - t20));
+		CU_ASSERT(s->valr_n_s <= s->vilr_n_s);
+	}
+	free(v);
+}
+
 static void test_json(void)
 {
 	struct run r;
@@ -420,6 +496,7 @@ void fp_suite_gait(void)
 		     { "left/right and crossover", test_left_right },
 		     { "COP progression", test_cop_progression },
 		     { "step JSON and summary", test_json },
+		     { "walking: first peak, transient apart", test_walking },
 		     { "foot markers: anatomical frame", test_markers },
 		     { "one asymmetry definition", test_asymmetry });
 }
