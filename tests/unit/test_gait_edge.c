@@ -108,9 +108,8 @@ static void test_truncated_start(void)
 
 	synth_defaults(&syn);
 	syn.steps = 12;
-	syn.lead_ms = 0;
 	v = make_run(&syn, &n, contact, toeoff);
-	skip = 100;                          /* start 100 ms into the first stance */
+	skip = contact[0] + 100;             /* start 100 ms into the first stance */
 	fp_gait_config_default(&cfg, 1, 1000);
 	got = synth_run(&cfg, v + skip * FP_NFIELDS, n - skip, 0, st, MAXSTEPS);
 	CU_ASSERT_EQUAL_FATAL(got, 12);
