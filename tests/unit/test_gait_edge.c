@@ -143,6 +143,72 @@ static void test_truncated_start(void)
 	free(v);
 }
 
+/*
+ * Gait from the neighbours: 350 ms stances (short enough for running)
+ * alternating between two plates every `period` ms. With a 300 ms period
+ * they overlap by 50 ms (double support): walking. With 450 ms there is a
+ * 100 ms flight: running.
+ */
+static size_t two_plate_run(double period_ms, struct fp_step *st, size_t max)
+{
+	const size_t n = 6000;
+	double *v = calloc(n * 2 * FP_NFIELDS, sizeof(double));
+	struct fp_gait_config cfg;
+	struct fp_gait *g;
+	struct fp_frames fr = { 0 };
+	char msg[256];
+	size_t got = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 15; k++) {
+			double t = (double)i / 1000 - 0.2 - k * period_ms / 1000;
+
+			if (t >= 0 && t < 0.35)
+				v[(i * 2 + k % 2) * FP_NFIELDS + FP_FZ] += 1500 * sin(M_PI * t / 0.35);
+		}
+	for (size_t i = 0; i < n * 2; i++)
+		v[i * FP_NFIELDS + FP_COPX] = v[i * FP_NFIELDS + FP_COPY] = NAN;
+	fp_gait_config_default(&cfg, 2, 1000);
+	cfg.plate_foot[0] = 'L';
+	cfg.plate_foot[1] = 'R';
+	if (fp_gait_open(&cfg, &g, msg, sizeof(msg)))
+		return 0;
+	fr.plates = 2;
+	fr.belt_speed_mps = NAN;
+	for (size_t i = 0; i < n; i += 100) {
+		fr.first_sample = i;
+		fr.n = 100;
+		fr.v = v + i * 2 * FP_NFIELDS;
+		fp_gait_push(g, &fr);
+	}
+	fp_gait_flush(g);
+	while (got < max && fp_gait_next_step(g, &st[got]))
+		got++;
+	fp_gait_close(g);
+	free(v);
+	return got;
+}
+
+static void test_gait_kind(void)
+{
+	struct fp_step st[MAXSTEPS];
+	size_t got, walking = 0;
+
+	got = two_plate_run(300, st, MAXSTEPS);
+	CU_ASSERT(got >= 12);
+	for (size_t i = 0; i < got; i++) {
+		walking += st[i].gait == FP_GAIT_WALKING;
+		CU_ASSERT(st[i].flight_time_ms < 0 || isnan(st[i].flight_time_ms));
+	}
+	CU_ASSERT_EQUAL(walking, got);
+	got = two_plate_run(450, st, MAXSTEPS);
+	CU_ASSERT(got >= 12);
+	walking = 0;
+	for (size_t i = 0; i < got; i++)
+		walking += st[i].gait == FP_GAIT_WALKING;
+	CU_ASSERT_EQUAL(walking, 0);
+}
+
 /* Running, then the runner steps off: the steps before count, the last
  * completes after the wait for a next contact, nothing spurious. */
 static void test_stepping_off(void)
@@ -357,6 +423,7 @@ void fp_suite_gait_edge(void)
 		     { "standing, then running", test_standing_then_running },
 		     { "stepping off", test_stepping_off },
 		     { "data begins inside a stance", test_truncated_start },
+		     { "walking or running from the neighbours", test_gait_kind },
 		     { "two feet on one plate", test_two_feet },
 		     { "saturated and clipped", test_saturated_clipped },
 		     { "NaN input", test_nan_input },
