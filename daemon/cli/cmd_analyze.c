@@ -287,6 +287,7 @@ static void print_summary_text(json_t *sum)
 	static const char *const keys[] = { "contact_time_ms", "flight_time_ms", "cadence_spm",
 		"impact_peak_bw", "time_to_impact_ms", "valr_bw_s", "vilr_bw_s", "active_peak_bw",
 		"valr_n_s", "cop_contact_ml_mm", "inroll_velocity_mm_s", "pushoff_medial_pct",
+		"pushoff_mt_fraction", "foot_progression_deg", "transient_peak_n",
 		"step_length_m", "vertical_oscillation_cm", NULL };
 	json_t *asym = json_object_get(sum, "asymmetry_pct");
 
