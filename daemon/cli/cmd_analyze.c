@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "fplate/fplate.h"
+#include "fplate/c3d.h"
 #include "fplate/calib.h"
 #include "fplate/gait.h"
 #include "fplate/wire.h"
@@ -27,7 +28,12 @@ struct analyze_opts {
 	const char *source;
 	long plate;                  /* 1-based file plate, 0: all */
 	double belt_speed, cutoff, mass, seconds;
-	int json, split, no_drift, zero, curves;
+	double toe_out[2];           /* NaN: direction of travel */
+	int json, split, no_drift, zero, curves, no_markers, action;
+	const char *plate_list;      /* c3d plates= of this pass (more than 4 plates) */
+	double fz_min, fz_max;       /* over every plate and sample analysed */
+	struct fp_gait_markers markers; /* from the C3D file's POINT data */
+	int have_markers;
 	int facing;                  /* +1, -1; 0 = detect (c3d://, sim://) */
 	const char *export_fz;
 };
@@ -37,25 +43,35 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: fplate analyze FILE.c3d|URI [--plate N] [--belt-speed M/S] [--cutoff HZ]\n"
 		"                      [--mass KG] [--split] [--no-drift] [--zero] [--seconds S]\n"
-		"                      [--facing auto|+y|-y] [--export-fz FILE.csv]\n"
+		"                      [--facing auto|+y|-y] [--toe-out DEG[,DEG]]\n"
+		"                      [--no-markers] [--action] [--export-fz FILE.csv]\n"
 		"                      [--json [--curves]]\n\n"
 		"%s.\n\n"
 		"Runs the same step detector and metrics as fplated's `step` topic over the\n"
 		"whole source and prints one line per step, then a summary per foot (mean, SD,\n"
 		"count, L/R asymmetry). Definitions: docs/metrics.md.\n\n"
 		"  --plate N          only force plate N of the file (1-based)\n"
-		"  --belt-speed M/S   treadmill belt speed (default: from the source, else 0)\n"
+		"  --belt-speed M/S   treadmill belt speed, 0 overground (default: from the\n"
+		"                     source; unknown: AP path, step length null, no_belt_speed)\n"
+		"  --toe-out DEG[,DEG] foot axis without foot markers: toe-out of both feet, or\n"
+		"                     left,right (default: the direction of travel)\n"
 		"  --cutoff HZ        zero-lag Butterworth cutoff for the force metrics (default\n"
 		"                     50, lowered to 0.4 x rate for slow files)\n"
 		"  --mass KG          body mass (default: estimated from whole stride cycles)\n"
 		"  --split            split-belt: plate 1 is the left foot, plate 2 the right\n"
 		"  --no-drift         no drift correction from unloaded phases\n"
 		"  --zero             subtract the file's FORCE_PLATFORM:ZERO baseline (C3D)\n"
+		"  --action           the C3D file stores the action force (the force on the\n"
+		"                     plate, Fz < 0 under load, as Kistler's software can):\n"
+		"                     negate it\n"
 		"  --seconds S        stop after S seconds of data (needed for live URIs)\n"
 		"  --facing DIR       the runner's direction in the plate frame: +y (fplate's\n"
 		"                     convention), -y, or auto (default): from the COP travel\n"
 		"                     during stances (backward on a moving belt, forward\n"
 		"                     overground); -y turns the frames 180 degrees about z\n"
+		"  --no-markers       ignore the C3D file's foot markers (by default a one-plate\n"
+		"                     file with heel and metatarsal-head markers per foot gets\n"
+		"                     an anatomical foot frame and pushoff_mt_fraction)\n"
 		"  --export-fz FILE   also write the calibrated Fz analysed, CSV (sample, plates)\n"
 		"  --json             one JSON object per line (the `step` topic's keys), then\n"
 		"                     one \"summary\" object per foot\n"
@@ -88,6 +104,7 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->belt_speed = o->cutoff = NAN;
+	o->toe_out[0] = o->toe_out[1] = NAN;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -105,6 +122,10 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
 			i++;
 		} else if (!strcmp(a, "--split")) {
 			o->split = 1;
+		} else if (!strcmp(a, "--action")) {
+			o->action = 1;
+		} else if (!strcmp(a, "--no-markers")) {
+			o->no_markers = 1;
 		} else if (!strcmp(a, "--no-drift")) {
 			o->no_drift = 1;
 		} else if (!strcmp(a, "--zero")) {
@@ -117,6 +138,21 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
 		} else if (!strcmp(a, "--belt-speed")) {
 			if (parse_num(a, val, 0, 30, &o->belt_speed))
 				return -EINVAL;
+			i++;
+		} else if (!strcmp(a, "--toe-out")) {
+			char *end;
+
+			if (val) {
+				o->toe_out[0] = strtod(val, &end);
+				o->toe_out[1] = *end == ',' ? strtod(end + 1, &end) : o->toe_out[0];
+			}
+			if (!val || *end || !(fabs(o->toe_out[0]) <= FP_GAIT_MAX_TOE_OUT_DEG) ||
+			    !(fabs(o->toe_out[1]) <= FP_GAIT_MAX_TOE_OUT_DEG)) {
+				fprintf(stderr, "fplate analyze: --toe-out value '%s', expected degrees "
+					"in -%g..%g, or left,right\n", val ? val : "",
+					FP_GAIT_MAX_TOE_OUT_DEG, FP_GAIT_MAX_TOE_OUT_DEG);
+				return -EINVAL;
+			}
 			i++;
 		} else if (!strcmp(a, "--cutoff")) {
 			if (parse_num(a, val, 1, 5000, &o->cutoff))
@@ -165,9 +201,9 @@ static int source_uri(const struct analyze_opts *o, char *uri, size_t len)
 	int n;
 
 	if (strstr(o->source, "://")) {
-		if (o->plate || o->zero) {
-			fprintf(stderr, "fplate analyze: --plate and --zero apply to a C3D file name; "
-				"with a URI use its plates= and zero= parameters\n");
+		if (o->plate || o->zero || o->action) {
+			fprintf(stderr, "fplate analyze: --plate, --zero and --action apply to a C3D file "
+				"name; with a URI use its plates=, zero= and action= parameters\n");
 			return -EINVAL;
 		}
 		n = snprintf(uri, len, "%s", o->source);
@@ -182,7 +218,10 @@ static int source_uri(const struct analyze_opts *o, char *uri, size_t len)
 			strcat(strcat(abs, "/"), o->source);
 		if (o->plate)
 			snprintf(extra, sizeof(extra), "&plates=%ld", o->plate);
-		n = snprintf(uri, len, "c3d://%s?rate=fast%s%s", abs, extra, o->zero ? "&zero=1" : "");
+		else if (o->plate_list)
+			snprintf(extra, sizeof(extra), "&plates=%s", o->plate_list);
+		n = snprintf(uri, len, "c3d://%s?rate=fast%s%s%s", abs, extra, o->zero ? "&zero=1" : "",
+			     o->action ? "&action=1" : "");
 	}
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -249,6 +288,7 @@ static void print_summary_text(json_t *sum)
 	static const char *const keys[] = { "contact_time_ms", "flight_time_ms", "cadence_spm",
 		"impact_peak_bw", "time_to_impact_ms", "valr_bw_s", "vilr_bw_s", "active_peak_bw",
 		"valr_n_s", "cop_contact_ml_mm", "inroll_velocity_mm_s", "pushoff_medial_pct",
+		"pushoff_mt_fraction", "foot_progression_deg", "transient_peak_n",
 		"step_length_m", "vertical_oscillation_cm", NULL };
 	json_t *asym = json_object_get(sum, "asymmetry_pct");
 
@@ -280,6 +320,9 @@ static int gait_config(const struct analyze_opts *o, const struct fp_info *info,
 	opt.belt_speed_mps = o->belt_speed;
 	opt.body_mass_kg = o->mass;
 	opt.drift_correction = !o->no_drift;
+	opt.toe_out_deg[0] = o->toe_out[0];
+	opt.toe_out_deg[1] = o->toe_out[1];
+	opt.markers = o->have_markers && info->plates == 1 ? &o->markers : NULL;
 	if (o->split) {
 		if (info->plates != 2) {
 			fprintf(stderr, "fplate analyze: --split needs 2 plates, the source has %u\n",
@@ -311,7 +354,7 @@ static int export_block(FILE *f, const struct fp_frames *fr)
 	return ferror(f) ? -EIO : 0;
 }
 
-static int run(const struct analyze_opts *o, struct fp_device *dev, struct step_list *steps)
+static int run(struct analyze_opts *o, struct fp_device *dev, struct step_list *steps)
 {
 	struct fp_info info;
 	struct fp_calib cal, dev_cal;   /* dev_cal calibrates; cal (maybe turned) for the gait */
@@ -360,6 +403,14 @@ static int run(const struct analyze_opts *o, struct fp_device *dev, struct step_
 		}
 		if ((ret = fp_calib_apply(&dev_cal, info.unit, &blk, &fr)) < 0)
 			goto out;
+		for (size_t k = 0; k < (size_t)fr.n * fr.plates; k++) {
+			double f = fr.v[k * FP_NFIELDS + FP_FZ];
+
+			if (isfinite(f)) {
+				o->fz_min = fmin(o->fz_min, f);
+				o->fz_max = fmax(o->fz_max, f);
+			}
+		}
 		if (o->facing < 0)
 			fp_facing_turn_frames(&fr);
 		if ((fz && (ret = export_block(fz, &fr))) || (ret = fp_gait_push(g, &fr)) < 0)
@@ -386,13 +437,123 @@ out:
 	return ret < 0 ? ret : 0;
 }
 
+/* C3D files with more plates than one analysis takes are analysed in groups. */
+#define FP_C3D_MAX_ANALYSED 64
+struct plate_group {
+	char list[64];                 /* c3d:// plates= value */
+	uint32_t plate[FP_MAX_PLATES]; /* 0-based file plate of each analysed plate */
+};
+
+static int by_contact(const void *pa, const void *pb)
+{
+	const struct fp_step *a = pa, *b = pb;
+
+	if (a->contact_sample != b->contact_sample)
+		return a->contact_sample < b->contact_sample ? -1 : 1;
+	return (a->plate > b->plate) - (a->plate < b->plate);
+}
+
+/*
+ * A C3D file name without --plate whose file has more computable force
+ * plates than a device carries (FP_MAX_PLATES): every plate is analysed,
+ * FP_MAX_PLATES at a time, and said so; *n = 1 (one pass) otherwise.
+ */
+static int file_plate_groups(struct analyze_opts *o, struct plate_group *g, int *n)
+{
+	struct fp_c3d *c3d;
+	char msg[FP_MSG_MAX];
+	uint32_t np = 0;
+
+	*n = 1;
+	if (o->plate || strstr(o->source, "://") || fp_c3d_open(o->source, &c3d, msg, sizeof(msg)))
+		return 0;
+	for (uint32_t p = 0; p < c3d->n_plates && p < FP_C3D_MAX_ANALYSED; p++) {
+		struct plate_group *cur = &g[np / FP_MAX_PLATES];
+		size_t l;
+
+		if (c3d->plate[p].type < 1 || c3d->plate[p].type > 4)
+			continue;
+		if (np % FP_MAX_PLATES == 0)
+			cur->list[0] = '\0';
+		l = strlen(cur->list);
+		snprintf(cur->list + l, sizeof(cur->list) - l, "%s%u", l ? "," : "", p + 1);
+		cur->plate[np % FP_MAX_PLATES] = p;
+		np++;
+	}
+	fp_c3d_free(c3d);
+	if (np <= FP_MAX_PLATES)
+		return 0;
+	*n = (int)((np + FP_MAX_PLATES - 1) / FP_MAX_PLATES);
+	if (o->export_fz || o->split) {
+		fprintf(stderr, "fplate analyze: %s has %u force plates, more than the %d one pass "
+			"takes: --export-fz and --split need --plate N\n", o->source, np, FP_MAX_PLATES);
+		return -EINVAL;
+	}
+	fprintf(stderr, "fplate analyze: %s has %u force plates: analysed %d at a time (plates",
+		o->source, np, FP_MAX_PLATES);
+	for (int i = 0; i < *n; i++)
+		fprintf(stderr, " %s%s", g[i].list, i + 1 < *n ? ";" : "");
+	fprintf(stderr, "); step and flight time, body weight and left/right are computed "
+		"within each group\n");
+	return 0;
+}
+
+/* One pass over the source (or one group of its plates) into steps. */
+static int analyse_source(struct analyze_opts *o, struct step_list *steps)
+{
+	struct fp_device *dev;
+	char uri[FP_URI_MAX + 64], msg[FP_MSG_MAX];
+	int ret;
+
+	if ((ret = source_uri(o, uri, sizeof(uri)))) {
+		if (ret == -ENAMETOOLONG)
+			fprintf(stderr, "fplate analyze: '%s': path too long\n", o->source);
+		return -ENAMETOOLONG;
+	}
+	if ((ret = fp_open(uri, &dev, msg, sizeof(msg)))) {
+		fprintf(stderr, "fplate analyze: %s\n", msg[0] ? msg : fp_strerror(ret));
+		return ret;
+	}
+	if (!o->facing && (!strncmp(uri, "c3d://", 6) || !strncmp(uri, "sim://", 6))) {
+		double dy;
+
+		o->facing = fp_facing_detect(uri, o->belt_speed, 120.0, &dy);
+		if (o->facing < 0)
+			fprintf(stderr, "fplate analyze: the runner faces -y in this recording's plate "
+				"frame (median COP travel %+.0f mm per stance%s): frames turned 180 "
+				"degrees about z (--facing +y keeps them)\n", dy,
+				fabs(dy) > 350 ? ", a moving belt" : "");
+	}
+	if (!o->no_markers && !strstr(o->source, "://")) {
+		/* a one-plate C3D file with foot markers: anatomical foot frame */
+		struct fp_c3d *c3d;
+
+		if (fp_c3d_open(o->source, &c3d, msg, sizeof(msg)) == 0) {
+			uint32_t plate = o->plate ? (uint32_t)o->plate - 1 : 0;
+
+			if ((o->plate || c3d->n_plates == 1) &&
+			    fp_gait_markers_from_c3d(c3d, plate, o->facing < 0, &o->markers, msg,
+						     sizeof(msg)) == 0) {
+				o->have_markers = 1;
+				fprintf(stderr, "fplate analyze: foot markers found: anatomical foot "
+					"frame (--no-markers ignores them)\n");
+			}
+			fp_c3d_free(c3d);
+		}
+	}
+	ret = run(o, dev, steps);
+	fp_gait_markers_release(&o->markers);
+	o->have_markers = 0;
+	fp_close(dev);
+	return ret;
+}
+
 int fp_cmd_analyze(int argc, char **argv)
 {
 	struct analyze_opts o;
 	struct step_list steps = { 0 };
-	struct fp_device *dev;
-	char uri[FP_URI_MAX + 64], msg[FP_MSG_MAX];
-	int ret;
+	struct plate_group groups[(FP_C3D_MAX_ANALYSED + FP_MAX_PLATES - 1) / FP_MAX_PLATES];
+	int ret, ngroups = 1;
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -401,31 +562,25 @@ int fp_cmd_analyze(int argc, char **argv)
 		}
 	if (parse_args(argc, argv, &o))
 		return 2;
-	if ((ret = source_uri(&o, uri, sizeof(uri)))) {
-		if (ret == -ENAMETOOLONG)
-			fprintf(stderr, "fplate analyze: '%s': path too long\n", o.source);
+	o.fz_min = INFINITY;
+	o.fz_max = -INFINITY;
+	if (file_plate_groups(&o, groups, &ngroups))
 		return 2;
-	}
-	if ((ret = fp_open(uri, &dev, msg, sizeof(msg)))) {
-		fprintf(stderr, "fplate analyze: %s\n", msg[0] ? msg : fp_strerror(ret));
-		return 1;
-	}
-	if (!o.facing && (!strncmp(uri, "c3d://", 6) || !strncmp(uri, "sim://", 6))) {
-		double dy;
+	ret = 0;
+	for (int gi = 0; !ret && gi < ngroups; gi++) {
+		size_t first = steps.n;
 
-		o.facing = fp_facing_detect(uri, o.belt_speed, 120.0, &dy);
-		if (o.facing < 0)
-			fprintf(stderr, "fplate analyze: the runner faces -y in this recording's plate "
-				"frame (median COP travel %+.0f mm per stance%s): frames turned 180 "
-				"degrees about z (--facing +y keeps them)\n", dy,
-				fabs(dy) > 350 ? ", a moving belt" : "");
+		o.plate_list = ngroups > 1 ? groups[gi].list : NULL;
+		ret = analyse_source(&o, &steps);
+		for (size_t i = first; i < steps.n && ngroups > 1; i++)
+			steps.v[i].plate = groups[gi].plate[steps.v[i].plate];
 	}
-	ret = run(&o, dev, &steps);
-	fp_close(dev);
 	if (ret) {
 		free(steps.v);
-		return 1;
+		return ret == -ENAMETOOLONG ? 2 : 1;
 	}
+	if (ngroups > 1)                  /* one list in time, as one pass would give */
+		qsort(steps.v, steps.n, sizeof(*steps.v), by_contact);
 	if (!o.json)
 		print_header();
 	for (size_t i = 0; i < steps.n; i++) {
@@ -451,6 +606,11 @@ int fp_cmd_analyze(int argc, char **argv)
 		}
 		json_decref(sum);
 	}
+	if (!steps.n && o.fz_min < -4 * 50.0 && o.fz_max < 50.0)
+		fprintf(stderr, "fplate analyze: %s: Fz goes down to %.0f N and never reaches the "
+			"50 N contact threshold: the file seems to store the action force (the force "
+			"on the plate, Fz < 0 under load, as Kistler's software can). Read it with "
+			"--action (c3d:// URIs: action=1)\n", o.source, o.fz_min);
 	if (!o.json && !steps.n)
 		printf("(no steps: no contact rose above the 50 N threshold and ended)\n");
 	free(steps.v);

@@ -157,6 +157,14 @@ int fp_c3d_fm(const struct fp_c3d *c, uint32_t plate, uint64_t sample, unsigned 
  * or, for type 4 with volts = 1, FP_RAW_VOLTS with the CAL_MATRIX. */
 int fp_c3d_plate_calib(const struct fp_c3d *c, uint32_t plate, int volts,
 		       struct fp_plate_calib *pc);
+/*
+ * A POINT marker at a point frame in the fplate plate frame of `plate`
+ * (calib.h: x right, y forward, mm from the surface centre; the plane
+ * position, z dropped). xy NaN when the marker is invalid there (residual
+ * < 0, or all zeros). -EINVAL bad index, -ENOTSUP CORNERS degenerate.
+ */
+int fp_c3d_point_plate(const struct fp_c3d *c, uint32_t plate, uint32_t frame, uint32_t point,
+		       double xy[2]);
 /* Type 4: the 6 volts of a sample as the fplate volts path expects. */
 int fp_c3d_fp_volts(const struct fp_c3d *c, uint32_t plate, uint64_t sample, double v[6]);
 

@@ -15,6 +15,7 @@
  * means the file stored the opposite vector and the whole vector is
  * negated, as other tools do (origin_negated records it).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <strings.h>
 
 #include "c3d_int.h"
+#include "fplate/gait.h"
 
 #define MAX_PLATES 64
 
@@ -457,5 +459,161 @@ int fp_c3d_plate_calib(const struct fp_c3d *c, uint32_t plate, int volts,
 	for (int k = 0; k < 4; k++)
 		memcpy(pc->corners_mm[k], pl->corners[3 - k], sizeof(pc->corners_mm[k]));
 	pc->fz_threshold_n = 20.0;
+	return 0;
+}
+
+/* ---- foot markers for the gait module's anatomical foot frame ---- */
+
+/*
+ * The side ('L', 'R' or 0) of a POINT label and where its marker name
+ * starts: a subject prefix ("RBDS001:") is skipped, then "Left"/"Right" or
+ * an L/R letter, followed by a separator (L.MT1, R_HEEL) or directly by the
+ * name (LHEE, RMT5).
+ */
+static char label_side(const char *label, const char **name)
+{
+	const char *s = strrchr(label, ':');
+	char side;
+
+	s = s ? s + 1 : label;
+	while (*s == ' ')
+		s++;
+	if (!strncasecmp(s, "left", 4) || !strncasecmp(s, "right", 5)) {
+		side = (char)toupper((unsigned char)s[0]);
+		s += side == 'L' ? 4 : 5;
+	} else if (*s == 'L' || *s == 'R' || *s == 'l' || *s == 'r') {
+		side = (char)toupper((unsigned char)s[0]);
+		s++;
+	} else {
+		return 0;
+	}
+	while (*s == '.' || *s == '_' || *s == ' ' || *s == '-')
+		s++;
+	*name = s;
+	return *s ? side : 0;
+}
+
+/*
+ * Heel: HEE/HEEL/CAL... (2) — but a marker on the heel's side (Heel.Lateral,
+ * Heel.Medial) only (1): it would turn the foot axis by a few degrees.
+ */
+static int is_heel(const char *name)
+{
+	if (strncasecmp(name, "HEE", 3) && strncasecmp(name, "CAL", 3))
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!strncasecmp(p, "LAT", 3) || !strncasecmp(p, "MED", 3))
+			return 1;
+	return 2;
+}
+
+static int is_mt_head(const char *name)
+{
+	size_t k = !strncasecmp(name, "META", 4) ? 4 :
+		   (!strncasecmp(name, "MT", 2) || !strncasecmp(name, "MH", 2)) ? 2 : 0;
+
+	return k && isdigit((unsigned char)name[k]);
+}
+
+int fp_c3d_point_plate(const struct fp_c3d *c, uint32_t plate, uint32_t frame, uint32_t point,
+		       double xy[2])
+{
+	const struct fp_c3d_plate *pl;
+	const float *p;
+	double d[3];
+
+	if (plate >= c->n_plates || frame >= c->n_frames || point >= c->n_points)
+		return -EINVAL;
+	pl = &c->plate[plate];
+	if (!pl->lab_ok)
+		return -ENOTSUP;
+	p = c->points + ((size_t)frame * c->n_points + point) * 4;
+	xy[0] = xy[1] = NAN;
+	if (p[3] < 0 || !isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2]) ||
+	    (p[0] == 0 && p[1] == 0 && p[2] == 0))
+		return 0;
+	for (int i = 0; i < 3; i++)
+		d[i] = p[i] - pl->centre[i];
+	/* file plate frame q = Rᵀ d; fplate's is (x, −y, −z) of it */
+	xy[0] = pl->rot[0][0] * d[0] + pl->rot[1][0] * d[1] + pl->rot[2][0] * d[2];
+	xy[1] = -(pl->rot[0][1] * d[0] + pl->rot[1][1] * d[1] + pl->rot[2][1] * d[2]);
+	return 0;
+}
+
+void fp_gait_markers_release(struct fp_gait_markers *m)
+{
+	free((void *)m->heel[0]);
+	memset(m, 0, sizeof(*m));
+}
+
+int fp_gait_markers_from_c3d(const struct fp_c3d *c, uint32_t plate, int turned,
+			     struct fp_gait_markers *m, char *msg, size_t msg_len)
+{
+	uint32_t heel[2][8], nh[2] = { 0 }, mt[2][2], nm[2] = { 0 };
+	int hk[2] = { 0 };                 /* the kind of heel marker kept (is_heel) */
+	size_t per;
+	double *data;
+
+	memset(m, 0, sizeof(*m));
+	if (plate >= c->n_plates || !c->plate[plate].lab_ok || c->n_frames < 2 || !c->pt_label)
+		return -ENOENT;
+	for (uint32_t i = 0; i < c->n_points; i++) {
+		const char *name = NULL;
+		char side = c->pt_label[i] ? label_side(c->pt_label[i], &name) : 0;
+		int f = side == 'R';
+
+		if (!side)
+			continue;
+		if (is_heel(name) > hk[f]) {        /* a central heel marker wins */
+			hk[f] = is_heel(name);
+			nh[f] = 0;
+		}
+		if (is_heel(name) && is_heel(name) == hk[f] && nh[f] < 8)
+			heel[f][nh[f]++] = i;
+		else if (is_mt_head(name) && nm[f] < 3)
+			mt[f][nm[f] < 2 ? nm[f] : 1] = i, nm[f]++;
+	}
+	for (int f = 0; f < 2; f++)
+		if (!nh[f] || nm[f] != 2) {
+			if (msg && msg_len)
+				snprintf(msg, msg_len, "%s: no foot markers for an anatomical foot frame "
+					 "(%s foot: %u heel, %u metatarsal-head labels; need at least 1 and 2)",
+					 c->name, f ? "right" : "left", nh[f], nm[f]);
+			return -ENOENT;
+		}
+	per = (size_t)c->n_frames * 2;
+	data = malloc(6 * per * sizeof(double));
+	if (!data)
+		return -ENOMEM;
+	m->rate_hz = c->point_rate;
+	m->frames = c->n_frames;
+	m->plate = 0;
+	for (int f = 0; f < 2; f++) {
+		double *h = data + (size_t)(3 * f) * per, *a = h + per, *b = a + per;
+
+		for (uint32_t k = 0; k < c->n_frames; k++) {
+			double xy[2], sx = 0, sy = 0;
+			uint32_t n = 0;
+
+			for (uint32_t j = 0; j < nh[f]; j++) {
+				fp_c3d_point_plate(c, plate, k, heel[f][j], xy);
+				if (isfinite(xy[0]) && isfinite(xy[1])) {
+					sx += xy[0];
+					sy += xy[1];
+					n++;
+				}
+			}
+			h[2 * k] = n ? sx / n : NAN;
+			h[2 * k + 1] = n ? sy / n : NAN;
+			fp_c3d_point_plate(c, plate, k, mt[f][0], a + 2 * k);
+			fp_c3d_point_plate(c, plate, k, mt[f][1], b + 2 * k);
+		}
+		if (turned)                    /* the frames were turned 180° about z */
+			for (size_t k = 0; k < 3 * per; k++)
+				h[k] = -h[k];
+		m->heel[f] = h;
+		m->mt[f][0] = a;
+		m->mt[f][1] = b;
+	}
 	return 0;
 }

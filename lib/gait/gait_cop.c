@@ -4,12 +4,16 @@
  * (docs/metrics.md, DESIGN §3): contact position, the rapid inward roll,
  * push-off through the big toe or not, AP path and foot progression angle.
  *
- * Foot frame: the COP is belt-corrected along the direction of travel,
- * y_foot = y_plate + v·(t − t_contact), and the medio-lateral axis is
- * signed + medial for either foot (the plate's +x points to the runner's
- * right: medial is +x for the left foot, −x for the right foot). Positions
- * are perpendicular offsets from the foot axis, the line fitted to the
- * mid-stance COP (30-70 % of stance).
+ * Foot frame: the COP is taken relative to the foot, which rides the belt
+ * during the stance: belt-corrected along the direction of travel,
+ * y_foot = y_plate + v·(t − t_contact), v the belt speed (with foot markers
+ * and no belt speed known: the metatarsal heads' speed over mid-stance,
+ * the part of the foot that stays on the belt). The foot axis is anatomical (heel to the midpoint of
+ * the metatarsal heads) with markers, else the direction of travel turned
+ * by a configured toe-out, else the direction of travel itself; it passes
+ * through the mean mid-stance COP (30-70 % of stance). The medio-lateral
+ * axis is signed + medial for either foot (the plate's +x points to the
+ * runner's right: medial is +x for the left foot, −x for the right foot).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -86,7 +90,7 @@ void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
  * Fill NaN holes inside [a, b) linearly between finite neighbours; the
  * ends take the nearest finite value. All NaN: left as it is.
  */
-static void fill_holes(double *v, size_t a, size_t b)
+void gait_fill_holes(double *v, size_t a, size_t b)
 {
 	size_t last = b;
 
@@ -122,10 +126,10 @@ static void foot_path(const struct gait_window *w, const struct fp_biquad *bq, d
 
 	for (size_t i = w->c; i < w->e; i++)
 		fz_peak = fmax(fz_peak, w->fz[i]);
-	fill_holes(x, a, b);
-	fill_holes(y, a, b);
-	for (size_t i = a; i < b; i++)       /* belt correction: foot frame */
-		y[i] += v * (double)(i - w->c) / w->rate_hz * 1000.0;
+	gait_fill_holes(x, a, b);
+	gait_fill_holes(y, a, b);
+	for (size_t i = a; i < b; i++)       /* belt correction (0: unknown) */
+		y[i] += (isfinite(v) ? v : 0.0) * (double)(i - w->c) / w->rate_hz * 1000.0;
 	memcpy(w->tmp2 + a, x + a, (b - a) * sizeof(double));
 	memcpy(w->tmp3 + a, y + a, (b - a) * sizeof(double));
 	for (a10 = a; a10 + 1 < b && !(w->fz[a10] >= 0.1 * fz_peak); a10++)
@@ -243,9 +247,11 @@ static double moment_noise(const struct gait_window *w, const double *x, size_t 
  * is where metrics_version 1 read it.
  */
 static void reliable_span(const struct gait_window *w, size_t a, size_t b, double fz_peak,
-			  size_t *ar, size_t *br)
+			  size_t *ar, size_t *br, double *noise_nmm)
 {
 	double noise = moment_noise(w, w->tmp2, a, b, w->work);
+
+	*noise_nmm = noise;
 	double f = isfinite(noise) ? fmax(20.0, noise / END_COP_NOISE_MM) : 0.1 * fz_peak;
 
 	f = fmin(f, 0.1 * fz_peak);
@@ -280,50 +286,103 @@ static void early_roll(const struct gait_window *w, const double *raw, size_t a,
 	*velocity_mm_s = isfinite(best) ? best * w->rate_hz : NAN;
 }
 
-/*
- * The foot axis: the line through the mid-stance COP (30-70 % of stance),
- * where the COP runs along the foot's long axis between the inward roll
- * and push-off; its direction (dx, dy) is the principal axis of those
- * points, pointing forward (heel to toe). (mx, my) is a point on it.
- */
-static void foot_axis(const struct gait_window *w, size_t a, size_t b, double *mx, double *my,
-		      double *dx, double *dy)
+/* Mid-stance, 30-70 % of the stance, within [a, b) (all of it if short). */
+static void mid_stance(const struct gait_window *w, size_t a, size_t b, size_t *m0, size_t *m1)
 {
-	const double *x = w->copx, *y = w->copy;
-	size_t m0 = w->c + (size_t)lround(0.3 * (double)(w->e - w->c));
-	size_t m1 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
-	double sxx = 0, syy = 0, sxy = 0, theta, t;
-
-	m0 = m0 < a ? a : m0;
-	m1 = m1 > b ? b : m1;
-	if (m1 < m0 + 3) {
-		m0 = a;
-		m1 = b;
+	*m0 = w->c + (size_t)lround(0.3 * (double)(w->e - w->c));
+	*m1 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
+	*m0 = *m0 < a ? a : *m0;
+	*m1 = *m1 > b ? b : *m1;
+	if (*m1 < *m0 + 3) {
+		*m0 = a;
+		*m1 = b;
 	}
+}
+
+/*
+ * The foot axis: a line through the mean mid-stance COP (mx, my) with the
+ * direction (dx, dy), heel to toe: from the markers (heel to the midpoint
+ * of the metatarsal heads, mean over mid-stance; the foot is fixed, so no
+ * belt speed is needed), else the direction of travel +y turned outward by
+ * the configured toe-out, else +y. Returns the enum fp_foot_frame used.
+ */
+static int foot_axis(const struct gait_window *w, size_t a, size_t b, double sgn, double *mx,
+		     double *my, double *dx, double *dy)
+{
+	size_t m0, m1;
+	double ux = 0, uy = 0, len;
+
+	mid_stance(w, a, b, &m0, &m1);
 	*mx = *my = 0;
 	for (size_t i = m0; i < m1; i++) {
-		*mx += x[i];
-		*my += y[i];
+		*mx += w->copx[i];
+		*my += w->copy[i];
+		if (w->have_markers) {
+			ux += (w->mk[2][i] + w->mk[4][i]) / 2 - w->mk[0][i];
+			uy += (w->mk[3][i] + w->mk[5][i]) / 2 - w->mk[1][i];
+		}
 	}
 	*mx /= (double)(m1 - m0);
 	*my /= (double)(m1 - m0);
-	for (size_t i = m0; i < m1; i++) {
-		sxx += (x[i] - *mx) * (x[i] - *mx);
-		syy += (y[i] - *my) * (y[i] - *my);
-		sxy += (x[i] - *mx) * (y[i] - *my);
+	len = hypot(ux, uy);
+	if (w->have_markers && len > 0 && isfinite(len)) {
+		*dx = ux / len;
+		*dy = uy / len;
+		return FP_FRAME_MARKERS;
 	}
-	theta = 0.5 * atan2(2.0 * sxy, sxx - syy);
-	*dx = cos(theta);
-	*dy = sin(theta);
-	if (fabs(*dy) < fabs(*dx)) {        /* keep the axis closest to y */
-		t = *dx;
-		*dx = -*dy;
-		*dy = t;
+	if (isfinite(w->toe_out_deg)) {
+		/* toe-out turns the toe laterally: −x for the left foot, +x for the right */
+		*dx = -sgn * sin(w->toe_out_deg * M_PI / 180.0);
+		*dy = cos(w->toe_out_deg * M_PI / 180.0);
+		return FP_FRAME_CONFIGURED;
 	}
-	if (*dy < 0) {
-		*dx = -*dx;
-		*dy = -*dy;
+	*dx = 0;
+	*dy = 1;
+	return FP_FRAME_TRAVEL;
+}
+
+/*
+ * Push-off between the metatarsal heads (markers): the foot-fixed COP p
+ * (x, y) at push-off projected on the line from the lateral head (0) to
+ * the medial head (1), the heads' foot-fixed positions averaged over
+ * [from, b), whichever marker is medial by geometry (its offset from the
+ * foot axis, + medial). NaN without markers. *noise: the fraction's SD
+ * from the plate's noise, p_noise_mm (the SD of p) over the heads' distance.
+ */
+static double pushoff_fraction(const struct gait_window *w, const double p[2], size_t from,
+			       size_t b, double sgn, double v, double dx, double dy,
+			       double p_noise_mm, double *noise)
+{
+	double h[2][2] = { { 0 } }, hx, hy, d[2], l2;
+	size_t n = 0, med;
+
+	if (!w->have_markers || from >= b || !isfinite(p[0]) || !isfinite(p[1]))
+		return NAN;
+	for (size_t i = from; i < b; i++) {
+		double oy = -v * (double)(i - w->c) / w->rate_hz * 1000.0;
+
+		for (int k = 0; k < 2; k++) {
+			h[k][0] += w->mk[2 + 2 * k][i];
+			h[k][1] += w->mk[3 + 2 * k][i] - oy;
+		}
+		n++;
 	}
+	for (int k = 0; k < 2; k++) {
+		h[k][0] /= (double)n;
+		h[k][1] /= (double)n;
+	}
+	/* medial offset of each head from the axis through the heel (mid-stance) */
+	hx = w->mk[0][(w->c + w->e) / 2];
+	hy = w->mk[1][(w->c + w->e) / 2] - v * (double)((w->e - w->c) / 2) / w->rate_hz * 1000.0;
+	med = sgn * ((h[0][0] - hx) * dy - (h[0][1] - hy) * dx) >=
+	      sgn * ((h[1][0] - hx) * dy - (h[1][1] - hy) * dx) ? 0 : 1;
+	d[0] = h[med][0] - h[1 - med][0];
+	d[1] = h[med][1] - h[1 - med][1];
+	l2 = d[0] * d[0] + d[1] * d[1];
+	if (!(l2 > 100.0))                /* heads less than 1 cm apart: markers wrong */
+		return NAN;
+	*noise = p_noise_mm / sqrt(l2);
+	return ((p[0] - h[1 - med][0]) * d[0] + (p[1] - h[1 - med][1]) * d[1]) / l2;
 }
 
 /*
@@ -351,24 +410,96 @@ static void cop_curves(const struct gait_window *w, size_t a, size_t b,
 	}
 }
 
+/*
+ * Without markers the COP's motion along y mixes the heel-to-toe path with
+ * the belt's: with the belt speed unknown, what depends on y is dropped
+ * (the AP path and velocity, and the medial offsets too when a configured
+ * toe-out tilts the axis), flagged NO_BELT_SPEED. Results no foot can
+ * produce (an AP path running backward, a foot turned more than 40°) are
+ * dropped and flagged IMPLAUSIBLE, never published as numbers.
+ */
+static void plausible(struct fp_step *s, double dx)
+{
+	if (!isfinite(s->belt_speed_mps)) {
+		s->flags |= FP_STEP_NO_BELT_SPEED;
+		s->cop_ap_path_mm = s->cop_ap_velocity_m_s = NAN;
+		for (int k = 0; k < FP_STEP_CURVE_POINTS; k++)
+			s->curve_cop_ap_mm[k] = NAN;
+		if (fabs(dx) > 1e-12) {
+			s->cop_contact_ml_mm = s->inroll_velocity_mm_s = NAN;
+			s->inroll_excursion_mm = s->pushoff_ml_mm = s->pushoff_medial_pct = NAN;
+			for (int k = 0; k < FP_STEP_CURVE_POINTS; k++)
+				s->curve_cop_ml_mm[k] = NAN;
+		}
+	}
+	if (s->cop_ap_path_mm < 0) {
+		s->flags |= FP_STEP_IMPLAUSIBLE;
+		s->cop_ap_path_mm = s->cop_ap_velocity_m_s = NAN;
+	}
+	if (fabs(s->foot_progression_deg) > FP_GAIT_MAX_TOE_OUT_DEG) {
+		s->flags |= FP_STEP_IMPLAUSIBLE;
+		s->foot_progression_deg = NAN;
+	}
+}
+
+/*
+ * The belt speed from the foot markers: the metatarsal heads rest on the
+ * belt from foot-flat to heel-off, so their midpoint moves backward (−y)
+ * at the belt's speed over mid-stance (30-70 %). m/s, NaN without markers.
+ */
+static double marker_belt_speed(const struct gait_window *w)
+{
+	size_t m0 = w->c + (size_t)lround(0.3 * (double)(w->e - w->c));
+	size_t m1 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
+	double y0, y1;
+
+	if (!w->have_markers || m1 <= m0 || m1 >= w->n)
+		return NAN;
+	y0 = (w->mk[3][m0] + w->mk[5][m0]) / 2;
+	y1 = (w->mk[3][m1] + w->mk[5][m1]) / 2;
+	return -(y1 - y0) / 1000.0 / ((double)(m1 - m0) / w->rate_hz);
+}
+
 void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		      struct fp_step *s)
 {
-	size_t a, b, ar, br, i20, i70, i90, medial = 0, count = 0, n_end = 0;
+	size_t a, b, ar, br, i20, i70, i90, ipo, medial = 0, count = 0, n_end = 0;
 	const double *y = w->copy;
 	double *ml = w->tmp, rate = w->rate_hz, sgn = s->foot == 'R' ? -1.0 : 1.0;
 	double *raw = w->tmp2, *ap = w->tmp3, mx, my, dx, dy, path, peak_ml, contact;
-	double sum_end = 0, fz_peak = 0;
+	double sum_end = 0, fz_peak = 0, po[2], noise, fz2 = 0;
 	size_t ne = ms_samples(END_MEAN_MS, rate);
 
 	/* The progression uses the COP down to 20 N: push-off ends at low load. */
 	if ((s->foot != 'L' && s->foot != 'R') || !cop_span(w, 0, 20.0, &a, &b))
 		return;
+	if (!isfinite(s->belt_speed_mps) && w->have_markers) {
+		s->belt_speed_mps = marker_belt_speed(w);
+		if (!(s->belt_speed_mps >= 0 && s->belt_speed_mps < 30))
+			s->belt_speed_mps = NAN;
+	}
 	foot_path(w, bq, s->belt_speed_mps, a, b);
 	for (size_t i = w->c; i < w->e; i++)
 		fz_peak = fmax(fz_peak, w->fz[i]);
-	reliable_span(w, a, b, fz_peak, &ar, &br);
-	foot_axis(w, a, b, &mx, &my, &dx, &dy);
+	reliable_span(w, a, b, fz_peak, &ar, &br, &noise);
+	s->foot_frame = foot_axis(w, a, b, sgn, &mx, &my, &dx, &dy);
+	/*
+	 * The push-off position: the Fz²-weighted mean of the unfiltered
+	 * foot-fixed COP over the last 10 % of stance down to the reliable
+	 * load, at least the last END_MEAN_MS before it (the AP path's end):
+	 * the least noisy estimate where Fz falls.
+	 */
+	ipo = w->c + (size_t)lround(0.9 * (double)(w->e - w->c));
+	if (br >= ar + ne && ipo > br - ne)
+		ipo = br - ne;
+	if (ipo < ar)
+		ipo = ar;
+	po[0] = ipo < br ? loaded_mean(raw, w->fz, ipo, br) : NAN;
+	po[1] = ipo < br ? loaded_mean(ap, w->fz, ipo, br) : NAN;
+	/* noise model: each sample's COP noise is moment noise / Fz, so the
+	 * Fz²-weighted mean's is moment noise / √ΣFz² */
+	for (size_t i = ipo; i < br; i++)
+		fz2 += w->fz[i] * w->fz[i];
 	/* Medial offset from the foot axis: + medial for either foot. */
 	for (size_t i = a; i < b; i++) {
 		double rx = raw[i], ry = ap[i];
@@ -377,7 +508,8 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		raw[i] = sgn * ((rx - mx) * dy - (ry - my) * dx);
 		ap[i] = (rx - mx) * dx + (ry - my) * dy;      /* along the foot */
 	}
-	s->foot_progression_deg = atan2(-sgn * dx, dy) * 180.0 / M_PI;
+	if (s->foot_frame != FP_FRAME_TRAVEL)
+		s->foot_progression_deg = atan2(-sgn * dx, dy) * 180.0 / M_PI;
 	i20 = w->c + (size_t)lround(0.2 * (double)(w->e - w->c));
 	early_roll(w, raw, a, b, ar, i20, fz_peak, &contact, &s->inroll_velocity_mm_s);
 	s->cop_contact_ml_mm = contact;
@@ -412,5 +544,10 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		s->pushoff_medial_pct = 100.0 * (double)medial / (double)count;
 	s->cop_ap_path_mm = path;
 	s->cop_ap_velocity_m_s = path / ((double)(b - a - 1) / rate) / 1000.0;
+	s->pushoff_mt_fraction = pushoff_fraction(w, po, ipo, br, sgn,
+						  isfinite(s->belt_speed_mps) ? s->belt_speed_mps : 0,
+						  dx, dy, fz2 > 0 ? noise / sqrt(fz2) : NAN,
+						  &s->pushoff_mt_noise);
 	cop_curves(w, a, b, ml, mx, my, dx, dy, s);
+	plausible(s, dx);
 }

@@ -25,14 +25,16 @@ struct gait_contact *gait_hist_find(struct fp_gait *g, uint32_t p, uint64_t cont
 	return NULL;
 }
 
-void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect)
+void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect,
+		   int truncated)
 {
 	if (g->n_hist == HIST) {
 		memmove(g->hist, g->hist + 1, (HIST - 1) * sizeof(g->hist[0]));
 		g->n_hist--;
 	}
 	g->hist[g->n_hist++] = (struct gait_contact){ .contact = contact, .detect = detect,
-						      .cum = g->cum_fz, .plate = p };
+						      .cum = g->cum_fz, .plate = p,
+						      .truncated = truncated };
 }
 
 void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact)
@@ -48,6 +50,8 @@ void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact)
 /*
  * Body weight = mean total Fz over up to 4 whole strides ending at this
  * contact, only over steps shorter than 2 s (steady walking or running).
+ * A truncated stance (the data began inside it) is no stride boundary:
+ * its "contact" is the first sample, not a touchdown.
  */
 static double body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
 {
@@ -58,8 +62,11 @@ static double body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
 	if (!gait_hist_find(g, p, contact, &k) || k < 2)
 		return NAN;
 	/* Only strides of steady locomotion: every step in them under 2 s. */
+	if (g->hist[k].truncated)
+		return NAN;
 	for (m = 0; m < 8 && m < k; m++)
-		if (g->hist[k - m].contact - g->hist[k - m - 1].contact > 2 * g->cfg.rate_hz)
+		if (g->hist[k - m].contact - g->hist[k - m - 1].contact > 2 * g->cfg.rate_hz ||
+		    g->hist[k - m - 1].truncated)
 			break;
 	m /= 2;
 	if (m == 0 || g->hist[k].detect <= g->hist[k - 2 * m].detect)
@@ -155,12 +162,16 @@ static void step_init(struct fp_gait *g, struct fp_step *s, uint32_t p, uint64_t
 	s->contact_time_ms = (double)(e - c) * 1000.0 / rate;
 	s->cutoff_hz = g->cfg.cutoff_hz;
 	s->impact_virtual = 0;
+	/* NaN when neither the configuration nor the source knows it */
 	s->belt_speed_mps = isnan(g->cfg.belt_speed_mps) ? g->belt_speed_mps : g->cfg.belt_speed_mps;
-	if (isnan(s->belt_speed_mps))
-		s->belt_speed_mps = 0;
+	s->foot_frame = FP_FRAME_NONE;
 }
 
-/* Step and flight time from the contact before this one (any plate). */
+/*
+ * Step and flight time from the contact before this one (any plate). A
+ * truncated previous stance gives a flight time (its toe-off is real) but
+ * no step time: its contact is only where the data began.
+ */
 static void step_timing(struct fp_gait *g, struct fp_step *s)
 {
 	const struct gait_contact *prev = NULL;
@@ -172,10 +183,42 @@ static void step_timing(struct fp_gait *g, struct fp_step *s)
 			prev = &g->hist[i];
 	if (!prev)
 		return;
-	s->step_time_ms = (double)(s->contact_sample - prev->contact) * 1000.0 / rate;
-	s->cadence_spm = 60000.0 / s->step_time_ms;
 	if (prev->have_toeoff)
 		s->flight_time_ms = ((double)s->contact_sample - (double)prev->toeoff) * 1000.0 / rate;
+	if (prev->truncated || (s->flags & FP_STEP_TRUNCATED))
+		return;
+	s->step_time_ms = (double)(s->contact_sample - prev->contact) * 1000.0 / rate;
+	s->cadence_spm = 60000.0 / s->step_time_ms;
+}
+
+/*
+ * Running or walking, for the loading-rate definition: double support
+ * (another contact, on any plate, overlapping this stance before or after)
+ * is walking, and so is a stance of FP_GAIT_WALK_CONTACT_MS or more
+ * (running stances last 150-350 ms); otherwise running. A gap between
+ * contacts on different plates is no proof of flight: overground, the
+ * other foot may land beside the plates.
+ */
+static int gait_kind(const struct fp_gait *g, uint32_t p, const struct fp_step *s)
+{
+	if (s->contact_time_ms >= FP_GAIT_WALK_CONTACT_MS)
+		return FP_GAIT_WALKING;
+	for (unsigned int i = 0; i < g->n_hist; i++) {
+		const struct gait_contact *h = &g->hist[i];
+		const struct gait_plate *pl = &g->plate[h->plate];
+		/* still loaded (a stance, or one past max_stance_s): no toe-off yet */
+		int ongoing = pl->state != P_IDLE && pl->state != P_RESYNC && pl->contact == h->contact;
+
+		if (h->plate == p && h->contact == s->contact_sample)
+			continue;
+		if (h->contact < s->contact_sample) {
+			if (ongoing || !h->have_toeoff || h->toeoff > s->contact_sample)
+				return FP_GAIT_WALKING;
+		} else if (h->contact > s->contact_sample && h->contact < s->toeoff_sample) {
+			return FP_GAIT_WALKING;
+		}
+	}
+	return FP_GAIT_RUNNING;
 }
 
 /* Scratch arrays of the window, each cap + 2 pad long (GAIT_SCRATCH_ARRAYS). */
@@ -192,6 +235,8 @@ static void window_arrays(struct fp_gait *g, struct gait_window *w)
 	w->work = a + 10 * stride;           /* 3 strides: three channels at once */
 	w->tmp2 = a + 13 * stride;
 	w->tmp3 = a + 14 * stride;
+	for (int k = 0; k < 6; k++)
+		w->mk[k] = a + (15 + k) * stride;
 }
 
 /* Clipping: Fz at the configured limit, or flat at its maximum for 2 % of stance. */
@@ -235,8 +280,13 @@ static size_t cycle_fz(struct fp_gait *g, uint32_t p, const struct gait_pending 
 
 static void step_geometry(struct fp_gait *g, struct fp_step *s, double y_contact)
 {
-	if (!g->prev.valid || isnan(s->step_time_ms) || s->step_time_ms > 2000)
+	if (!g->prev.valid || g->prev.truncated || (s->flags & FP_STEP_TRUNCATED) ||
+	    isnan(s->step_time_ms) || s->step_time_ms > 2000)
 		return;
+	if (!isfinite(s->belt_speed_mps)) {         /* the belt's share is unknown */
+		s->flags |= FP_STEP_NO_BELT_SPEED;
+		return;
+	}
 	s->step_width_mm = fabs(s->cop_mean_x_mm - g->prev.x);
 	s->step_length_m = s->belt_speed_mps * s->step_time_ms / 1000.0 +
 			   (y_contact - g->prev.y_contact) / 1000.0;
@@ -271,6 +321,99 @@ static void fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending
 	}
 }
 
+/*
+ * The foot markers of foot (0 left, 1 right) at every window sample,
+ * linearly interpolated between marker frames, holes filled from the
+ * nearest frames: w->have_markers when all three were seen over the
+ * stance (each at least half of it) on the markers' plate.
+ */
+static void fill_markers(const struct fp_gait *g, uint32_t p, int foot, uint64_t from,
+			 struct gait_window *w)
+{
+	const struct fp_gait_markers *m = &g->markers;
+	const double *src[3] = { m->heel[foot], m->mt[foot][0], m->mt[foot][1] };
+	double ratio = m->rate_hz / g->cfg.rate_hz;
+
+	w->have_markers = 0;
+	if (!g->have_markers || p != m->plate)
+		return;
+	for (int k = 0; k < 3; k++) {
+		size_t seen = 0;
+
+		for (size_t i = 0; i < w->n; i++) {
+			double f = (double)(from + i) * ratio, u;
+			size_t j = (size_t)floor(f);
+
+			w->mk[2 * k][i] = w->mk[2 * k + 1][i] = NAN;
+			if (j + 1 >= m->frames)
+				continue;
+			u = f - (double)j;
+			for (int d = 0; d < 2; d++)
+				w->mk[2 * k + d][i] = (1 - u) * src[k][2 * j + d] + u * src[k][2 * j + 2 + d];
+			seen += i >= w->c && i < w->e && isfinite(w->mk[2 * k][i]) &&
+				isfinite(w->mk[2 * k + 1][i]);
+		}
+		if (2 * seen < w->e - w->c)
+			return;
+		gait_fill_holes(w->mk[2 * k], 0, w->n);
+		gait_fill_holes(w->mk[2 * k + 1], 0, w->n);
+	}
+	w->have_markers = 1;
+}
+
+/* Marker k (0 heel, 1 and 2 the heads) of foot at force sample t, plate frame. */
+static int marker_xy(const struct fp_gait *g, int foot, int k, double t, double xy[2])
+{
+	const struct fp_gait_markers *m = &g->markers;
+	const double *src = k ? m->mt[foot][k - 1] : m->heel[foot];
+	double f = t * m->rate_hz / g->cfg.rate_hz, u;
+	size_t j = (size_t)floor(f);
+
+	if (f < 0 || j + 1 >= m->frames)
+		return 0;
+	u = f - (double)j;
+	for (int d = 0; d < 2; d++)
+		xy[d] = (1 - u) * src[2 * j + d] + u * src[2 * j + 2 + d];
+	return isfinite(xy[0]) && isfinite(xy[1]);
+}
+
+/*
+ * Which foot the markers put on the plate: the foot whose centroid (heel
+ * and both heads) is nearer the COP over mid-stance (30-70 %), when it is
+ * clearly nearer (at most half the other's distance). 0 when the markers
+ * cannot tell.
+ */
+static char marker_foot(const struct fp_gait *g, uint32_t p, const struct gait_window *w,
+			uint64_t from)
+{
+	double dist[2] = { 0 };
+	size_t n = 0;
+
+	if (!g->have_markers || p != g->markers.plate)
+		return 0;
+	for (size_t i = w->c + 3 * (w->e - w->c) / 10; i < w->c + 7 * (w->e - w->c) / 10; i++) {
+		double c[2][2] = { { 0 } }, xy[2];
+		int ok = isfinite(w->copx[i]) && isfinite(w->copy[i]);
+
+		for (int f = 0; f < 2 && ok; f++)
+			for (int k = 0; k < 3 && ok; k++) {
+				ok = marker_xy(g, f, k, (double)(from + i), xy);
+				c[f][0] += xy[0] / 3;
+				c[f][1] += xy[1] / 3;
+			}
+		if (!ok)
+			continue;
+		for (int f = 0; f < 2; f++)
+			dist[f] += hypot(w->copx[i] - c[f][0], w->copy[i] - c[f][1]);
+		n++;
+	}
+	if (n < 3)
+		return 0;
+	if (dist[0] <= 0.5 * dist[1])
+		return 'L';
+	return dist[1] <= 0.5 * dist[0] ? 'R' : 0;
+}
+
 void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 {
 	struct fp_step s;
@@ -299,6 +442,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	s.body_weight_n = body_weight(g, p, pd->contact);
 	if (isnan(s.body_weight_n))
 		s.flags |= FP_STEP_NO_BODY_WEIGHT;
+	s.gait = gait_kind(g, p, &s);
 	if (gait_filter_window(&w, &g->bq) == 0)
 		gait_force_metrics(&w, g->cfg.impact_prominence, &s);
 	gait_cop_mean(&w, &x, &y, &y_contact, &x_shift);
@@ -309,11 +453,18 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	y_contact += cx[1];
 	if (g->cfg.plate_foot[p]) {
 		s.foot = g->cfg.plate_foot[p];
+	} else if ((s.foot = marker_foot(g, p, &w, from))) {
+		/* the markers say which foot: no guessing, no crossover vote */
+		remember_x(g, s.foot, s.cop_mean_x_mm);
 	} else {
 		s.foot = classify_foot(g, &s, s.cop_mean_x_mm);
 		/* a crossover is an outlier: keep it out of the feet's positions */
 		if (!(s.flags & (FP_STEP_CROSSOVER | FP_STEP_DOUBLE_CONTACT)))
 			remember_x(g, s.foot, s.cop_mean_x_mm);
+	}
+	if (s.foot == 'L' || s.foot == 'R') {
+		fill_markers(g, p, s.foot == 'R', from, &w);
+		w.toe_out_deg = g->cfg.toe_out_deg[s.foot == 'R'];
 	}
 	gait_cop_metrics(&w, &g->bq_cop, &s);
 	if (!isnan(s.cop_mean_x_mm) && s.flags & FP_STEP_DOUBLE_CONTACT && !g->cfg.plate_foot[p])
@@ -325,6 +476,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	g->prev.contact = s.contact_sample;
 	g->prev.x = s.cop_mean_x_mm;
 	g->prev.y_contact = y_contact;
+	g->prev.truncated = !!(s.flags & FP_STEP_TRUNCATED);
 	gait_emit(g, &s);
 }
 

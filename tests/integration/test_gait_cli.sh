@@ -18,10 +18,38 @@ $FPLATE steps --help | grep -q -- "--json" || fail "fplate steps --help"
 expect_fail 2 "--cutoff value 'abc'" $FPLATE analyze x.c3d --cutoff abc
 expect_fail 2 "unknown option '--bogus'" $FPLATE analyze x.c3d --bogus
 expect_fail 2 "no FILE.c3d or URI" $FPLATE analyze
-expect_fail 2 "use its plates= and zero=" $FPLATE analyze "sim://?pace=fast" --zero
+expect_fail 2 "use its plates=, zero= and action=" $FPLATE analyze "sim://?pace=fast" --zero
 expect_fail 1 "nope.c3d" $FPLATE analyze "$TMP/nope.c3d"
 expect_fail 1 "cutoff_hz 1500" $FPLATE analyze "sim://?pace=fast" --seconds 1 --cutoff 1500
 expect_fail 1 "nothing from fplated" $FPLATE steps --endpoint "$EP" --timeout 1
+
+# 1b. A file that stores the action force (Fz < 0 under load) says so and
+# how to read it; with --action its stances are found. A file with more
+# plates than one pass takes (BTS: 6) is analysed on every plate.
+if [ -f "$DATA/ezc3d_Kistler.c3d" ]; then
+	$FPLATE analyze "$DATA/ezc3d_Kistler.c3d" >"$TMP/k.out" 2>"$TMP/k.err" || fail "analyze Kistler"
+	grep -q "action force" "$TMP/k.err" && grep -q -- "--action" "$TMP/k.err" ||
+		fail "no action-force message: $(cat "$TMP/k.err")"
+	n=$($FPLATE analyze "$DATA/ezc3d_Kistler.c3d" --action --json 2>/dev/null | grep -c '"contact_sample"')
+	[ "$n" -ge 5 ] || fail "analyze Kistler --action: $n steps"
+	ok "action-force file: message, then $n steps with --action"
+fi
+if [ -f "$DATA/ezc3d_BTS.c3d" ]; then
+	$FPLATE analyze "$DATA/ezc3d_BTS.c3d" --json >"$TMP/bts.json" 2>"$TMP/bts.err" ||
+		fail "analyze BTS: $(cat "$TMP/bts.err")"
+	grep -q "6 force plates: analysed 4 at a time" "$TMP/bts.err" || fail "BTS: no note on the plates"
+	$PYTHON - "$TMP/bts.json" <<'PY' || fail "BTS: every plate analysed"
+import json, sys
+steps = [json.loads(l) for l in open(sys.argv[1]) if '"summary"' not in l]
+plates = [s["plate"] for s in steps]
+# each pair of feet on plates 1-6: plate 5 carries the third stance
+assert any(p > 4 for p in plates), plates
+assert [s["contact_sample"] for s in steps] == sorted(s["contact_sample"] for s in steps)
+print("BTS: stances on plates %s" % plates)
+PY
+	expect_fail 2 "need --plate N" $FPLATE analyze "$DATA/ezc3d_BTS.c3d" --export-fz "$TMP/x.csv"
+	ok "more than 4 plates: every plate analysed"
+fi
 
 # 2. analyze on the treadmill run: 85 stances, JSON lines then 2 summaries.
 if [ -f "$DATA/fukuchi_RBDS001runT35.c3d" ]; then
@@ -70,7 +98,7 @@ $PYTHON - "$TMP/steps.json" <<'PY' || fail "step topic content"
 import json, sys
 steps = [json.loads(l) for l in open(sys.argv[1])]
 assert len(steps) >= 8, len(steps)
-assert all(s["metrics_version"] == 2 for s in steps)
+assert all(s["metrics_version"] == 3 for s in steps)
 feet = [s["foot"] for s in steps]
 assert all(a != b for a, b in zip(feet, feet[1:])), feet
 assert all(s["valr_n_s"] > 0 and not s["impact_virtual"] for s in steps)

@@ -2,7 +2,8 @@
 # test_gait_identity.py - live and offline gait analysis agree: fplated
 # replaying a real treadmill recording (c3d://, paced in real time) publishes
 # `step` records identical to those `fplate analyze --json` prints for the
-# same file, key by key, for every stance both have completed. Both build
+# same file, key by key, for every stance both have completed (analyze
+# without the foot markers the daemon cannot have). Both build
 # their gait configuration with fp_gait_config_build() (lib/gait/), so any
 # difference is a bug in one of the two paths.
 import json
@@ -59,7 +60,7 @@ def compare(tmp):
     d.send_signal(signal.SIGTERM)
     d.wait(10)
     off = subprocess.run([os.path.join(BUILD, "fplate"), "analyze", FILE, "--json",
-                          "--facing", "+y", "--seconds", str(LIVE_S)],
+                          "--facing", "+y", "--no-markers", "--seconds", str(LIVE_S)],
                          capture_output=True, text=True)
     if off.returncode != 0:
         fail("fplate analyze: %s" % off.stderr)

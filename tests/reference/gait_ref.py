@@ -15,11 +15,18 @@ impact peak, scipy.signal.filtfilt for the zero-lag filter):
               shorter than 100 ms or longer than 3 s carry no metrics
   window      [contact - pad, toe-off + pad), pad = max(round(0.05 rate), 10),
               filtered with a 2nd-order Butterworth forward and backward
-  impact      first local maximum in the first 30 % of stance with a
-              prominence >= 0.5 % of the stance maximum and a higher sample
-              later; else Fz at 13 % of stance (virtual)
-  VALR        0.6 F_impact / (t80 - t20), t20/t80 the first upward crossings
-              of 20 % / 80 % of the impact peak, linearly interpolated
+  gait        walking if the stance lasts 450 ms or more or another contact
+              (any plate) overlaps it, else running
+  impact      running: first local maximum in the first 30 % of stance with
+              a prominence >= 0.5 % of the stance maximum and a higher
+              sample later; else Fz at 13 % of stance (virtual). Walking:
+              the largest Fz in the first half of the stance (first peak),
+              and that running impact peak, if earlier and lower, as the
+              heel-strike transient
+  VALR        0.6 F_impact / (t80 - t20), t20 the last upward crossing of
+              20 % of the impact peak before it (the filtered curve's own
+              onset, walking back from the peak), t80 the first crossing of
+              80 % after t20, both linearly interpolated
   VILR        the largest (F[i+1] - F[i]) rate over sample pairs overlapping
               [t20, t80]
 
@@ -39,10 +46,12 @@ import scipy.signal as ss
 ON_N, OFF_N = 50.0, 20.0
 MIN_CONTACT_S, MIN_GAP_S, MAX_STANCE_S = 0.100, 0.020, 3.0
 PROMINENCE = 0.005
+WALK_CONTACT_MS = 450.0
 
 
-def contacts(fz, rate):
-    """(contact, toe-off) sample pairs of one plate, stance = [contact, toe-off)."""
+def contacts(fz, rate, with_edges=False):
+    """(contact, toe-off) sample pairs of one plate, stance = [contact, toe-off).
+    with_edges: also the stances the data begins or ends inside (neighbours)."""
     above = fz >= OFF_N
     edges = np.diff(np.concatenate(([0], above.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -54,9 +63,24 @@ def contacts(fz, rate):
             merged[-1] = (merged[-1][0], e)
         else:
             merged.append((s, e))
+    # belt noise: short and weak contacts are no contacts at all
+    merged = [(s, e) for s, e in merged
+              if e - s >= MIN_CONTACT_S * rate or fz[s:e].max() >= 4 * ON_N]
+    if with_edges:
+        return merged
     # a stance loaded at the first sample began before the data; one that
     # has not been unloaded for min_gap samples at the end has not ended
     return [(s, e) for s, e in merged if e + min_gap <= len(fz) and s > 0]
+
+
+def gait_of(c, e, plate, neighbours, rate):
+    """'walking' when the stance lasts 450 ms or more or another contact
+    (any plate) overlaps [c, e) (double support), else 'running'."""
+    if (e - c) * 1000.0 / rate >= WALK_CONTACT_MS:
+        return "walking"
+    if any(not (p == plate and s == c) and s < e and t > c for p, s, t in neighbours):
+        return "walking"
+    return "running"
 
 
 def first_crossing(f, start, stop, level):
@@ -70,7 +94,17 @@ def first_crossing(f, start, stop, level):
     return (k - 1) + (level - f[k - 1]) / (f[k] - f[k - 1])
 
 
-def step_metrics(fz, rate, c, e, cutoff):
+def last_crossing(f, top, level):
+    """Fractional index of the last upward crossing of level in f[..top]: the
+    filtered curve's own onset, found walking back from the peak."""
+    k = np.flatnonzero((f[1:top + 1] >= level) & (f[:top] < level))
+    if k.size == 0:
+        return None
+    k = k[-1] + 1
+    return (k - 1) + (level - f[k - 1]) / (f[k] - f[k - 1])
+
+
+def step_metrics(fz, rate, c, e, cutoff, gait="running"):
     pad = max(int(round(0.05 * rate)), 10)
     lo, hi = max(c - pad, 0), min(e + pad, len(fz))
     b, a = ss.butter(2, cutoff / (rate / 2))
@@ -87,18 +121,28 @@ def step_metrics(fz, rate, c, e, cutoff):
         if seg[p + 1:].max() > seg[p]:
             impact = c0 + p
             break
-    if impact is not None:
+    transient = None
+    if gait == "walking":
+        # the first vertical force peak: the largest Fz in the first half
+        i1 = c0 + int(np.argmax(f[c0:c0 + (e - c) // 2 + 1]))
+        if impact is not None and impact < i1 and f[impact] < f[i1]:
+            transient = float(f[impact])
+        virtual, peak_t, peak_n = False, float(i1), f[i1]
+    elif impact is not None:
         virtual, peak_t, peak_n = False, float(impact), f[impact]
     else:
         virtual = True
         peak_t = c0 + 0.13 * (e - c)
         peak_n = float(np.interp(peak_t, np.arange(len(f)), f))
     out = {"contact_sample": int(c), "toeoff_sample": int(e), "impact_virtual": virtual,
+           "gait": gait, "transient_peak_n": transient,
            "impact_peak_n": float(peak_n),
            "time_to_impact_ms": (peak_t - c0) * 1000.0 / rate,
            "active_peak_n": float(active), "valr_n_s": None, "vilr_n_s": None}
     top = int(np.ceil(peak_t))
-    t20 = first_crossing(f, c0, top, 0.2 * peak_n)
+    if top >= len(f):
+        return out
+    t20 = last_crossing(f, top, 0.2 * peak_n)
     if t20 is None:
         return out
     t80 = first_crossing(f, int(np.floor(t20)), top, 0.8 * peak_n)
@@ -113,11 +157,12 @@ def step_metrics(fz, rate, c, e, cutoff):
 
 def analyse(fz_by_plate, rate, cutoff):
     steps = []
+    neighbours = [(p, s, e) for p, fz in enumerate(fz_by_plate) for s, e in contacts(fz, rate, True)]
     for plate, fz in enumerate(fz_by_plate):
         for c, e in contacts(fz, rate):
             if not (MIN_CONTACT_S * rate <= e - c <= MAX_STANCE_S * rate):
                 continue
-            s = step_metrics(fz, rate, c, e, cutoff)
+            s = step_metrics(fz, rate, c, e, cutoff, gait_of(c, e, plate, neighbours, rate))
             s["plate"] = plate + 1   # numbered from 1, as fplate's step records
             steps.append(s)
     steps.sort(key=lambda s: (s["contact_sample"], s["plate"]))

@@ -13,6 +13,7 @@
 
 #include "fp_test.h"
 #include "fplate/c3d.h"
+#include "fplate/fplate.h"
 
 static void tmp_path(char *buf, size_t len, const char *tag)
 {
@@ -199,6 +200,61 @@ static void test_session_frames(void)
 	FP_ASSERT_CLOSE(cop[1], fs.plate[FP_COPY], 1e-9);
 	FP_ASSERT_CLOSE(cop[2], fs.plate[FP_TZ], 1e-9);
 	fp_c3d_free(c);
+	unlink(path);
+}
+
+/*
+ * A file with an analog belt-speed channel ("Treadmill speed", km/h): the
+ * c3d:// source gives each block the channel's mean in m/s as its belt
+ * speed (the belt runs 10.8 km/h = 3 m/s, then 14.4 km/h = 4 m/s).
+ */
+static void test_belt_channel(void)
+{
+	struct fp_calib cal;
+	struct fp_c3d_wdesc d;
+	struct fp_c3d_wchannel ch[7];
+	struct fp_c3d_wplate pl[1];
+	struct fp_c3d_writer *w;
+	struct fp_device *dev;
+	struct fp_info info;
+	struct fp_block blk;
+	char path[256], uri[300], msg[FP_MSG_MAX];
+	double fields[FP_NFIELDS] = { 0, 0, 700.0, 0, 0, 0 };
+	float v[7 * 200];
+	int n;
+
+	tmp_path(path, sizeof(path), "belt");
+	make_calib(&cal, 1);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_wdesc_session(&d, &cal, 0, 500.0, ch, pl, msg,
+						   sizeof(msg)), 0);
+	ch[6] = (struct fp_c3d_wchannel){ .label = "Treadmill speed", .units = "km/h", .scale = 0.001 };
+	d.n_analog = 7;
+	d.ch = ch;
+	d.belt_speed_mps = NAN;
+	for (int i = 0; i < 200; i++) {
+		float f6[6];
+
+		fp_c3d_session_values(fields, 1, f6);
+		memcpy(v + 7 * i, f6, sizeof(f6));
+		v[7 * i + 6] = i < 100 ? 10800 : 14400;      /* stored × 0.001 */
+	}
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_writer_open(path, &d, &w, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_write(w, v, 200), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_close(w, msg, sizeof(msg)), 0);
+	snprintf(uri, sizeof(uri), "c3d://%s?rate=fast", path);
+	CU_ASSERT_EQUAL_FATAL(fp_open(uri, &dev, msg, sizeof(msg)), 0);
+	fp_info(dev, &info);
+	CU_ASSERT_EQUAL_FATAL(fp_block_init(&blk, &info, 100), 0);
+	CU_ASSERT_EQUAL(fp_start(dev), 0);
+	n = fp_read(dev, &blk, 1000);
+	CU_ASSERT_EQUAL(n, 100);
+	FP_ASSERT_CLOSE(blk.belt_speed_mps, 3.0, 1e-6);
+	n = fp_read(dev, &blk, 1000);
+	CU_ASSERT_EQUAL(n, 100);
+	FP_ASSERT_CLOSE(blk.belt_speed_mps, 4.0, 1e-6);
+	fp_stop(dev);
+	fp_block_release(&blk);
+	fp_close(dev);
 	unlink(path);
 }
 
@@ -488,6 +544,7 @@ void fp_suite_c3d_write(void)
 		     { "round trip type 2", test_roundtrip_type2 },
 		     { "round trip type 4", test_roundtrip_type4 },
 		     { "session frames", test_session_frames },
+		     { "belt-speed channel", test_belt_channel },
 		     { "more than 65535 frames", test_long_file },
 		     { "format rules on the bytes", test_format_rules },
 		     { "close: cut chain is valid", test_cut_chain_is_valid },

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "fp_test.h"
 #include "gait_synth.h"
 
@@ -87,6 +89,124 @@ static void test_standing_then_running(void)
 	}
 	CU_ASSERT_EQUAL(with_bw, got - 3);
 	free(v);
+}
+
+/*
+ * The data begins 100 ms into a stance (as the RBDS recording does): that
+ * stance is flagged truncated and must not be a stride boundary (body
+ * weight from whole strides, step time) nor enter the per-foot summary.
+ * The body weight truth is the mean of the half-sine over the stride.
+ */
+static void test_truncated_start(void)
+{
+	struct synth syn;
+	size_t n, contact[64], toeoff[64], got, with_bw = 0, skip;
+	double *v, bw, period_ms;
+	struct fp_gait_config cfg;
+	struct fp_step st[MAXSTEPS];
+	json_t *sum;
+
+	synth_defaults(&syn);
+	syn.steps = 12;
+	v = make_run(&syn, &n, contact, toeoff);
+	skip = contact[0] + 100;             /* start 100 ms into the first stance */
+	fp_gait_config_default(&cfg, 1, 1000);
+	got = synth_run(&cfg, v + skip * FP_NFIELDS, n - skip, 0, st, MAXSTEPS);
+	CU_ASSERT_EQUAL_FATAL(got, 12);
+	CU_ASSERT(st[0].flags & FP_STEP_TRUNCATED);
+	CU_ASSERT_EQUAL(count_flag(st, got, FP_STEP_TRUNCATED), 1);
+	CU_ASSERT(isnan(st[0].body_weight_n));
+	/* the next step's flight time is real, its step time is not known */
+	CU_ASSERT(isnan(st[1].step_time_ms) && isnan(st[1].cadence_spm));
+	FP_ASSERT_CLOSE(st[1].flight_time_ms, syn.flight_ms, 2.0);
+	CU_ASSERT(isnan(st[1].step_length_m));
+	period_ms = syn.stance_ms + syn.flight_ms;
+	bw = syn.active_n * 2.0 / M_PI * syn.stance_ms / period_ms;
+	for (size_t i = 1; i < got; i++) {
+		if (i >= 2)
+			FP_ASSERT_CLOSE(st[i].step_time_ms, period_ms, 1.5);
+		if (st[i].flags & FP_STEP_NO_BODY_WEIGHT)
+			continue;
+		with_bw++;
+		/* a stride from the truncated "contact" would be 100 ms short */
+		FP_ASSERT_CLOSE(st[i].body_weight_n, bw, 0.005 * bw);
+	}
+	CU_ASSERT(with_bw >= got - 4);
+	sum = fp_gait_summary_json(st, got, 'L');
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(sum, "steps")), 5);
+	/* every summarised contact time is a whole stance */
+	FP_ASSERT_CLOSE(json_real_value(json_object_get(json_object_get(sum, "contact_time_ms"),
+							  "mean")), syn.stance_ms, 2.0);
+	CU_ASSERT(json_real_value(json_object_get(json_object_get(sum, "contact_time_ms"),
+						  "sd")) < 1.0);
+	json_decref(sum);
+	free(v);
+}
+
+/*
+ * Gait from the neighbours: 350 ms stances (short enough for running)
+ * alternating between two plates every `period` ms. With a 300 ms period
+ * they overlap by 50 ms (double support): walking. With 450 ms there is a
+ * 100 ms flight: running.
+ */
+static size_t two_plate_run(double period_ms, struct fp_step *st, size_t max)
+{
+	const size_t n = 6000;
+	double *v = calloc(n * 2 * FP_NFIELDS, sizeof(double));
+	struct fp_gait_config cfg;
+	struct fp_gait *g;
+	struct fp_frames fr = { 0 };
+	char msg[256];
+	size_t got = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 15; k++) {
+			double t = (double)i / 1000 - 0.2 - k * period_ms / 1000;
+
+			if (t >= 0 && t < 0.35)
+				v[(i * 2 + k % 2) * FP_NFIELDS + FP_FZ] += 1500 * sin(M_PI * t / 0.35);
+		}
+	for (size_t i = 0; i < n * 2; i++)
+		v[i * FP_NFIELDS + FP_COPX] = v[i * FP_NFIELDS + FP_COPY] = NAN;
+	fp_gait_config_default(&cfg, 2, 1000);
+	cfg.plate_foot[0] = 'L';
+	cfg.plate_foot[1] = 'R';
+	if (fp_gait_open(&cfg, &g, msg, sizeof(msg)))
+		return 0;
+	fr.plates = 2;
+	fr.belt_speed_mps = NAN;
+	for (size_t i = 0; i < n; i += 100) {
+		fr.first_sample = i;
+		fr.n = 100;
+		fr.v = v + i * 2 * FP_NFIELDS;
+		fp_gait_push(g, &fr);
+	}
+	fp_gait_flush(g);
+	while (got < max && fp_gait_next_step(g, &st[got]))
+		got++;
+	fp_gait_close(g);
+	free(v);
+	return got;
+}
+
+static void test_gait_kind(void)
+{
+	struct fp_step st[MAXSTEPS];
+	size_t got, walking = 0;
+
+	got = two_plate_run(300, st, MAXSTEPS);
+	CU_ASSERT(got >= 12);
+	for (size_t i = 0; i < got; i++) {
+		walking += st[i].gait == FP_GAIT_WALKING;
+		CU_ASSERT(st[i].flight_time_ms < 0 || isnan(st[i].flight_time_ms));
+	}
+	CU_ASSERT_EQUAL(walking, got);
+	got = two_plate_run(450, st, MAXSTEPS);
+	CU_ASSERT(got >= 12);
+	walking = 0;
+	for (size_t i = 0; i < got; i++)
+		walking += st[i].gait == FP_GAIT_WALKING;
+	CU_ASSERT_EQUAL(walking, 0);
 }
 
 /* Running, then the runner steps off: the steps before count, the last
@@ -302,6 +422,8 @@ void fp_suite_gait_edge(void)
 		     { "standing still", test_standing_still },
 		     { "standing, then running", test_standing_then_running },
 		     { "stepping off", test_stepping_off },
+		     { "data begins inside a stance", test_truncated_start },
+		     { "walking or running from the neighbours", test_gait_kind },
 		     { "two feet on one plate", test_two_feet },
 		     { "saturated and clipped", test_saturated_clipped },
 		     { "NaN input", test_nan_input },

@@ -296,6 +296,41 @@ static void test_strikes(void)
 }
 
 /*
+ * Faster running keeps the rear-foot impact: the default loading rate
+ * rises as the stance shortens, so the impact keeps its amplitude band
+ * (the 1.2-2.2 BW of the 3.5 m/s default above) and its timing (within
+ * ±30 % of the 3.5 m/s time to impact, about 27 ms). A fixed 75 BW/s gave
+ * 0.4-0.9 BW impacts at 8-16 ms at 4.5-5 m/s.
+ */
+static void test_impact_with_speed(void)
+{
+	struct fp_sim_step st[32];
+	double t35 = 0;
+	int n;
+
+	strike_steps("sim://?pace=fast&strike=rear&speed=3.5", st, &n);
+	CU_ASSERT_FATAL(n >= 8);
+	for (int i = 0; i < n; i++)
+		t35 += (double)(st[i].impact_peak_sample - st[i].touchdown_sample) / n;
+	for (double v = 4.5; v <= 5.01; v += 0.5) {
+		char uri[96];
+
+		snprintf(uri, sizeof(uri), "sim://?pace=fast&strike=rear&speed=%g", v);
+		strike_steps(uri, st, &n);
+		CU_ASSERT_FATAL(n >= 8);
+		for (int i = 0; i < n; i++) {
+			double bw = st[i].body_weight_n;
+			double t = (double)(st[i].impact_peak_sample - st[i].touchdown_sample);
+
+			CU_ASSERT_TRUE(st[i].has_impact_peak);
+			CU_ASSERT_TRUE(st[i].impact_peak_n > 1.2 * bw && st[i].impact_peak_n < 2.2 * bw);
+			CU_ASSERT_TRUE(fabs(t / t35 - 1) < 0.3);
+			CU_ASSERT_TRUE(st[i].valr_bw_per_s > 75);
+		}
+	}
+}
+
+/*
  * Steady running: mean Fz over whole steps equals body weight (the
  * impulse balance of the two-mass model, and what gait uses to measure
  * body weight). Summed over all plates from one touchdown to a later one.
@@ -594,6 +629,7 @@ void fp_suite_sim(void)
 		     { "pipeline vs truth, noisy", test_pipeline_noisy },
 		     { "Kistler 8-channel plates", test_kistler_channels },
 		     { "rear/mid/fore strikes", test_strikes },
+		     { "the impact survives faster running", test_impact_with_speed },
 		     { "mean Fz over steps is body weight", test_mean_force_is_body_weight },
 		     { "single and split belt placement", test_foot_placement },
 		     { "COP path parameters", test_cop_path },

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "util_int.h"
@@ -36,6 +37,8 @@ struct c3d_src {
 	uint64_t delivered;              /* device sample index */
 	struct timespec t0;
 	double belt;
+	int belt_ch;                     /* analog belt-speed channel, -1: none */
+	double belt_scale;               /* its unit to m/s */
 	struct fp_counters cnt;
 };
 
@@ -74,6 +77,44 @@ static int parse_plates(struct fp_device *dev, struct c3d_src *s, const char *li
 		q = *end ? end + 1 : end;
 	}
 	return n ? (int)n : fp_dev_err(dev, -EINVAL, "c3d:// parameter 'plates' is empty");
+}
+
+/* Does s contain word, ignoring case? */
+static int has_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *s; s++)
+		if (!strncasecmp(s, word, n))
+			return 1;
+	return 0;
+}
+
+/*
+ * An analog channel that records the belt speed: its label names the belt,
+ * treadmill or speed and its unit is m/s or km/h. Its mean over each block
+ * is the block's belt speed.
+ */
+static void belt_channel(struct c3d_src *s)
+{
+	const struct fp_c3d *c = s->c;
+
+	s->belt_ch = -1;
+	for (uint32_t ch = 0; ch < c->n_analog && c->an_label && c->an_units; ch++) {
+		const char *l = c->an_label[ch] ? c->an_label[ch] : "", *u = c->an_units[ch] ? c->an_units[ch] : "";
+
+		if (!has_word(l, "belt") && !has_word(l, "treadmill") && !has_word(l, "speed"))
+			continue;
+		if (!strcasecmp(u, "m/s")) {
+			s->belt_scale = 1.0;
+		} else if (!strcasecmp(u, "km/h")) {
+			s->belt_scale = 1.0 / 3.6;
+		} else {
+			continue;
+		}
+		s->belt_ch = (int)ch;
+		return;
+	}
 }
 
 static int c3d_src_open(struct fp_device *dev, const struct fp_uri *uri)
@@ -119,6 +160,7 @@ static int c3d_src_open(struct fp_device *dev, const struct fp_uri *uri)
 		s->volts &= s->c->plate[s->plate[i]].type == 4;
 	bs = fp_c3d_param(s->c, "FPLATE", "BELT_SPEED");
 	s->belt = bs && fp_c3d_param_num(bs, 0) >= 0 ? fp_c3d_param_num(bs, 0) : NAN;
+	belt_channel(s);
 	base = strrchr(uri->path, '/');
 	snprintf(dev->info.model, sizeof(dev->info.model), "C3D file (%u plates, types",
 		 s->c->n_plates);
@@ -249,6 +291,14 @@ static int c3d_src_read(struct fp_device *dev, struct fp_block *blk, int timeout
 	blk->n = (uint32_t)n;
 	blk->first_sample = s->delivered;
 	blk->belt_speed_mps = s->belt;
+	if (s->belt_ch >= 0 && n) {
+		double sum = 0;
+
+		for (uint64_t i = 0; i < n; i++)
+			sum += fp_c3d_analog(s->c, s->pos + i, (uint32_t)s->belt_ch);
+		if (isfinite(sum) && sum >= 0)
+			blk->belt_speed_mps = sum / (double)n * s->belt_scale;
+	}
 	blk->t_host_ns = fp_clock_ns(CLOCK_REALTIME);
 	s->pos += n;
 	s->delivered += n;

@@ -215,7 +215,15 @@ void sim_configure(const struct sim_runner *run, double rate_hz, struct sim_conf
 	if (cfg->tc_s > 0.85 * cfg->step_s)
 		cfg->tc_s = 0.85 * cfg->step_s;   /* running: keep a flight phase */
 	sv->run = run;
-	sv->target = run->lr_bw_s > 0 ? run->lr_bw_s : default_lr[strike];
+	/*
+	 * The default loading rate is the strike's at 3.5 m/s; on shorter
+	 * stances (faster running) it rises as 1 / contact time, so the impact
+	 * keeps its share of the stance and its amplitude instead of turning
+	 * into the 0.4-0.9 BW, 8-16 ms blips a fixed rate forced at 4.5-5 m/s.
+	 * Longer stances keep the 3.5 m/s rate (docs/simulator.md).
+	 */
+	sv->target = run->lr_bw_s > 0 ? run->lr_bw_s :
+		     default_lr[strike] * fmax(1.0, 0.70 * pow(3.5, -0.82) / cfg->tc_s);
 	/* the nominal step in body weights, sampled at up to 5 kHz */
 	sv->rate = fmin(5000.0, 2000.0 / cfg->tc_s);
 	sv->p.tc_s = cfg->tc_s;
