@@ -27,6 +27,7 @@ struct analyze_opts {
 	const char *source;
 	long plate;                  /* 1-based file plate, 0: all */
 	double belt_speed, cutoff, mass, seconds;
+	double toe_out[2];           /* NaN: direction of travel */
 	int json, split, no_drift, zero, curves;
 	int facing;                  /* +1, -1; 0 = detect (c3d://, sim://) */
 	const char *export_fz;
@@ -37,14 +38,18 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: fplate analyze FILE.c3d|URI [--plate N] [--belt-speed M/S] [--cutoff HZ]\n"
 		"                      [--mass KG] [--split] [--no-drift] [--zero] [--seconds S]\n"
-		"                      [--facing auto|+y|-y] [--export-fz FILE.csv]\n"
+		"                      [--facing auto|+y|-y] [--toe-out DEG[,DEG]]\n"
+		"                      [--export-fz FILE.csv]\n"
 		"                      [--json [--curves]]\n\n"
 		"%s.\n\n"
 		"Runs the same step detector and metrics as fplated's `step` topic over the\n"
 		"whole source and prints one line per step, then a summary per foot (mean, SD,\n"
 		"count, L/R asymmetry). Definitions: docs/metrics.md.\n\n"
 		"  --plate N          only force plate N of the file (1-based)\n"
-		"  --belt-speed M/S   treadmill belt speed (default: from the source, else 0)\n"
+		"  --belt-speed M/S   treadmill belt speed, 0 overground (default: from the\n"
+		"                     source; unknown: AP path, step length null, no_belt_speed)\n"
+		"  --toe-out DEG[,DEG] foot axis without foot markers: toe-out of both feet, or\n"
+		"                     left,right (default: the direction of travel)\n"
 		"  --cutoff HZ        zero-lag Butterworth cutoff for the force metrics (default\n"
 		"                     50, lowered to 0.4 x rate for slow files)\n"
 		"  --mass KG          body mass (default: estimated from whole stride cycles)\n"
@@ -88,6 +93,7 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->belt_speed = o->cutoff = NAN;
+	o->toe_out[0] = o->toe_out[1] = NAN;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -117,6 +123,21 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
 		} else if (!strcmp(a, "--belt-speed")) {
 			if (parse_num(a, val, 0, 30, &o->belt_speed))
 				return -EINVAL;
+			i++;
+		} else if (!strcmp(a, "--toe-out")) {
+			char *end;
+
+			if (val) {
+				o->toe_out[0] = strtod(val, &end);
+				o->toe_out[1] = *end == ',' ? strtod(end + 1, &end) : o->toe_out[0];
+			}
+			if (!val || *end || !(fabs(o->toe_out[0]) <= FP_GAIT_MAX_TOE_OUT_DEG) ||
+			    !(fabs(o->toe_out[1]) <= FP_GAIT_MAX_TOE_OUT_DEG)) {
+				fprintf(stderr, "fplate analyze: --toe-out value '%s', expected degrees "
+					"in -%g..%g, or left,right\n", val ? val : "",
+					FP_GAIT_MAX_TOE_OUT_DEG, FP_GAIT_MAX_TOE_OUT_DEG);
+				return -EINVAL;
+			}
 			i++;
 		} else if (!strcmp(a, "--cutoff")) {
 			if (parse_num(a, val, 1, 5000, &o->cutoff))
@@ -280,6 +301,8 @@ static int gait_config(const struct analyze_opts *o, const struct fp_info *info,
 	opt.belt_speed_mps = o->belt_speed;
 	opt.body_mass_kg = o->mass;
 	opt.drift_correction = !o->no_drift;
+	opt.toe_out_deg[0] = o->toe_out[0];
+	opt.toe_out_deg[1] = o->toe_out[1];
 	if (o->split) {
 		if (info->plates != 2) {
 			fprintf(stderr, "fplate analyze: --split needs 2 plates, the source has %u\n",

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a definition in docs/metrics.md changes. */
-#define FP_METRICS_VERSION 2
+#define FP_METRICS_VERSION 3
 
 #define FP_GRAVITY 9.80665
 
@@ -53,10 +53,40 @@ enum fp_step_flag {
 	FP_STEP_NO_OFFSET      = 1u << 9,  /* no unloaded phase to estimate the drift */
 	FP_STEP_FOOT_GUESSED   = 1u << 10, /* left/right not yet established */
 	FP_STEP_TRUNCATED      = 1u << 11, /* the source began or ended inside the step */
+	FP_STEP_NO_BELT_SPEED  = 1u << 12, /* belt speed unknown: metrics needing it NaN */
+	FP_STEP_IMPLAUSIBLE    = 1u << 13, /* a COP metric out of physical range was dropped */
 };
-#define FP_STEP_NFLAGS 12
+#define FP_STEP_NFLAGS 14
+
+/* The foot frame a step's COP metrics are in (struct fp_step.foot_frame). */
+enum fp_foot_frame {
+	FP_FRAME_NONE = 0,          /* no COP metrics */
+	FP_FRAME_TRAVEL,            /* foot axis = direction of travel (+y) */
+	FP_FRAME_CONFIGURED,        /* travel turned by the configured toe-out */
+	FP_FRAME_MARKERS,           /* anatomical: heel and metatarsal-head markers */
+};
+
+/*
+ * Foot markers for an anatomical foot frame (offline analysis of files
+ * that carry them). Positions x, y in mm in the plate frame of `plate`
+ * (calib.h: the same frame as the COP), NaN where a marker is missing;
+ * frame k is at force sample k · rate_hz_forces / rate_hz (frame 0 at the
+ * source's sample 0). For each foot (0 left, 1 right): the heel and two
+ * metatarsal heads in either order (which one is medial is decided from
+ * the geometry, not the label). fp_gait_open() copies them.
+ */
+struct fp_gait_markers {
+	double rate_hz;             /* marker frames per second */
+	size_t frames;
+	uint32_t plate;
+	const double *heel[2];      /* [frames][2] */
+	const double *mt[2][2];     /* [foot][head][frames][2] */
+};
 
 #define FP_STEP_CURVE_POINTS 101
+
+/* Foot progression beyond ± this is no foot's: flagged IMPLAUSIBLE. */
+#define FP_GAIT_MAX_TOE_OUT_DEG 40.0
 
 struct fp_gait_config {
 	uint32_t plates;            /* plates in the frames pushed (1..FP_MAX_PLATES) */
@@ -78,10 +108,21 @@ struct fp_gait_config {
 	double cop_cutoff_hz;       /* the same for the COP path (50 Hz) */
 	double impact_prominence;   /* impact peak prominence, fraction of active peak (0.005) */
 	double body_mass_kg;        /* 0: estimate from whole stride cycles */
-	double belt_speed_mps;      /* NaN: take it from the frames (0 if unknown) */
+	/*
+	 * NaN: take it from the frames; if they do not know it either, the
+	 * metrics that need it are NaN and flagged NO_BELT_SPEED. 0: overground.
+	 */
+	double belt_speed_mps;
 	int drift_correction;       /* 1: offsets from unloaded phases (default) */
 	double double_contact_mm;   /* ML COP shift flagging two feet (50 mm) */
 	double clip_fz_n;           /* Fz at or above this is clipped; 0: detect plateaus */
+	/*
+	 * Foot frame without markers: toe-out of the left [0] and right [1]
+	 * foot, degrees (+ toe-out); NaN (default): the direction of travel.
+	 */
+	double toe_out_deg[2];
+	/* Optional (NULL): foot markers for an anatomical foot frame, copied. */
+	const struct fp_gait_markers *markers;
 	/*
 	 * Optional (NULL): the plates' calibration, copied by fp_gait_open().
 	 * With it the COP and free moment of each step are recomputed from the
@@ -123,9 +164,11 @@ struct fp_step {
 	double inroll_excursion_mm;
 	double pushoff_ml_mm;
 	double pushoff_medial_pct;
+	double pushoff_mt_fraction; /* markers: 0 lateral, 1 medial metatarsal head */
 	double cop_ap_path_mm;
 	double cop_ap_velocity_m_s;
-	double foot_progression_deg;  /* + toe-out */
+	double foot_progression_deg;  /* + toe-out: markers or configured, else NaN */
+	int foot_frame;             /* enum fp_foot_frame */
 	double cop_mean_x_mm, cop_mean_y_mm;  /* common frame */
 	double step_length_m;
 	double step_width_mm;
@@ -161,6 +204,7 @@ struct fp_gait_options {
 	double on_n, off_n;         /* contact thresholds, N */
 	int drift_correction;       /* -1: default (on), 0 off, 1 on */
 	char plate_foot[FP_MAX_PLATES]; /* 'L'/'R' per plate (split belt); 0: classify */
+	double toe_out_deg[2];      /* left, right foot axis; NaN: direction of travel */
 };
 void fp_gait_options_default(struct fp_gait_options *opt);
 
@@ -220,13 +264,15 @@ const char *fp_step_flag_name(uint32_t flag);
 /*
  * Numeric metrics of struct fp_step, for generic printing and summaries:
  * fp_step_metrics_count entries of {JSON key, unit, offset in struct
- * fp_step, whether the summary averages it}.
+ * fp_step, whether the summary averages it, whether it has an L/R
+ * asymmetry}.
  */
 struct fp_step_metric {
 	const char *key;
 	const char *unit;
 	size_t offset;
 	int summarise;              /* 1: a per-foot mean makes sense */
+	int asymmetry;              /* 1: a magnitude; 0: signed position, angle, setting */
 };
 extern const struct fp_step_metric fp_step_metrics[];
 extern const size_t fp_step_metrics_count;
@@ -247,12 +293,20 @@ struct json_t *fp_step_to_json(const struct fp_step *s);
 struct json_t *fp_step_curves_json(const struct fp_step *s);
 
 /*
+ * The one L/R asymmetry of fplate (symmetry index, Robinson et al. 1987)
+ * of two per-foot means: 100 (|R| − |L|) / ((|R| + |L|) / 2), positive when
+ * the right foot's value is larger in magnitude. NaN unless both are
+ * finite, non-zero and of the same sign (a signed position has none).
+ */
+double fp_asymmetry_pct(double left, double right);
+
+/*
  * Per-foot summary over n steps: for foot 'L' or 'R' a JSON object
  * {"summary": foot, "steps": count, "<key>": {"mean":, "sd":, "n":}, ...
  * (the metrics with summarise set),
- *  "asymmetry_pct": {"<key>": 100 (R − L) / ((R + L) / 2), ...}} where the
- * asymmetry uses both feet's means. Steps flagged TOO_SHORT/TOO_LONG are
- * left out. New reference or NULL.
+ *  "asymmetry_pct": {"<key>": fp_asymmetry_pct(L mean, R mean), ...}} for
+ * the metrics with asymmetry set. Steps flagged TOO_SHORT/TOO_LONG/TRUNCATED
+ * are left out. New reference or NULL.
  */
 struct json_t *fp_gait_summary_json(const struct fp_step *steps, size_t n, char foot);
 

@@ -37,6 +37,8 @@ void fp_gait_config_default(struct fp_gait_config *cfg, uint32_t plates, double 
 	cfg->drift_correction = 1;
 	cfg->double_contact_mm = 50;
 	cfg->clip_fz_n = 0;
+	cfg->toe_out_deg[0] = cfg->toe_out_deg[1] = NAN;
+	cfg->markers = NULL;
 }
 
 static int cfg_err(char *msg, size_t len, const char *fmt, ...)
@@ -82,6 +84,22 @@ static int check_config(const struct fp_gait_config *c, char *msg, size_t len)
 		return cfg_err(msg, len, "gait: impact_prominence %g, expected 0..1", c->impact_prominence);
 	if (!isnan(c->belt_speed_mps) && !(fabs(c->belt_speed_mps) < 30))
 		return cfg_err(msg, len, "gait: belt_speed_mps %g out of range", c->belt_speed_mps);
+	for (int f = 0; f < 2; f++)
+		if (!isnan(c->toe_out_deg[f]) && !(fabs(c->toe_out_deg[f]) <= FP_GAIT_MAX_TOE_OUT_DEG))
+			return cfg_err(msg, len, "gait: toe_out_deg[%d] (%s foot) %g, expected -%g..%g or NaN (direction of travel)",
+				       f, f ? "right" : "left", c->toe_out_deg[f], FP_GAIT_MAX_TOE_OUT_DEG,
+				       FP_GAIT_MAX_TOE_OUT_DEG);
+	if (c->markers) {
+		const struct fp_gait_markers *m = c->markers;
+
+		if (!(m->rate_hz > 0 && m->rate_hz <= c->rate_hz) || m->frames < 2 || m->plate >= c->plates)
+			return cfg_err(msg, len, "gait: markers rate_hz %g (expected above 0, at most the force rate %g), frames %zu (at least 2), plate %u (of %u)",
+				       m->rate_hz, c->rate_hz, m->frames, m->plate, c->plates);
+		for (int f = 0; f < 2; f++)
+			if (!m->heel[f] || !m->mt[f][0] || !m->mt[f][1])
+				return cfg_err(msg, len, "gait: markers of the %s foot missing (heel and two metatarsal heads)",
+					       f ? "right" : "left");
+	}
 	for (uint32_t p = 0; p < c->plates; p++)
 		if (c->plate_foot[p] && c->plate_foot[p] != 'L' && c->plate_foot[p] != 'R')
 			return cfg_err(msg, len, "gait: plate_foot[%u] '%c', expected 'L', 'R' or 0",
@@ -130,6 +148,28 @@ int fp_gait_open(const struct fp_gait_config *cfg, struct fp_gait **out, char *m
 		g->have_calib = 1;
 	}
 	g->cfg.calib = NULL;        /* not kept: the caller's may go away */
+	g->belt_speed_mps = NAN;
+	if (cfg->markers) {
+		const struct fp_gait_markers *m = cfg->markers;
+		size_t per = m->frames * 2;
+
+		g->marker_data = malloc(6 * per * sizeof(double));
+		if (!g->marker_data)
+			goto nomem;
+		g->markers = *m;
+		for (int f = 0; f < 2; f++) {
+			double *h = g->marker_data + (size_t)(3 * f) * per;
+
+			memcpy(h, m->heel[f], per * sizeof(double));
+			memcpy(h + per, m->mt[f][0], per * sizeof(double));
+			memcpy(h + 2 * per, m->mt[f][1], per * sizeof(double));
+			g->markers.heel[f] = h;
+			g->markers.mt[f][0] = h + per;
+			g->markers.mt[f][1] = h + 2 * per;
+		}
+		g->have_markers = 1;
+	}
+	g->cfg.markers = NULL;
 	for (uint32_t p = 0; p < cfg->plates; p++) {
 		g->plate[p].ring = calloc((size_t)g->cap * FP_NFIELDS, sizeof(double));
 		g->plate[p].rflags = calloc(g->cap, 1);
@@ -156,6 +196,7 @@ void fp_gait_close(struct fp_gait *g)
 		free(g->plate[p].rflags);
 	}
 	free(g->scratch);
+	free(g->marker_data);
 	free(g);
 }
 
@@ -321,7 +362,7 @@ static void contact_start(struct fp_gait *g, uint32_t p, uint64_t s)
 				pd->next_contact = c;
 			}
 		}
-	gait_hist_add(g, p, c, s);
+	gait_hist_add(g, p, c, s, !pl->have_below);
 	pl->contact = c;
 	pl->contacts_seen = 1;
 	/* loaded from the first sample: the stance began before the data */

@@ -21,6 +21,7 @@ void fp_gait_options_default(struct fp_gait_options *opt)
 	opt->cutoff_hz = opt->cop_cutoff_hz = NAN;
 	opt->belt_speed_mps = opt->body_mass_kg = NAN;
 	opt->on_n = opt->off_n = NAN;
+	opt->toe_out_deg[0] = opt->toe_out_deg[1] = NAN;
 	opt->drift_correction = -1;
 }
 
@@ -44,6 +45,8 @@ int fp_gait_config_build(struct fp_gait_config *cfg, const struct fp_info *info,
 		cfg->off_n = opt->off_n;
 	cfg->body_mass_kg = isnan(opt->body_mass_kg) ? 0 : opt->body_mass_kg;
 	cfg->belt_speed_mps = opt->belt_speed_mps;
+	cfg->toe_out_deg[0] = opt->toe_out_deg[0];
+	cfg->toe_out_deg[1] = opt->toe_out_deg[1];
 	if (opt->drift_correction >= 0)
 		cfg->drift_correction = !!opt->drift_correction;
 	for (uint32_t p = 0; p < info->plates && p < FP_MAX_PLATES; p++) {

@@ -4,12 +4,15 @@
  * (docs/metrics.md, DESIGN §3): contact position, the rapid inward roll,
  * push-off through the big toe or not, AP path and foot progression angle.
  *
- * Foot frame: the COP is belt-corrected along the direction of travel,
- * y_foot = y_plate + v·(t − t_contact), and the medio-lateral axis is
- * signed + medial for either foot (the plate's +x points to the runner's
- * right: medial is +x for the left foot, −x for the right foot). Positions
- * are perpendicular offsets from the foot axis, the line fitted to the
- * mid-stance COP (30-70 % of stance).
+ * Foot frame: the COP is taken relative to the foot, which rides the belt
+ * during the stance: with foot markers, COP(t) − (heel(t) − heel(t_contact));
+ * without, belt-corrected along the direction of travel, y_foot = y_plate +
+ * v·(t − t_contact). The foot axis is anatomical (heel to the midpoint of
+ * the metatarsal heads) with markers, else the direction of travel turned
+ * by a configured toe-out, else the direction of travel itself; it passes
+ * through the mean mid-stance COP (30-70 % of stance). The medio-lateral
+ * axis is signed + medial for either foot (the plate's +x points to the
+ * runner's right: medial is +x for the left foot, −x for the right foot).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -86,7 +89,7 @@ void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
  * Fill NaN holes inside [a, b) linearly between finite neighbours; the
  * ends take the nearest finite value. All NaN: left as it is.
  */
-static void fill_holes(double *v, size_t a, size_t b)
+void gait_fill_holes(double *v, size_t a, size_t b)
 {
 	size_t last = b;
 
@@ -122,10 +125,17 @@ static void foot_path(const struct gait_window *w, const struct fp_biquad *bq, d
 
 	for (size_t i = w->c; i < w->e; i++)
 		fz_peak = fmax(fz_peak, w->fz[i]);
-	fill_holes(x, a, b);
-	fill_holes(y, a, b);
-	for (size_t i = a; i < b; i++)       /* belt correction: foot frame */
-		y[i] += v * (double)(i - w->c) / w->rate_hz * 1000.0;
+	gait_fill_holes(x, a, b);
+	gait_fill_holes(y, a, b);
+	if (w->have_markers) {               /* the heel's motion: foot-fixed */
+		for (size_t i = a; i < b; i++) {
+			x[i] -= w->mk[0][i] - w->mk[0][w->c];
+			y[i] -= w->mk[1][i] - w->mk[1][w->c];
+		}
+	} else {                             /* belt correction (0: unknown) */
+		for (size_t i = a; i < b; i++)
+			y[i] += (isfinite(v) ? v : 0.0) * (double)(i - w->c) / w->rate_hz * 1000.0;
+	}
 	memcpy(w->tmp2 + a, x + a, (b - a) * sizeof(double));
 	memcpy(w->tmp3 + a, y + a, (b - a) * sizeof(double));
 	for (a10 = a; a10 + 1 < b && !(w->fz[a10] >= 0.1 * fz_peak); a10++)
@@ -280,50 +290,102 @@ static void early_roll(const struct gait_window *w, const double *raw, size_t a,
 	*velocity_mm_s = isfinite(best) ? best * w->rate_hz : NAN;
 }
 
-/*
- * The foot axis: the line through the mid-stance COP (30-70 % of stance),
- * where the COP runs along the foot's long axis between the inward roll
- * and push-off; its direction (dx, dy) is the principal axis of those
- * points, pointing forward (heel to toe). (mx, my) is a point on it.
- */
-static void foot_axis(const struct gait_window *w, size_t a, size_t b, double *mx, double *my,
-		      double *dx, double *dy)
+/* Mid-stance, 30-70 % of the stance, within [a, b) (all of it if short). */
+static void mid_stance(const struct gait_window *w, size_t a, size_t b, size_t *m0, size_t *m1)
 {
-	const double *x = w->copx, *y = w->copy;
-	size_t m0 = w->c + (size_t)lround(0.3 * (double)(w->e - w->c));
-	size_t m1 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
-	double sxx = 0, syy = 0, sxy = 0, theta, t;
-
-	m0 = m0 < a ? a : m0;
-	m1 = m1 > b ? b : m1;
-	if (m1 < m0 + 3) {
-		m0 = a;
-		m1 = b;
+	*m0 = w->c + (size_t)lround(0.3 * (double)(w->e - w->c));
+	*m1 = w->c + (size_t)lround(0.7 * (double)(w->e - w->c));
+	*m0 = *m0 < a ? a : *m0;
+	*m1 = *m1 > b ? b : *m1;
+	if (*m1 < *m0 + 3) {
+		*m0 = a;
+		*m1 = b;
 	}
+}
+
+/*
+ * The foot axis: a line through the mean mid-stance COP (mx, my) with the
+ * direction (dx, dy), heel to toe: from the markers (heel to the midpoint
+ * of the metatarsal heads, mean over mid-stance; the foot is fixed, so no
+ * belt speed is needed), else the direction of travel +y turned outward by
+ * the configured toe-out, else +y. Returns the enum fp_foot_frame used.
+ */
+static int foot_axis(const struct gait_window *w, size_t a, size_t b, double sgn, double *mx,
+		     double *my, double *dx, double *dy)
+{
+	size_t m0, m1;
+	double ux = 0, uy = 0, len;
+
+	mid_stance(w, a, b, &m0, &m1);
 	*mx = *my = 0;
 	for (size_t i = m0; i < m1; i++) {
-		*mx += x[i];
-		*my += y[i];
+		*mx += w->copx[i];
+		*my += w->copy[i];
+		if (w->have_markers) {
+			ux += (w->mk[2][i] + w->mk[4][i]) / 2 - w->mk[0][i];
+			uy += (w->mk[3][i] + w->mk[5][i]) / 2 - w->mk[1][i];
+		}
 	}
 	*mx /= (double)(m1 - m0);
 	*my /= (double)(m1 - m0);
-	for (size_t i = m0; i < m1; i++) {
-		sxx += (x[i] - *mx) * (x[i] - *mx);
-		syy += (y[i] - *my) * (y[i] - *my);
-		sxy += (x[i] - *mx) * (y[i] - *my);
+	len = hypot(ux, uy);
+	if (w->have_markers && len > 0 && isfinite(len)) {
+		*dx = ux / len;
+		*dy = uy / len;
+		return FP_FRAME_MARKERS;
 	}
-	theta = 0.5 * atan2(2.0 * sxy, sxx - syy);
-	*dx = cos(theta);
-	*dy = sin(theta);
-	if (fabs(*dy) < fabs(*dx)) {        /* keep the axis closest to y */
-		t = *dx;
-		*dx = -*dy;
-		*dy = t;
+	if (isfinite(w->toe_out_deg)) {
+		/* toe-out turns the toe laterally: −x for the left foot, +x for the right */
+		*dx = -sgn * sin(w->toe_out_deg * M_PI / 180.0);
+		*dy = cos(w->toe_out_deg * M_PI / 180.0);
+		return FP_FRAME_CONFIGURED;
 	}
-	if (*dy < 0) {
-		*dx = -*dx;
-		*dy = -*dy;
+	*dx = 0;
+	*dy = 1;
+	return FP_FRAME_TRAVEL;
+}
+
+/*
+ * Push-off between the metatarsal heads (markers): the mean foot-fixed
+ * COP over [from, b) projected on the line from the lateral head (0) to
+ * the medial head (1), whichever marker is medial by geometry (its offset
+ * from the foot axis, + medial). NaN without markers.
+ */
+static double pushoff_fraction(const struct gait_window *w, size_t from, size_t b, double sgn,
+			       double dx, double dy)
+{
+	double p[2] = { 0 }, h[2][2] = { { 0 } }, hx, hy, d[2], l2;
+	size_t n = 0, med;
+
+	if (!w->have_markers || from >= b)
+		return NAN;
+	for (size_t i = from; i < b; i++) {
+		double ox = w->mk[0][i] - w->mk[0][w->c], oy = w->mk[1][i] - w->mk[1][w->c];
+
+		p[0] += w->copx[i];
+		p[1] += w->copy[i];
+		for (int k = 0; k < 2; k++) {
+			h[k][0] += w->mk[2 + 2 * k][i] - ox;
+			h[k][1] += w->mk[3 + 2 * k][i] - oy;
+		}
+		n++;
 	}
+	for (int k = 0; k < 2; k++) {
+		p[k] /= (double)n;
+		h[k][0] /= (double)n;
+		h[k][1] /= (double)n;
+	}
+	/* medial offset of each head from the axis through the heel */
+	hx = w->mk[0][w->c];
+	hy = w->mk[1][w->c];
+	med = sgn * ((h[0][0] - hx) * dy - (h[0][1] - hy) * dx) >=
+	      sgn * ((h[1][0] - hx) * dy - (h[1][1] - hy) * dx) ? 0 : 1;
+	d[0] = h[med][0] - h[1 - med][0];
+	d[1] = h[med][1] - h[1 - med][1];
+	l2 = d[0] * d[0] + d[1] * d[1];
+	if (!(l2 > 100.0))                /* heads less than 1 cm apart: markers wrong */
+		return NAN;
+	return ((p[0] - h[1 - med][0]) * d[0] + (p[1] - h[1 - med][1]) * d[1]) / l2;
 }
 
 /*
@@ -351,6 +413,38 @@ static void cop_curves(const struct gait_window *w, size_t a, size_t b,
 	}
 }
 
+/*
+ * Without markers the COP's motion along y mixes the heel-to-toe path with
+ * the belt's: with the belt speed unknown, what depends on y is dropped
+ * (the AP path and velocity, and the medial offsets too when a configured
+ * toe-out tilts the axis), flagged NO_BELT_SPEED. Results no foot can
+ * produce (an AP path running backward, a foot turned more than 40°) are
+ * dropped and flagged IMPLAUSIBLE, never published as numbers.
+ */
+static void plausible(const struct gait_window *w, struct fp_step *s, double dx)
+{
+	if (!w->have_markers && !isfinite(s->belt_speed_mps)) {
+		s->flags |= FP_STEP_NO_BELT_SPEED;
+		s->cop_ap_path_mm = s->cop_ap_velocity_m_s = NAN;
+		for (int k = 0; k < FP_STEP_CURVE_POINTS; k++)
+			s->curve_cop_ap_mm[k] = NAN;
+		if (fabs(dx) > 1e-12) {
+			s->cop_contact_ml_mm = s->inroll_velocity_mm_s = NAN;
+			s->inroll_excursion_mm = s->pushoff_ml_mm = s->pushoff_medial_pct = NAN;
+			for (int k = 0; k < FP_STEP_CURVE_POINTS; k++)
+				s->curve_cop_ml_mm[k] = NAN;
+		}
+	}
+	if (s->cop_ap_path_mm < 0) {
+		s->flags |= FP_STEP_IMPLAUSIBLE;
+		s->cop_ap_path_mm = s->cop_ap_velocity_m_s = NAN;
+	}
+	if (fabs(s->foot_progression_deg) > FP_GAIT_MAX_TOE_OUT_DEG) {
+		s->flags |= FP_STEP_IMPLAUSIBLE;
+		s->foot_progression_deg = NAN;
+	}
+}
+
 void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		      struct fp_step *s)
 {
@@ -368,7 +462,7 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 	for (size_t i = w->c; i < w->e; i++)
 		fz_peak = fmax(fz_peak, w->fz[i]);
 	reliable_span(w, a, b, fz_peak, &ar, &br);
-	foot_axis(w, a, b, &mx, &my, &dx, &dy);
+	s->foot_frame = foot_axis(w, a, b, sgn, &mx, &my, &dx, &dy);
 	/* Medial offset from the foot axis: + medial for either foot. */
 	for (size_t i = a; i < b; i++) {
 		double rx = raw[i], ry = ap[i];
@@ -377,7 +471,8 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		raw[i] = sgn * ((rx - mx) * dy - (ry - my) * dx);
 		ap[i] = (rx - mx) * dx + (ry - my) * dy;      /* along the foot */
 	}
-	s->foot_progression_deg = atan2(-sgn * dx, dy) * 180.0 / M_PI;
+	if (s->foot_frame != FP_FRAME_TRAVEL)
+		s->foot_progression_deg = atan2(-sgn * dx, dy) * 180.0 / M_PI;
 	i20 = w->c + (size_t)lround(0.2 * (double)(w->e - w->c));
 	early_roll(w, raw, a, b, ar, i20, fz_peak, &contact, &s->inroll_velocity_mm_s);
 	s->cop_contact_ml_mm = contact;
@@ -412,5 +507,7 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		s->pushoff_medial_pct = 100.0 * (double)medial / (double)count;
 	s->cop_ap_path_mm = path;
 	s->cop_ap_velocity_m_s = path / ((double)(b - a - 1) / rate) / 1000.0;
+	s->pushoff_mt_fraction = pushoff_fraction(w, i90 > a ? i90 : a, b, sgn, dx, dy);
 	cop_curves(w, a, b, ml, mx, my, dx, dy, s);
+	plausible(w, s, dx);
 }

@@ -27,10 +27,18 @@ struct gait_window {
 	double *tmp, *tmp2, *tmp3; /* n scratch each */
 	const double *cycle_fz;  /* total Fz (all plates) from contact to next contact */
 	size_t cycle_n;          /* 0 when the cycle is unknown */
+	/*
+	 * Foot markers of the step's foot per window sample (plate frame, mm,
+	 * holes filled): heel x y, one metatarsal head x y, the other x y.
+	 * have_markers 0: none (the frame is travel or configured).
+	 */
+	int have_markers;
+	double *mk[6];
+	double toe_out_deg;      /* configured for this foot, NaN: none */
 };
 
 /* Arrays of struct gait_window carved out of fp_gait.scratch (gait_step.c). */
-#define GAIT_SCRATCH_ARRAYS 15
+#define GAIT_SCRATCH_ARRAYS 21
 
 /* Filter fz, fy, tz into *_f. -EINVAL when the window is too short. */
 int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq);
@@ -50,9 +58,16 @@ void gait_bw_metrics(const struct gait_window *w, struct fp_step *s);
 void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
 		   double *y_contact_mm, double *x_shift_mm);
 
-/* COP progression in the foot frame (needs s->foot and s->belt_speed_mps). */
+/*
+ * COP progression in the foot frame (needs s->foot; s->belt_speed_mps NaN
+ * when unknown). Sets s->foot_frame and the NO_BELT_SPEED / IMPLAUSIBLE
+ * flags.
+ */
 void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 		      struct fp_step *s);
+
+/* Fill NaN holes of v[a, b) linearly; the ends take the nearest finite value. */
+void gait_fill_holes(double *v, size_t a, size_t b);
 
 /* Linear interpolation of y at fractional index t (0 <= t <= n - 1). */
 double gait_interp(const double *y, size_t n, double t);
@@ -109,6 +124,7 @@ struct gait_contact {
 	uint32_t plate;
 	int have_toeoff;
 	uint64_t toeoff;
+	int truncated;              /* the data began inside this stance: no stride boundary */
 };
 
 struct fp_gait {
@@ -130,8 +146,12 @@ struct fp_gait {
 		char foot;
 		uint64_t contact;
 		double x, y_contact;
+		int truncated;
 	} prev;
-	double belt_speed_mps;
+	double belt_speed_mps;      /* from the frames, NaN until one is known */
+	int have_markers;
+	struct fp_gait_markers markers; /* copy; the arrays in marker_data */
+	double *marker_data;        /* owned */
 	int have_calib;
 	struct fp_calib calib;      /* copy of cfg->calib (COP from corrected F/M) */
 	struct fp_biquad bq, bq_cop;
@@ -176,7 +196,8 @@ void gait_emit(struct fp_gait *g, const struct fp_step *s);
 
 /* gait_step.c */
 struct gait_contact *gait_hist_find(struct fp_gait *g, uint32_t p, uint64_t contact, int *idx);
-void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect);
+void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect,
+		   int truncated);
 void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact);
 /* Complete the pending step pd of plate p and queue its record. */
 void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd);

@@ -12,8 +12,15 @@
 
 #include "fplate/gait.h"
 
-#define M(key, unit, field) { key, unit, offsetof(struct fp_step, field), 1 }
-#define X(key, unit, field) { key, unit, offsetof(struct fp_step, field), 0 }
+/*
+ * M: summarised, with an L/R asymmetry (a magnitude of one sign per foot);
+ * S: summarised, no asymmetry (signed positions and angles that mirror
+ * between the feet, a per-person estimate); X: not summarised (settings,
+ * common-frame positions, times).
+ */
+#define M(key, unit, field) { key, unit, offsetof(struct fp_step, field), 1, 1 }
+#define S(key, unit, field) { key, unit, offsetof(struct fp_step, field), 1, 0 }
+#define X(key, unit, field) { key, unit, offsetof(struct fp_step, field), 0, 0 }
 const struct fp_step_metric fp_step_metrics[] = {
 	M("contact_time_ms", "ms", contact_time_ms),
 	M("flight_time_ms", "ms", flight_time_ms),
@@ -31,35 +38,40 @@ const struct fp_step_metric fp_step_metrics[] = {
 	M("time_to_active_peak_ms", "ms", time_to_active_peak_ms),
 	M("braking_impulse_ns", "N·s", braking_impulse_ns),
 	M("propulsive_impulse_ns", "N·s", propulsive_impulse_ns),
-	M("free_moment_peak_nm", "N·m", free_moment_peak_nm),
-	M("cop_contact_ml_mm", "mm", cop_contact_ml_mm),
+	S("free_moment_peak_nm", "N·m", free_moment_peak_nm),
+	S("cop_contact_ml_mm", "mm", cop_contact_ml_mm),
 	M("inroll_velocity_mm_s", "mm/s", inroll_velocity_mm_s),
 	M("inroll_excursion_mm", "mm", inroll_excursion_mm),
-	M("pushoff_ml_mm", "mm", pushoff_ml_mm),
+	S("pushoff_ml_mm", "mm", pushoff_ml_mm),
 	M("pushoff_medial_pct", "%", pushoff_medial_pct),
+	S("pushoff_mt_fraction", "", pushoff_mt_fraction),
 	M("cop_ap_path_mm", "mm", cop_ap_path_mm),
 	M("cop_ap_velocity_m_s", "m/s", cop_ap_velocity_m_s),
-	M("foot_progression_deg", "deg", foot_progression_deg),
+	S("foot_progression_deg", "deg", foot_progression_deg),
 	X("cop_mean_x_mm", "mm", cop_mean_x_mm),
 	X("cop_mean_y_mm", "mm", cop_mean_y_mm),
 	M("step_length_m", "m", step_length_m),
 	M("step_width_mm", "mm", step_width_mm),
 	M("vertical_oscillation_cm", "cm", vertical_oscillation_cm),
 	M("vertical_stiffness_kn_m", "kN/m", vertical_stiffness_kn_m),
-	M("body_weight_n", "N", body_weight_n),
+	S("body_weight_n", "N", body_weight_n),
 	X("offset_n", "N", offset_n),
 	X("belt_speed_mps", "m/s", belt_speed_mps),
 	X("cutoff_hz", "Hz", cutoff_hz),
 	X("contact_s", "s", contact_s),
 };
 #undef M
+#undef S
 #undef X
 const size_t fp_step_metrics_count = sizeof(fp_step_metrics) / sizeof(fp_step_metrics[0]);
 
 static const char *const flag_names[FP_STEP_NFLAGS] = {
 	"crossover", "clipped", "saturated", "double_contact", "too_short", "too_long",
 	"nan_input", "no_body_weight", "gap", "no_offset", "foot_guessed", "truncated",
+	"no_belt_speed", "implausible",
 };
+
+static const char *const frame_names[] = { NULL, "travel", "configured", "markers" };
 
 const char *fp_step_flag_name(uint32_t flag)
 {
@@ -91,6 +103,8 @@ json_t *fp_step_to_json(const struct fp_step *s)
 	json_object_set_new(o, "contact_sample", json_integer((json_int_t)s->contact_sample));
 	json_object_set_new(o, "toeoff_sample", json_integer((json_int_t)s->toeoff_sample));
 	json_object_set_new(o, "impact_virtual", json_boolean(s->impact_virtual));
+	json_object_set_new(o, "foot_frame", s->foot_frame > 0 && s->foot_frame <= FP_FRAME_MARKERS ?
+			    json_string(frame_names[s->foot_frame]) : json_null());
 	for (size_t i = 0; i < fp_step_metrics_count; i++)
 		json_object_set_new(o, fp_step_metrics[i].key,
 				    number_or_null(fp_step_metric_value(s, i)));
@@ -117,10 +131,14 @@ json_t *fp_step_curves_json(const struct fp_step *s)
 			 "cop_ap_mm", curve_json(s->curve_cop_ap_mm));
 }
 
-/* Steps that carry metrics: not the too-short / too-long records. */
+/*
+ * Steps a summary uses: not the too-short / too-long records (no metrics)
+ * and not a stance the data began inside (truncated: its contact time,
+ * loading and COP are those of part of a stance).
+ */
 static int usable(const struct fp_step *s)
 {
-	return !(s->flags & (FP_STEP_TOO_SHORT | FP_STEP_TOO_LONG));
+	return !(s->flags & (FP_STEP_TOO_SHORT | FP_STEP_TOO_LONG | FP_STEP_TRUNCATED));
 }
 
 static void mean_sd(const struct fp_step *steps, size_t n, char foot, size_t k,
@@ -146,6 +164,16 @@ static void mean_sd(const struct fp_step *steps, size_t n, char foot, size_t k,
 			sq += (v - *mean) * (v - *mean);
 	}
 	*sd = c > 1 ? sqrt(sq / (double)(c - 1)) : NAN;
+}
+
+double fp_asymmetry_pct(double left, double right)
+{
+	double l = fabs(left), r = fabs(right);
+
+	if (!isfinite(left) || !isfinite(right) || !(l + r > 0) ||
+	    (left < 0) != (right < 0) || left == 0 || right == 0)
+		return NAN;
+	return 100.0 * (r - l) / ((r + l) / 2.0);
 }
 
 json_t *fp_gait_summary_json(const struct fp_step *steps, size_t n, char foot)
@@ -178,12 +206,13 @@ json_t *fp_gait_summary_json(const struct fp_step *steps, size_t n, char foot)
 		json_object_set_new(m, "sd", number_or_null(sd));
 		json_object_set_new(m, "n", json_integer((json_int_t)c));
 		json_object_set_new(o, fp_step_metrics[k].key, m);
-		/* Symmetry index (Robinson 1987): 100 (R − L) / mean(R, L). */
+		if (!fp_step_metrics[k].asymmetry)
+			continue;
 		mean_sd(steps, n, 'L', k, &ml, &sl, &cl);
 		mean_sd(steps, n, 'R', k, &mr, &sr, &cr);
-		if (cl && cr && fabs(mr + ml) > 1e-12)
+		if (cl && cr && isfinite(fp_asymmetry_pct(ml, mr)))
 			json_object_set_new(asym, fp_step_metrics[k].key,
-					    json_real(100.0 * (mr - ml) / ((mr + ml) / 2.0)));
+					    json_real(fp_asymmetry_pct(ml, mr)));
 	}
 	json_object_set_new(o, "asymmetry_pct", asym);
 	return o;

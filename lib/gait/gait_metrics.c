@@ -85,6 +85,28 @@ static double crossing(const double *f, size_t from, size_t to, double level)
 	return NAN;
 }
 
+/*
+ * The filtered curve's own onset: the last upward crossing of level at or
+ * before index top, walking back from the peak (fractional index; NaN if
+ * the curve never was below level in the window). The contact sample is
+ * found on the raw force, and the zero-lag filter rings ahead of a sharp
+ * rise: the filtered Fz there can already be above 20 % of the peak, so a
+ * search forward from contact would put t20 on the contact sample, late,
+ * and make the average rate higher than the steepest slope.
+ */
+static double onset_crossing(const double *f, size_t top, double level)
+{
+	for (size_t k = top; k > 0; k--)
+		if (f[k] >= level && f[k - 1] < level)
+			return (double)(k - 1) + (level - f[k - 1]) / (f[k] - f[k - 1]);
+	return NAN;
+}
+
+/*
+ * VALR = 0.6 peak / (t80 − t20) is the mean slope of the interpolated curve
+ * over [t20, t80], VILR the steepest sample pair overlapping it: since t20
+ * and t80 are both real crossings of the same curve, VALR <= VILR always.
+ */
 static void loading_rates(const struct gait_window *w, double peak_idx, double peak_n,
 			  struct fp_step *s)
 {
@@ -94,7 +116,7 @@ static void loading_rates(const struct gait_window *w, double peak_idx, double p
 
 	if (!(peak_n > 0) || top >= w->n)
 		return;
-	t20 = crossing(f, w->c, top, 0.2 * peak_n);
+	t20 = onset_crossing(f, top, 0.2 * peak_n);
 	if (isnan(t20))
 		return;
 	t80 = crossing(f, (size_t)floor(t20), top, 0.8 * peak_n);

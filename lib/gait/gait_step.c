@@ -25,14 +25,16 @@ struct gait_contact *gait_hist_find(struct fp_gait *g, uint32_t p, uint64_t cont
 	return NULL;
 }
 
-void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect)
+void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect,
+		   int truncated)
 {
 	if (g->n_hist == HIST) {
 		memmove(g->hist, g->hist + 1, (HIST - 1) * sizeof(g->hist[0]));
 		g->n_hist--;
 	}
 	g->hist[g->n_hist++] = (struct gait_contact){ .contact = contact, .detect = detect,
-						      .cum = g->cum_fz, .plate = p };
+						      .cum = g->cum_fz, .plate = p,
+						      .truncated = truncated };
 }
 
 void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact)
@@ -48,6 +50,8 @@ void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact)
 /*
  * Body weight = mean total Fz over up to 4 whole strides ending at this
  * contact, only over steps shorter than 2 s (steady walking or running).
+ * A truncated stance (the data began inside it) is no stride boundary:
+ * its "contact" is the first sample, not a touchdown.
  */
 static double body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
 {
@@ -58,8 +62,11 @@ static double body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
 	if (!gait_hist_find(g, p, contact, &k) || k < 2)
 		return NAN;
 	/* Only strides of steady locomotion: every step in them under 2 s. */
+	if (g->hist[k].truncated)
+		return NAN;
 	for (m = 0; m < 8 && m < k; m++)
-		if (g->hist[k - m].contact - g->hist[k - m - 1].contact > 2 * g->cfg.rate_hz)
+		if (g->hist[k - m].contact - g->hist[k - m - 1].contact > 2 * g->cfg.rate_hz ||
+		    g->hist[k - m - 1].truncated)
 			break;
 	m /= 2;
 	if (m == 0 || g->hist[k].detect <= g->hist[k - 2 * m].detect)
@@ -155,12 +162,16 @@ static void step_init(struct fp_gait *g, struct fp_step *s, uint32_t p, uint64_t
 	s->contact_time_ms = (double)(e - c) * 1000.0 / rate;
 	s->cutoff_hz = g->cfg.cutoff_hz;
 	s->impact_virtual = 0;
+	/* NaN when neither the configuration nor the source knows it */
 	s->belt_speed_mps = isnan(g->cfg.belt_speed_mps) ? g->belt_speed_mps : g->cfg.belt_speed_mps;
-	if (isnan(s->belt_speed_mps))
-		s->belt_speed_mps = 0;
+	s->foot_frame = FP_FRAME_NONE;
 }
 
-/* Step and flight time from the contact before this one (any plate). */
+/*
+ * Step and flight time from the contact before this one (any plate). A
+ * truncated previous stance gives a flight time (its toe-off is real) but
+ * no step time: its contact is only where the data began.
+ */
 static void step_timing(struct fp_gait *g, struct fp_step *s)
 {
 	const struct gait_contact *prev = NULL;
@@ -172,10 +183,12 @@ static void step_timing(struct fp_gait *g, struct fp_step *s)
 			prev = &g->hist[i];
 	if (!prev)
 		return;
-	s->step_time_ms = (double)(s->contact_sample - prev->contact) * 1000.0 / rate;
-	s->cadence_spm = 60000.0 / s->step_time_ms;
 	if (prev->have_toeoff)
 		s->flight_time_ms = ((double)s->contact_sample - (double)prev->toeoff) * 1000.0 / rate;
+	if (prev->truncated || (s->flags & FP_STEP_TRUNCATED))
+		return;
+	s->step_time_ms = (double)(s->contact_sample - prev->contact) * 1000.0 / rate;
+	s->cadence_spm = 60000.0 / s->step_time_ms;
 }
 
 /* Scratch arrays of the window, each cap + 2 pad long (GAIT_SCRATCH_ARRAYS). */
@@ -192,6 +205,8 @@ static void window_arrays(struct fp_gait *g, struct gait_window *w)
 	w->work = a + 10 * stride;           /* 3 strides: three channels at once */
 	w->tmp2 = a + 13 * stride;
 	w->tmp3 = a + 14 * stride;
+	for (int k = 0; k < 6; k++)
+		w->mk[k] = a + (15 + k) * stride;
 }
 
 /* Clipping: Fz at the configured limit, or flat at its maximum for 2 % of stance. */
@@ -235,8 +250,13 @@ static size_t cycle_fz(struct fp_gait *g, uint32_t p, const struct gait_pending 
 
 static void step_geometry(struct fp_gait *g, struct fp_step *s, double y_contact)
 {
-	if (!g->prev.valid || isnan(s->step_time_ms) || s->step_time_ms > 2000)
+	if (!g->prev.valid || g->prev.truncated || (s->flags & FP_STEP_TRUNCATED) ||
+	    isnan(s->step_time_ms) || s->step_time_ms > 2000)
 		return;
+	if (!isfinite(s->belt_speed_mps)) {         /* the belt's share is unknown */
+		s->flags |= FP_STEP_NO_BELT_SPEED;
+		return;
+	}
 	s->step_width_mm = fabs(s->cop_mean_x_mm - g->prev.x);
 	s->step_length_m = s->belt_speed_mps * s->step_time_ms / 1000.0 +
 			   (y_contact - g->prev.y_contact) / 1000.0;
@@ -269,6 +289,46 @@ static void fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending
 		}
 		w->tz[i] = isfinite(tz) ? tz : 0.0;
 	}
+}
+
+/*
+ * The foot markers of foot (0 left, 1 right) at every window sample,
+ * linearly interpolated between marker frames, holes filled from the
+ * nearest frames: w->have_markers when all three were seen over the
+ * stance (each at least half of it) on the markers' plate.
+ */
+static void fill_markers(const struct fp_gait *g, uint32_t p, int foot, uint64_t from,
+			 struct gait_window *w)
+{
+	const struct fp_gait_markers *m = &g->markers;
+	const double *src[3] = { m->heel[foot], m->mt[foot][0], m->mt[foot][1] };
+	double ratio = m->rate_hz / g->cfg.rate_hz;
+
+	w->have_markers = 0;
+	if (!g->have_markers || p != m->plate)
+		return;
+	for (int k = 0; k < 3; k++) {
+		size_t seen = 0;
+
+		for (size_t i = 0; i < w->n; i++) {
+			double f = (double)(from + i) * ratio, u;
+			size_t j = (size_t)floor(f);
+
+			w->mk[2 * k][i] = w->mk[2 * k + 1][i] = NAN;
+			if (j + 1 >= m->frames)
+				continue;
+			u = f - (double)j;
+			for (int d = 0; d < 2; d++)
+				w->mk[2 * k + d][i] = (1 - u) * src[k][2 * j + d] + u * src[k][2 * j + 2 + d];
+			seen += i >= w->c && i < w->e && isfinite(w->mk[2 * k][i]) &&
+				isfinite(w->mk[2 * k + 1][i]);
+		}
+		if (2 * seen < w->e - w->c)
+			return;
+		gait_fill_holes(w->mk[2 * k], 0, w->n);
+		gait_fill_holes(w->mk[2 * k + 1], 0, w->n);
+	}
+	w->have_markers = 1;
 }
 
 void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
@@ -315,6 +375,10 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 		if (!(s.flags & (FP_STEP_CROSSOVER | FP_STEP_DOUBLE_CONTACT)))
 			remember_x(g, s.foot, s.cop_mean_x_mm);
 	}
+	if (s.foot == 'L' || s.foot == 'R') {
+		fill_markers(g, p, s.foot == 'R', from, &w);
+		w.toe_out_deg = g->cfg.toe_out_deg[s.foot == 'R'];
+	}
 	gait_cop_metrics(&w, &g->bq_cop, &s);
 	if (!isnan(s.cop_mean_x_mm) && s.flags & FP_STEP_DOUBLE_CONTACT && !g->cfg.plate_foot[p])
 		s.flags |= FP_STEP_FOOT_GUESSED;
@@ -325,6 +389,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	g->prev.contact = s.contact_sample;
 	g->prev.x = s.cop_mean_x_mm;
 	g->prev.y_contact = y_contact;
+	g->prev.truncated = !!(s.flags & FP_STEP_TRUNCATED);
 	gait_emit(g, &s);
 }
 

@@ -7,7 +7,10 @@ Python reference (tests/reference/gait_ref.py) on every real C3D file in
 Both read the same calibrated Fz (`fplate analyze --export-fz`); the C
 results must agree with the reference within 1 % for impact peak, VALR and
 VILR on every step, with identical contact and toe-off samples and the
-same choice of real or virtual (13 %) impact peak. Drift correction is off
+same choice of real or virtual (13 %) impact peak. On every stance of
+every source, with and without drift correction, VALR <= VILR (the average
+slope of one curve over [t20, t80] cannot exceed its steepest sample pair),
+in both the C module and the reference. Drift correction is off
 on both sides (the reference does not implement it); FORCE_PLATFORM:ZERO
 baselines are applied to the input (--zero).
 """
@@ -47,6 +50,18 @@ def analog_rate(path):
     return float(m.group(1))
 
 
+def loading_rate_invariant(where, steps):
+    """VALR <= VILR on every stance that has both (relative slack 1e-9 for
+    rounding); a list of error strings."""
+    bad = []
+    for s in steps:
+        a, b = s.get("valr_n_s"), s.get("vilr_n_s")
+        if a is not None and b is not None and a > b * (1 + 1e-9) + 1e-9:
+            bad.append("%s plate %d contact %d: VALR %.6g > VILR %.6g" % (
+                where, s["plate"], s["contact_sample"], a, b))
+    return bad
+
+
 def compare(name, source, rate, extra):
     with tempfile.TemporaryDirectory() as tmp:
         csv = os.path.join(tmp, "fz.csv")
@@ -61,6 +76,14 @@ def compare(name, source, rate, extra):
         s["contact_sample"] += first
         s["toeoff_sample"] += first
     errors, worst = [], {"impact_peak_n": 0.0, "valr_n_s": 0.0, "vilr_n_s": 0.0}
+    all_c = [json.loads(line) for line in out.splitlines() if line.strip()]
+    errors += loading_rate_invariant("C", [s for s in all_c if "summary" not in s])
+    errors += loading_rate_invariant("reference", ref)
+    # the same with drift correction on (the default analysis)
+    drift = run([FPLATE, "analyze", source, "--json"] + extra)
+    drift = [json.loads(line) for line in drift.splitlines() if line.strip()]
+    errors += loading_rate_invariant("C with drift correction",
+                                     [s for s in drift if "summary" not in s])
     if len(c_steps) != len(ref):
         errors.append("%d steps in C, %d in the reference" % (len(c_steps), len(ref)))
     by_key = {(s["plate"], s["contact_sample"]): s for s in ref}

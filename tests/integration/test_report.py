@@ -5,7 +5,8 @@
    ../shared/data/c3d/fukuchi_RBDS001runT35.c3d, into HTML.
 For each report: the HTML parses, holds the four SVG figures, has no external
 reference (no http, no <script src), and every number of the summary table
-equals fplate analyze --json's summary for that file, as printed. Files
+equals fplate analyze --json's summary for that file, as printed, the
+asymmetry column included (with its sign; none for signed positions). Files
 with no steps give a clear error and exit status 1.
 """
 import html.parser
@@ -51,7 +52,7 @@ class Report(html.parser.HTMLParser):
         if "src" in a:
             self.srcs.append(a["src"])
         if tag == "td" and "data-key" in a:
-            self.cur = (a["data-key"], a["data-foot"])
+            self.cur = (a["data-key"], a.get("data-foot", "asym"))
             self.cells[self.cur] = ""
 
     def handle_endtag(self, tag):
@@ -87,7 +88,7 @@ def check_report(name, source, html_path, analyze_args):
     # keys analyze does not summarise (settings such as the cutoff): from its steps
     for foot, summ in summaries.items():
         steps = [j for j in records if j.get("foot") == foot and "summary" not in j and
-                 not set(j.get("flags", [])) & {"too_short", "too_long"}]
+                 not set(j.get("flags", [])) & {"too_short", "too_long", "truncated"}]
         for key in ("cutoff_hz", "offset_n", "body_weight_n"):
             v = [j[key] for j in steps if isinstance(j.get(key), (int, float))]
             if key not in summ and v:
@@ -96,7 +97,25 @@ def check_report(name, source, html_path, analyze_args):
                 summ[key] = {"mean": m, "sd": sd, "n": len(v)}
     check(summaries, "%s: fplate analyze gives per-foot summaries" % name)
     compared = 0
+    # one asymmetry, fplate's (fp_asymmetry_pct), with its sign, and none
+    # for signed positions and settings
+    asym = {}
+    for summ in summaries.values():
+        asym.update(summ.get("asymmetry_pct", {}))
+    for k in ("cop_contact_ml_mm", "pushoff_ml_mm", "foot_progression_deg", "cutoff_hz",
+              "offset_n", "body_weight_n"):
+        check(k not in asym, "%s: no asymmetry for %s in analyze's summary" % (name, k))
     for (key, foot), cell in sorted(p.cells.items()):
+        if foot != "asym":
+            continue
+        if key in asym:
+            ok = abs(float(cell) - asym[key]) <= 0.05 + 1e-12
+        else:
+            ok = cell.strip() == "–"
+        check(ok, "%s asymmetry %s: table %s, analyze %s" % (name, key, cell, asym.get(key)))
+    for (key, foot), cell in sorted(p.cells.items()):
+        if foot == "asym":
+            continue
         s = summaries.get(foot)
         if s is None:
             check(False, "%s: table has foot %s that analyze does not" % (name, foot))

@@ -18,8 +18,10 @@ impact peak, scipy.signal.filtfilt for the zero-lag filter):
   impact      first local maximum in the first 30 % of stance with a
               prominence >= 0.5 % of the stance maximum and a higher sample
               later; else Fz at 13 % of stance (virtual)
-  VALR        0.6 F_impact / (t80 - t20), t20/t80 the first upward crossings
-              of 20 % / 80 % of the impact peak, linearly interpolated
+  VALR        0.6 F_impact / (t80 - t20), t20 the last upward crossing of
+              20 % of the impact peak before it (the filtered curve's own
+              onset, walking back from the peak), t80 the first crossing of
+              80 % after t20, both linearly interpolated
   VILR        the largest (F[i+1] - F[i]) rate over sample pairs overlapping
               [t20, t80]
 
@@ -70,6 +72,16 @@ def first_crossing(f, start, stop, level):
     return (k - 1) + (level - f[k - 1]) / (f[k] - f[k - 1])
 
 
+def last_crossing(f, top, level):
+    """Fractional index of the last upward crossing of level in f[..top]: the
+    filtered curve's own onset, found walking back from the peak."""
+    k = np.flatnonzero((f[1:top + 1] >= level) & (f[:top] < level))
+    if k.size == 0:
+        return None
+    k = k[-1] + 1
+    return (k - 1) + (level - f[k - 1]) / (f[k] - f[k - 1])
+
+
 def step_metrics(fz, rate, c, e, cutoff):
     pad = max(int(round(0.05 * rate)), 10)
     lo, hi = max(c - pad, 0), min(e + pad, len(fz))
@@ -98,7 +110,9 @@ def step_metrics(fz, rate, c, e, cutoff):
            "time_to_impact_ms": (peak_t - c0) * 1000.0 / rate,
            "active_peak_n": float(active), "valr_n_s": None, "vilr_n_s": None}
     top = int(np.ceil(peak_t))
-    t20 = first_crossing(f, c0, top, 0.2 * peak_n)
+    if top >= len(f):
+        return out
+    t20 = last_crossing(f, top, 0.2 * peak_n)
     if t20 is None:
         return out
     t80 = first_crossing(f, int(np.floor(t20)), top, 0.8 * peak_n)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "fp_test.h"
 #include "gait_synth.h"
 
@@ -86,6 +88,59 @@ static void test_standing_then_running(void)
 		FP_ASSERT_CLOSE(st[i].body_weight_n, bw, 0.005 * bw);
 	}
 	CU_ASSERT_EQUAL(with_bw, got - 3);
+	free(v);
+}
+
+/*
+ * The data begins 100 ms into a stance (as the RBDS recording does): that
+ * stance is flagged truncated and must not be a stride boundary (body
+ * weight from whole strides, step time) nor enter the per-foot summary.
+ * The body weight truth is the mean of the half-sine over the stride.
+ */
+static void test_truncated_start(void)
+{
+	struct synth syn;
+	size_t n, contact[64], toeoff[64], got, with_bw = 0, skip;
+	double *v, bw, period_ms;
+	struct fp_gait_config cfg;
+	struct fp_step st[MAXSTEPS];
+	json_t *sum;
+
+	synth_defaults(&syn);
+	syn.steps = 12;
+	syn.lead_ms = 0;
+	v = make_run(&syn, &n, contact, toeoff);
+	skip = 100;                          /* start 100 ms into the first stance */
+	fp_gait_config_default(&cfg, 1, 1000);
+	got = synth_run(&cfg, v + skip * FP_NFIELDS, n - skip, 0, st, MAXSTEPS);
+	CU_ASSERT_EQUAL_FATAL(got, 12);
+	CU_ASSERT(st[0].flags & FP_STEP_TRUNCATED);
+	CU_ASSERT_EQUAL(count_flag(st, got, FP_STEP_TRUNCATED), 1);
+	CU_ASSERT(isnan(st[0].body_weight_n));
+	/* the next step's flight time is real, its step time is not known */
+	CU_ASSERT(isnan(st[1].step_time_ms) && isnan(st[1].cadence_spm));
+	FP_ASSERT_CLOSE(st[1].flight_time_ms, syn.flight_ms, 2.0);
+	CU_ASSERT(isnan(st[1].step_length_m));
+	period_ms = syn.stance_ms + syn.flight_ms;
+	bw = syn.active_n * 2.0 / M_PI * syn.stance_ms / period_ms;
+	for (size_t i = 1; i < got; i++) {
+		if (i >= 2)
+			FP_ASSERT_CLOSE(st[i].step_time_ms, period_ms, 1.5);
+		if (st[i].flags & FP_STEP_NO_BODY_WEIGHT)
+			continue;
+		with_bw++;
+		/* a stride from the truncated "contact" would be 100 ms short */
+		FP_ASSERT_CLOSE(st[i].body_weight_n, bw, 0.005 * bw);
+	}
+	CU_ASSERT(with_bw >= got - 4);
+	sum = fp_gait_summary_json(st, got, 'L');
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(sum, "steps")), 5);
+	/* every summarised contact time is a whole stance */
+	FP_ASSERT_CLOSE(json_real_value(json_object_get(json_object_get(sum, "contact_time_ms"),
+							  "mean")), syn.stance_ms, 2.0);
+	CU_ASSERT(json_real_value(json_object_get(json_object_get(sum, "contact_time_ms"),
+						  "sd")) < 1.0);
+	json_decref(sum);
 	free(v);
 }
 
@@ -302,6 +357,7 @@ void fp_suite_gait_edge(void)
 		     { "standing still", test_standing_still },
 		     { "standing, then running", test_standing_then_running },
 		     { "stepping off", test_stepping_off },
+		     { "data begins inside a stance", test_truncated_start },
 		     { "two feet on one plate", test_two_feet },
 		     { "saturated and clipped", test_saturated_clipped },
 		     { "NaN input", test_nan_input },
