@@ -329,7 +329,7 @@ static void close_stance(struct fp_gait *g, uint32_t p, uint64_t c, uint64_t e)
 		service_pending(g, p, e, 1);
 	pd = &pl->pending[pl->n_pending++];
 	*pd = (struct gait_pending){ .contact = c, .toeoff = e, .flags = pl->stance_flags,
-				     .before = pl->stance_before };
+				     .before = pl->stance_before, .imp = pl->imp };
 	if (!g->cfg.drift_correction)
 		pd->after_done = 1;
 }
@@ -364,6 +364,8 @@ static void contact_start(struct fp_gait *g, uint32_t p, uint64_t s)
 		}
 	gait_hist_add(g, p, c, s, !pl->have_below);
 	pl->contact = c;
+	pl->imp = (struct gait_impact){ 0 };
+	pl->imp_tried = 0;
 	pl->contacts_seen = 1;
 	/* loaded from the first sample: the stance began before the data */
 	pl->stance_flags = pl->have_below ? 0 : FP_STEP_TRUNCATED;
@@ -530,6 +532,7 @@ int fp_gait_push(struct fp_gait *g, const struct fp_frames *f)
 		g->cum_fz += total;
 	}
 	g->stats.samples += f->n;
+	gait_impact_poll(g);
 	return (int)g->q_len;
 }
 
