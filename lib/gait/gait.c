@@ -365,7 +365,6 @@ static void contact_start(struct fp_gait *g, uint32_t p, uint64_t s)
 	gait_hist_add(g, p, c, s, !pl->have_below);
 	pl->contact = c;
 	pl->imp = (struct gait_impact){ 0 };
-	pl->imp_tried = 0;
 	pl->contacts_seen = 1;
 	/* loaded from the first sample: the stance began before the data */
 	pl->stance_flags = pl->have_below ? 0 : FP_STEP_TRUNCATED;
@@ -464,6 +463,7 @@ static void plate_sample(struct fp_gait *g, uint32_t p, uint64_t s, double fz_c)
 		pl->last_below = s;
 	}
 	initial_offset(g, p, s);
+	gait_impact_sample(g, p, s);
 	service_pending(g, p, s, 0);
 }
 
@@ -532,7 +532,6 @@ int fp_gait_push(struct fp_gait *g, const struct fp_frames *f)
 		g->cum_fz += total;
 	}
 	g->stats.samples += f->n;
-	gait_impact_poll(g);
 	return (int)g->q_len;
 }
 

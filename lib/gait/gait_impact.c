@@ -130,40 +130,42 @@ static int decide(struct fp_gait *g, uint32_t p, uint64_t c, uint64_t to, int op
 	return 1;
 }
 
-void gait_impact_poll(struct fp_gait *g)
+/*
+ * Called for every sample s of plate p, before pending steps are completed,
+ * so the decision depends on the samples alone, not on how they were cut
+ * into blocks (fplated and `fplate analyze` agree): an open stance is
+ * tried every ~2 ms of samples after its contact while it is loaded, a
+ * closed one once toe-off + pad is in.
+ */
+void gait_impact_sample(struct fp_gait *g, uint32_t p, uint64_t s)
 {
-	uint64_t now = g->next_sample;
-	uint64_t every = (uint64_t)ceil(g->cfg.rate_hz / 500.0);   /* at most every 2 ms */
+	struct gait_plate *pl = &g->plate[p];
+	uint64_t every = (uint64_t)ceil(g->cfg.rate_hz / 500.0);   /* 2 ms */
+	uint64_t now = s + 1;
 
-	for (uint32_t p = 0; p < g->cfg.plates; p++) {
-		struct gait_plate *pl = &g->plate[p];
+	if (pl->state == P_STANCE && !pl->imp.decided && now > pl->contact + g->pad + 3 &&
+	    (now - pl->contact) % every == 0) {
+		double bw = gait_body_weight(g, p, pl->contact);
+		int predicted;
+		char foot;
 
-		if (pl->state == P_STANCE && !pl->imp.decided && now >= pl->imp_tried + every &&
-		    now > pl->contact + g->pad + 3) {
-			double bw = gait_body_weight(g, p, pl->contact);
-			int predicted;
-			char foot;
-
-			pl->imp_tried = now;
-			if (decide(g, p, pl->contact, now, 1, &pl->stance_before, bw, &pl->imp)) {
-				foot = predict_foot(g, p, pl->contact, &predicted);
-				event(g, p, pl->contact, now - 1, bw, &pl->imp, foot, predicted);
-			}
+		if (decide(g, p, pl->contact, now, 1, &pl->stance_before, bw, &pl->imp)) {
+			foot = predict_foot(g, p, pl->contact, &predicted);
+			event(g, p, pl->contact, s, bw, &pl->imp, foot, predicted);
 		}
-		for (unsigned int i = 0; i < pl->n_pending; i++) {
-			struct gait_pending *pd = &pl->pending[i];
-			uint64_t to = pd->toeoff + g->pad;
-			double bw;
-			int predicted;
-			char foot;
+	}
+	for (unsigned int i = 0; i < pl->n_pending; i++) {
+		struct gait_pending *pd = &pl->pending[i];
+		double bw;
+		int predicted;
+		char foot;
 
-			if (pd->imp.decided || now < to)
-				continue;
-			bw = gait_body_weight(g, p, pd->contact);
-			if (decide(g, p, pd->contact, to, 0, &pd->before, bw, &pd->imp)) {
-				foot = predict_foot(g, p, pd->contact, &predicted);
-				event(g, p, pd->contact, to - 1, bw, &pd->imp, foot, predicted);
-			}
+		if (pd->imp.decided || now != pd->toeoff + g->pad)
+			continue;
+		bw = gait_body_weight(g, p, pd->contact);
+		if (decide(g, p, pd->contact, now, 0, &pd->before, bw, &pd->imp)) {
+			foot = predict_foot(g, p, pd->contact, &predicted);
+			event(g, p, pd->contact, s, bw, &pd->imp, foot, predicted);
 		}
 	}
 }

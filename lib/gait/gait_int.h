@@ -147,7 +147,6 @@ struct gait_plate {
 	struct gait_pending pending[MAX_PENDING];
 	unsigned int n_pending;
 	struct gait_impact imp;     /* of the open stance */
-	uint64_t imp_tried;         /* next_sample at the last attempt */
 };
 
 struct gait_contact {
@@ -237,8 +236,8 @@ void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *
 uint64_t gait_window_from(const struct fp_gait *g, uint64_t contact);
 
 /* gait_impact.c */
-/* Decide the impact phases that the data now determine; queue their events. */
-void gait_impact_poll(struct fp_gait *g);
+/* Sample s of plate p has arrived: decide the impact phases it determines; queue their events. */
+void gait_impact_sample(struct fp_gait *g, uint32_t p, uint64_t s);
 /* At finalize: take the decided impact phase into s, or decide it from s and queue its event. */
 void gait_impact_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
 			  struct fp_step *s);
