@@ -25,3 +25,7 @@ UNIT_OBJS += $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/fplated/main.c daem
 # timefit.h, ctl_proto.h) by name.
 $(BUILD)/tests/unit/%.o $(BUILD)/tests/bench/%.o: ALL_CFLAGS += -Idaemon/fplated
 
+
+# fplate feedback plays its tone through aplay (ALSA); --sound-file and
+# --no-sound need nothing.
+DEPS += alsa-utils=cmd:aplay

@@ -136,6 +136,9 @@ static json_t *describe_json(struct fpd *d)
 			    json_real(d->settings.body_mass_kg) : json_null());
 	json_object_set_new(s, "endpoints", json_pack("{s:s, s:s}", "pub", d->cfg.endpoint,
 						       "ctl", d->cfg.ctl_endpoint));
+	/* what a subscriber can ask for (docs/wire-format.md) */
+	json_object_set_new(s, "topics", json_pack("[s, s, s, s]", FP_TOPIC_FORCE, FP_TOPIC_STATUS,
+						    FP_TOPIC_STEP, FP_TOPIC_IMPACT));
 	return json_pack("{s:b, s:o}", "ok", 1, "stream", s);
 }
 

@@ -7,7 +7,9 @@
  *
  * Configuration is the module's defaults (DESIGN §3) with the device's
  * calibration, so the COP of each step is recomputed from drift-corrected
- * forces; left/right is classified from the COP in the common frame given
+ * forces; each stance's impact phase goes out on the `impact` topic as
+ * soon as it is known, before the stance's step record (docs/wire-format.md);
+ * left/right is classified from the COP in the common frame given
  * by the plates' corners (a split belt separates by itself). The control
  * socket's settings (belt speed, body mass, contact thresholds, cutoff)
  * and a new calibration or tare take effect by reopening the module with
@@ -24,6 +26,7 @@
 struct gait_stage {
 	struct fp_gait *g;
 	uint64_t published;
+	uint64_t impacts;            /* impact events published */
 	unsigned int generation;     /* of d->settings when opened */
 };
 
@@ -100,7 +103,17 @@ static int gait_init(struct fpd *d, void **priv)
 
 static void publish_steps(struct fpd *d, struct gait_stage *st)
 {
+	struct fp_impact e;
 	struct fp_step s;
+
+	/* impacts first: an event always precedes its stance's record */
+	while (fp_gait_next_impact(st->g, &e)) {
+		json_t *j = fp_impact_to_json(&e);
+
+		if (j && fpd_publish_json(d, FP_TOPIC_IMPACT, j) >= 0)
+			st->impacts++;
+		json_decref(j);
+	}
 
 	while (fp_gait_next_step(st->g, &s)) {
 		json_t *j = fp_step_to_json(&s);
@@ -151,6 +164,8 @@ static void gait_status(struct fpd *d, void *priv, json_t *status)
 	json_object_set_new(o, "metrics_version", json_integer(FP_METRICS_VERSION));
 	json_object_set_new(o, "steps", json_integer((json_int_t)gs.steps));
 	json_object_set_new(o, "published", json_integer((json_int_t)st->published));
+	json_object_set_new(o, "impacts", json_integer((json_int_t)st->impacts));
+	json_object_set_new(o, "impacts_in_stance", json_integer((json_int_t)gs.impacts_in_stance));
 	json_object_set_new(o, "rejected", json_integer((json_int_t)gs.rejected));
 	json_object_set_new(o, "dropped", json_integer((json_int_t)gs.dropped));
 	json_object_set_new(o, "offset_n", off);

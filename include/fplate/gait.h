@@ -55,8 +55,9 @@ enum fp_step_flag {
 	FP_STEP_TRUNCATED      = 1u << 11, /* the source began or ended inside the step */
 	FP_STEP_NO_BELT_SPEED  = 1u << 12, /* belt speed unknown: metrics needing it NaN */
 	FP_STEP_IMPLAUSIBLE    = 1u << 13, /* a COP metric out of physical range was dropped */
+	FP_STEP_IMPACT_REVISED = 1u << 14, /* the active peak broke the bound the impact event assumed */
 };
-#define FP_STEP_NFLAGS 14
+#define FP_STEP_NFLAGS 15
 
 /* Gait of a stance (struct fp_step.gait), for the loading-rate definition. */
 enum fp_gait_kind {
@@ -265,9 +266,48 @@ int fp_gait_next_step(struct fp_gait *g, struct fp_step *step);
 
 #define FP_GAIT_QUEUE 256
 
+/*
+ * The impact phase of a stance, known before the stance ends (the `impact`
+ * topic, docs/wire-format.md; definitions in docs/metrics.md, "Impact
+ * event"). Its numbers are the step record's: the module computes the
+ * impact phase once, with the same functions, as soon as it is determined,
+ * and the later struct fp_step of the same stance carries exactly these
+ * values (unless flagged FP_STEP_IMPACT_REVISED). Metrics that could not
+ * be computed are NaN.
+ */
+struct fp_impact {
+	uint32_t plate;
+	char foot;                  /* 'L', 'R'; '?' while unknown */
+	int foot_predicted;         /* 1: by alternation; the step record decides */
+	uint64_t contact_sample;    /* as struct fp_step */
+	uint64_t known_sample;      /* the sample whose arrival determined the impact */
+	double contact_s;
+	double delay_ms;            /* (known_sample + 1 - contact_sample) / rate */
+	int in_stance;              /* 1: known while the foot was still loaded */
+	double body_weight_n;
+	double impact_peak_n, impact_peak_bw;
+	int impact_virtual;
+	double time_to_impact_ms;
+	double valr_n_s, valr_bw_s;
+	double vilr_n_s, vilr_bw_s;
+	double cutoff_hz;
+};
+
+/*
+ * Pop the oldest impact event: 1 if one was popped, 0 if none. Up to
+ * FP_GAIT_QUEUE wait (the oldest are dropped, counted in stats.dropped).
+ * An impact is always queued before the step record of its stance.
+ */
+int fp_gait_next_impact(struct fp_gait *g, struct fp_impact *imp);
+
+/* The impact as a JSON object (keys of docs/metrics.md), NaN as null. New reference or NULL. */
+struct json_t *fp_impact_to_json(const struct fp_impact *imp);
+
 struct fp_gait_stats {
 	uint64_t samples;           /* samples pushed per plate */
 	uint64_t steps;             /* step records emitted */
+	uint64_t impacts;           /* impact events emitted */
+	uint64_t impacts_in_stance; /* of them, known before the stance ended */
 	uint64_t rejected;          /* contacts dropped as belt noise (short, weak) */
 	uint64_t dropped;           /* records lost because the queue was full */
 	uint64_t gaps;

@@ -32,6 +32,7 @@ extern "C" {
 #define FP_TOPIC_FORCE  "force"
 #define FP_TOPIC_STATUS "status"
 #define FP_TOPIC_STEP   "step"
+#define FP_TOPIC_IMPACT "impact"
 
 /* Significant digits of every real in fplate's JSON (messages, `fplate
  * analyze --json`): the same number prints the same everywhere. */

@@ -329,7 +329,7 @@ static void close_stance(struct fp_gait *g, uint32_t p, uint64_t c, uint64_t e)
 		service_pending(g, p, e, 1);
 	pd = &pl->pending[pl->n_pending++];
 	*pd = (struct gait_pending){ .contact = c, .toeoff = e, .flags = pl->stance_flags,
-				     .before = pl->stance_before };
+				     .before = pl->stance_before, .imp = pl->imp };
 	if (!g->cfg.drift_correction)
 		pd->after_done = 1;
 }
@@ -364,6 +364,7 @@ static void contact_start(struct fp_gait *g, uint32_t p, uint64_t s)
 		}
 	gait_hist_add(g, p, c, s, !pl->have_below);
 	pl->contact = c;
+	pl->imp = (struct gait_impact){ 0 };
 	pl->contacts_seen = 1;
 	/* loaded from the first sample: the stance began before the data */
 	pl->stance_flags = pl->have_below ? 0 : FP_STEP_TRUNCATED;
@@ -466,6 +467,7 @@ static void plate_sample(struct fp_gait *g, uint32_t p, uint64_t s, double fz_c)
 		pl->last_below = s;
 	}
 	initial_offset(g, p, s);
+	gait_impact_sample(g, p, s);
 	service_pending(g, p, s, 0);
 }
 

@@ -46,6 +46,26 @@ int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq);
 /* Impact peak (by s->gait), loading rates, active peak, impulses, free moment (N units). */
 void gait_force_metrics(const struct gait_window *w, double prominence, struct fp_step *s);
 
+/*
+ * The impact phase alone (impact peak, real or virtual, time to impact,
+ * VALR, VILR), the part of gait_force_metrics() an impact event needs.
+ * open 0: the stance [c, e) is complete in the window. open 1: the stance
+ * is still loaded at the window's end (it ends at e = w->n or later) and
+ * the filtered curve is settled only before index `settled`; the impact
+ * is decided only if no later data can change it, given that the active
+ * peak will not exceed active_hi (N). Returns 1 when s holds the values,
+ * 0 when the data do not decide it yet.
+ */
+int gait_impact_metrics(const struct gait_window *w, double prominence, int open,
+			size_t settled, double active_hi, struct fp_step *s);
+
+/*
+ * The bound on the active peak an impact event assumes while the stance
+ * is open, in body weights: running peaks are 2-3 BW and stay below 5 BW
+ * even at top sprint speed (docs/metrics.md, "Impact event").
+ */
+#define GAIT_ACTIVE_MAX_BW 6.0
+
 /* BW-normalised values and the centre-of-mass metrics, once BW is known. */
 void gait_bw_metrics(const struct gait_window *w, struct fp_step *s);
 
@@ -88,8 +108,18 @@ struct gait_offset {
 	double f[6];
 };
 
+/* A stance's impact phase, decided once (gait_impact.c). */
+struct gait_impact {
+	int decided;
+	int in_stance;              /* decided while the stance was open */
+	double active_hi;           /* the active peak bound it relied on (N) */
+	double impact_peak_n, time_to_impact_ms, valr_n_s, vilr_n_s;
+	int impact_virtual;
+};
+
 struct gait_pending {
 	uint64_t contact, toeoff;
+	struct gait_impact imp;
 	uint32_t flags;
 	struct gait_offset before, after;
 	int after_done;
@@ -116,6 +146,7 @@ struct gait_plate {
 	int have_held;
 	struct gait_pending pending[MAX_PENDING];
 	unsigned int n_pending;
+	struct gait_impact imp;     /* of the open stance */
 };
 
 struct gait_contact {
@@ -158,6 +189,8 @@ struct fp_gait {
 	double *scratch;            /* window arrays; owned */
 	struct fp_step queue[FP_GAIT_QUEUE];
 	unsigned int q_head, q_len;
+	struct fp_impact iqueue[FP_GAIT_QUEUE];
+	unsigned int iq_head, iq_len;
 	struct fp_gait_stats stats;
 };
 
@@ -195,6 +228,19 @@ static inline double offset_at(const struct gait_offset *a, const struct gait_of
 void gait_emit(struct fp_gait *g, const struct fp_step *s);
 
 /* gait_step.c */
+double gait_body_weight(struct fp_gait *g, uint32_t p, uint64_t contact);
+/* Copy [from, to) of plate p out of the ring, drift-corrected with pd's offsets, into w. */
+void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+		      uint64_t from, uint64_t to, struct gait_window *w);
+/* The first sample of a step's window (pad before contact where the ring has it). */
+uint64_t gait_window_from(const struct fp_gait *g, uint64_t contact);
+
+/* gait_impact.c */
+/* Sample s of plate p has arrived: decide the impact phases it determines; queue their events. */
+void gait_impact_sample(struct fp_gait *g, uint32_t p, uint64_t s);
+/* At finalize: take the decided impact phase into s, or decide it from s and queue its event. */
+void gait_impact_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+			  struct fp_step *s);
 struct gait_contact *gait_hist_find(struct fp_gait *g, uint32_t p, uint64_t contact, int *idx);
 void gait_hist_add(struct fp_gait *g, uint32_t p, uint64_t contact, uint64_t detect,
 		   int truncated);

@@ -71,7 +71,7 @@ const size_t fp_step_metrics_count = sizeof(fp_step_metrics) / sizeof(fp_step_me
 static const char *const flag_names[FP_STEP_NFLAGS] = {
 	"crossover", "clipped", "saturated", "double_contact", "too_short", "too_long",
 	"nan_input", "no_body_weight", "gap", "no_offset", "foot_guessed", "truncated",
-	"no_belt_speed", "implausible",
+	"no_belt_speed", "implausible", "impact_revised",
 };
 
 static const char *const frame_names[] = { NULL, "travel", "configured", "markers" };
@@ -116,6 +116,35 @@ json_t *fp_step_to_json(const struct fp_step *s)
 		if (s->flags & (1u << i))
 			json_array_append_new(flags, json_string(flag_names[i]));
 	json_object_set_new(o, "flags", flags);
+	return o;
+}
+
+json_t *fp_impact_to_json(const struct fp_impact *e)
+{
+	json_t *o = json_object();
+	char foot[2] = { e->foot, '\0' };
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "metrics_version", json_integer(FP_METRICS_VERSION));
+	json_object_set_new(o, "plate", json_integer((json_int_t)e->plate + 1));
+	json_object_set_new(o, "foot", json_string(foot));
+	json_object_set_new(o, "foot_predicted", json_boolean(e->foot_predicted));
+	json_object_set_new(o, "contact_sample", json_integer((json_int_t)e->contact_sample));
+	json_object_set_new(o, "known_sample", json_integer((json_int_t)e->known_sample));
+	json_object_set_new(o, "contact_s", number_or_null(e->contact_s));
+	json_object_set_new(o, "delay_ms", number_or_null(e->delay_ms));
+	json_object_set_new(o, "in_stance", json_boolean(e->in_stance));
+	json_object_set_new(o, "body_weight_n", number_or_null(e->body_weight_n));
+	json_object_set_new(o, "impact_peak_n", number_or_null(e->impact_peak_n));
+	json_object_set_new(o, "impact_peak_bw", number_or_null(e->impact_peak_bw));
+	json_object_set_new(o, "impact_virtual", json_boolean(e->impact_virtual));
+	json_object_set_new(o, "time_to_impact_ms", number_or_null(e->time_to_impact_ms));
+	json_object_set_new(o, "valr_n_s", number_or_null(e->valr_n_s));
+	json_object_set_new(o, "valr_bw_s", number_or_null(e->valr_bw_s));
+	json_object_set_new(o, "vilr_n_s", number_or_null(e->vilr_n_s));
+	json_object_set_new(o, "vilr_bw_s", number_or_null(e->vilr_bw_s));
+	json_object_set_new(o, "cutoff_hz", number_or_null(e->cutoff_hz));
 	return o;
 }
 

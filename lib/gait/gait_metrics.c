@@ -44,33 +44,47 @@ int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq)
 	return w->fz_f_valid ? 0 : -EINVAL;
 }
 
+#define IMPACT_UNDECIDED (-2)
+
 /*
  * Index of the impact peak in [c, e) or -1: the first local maximum in
  * the first 30 % of stance whose prominence (height above the higher of
  * the lowest points on either side, bounded by the stance and by the next
  * higher sample to the right, as scipy.signal.peak_prominences) is at
  * least `prominence` × the active peak.
+ *
+ * Over a stance still open (open 1) the curve is known on [c, end), the
+ * stance reaches at least `last` / 0.3 and the active peak lies in
+ * [active_lo, active_hi]: the same walk returns IMPACT_UNDECIDED wherever
+ * later data could change its answer (no higher sample yet, a prominence
+ * between the bounds, candidates still to come).
  */
-static long impact_index(const double *f, size_t c, size_t e, double active, double prominence)
+static long impact_search(const double *f, size_t c, size_t last, size_t end, int open,
+			  double active_lo, double active_hi, double prominence)
 {
-	size_t last = c + (size_t)floor(0.3 * (double)(e - c));
 	double left_min = f[c];
 
-	for (size_t i = c + 1; i <= last && i + 1 < e; i++) {
+	for (size_t i = c + 1; i <= last && i + 1 < end; i++) {
 		size_t j;
-		double right_min = f[i];
+		double right_min = f[i], prom;
 
 		left_min = fmin(left_min, f[i]);
 		if (!(f[i] > f[i - 1] && f[i] > f[i + 1]))
 			continue;
-		for (j = i + 1; j < e && f[j] <= f[i]; j++)
+		for (j = i + 1; j < end && f[j] <= f[i]; j++)
 			right_min = fmin(right_min, f[j]);
-		if (j == e)
+		if (j == end) {
+			if (open)
+				return IMPACT_UNDECIDED;
 			continue;               /* nothing higher later: the active peak */
-		if (f[i] - fmax(left_min, right_min) >= prominence * active)
+		}
+		prom = f[i] - fmax(left_min, right_min);
+		if (prom >= prominence * active_hi)
 			return (long)i;
+		if (open && prom >= prominence * active_lo)
+			return IMPACT_UNDECIDED;
 	}
-	return -1;
+	return open ? IMPACT_UNDECIDED : -1;
 }
 
 /* First upward crossing of level at or after index from (fractional index). */
@@ -129,12 +143,46 @@ static void loading_rates(const struct gait_window *w, double peak_idx, double p
 	s->vilr_n_s = isfinite(vilr) ? vilr : s->valr_n_s;
 }
 
+int gait_impact_metrics(const struct gait_window *w, double prominence, int open,
+			size_t settled, double active_hi, struct fp_step *s)
+{
+	const double *f = w->fz_f, dt = 1.0 / w->rate_hz;
+	size_t end = open ? settled : w->e, last = w->c + (size_t)floor(0.3 * (double)(w->e - w->c));
+	double active = -INFINITY;
+	long imp;
+
+	if (end > w->n)
+		end = w->n;
+	if (end <= w->c + 2)
+		return 0;
+	for (size_t i = w->c; i < end; i++)
+		active = fmax(active, f[i]);
+	imp = impact_search(f, w->c, last, end, open, active, open ? fmax(active, active_hi) : active,
+			    prominence);
+	if (imp == IMPACT_UNDECIDED)
+		return 0;
+	if (imp >= 0) {
+		s->impact_virtual = 0;
+		s->impact_peak_n = f[imp];
+		s->time_to_impact_ms = (double)((size_t)imp - w->c) * 1000.0 * dt;
+		loading_rates(w, (double)imp, s->impact_peak_n, s);
+	} else {
+		/* No impact peak (mid/forefoot): Fz at 13 % of stance (Ueda 2016). */
+		double t13 = (double)w->c + 0.13 * (double)(w->e - w->c);
+
+		s->impact_virtual = 1;
+		s->impact_peak_n = gait_interp(f, w->n, t13);
+		s->time_to_impact_ms = 0.13 * (double)(w->e - w->c) * 1000.0 * dt;
+		loading_rates(w, t13, s->impact_peak_n, s);
+	}
+	return 1;
+}
+
 void gait_force_metrics(const struct gait_window *w, double prominence, struct fp_step *s)
 {
 	const double *f = w->fz_f, dt = 1.0 / w->rate_hz;
 	size_t imax = w->c;
 	double brake = 0, prop = 0, tz_peak = 0;
-	long imp;
 
 	for (size_t i = w->c; i < w->e; i++) {
 		if (f[i] > f[imax])
@@ -151,8 +199,6 @@ void gait_force_metrics(const struct gait_window *w, double prominence, struct f
 	s->braking_impulse_ns = brake;
 	s->propulsive_impulse_ns = prop;
 	s->free_moment_peak_nm = tz_peak;
-
-	imp = impact_index(f, w->c, w->e, f[imax], prominence);
 	if (s->gait == FP_GAIT_WALKING) {
 		/*
 		 * Walking: the first vertical force peak (weight acceptance), the
@@ -162,6 +208,8 @@ void gait_force_metrics(const struct gait_window *w, double prominence, struct f
 		 * impact peak is the transient on some walking files and the
 		 * first peak on others, rates 4-7 times apart.
 		 */
+		size_t last = w->c + (size_t)floor(0.3 * (double)(w->e - w->c));
+		long imp = impact_search(f, w->c, last, w->e, 0, f[imax], f[imax], prominence);
 		size_t half = w->c + (w->e - w->c) / 2, i1 = w->c;
 
 		for (size_t i = w->c; i <= half && i < w->e; i++)
@@ -175,19 +223,8 @@ void gait_force_metrics(const struct gait_window *w, double prominence, struct f
 			s->time_to_transient_ms = (double)((size_t)imp - w->c) * 1000.0 * dt;
 		}
 		loading_rates(w, (double)i1, s->impact_peak_n, s);
-	} else if (imp >= 0) {
-		s->impact_virtual = 0;
-		s->impact_peak_n = f[imp];
-		s->time_to_impact_ms = (double)((size_t)imp - w->c) * 1000.0 * dt;
-		loading_rates(w, (double)imp, s->impact_peak_n, s);
 	} else {
-		/* No impact peak (mid/forefoot): Fz at 13 % of stance (Ueda 2016). */
-		double t13 = (double)w->c + 0.13 * (double)(w->e - w->c);
-
-		s->impact_virtual = 1;
-		s->impact_peak_n = gait_interp(f, w->n, t13);
-		s->time_to_impact_ms = 0.13 * (double)(w->e - w->c) * 1000.0 * dt;
-		loading_rates(w, t13, s->impact_peak_n, s);
+		gait_impact_metrics(w, prominence, 0, w->e, f[imax], s);
 	}
 }
 

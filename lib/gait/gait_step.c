@@ -53,7 +53,7 @@ void gait_hist_remove(struct fp_gait *g, uint32_t p, uint64_t contact)
  * A truncated stance (the data began inside it) is no stride boundary:
  * its "contact" is the first sample, not a touchdown.
  */
-static double body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
+double gait_body_weight(struct fp_gait *g, uint32_t p, uint64_t contact)
 {
 	int k, m;
 
@@ -292,9 +292,17 @@ static void step_geometry(struct fp_gait *g, struct fp_step *s, double y_contact
 			   (y_contact - g->prev.y_contact) / 1000.0;
 }
 
-/* Copy [from, to) of plate p out of the ring, drift-corrected, into w. */
-static void fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
-			uint64_t from, uint64_t to, struct gait_window *w)
+uint64_t gait_window_from(const struct fp_gait *g, uint64_t contact)
+{
+	uint64_t from = contact > g->valid_from + g->pad ? contact - g->pad : g->valid_from;
+
+	if (g->next_sample - from > g->cap)
+		from = g->next_sample - g->cap;
+	return from;
+}
+
+void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+		      uint64_t from, uint64_t to, struct gait_window *w)
 {
 	window_arrays(g, w);
 	w->n = (size_t)(to - from);
@@ -424,22 +432,20 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 
 	step_init(g, &s, p, pd->contact, pd->toeoff, pd->flags);
 	step_timing(g, &s);
-	from = pd->contact > g->valid_from + g->pad ? pd->contact - g->pad : g->valid_from;
-	if (g->next_sample - from > g->cap)
-		from = g->next_sample - g->cap;
+	from = gait_window_from(g, pd->contact);
 	to = pd->toeoff + g->pad < g->next_sample ? pd->toeoff + g->pad : g->next_sample;
 	if (from > pd->contact || to < pd->toeoff) {
 		s.flags |= FP_STEP_GAP;
 		gait_emit(g, &s);
 		return;
 	}
-	fill_window(g, p, pd, from, to, &w);
+	gait_fill_window(g, p, pd, from, to, &w);
 	if (g->cfg.drift_correction && !pd->before.valid && !pd->after.valid)
 		s.flags |= FP_STEP_NO_OFFSET;
 	s.offset_n = offset_at(&pd->before, &pd->after, 2, (double)(pd->contact + pd->toeoff) / 2.0);
 	s.flags |= clip_flags(g, &w);
 	w.cycle_n = cycle_fz(g, p, pd, (double *)w.cycle_fz);
-	s.body_weight_n = body_weight(g, p, pd->contact);
+	s.body_weight_n = gait_body_weight(g, p, pd->contact);
 	if (isnan(s.body_weight_n))
 		s.flags |= FP_STEP_NO_BODY_WEIGHT;
 	s.gait = gait_kind(g, p, &s);
@@ -470,6 +476,8 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	if (!isnan(s.cop_mean_x_mm) && s.flags & FP_STEP_DOUBLE_CONTACT && !g->cfg.plate_foot[p])
 		s.flags |= FP_STEP_FOOT_GUESSED;
 	step_geometry(g, &s, y_contact);
+	/* the impact phase as its event published it (or its event, now) */
+	gait_impact_finalize(g, p, pd, &s);
 	gait_bw_metrics(&w, &s);
 	g->prev.valid = 1;
 	g->prev.foot = s.foot;

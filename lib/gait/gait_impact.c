@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * gait_impact.c - the impact event: the impact phase of a stance (impact
+ * peak, time to impact, VALR, VILR) as soon as the data determine it,
+ * usually while the foot is still on the belt, for real-time feedback.
+ *
+ * The numbers come from gait_impact_metrics(), the function the step
+ * record uses, on the stance's window as far as it has arrived (drift
+ * offset: the one measured before the contact). While the stance is open
+ * the decision waits until nothing that can still arrive could change it:
+ * the filtered curve settled (the filter's padding after the last sample
+ * it needs), a later sample above the impact peak, the peak inside 30 %
+ * of any stance that long, and its prominence clear of the active-peak
+ * bound GAIT_ACTIVE_MAX_BW. A stance without an impact peak (virtual 13 %
+ * peak) is decided once its toe-off and the padding after it are in. The
+ * decided values are kept and the step record takes them over, so the
+ * event and the record of a stance carry identical numbers by construction
+ * (docs/metrics.md, "Impact event").
+ */
+#include <math.h>
+#include <string.h>
+
+#include "gait_int.h"
+
+static void impact_emit(struct fp_gait *g, const struct fp_impact *e)
+{
+	if (g->iq_len == FP_GAIT_QUEUE) {
+		g->iq_head = (g->iq_head + 1) % FP_GAIT_QUEUE;
+		g->iq_len--;
+		g->stats.dropped++;
+	}
+	g->iqueue[(g->iq_head + g->iq_len) % FP_GAIT_QUEUE] = *e;
+	g->iq_len++;
+	g->stats.impacts++;
+	if (e->in_stance)
+		g->stats.impacts_in_stance++;
+}
+
+int fp_gait_next_impact(struct fp_gait *g, struct fp_impact *imp)
+{
+	if (!g->iq_len)
+		return 0;
+	*imp = g->iqueue[g->iq_head];
+	g->iq_head = (g->iq_head + 1) % FP_GAIT_QUEUE;
+	g->iq_len--;
+	return 1;
+}
+
+/*
+ * The foot before the step record decides it: fixed per plate, else the
+ * other foot than the last recorded step's (the step record's own rule,
+ * alternation, without the COP vote over the whole stance).
+ */
+static char predict_foot(const struct fp_gait *g, uint32_t p, uint64_t c, int *predicted)
+{
+	uint64_t last = 0;
+	int have = 0;
+
+	*predicted = 0;
+	if (g->cfg.plate_foot[p])
+		return g->cfg.plate_foot[p];
+	*predicted = 1;
+	if (!g->prev.valid || g->prev.contact >= c ||
+	    (double)(c - g->prev.contact) >= 1.5 * g->cfg.rate_hz)
+		return '?';
+	for (unsigned int i = 0; i < g->n_hist; i++)
+		if (g->hist[i].contact < c && (!have || g->hist[i].contact > last)) {
+			last = g->hist[i].contact;
+			have = 1;
+		}
+	/* a stance between the last recorded step and this one: same foot as that step */
+	if (have && last > g->prev.contact)
+		return g->prev.foot;
+	return g->prev.foot == 'L' ? 'R' : 'L';
+}
+
+static double per_bw(double v, double bw)
+{
+	return bw > 0 ? v / bw : NAN;
+}
+
+static void event(struct fp_gait *g, uint32_t p, uint64_t c, uint64_t known, double bw,
+		  const struct gait_impact *im, char foot, int predicted)
+{
+	double rate = g->cfg.rate_hz;
+	struct fp_impact e = {
+		.plate = p, .foot = foot, .foot_predicted = predicted, .contact_sample = c,
+		.known_sample = known, .contact_s = (double)c / rate,
+		.delay_ms = (double)(known + 1 - c) * 1000.0 / rate, .in_stance = im->in_stance,
+		.body_weight_n = bw > 0 ? bw : NAN, .impact_peak_n = im->impact_peak_n,
+		.impact_peak_bw = per_bw(im->impact_peak_n, bw), .impact_virtual = im->impact_virtual,
+		.time_to_impact_ms = im->time_to_impact_ms, .valr_n_s = im->valr_n_s,
+		.valr_bw_s = per_bw(im->valr_n_s, bw), .vilr_n_s = im->vilr_n_s,
+		.vilr_bw_s = per_bw(im->vilr_n_s, bw), .cutoff_hz = g->cfg.cutoff_hz,
+	};
+
+	impact_emit(g, &e);
+}
+
+/*
+ * Decide the impact phase of the stance that began at contact c on plate
+ * p from the window [window start, to), offset `before`. open: the stance
+ * is still loaded at `to`. 1 and *im filled when decided.
+ */
+static int decide(struct fp_gait *g, uint32_t p, uint64_t c, uint64_t to, int open,
+		  const struct gait_offset *before, double bw, struct gait_impact *im)
+{
+	struct gait_pending tmp = { .contact = c, .toeoff = open ? to : to - g->pad,
+				    .before = *before };
+	struct gait_window w = { .rate_hz = g->cfg.rate_hz };
+	struct fp_step s;
+	uint64_t from = gait_window_from(g, c);
+	double hi = bw > 0 ? GAIT_ACTIVE_MAX_BW * bw : INFINITY;
+
+	if (from > c || to > g->next_sample || tmp.toeoff <= c)
+		return 0;
+	gait_fill_window(g, p, &tmp, from, to, &w);
+	if (gait_filter_window(&w, &g->bq))
+		return 0;
+	s.impact_peak_n = s.time_to_impact_ms = s.valr_n_s = s.vilr_n_s = NAN;
+	s.impact_virtual = 0;
+	if (!gait_impact_metrics(&w, g->cfg.impact_prominence, open,
+				 w.n > g->pad ? w.n - g->pad : 0, hi, &s))
+		return 0;
+	*im = (struct gait_impact){ .decided = 1, .in_stance = open, .active_hi = open ? hi : INFINITY,
+				    .impact_peak_n = s.impact_peak_n,
+				    .time_to_impact_ms = s.time_to_impact_ms,
+				    .valr_n_s = s.valr_n_s, .vilr_n_s = s.vilr_n_s,
+				    .impact_virtual = s.impact_virtual };
+	return 1;
+}
+
+/*
+ * Called for every sample s of plate p, before pending steps are completed,
+ * so the decision depends on the samples alone, not on how they were cut
+ * into blocks (fplated and `fplate analyze` agree): an open stance is
+ * tried every ~2 ms of samples after its contact while it is loaded, a
+ * closed one once toe-off + pad is in.
+ */
+void gait_impact_sample(struct fp_gait *g, uint32_t p, uint64_t s)
+{
+	struct gait_plate *pl = &g->plate[p];
+	uint64_t every = (uint64_t)ceil(g->cfg.rate_hz / 500.0);   /* 2 ms */
+	uint64_t now = s + 1;
+
+	if (pl->state == P_STANCE && !pl->imp.decided && now > pl->contact + g->pad + 3 &&
+	    (now - pl->contact) % every == 0) {
+		double bw = gait_body_weight(g, p, pl->contact);
+		int predicted;
+		char foot;
+
+		if (decide(g, p, pl->contact, now, 1, &pl->stance_before, bw, &pl->imp)) {
+			foot = predict_foot(g, p, pl->contact, &predicted);
+			event(g, p, pl->contact, s, bw, &pl->imp, foot, predicted);
+		}
+	}
+	for (unsigned int i = 0; i < pl->n_pending; i++) {
+		struct gait_pending *pd = &pl->pending[i];
+		double bw;
+		int predicted;
+		char foot;
+
+		if (pd->imp.decided || now != pd->toeoff + g->pad)
+			continue;
+		bw = gait_body_weight(g, p, pd->contact);
+		if (decide(g, p, pd->contact, now, 0, &pd->before, bw, &pd->imp)) {
+			foot = predict_foot(g, p, pd->contact, &predicted);
+			event(g, p, pd->contact, s, bw, &pd->imp, foot, predicted);
+		}
+	}
+}
+
+void gait_impact_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+			  struct fp_step *s)
+{
+	const struct gait_impact *im = &pd->imp;
+
+	if (im->decided) {
+		/* The event uses the running definition; a stance that turned out
+		 * to be walking (docs/metrics.md) keeps the record's own values. */
+		if (s->active_peak_n > im->active_hi || s->gait == FP_GAIT_WALKING) {
+			/* the bound the event relied on did not hold: the record's own values */
+			s->flags |= FP_STEP_IMPACT_REVISED;
+			return;
+		}
+		s->impact_peak_n = im->impact_peak_n;
+		s->impact_virtual = im->impact_virtual;
+		s->time_to_impact_ms = im->time_to_impact_ms;
+		s->valr_n_s = im->valr_n_s;
+		s->vilr_n_s = im->vilr_n_s;
+		return;
+	}
+	if (!isfinite(s->impact_peak_n))
+		return;
+	/* not decided before the record (a gap, the end of the data): the event now */
+	event(g, p, pd->contact, g->next_sample ? g->next_sample - 1 : 0, s->body_weight_n,
+	      &(struct gait_impact){ .decided = 1, .impact_peak_n = s->impact_peak_n,
+				     .time_to_impact_ms = s->time_to_impact_ms,
+				     .valr_n_s = s->valr_n_s, .vilr_n_s = s->vilr_n_s,
+				     .impact_virtual = s->impact_virtual },
+	      s->foot, 0);
+}
