@@ -47,6 +47,7 @@ enum fpd_dev_state {
 	FPD_DEV_GONE,     /* fp_read() said -ENODEV: retrying until it returns */
 	FPD_DEV_ENDED,    /* finite source finished (-EPIPE) */
 	FPD_DEV_FAILED,   /* any other read error: the daemon exits non-zero */
+	FPD_DEV_STOPPED,  /* fplated is shutting down: the last status says so */
 };
 
 const char *fpd_dev_state_name(enum fpd_dev_state s);

@@ -65,11 +65,15 @@ json_t *fpd_status_json(struct fpd *d)
 	struct fpd_proc *p = &d->proc;
 	struct fp_ring *r = &d->acq.ring;
 	double period = fp_timefit_period_ns(&p->fit);
+	int64_t now = fp_clock_ns(CLOCK_REALTIME);
 	json_t *s;
 
-	s = json_pack("{s:s, s:i, s:I, s:f, s:I, s:s}",
+	/* time_ns is beyond 2^53: time_s + time_nsec are exact in a double */
+	s = json_pack("{s:s, s:i, s:I, s:I, s:I, s:f, s:I, s:s}",
 		      "type", "status", "version", 1,
-		      "time_ns", (json_int_t)fp_clock_ns(CLOCK_REALTIME),
+		      "time_ns", (json_int_t)now,
+		      "time_s", (json_int_t)(now / 1000000000),
+		      "time_nsec", (json_int_t)(now % 1000000000),
 		      "uptime_s", (double)(fp_clock_ns(CLOCK_MONOTONIC) - d->start_mono_ns) / 1e9,
 		      "stream_id", (json_int_t)d->stream_id, "endpoint", d->cfg.endpoint);
 	json_object_set_new(s, "rate_hz", isfinite(p->rate_hz) ? json_real(p->rate_hz)

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import time
+from fractions import Fraction
 
 import numpy as np
 import zmq
@@ -31,6 +32,14 @@ def doc_decoder():
 BUILD = os.environ.get("BUILD", "build")
 
 
+def exact_t_ns(t0_ns, period_ns, k):
+    """The documented rule with exact rational arithmetic: t0_ns +
+    llround(k * period_ns), where k * period_ns is the float64 product."""
+    x = Fraction(float(np.float64(k) * np.float64(period_ns)))
+    r = int(x + Fraction(1, 2)) if x >= 0 else -int(-x + Fraction(1, 2))
+    return int(t0_ns) + r
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="fplate-it-wire.")
     ep = "ipc://%s/pub.sock" % tmp
@@ -48,6 +57,7 @@ def main():
         stop = threading.Event()
         doc_decode = doc_decoder()
         doc_checked = [0]
+        doc_times = {}  # sample index -> t_ns from the doc's snippet
         errors = []
 
         def collect():
@@ -65,12 +75,21 @@ def main():
                     dh, index, t_ns, dvalues, dsync = doc_decode(payload)
                     assert dh == h and np.array_equal(dvalues, values, equal_nan=True)
                     assert index[0] == h["first_sample"] and len(t_ns) == len(index)
+                    assert t_ns.dtype == np.int64, t_ns.dtype
+                    for k in range(len(t_ns)):
+                        want = exact_t_ns(h["t0_ns"], h["period_ns"], k)
+                        assert int(t_ns[k]) == want, (k, int(t_ns[k]), want)
+                        doc_times[int(index[k])] = int(t_ns[k])
                     doc_checked[0] += 1
 
         t = threading.Thread(target=collect)
         t.start()
+        csv = subprocess.Popen([os.path.join(BUILD, "fplate"), "stream", "--csv", "--endpoint",
+                                ep, "--seconds", "2"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
         out = subprocess.run([os.path.join(BUILD, "fplate"), "stream", "--json", "--endpoint",
                               ep, "--seconds", "2"], capture_output=True, text=True, timeout=20)
+        csv_out, csv_err = csv.communicate(timeout=20)
         time.sleep(0.2)
         stop.set()
         t.join()
@@ -79,6 +98,25 @@ def main():
             return 1
         if out.returncode != 0:
             print("FAIL: fplate stream exited %d: %s" % (out.returncode, out.stderr))
+            return 1
+        if csv.returncode != 0:
+            print("FAIL: fplate stream --csv exited %d: %s" % (csv.returncode, csv_err))
+            return 1
+        # The C decoder's sample times (fplate stream --csv) against the
+        # doc's snippet: exact, to the ns.
+        rows = csv_out.splitlines()
+        cols = rows[0].split(",")
+        isample, it = cols.index("sample"), cols.index("t_ns")
+        timed = 0
+        for row in rows[1:]:
+            v = row.split(",")
+            k = int(v[isample])
+            if k in doc_times:
+                assert int(v[it]) == doc_times[k], (k, int(v[it]), doc_times[k])
+                timed += 1
+        print("t_ns of %d CSV rows equal to the doc snippet's, to the ns" % timed)
+        if timed < 2 * 150 * 20:  # 2 plates, 150+ frames of 20 samples
+            print("FAIL: only %d CSV rows overlapped" % timed)
             return 1
         compared = 0
         for line in out.stdout.splitlines():
