@@ -70,8 +70,8 @@ def main():
             while not stop.is_set():
                 if sub.poll(100):
                     topic, payload = sub.recv_multipart()
-                    h, values, _ = decode_force(payload)
-                    py_frames[int(h["sequence"])] = (h, values.copy())
+                    h, values, sync = decode_force(payload)
+                    py_frames[int(h["sequence"])] = (h, values.copy(), sync.copy())
                     dh, index, t_ns, dvalues, dsync = doc_decode(payload)
                     assert dh == h and np.array_equal(dvalues, values, equal_nan=True)
                     assert index[0] == h["first_sample"] and len(t_ns) == len(index)
@@ -124,7 +124,7 @@ def main():
             seq = c["sequence"]
             if seq not in py_frames:
                 continue
-            h, values = py_frames[seq]
+            h, values, sync = py_frames[seq]
             assert c["first_sample"] == int(h["first_sample"]), (c["first_sample"], h)
             assert c["t0_ns"] == int(h["t0_ns"]) and c["t_recv_ns"] == int(h["t_recv_ns"])
             assert abs(c["period_ns"] - float(h["period_ns"])) < 1e-3
@@ -140,6 +140,12 @@ def main():
             # %.9g round-trips float32 exactly.
             ok = np.isnan(cv) | (cv.astype(np.float32) == values)
             assert ok.all(), "values differ in frame %d: %s" % (seq, cv[~ok][:3])
+            # sync words: C decoder == numpy, and where sim:// puts them
+            # (sync_hz=100 at 2 kHz: bit 0 on samples 0, 20, 40, ...)
+            n = cv.shape[0]
+            assert c["sync"] == [int(w) for w in sync[:n]], (seq, c["sync"][:5])
+            idx = c["first_sample"] + np.arange(n)
+            assert c["sync"] == [int(k % 20 == 0) for k in idx], (seq, c["sync"][:5])
             compared += 1
         print("compared %d frames decoded by C and by numpy: identical" % compared)
         print("docs/wire-format.md decoder agreed on %d frames" % doc_checked[0])
