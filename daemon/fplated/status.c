@@ -6,8 +6,11 @@
  * and at every device state change, and the reply to `status` on the
  * control socket.
  */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 
 #include "fplated.h"
@@ -60,6 +63,30 @@ static json_t *device_json(struct fpd *d)
 	return dev;
 }
 
+/*
+ * Whether the kernel considers CLOCK_REALTIME synchronised (an NTP or PTP
+ * daemon disciplines it and clears STA_UNSYNC) and the error bounds it was
+ * told: every frame time is this clock, so it is only as good as this.
+ */
+static json_t *clock_sync_json(void)
+{
+	struct timex tx;
+	int state;
+
+	memset(&tx, 0, sizeof(tx)); /* modes 0: read only, no privilege needed */
+	state = adjtimex(&tx);
+	if (state < 0)
+		return json_pack("{s:n, s:s}", "synchronised", "error", strerror(errno));
+	return json_pack("{s:b, s:I, s:I, s:s}",
+			 "synchronised", state != TIME_ERROR && !(tx.status & STA_UNSYNC),
+			 "esterror_us", (json_int_t)tx.esterror,
+			 "maxerror_us", (json_int_t)tx.maxerror,
+			 "state", state == TIME_OK ? "ok" : state == TIME_INS ? "insert leap second" :
+				  state == TIME_DEL ? "delete leap second" :
+				  state == TIME_OOP ? "leap second in progress" :
+				  state == TIME_WAIT ? "leap second done" : "unsynchronised");
+}
+
 json_t *fpd_status_json(struct fpd *d)
 {
 	struct fpd_proc *p = &d->proc;
@@ -80,6 +107,7 @@ json_t *fpd_status_json(struct fpd *d)
 							       : json_null());
 	json_object_set_new(s, "clock_rate_hz", json_real(1e9 / period));
 	json_object_set_new(s, "clock_late_blocks", json_integer((json_int_t)p->fit.outliers));
+	json_object_set_new(s, "clock_sync", clock_sync_json());
 	json_object_set_new(s, "samples", json_integer((json_int_t)d->stats.samples));
 	json_object_set_new(s, "frames", json_integer((json_int_t)d->stats.frames));
 	json_object_set_new(s, "gaps", json_integer((json_int_t)d->stats.gaps));

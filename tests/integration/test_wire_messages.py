@@ -3,6 +3,7 @@
 # promises: `step` has "type":"step" and "version", `status` has time_ns
 # also as time_s + time_nsec (exact for a float64 JSON parser), and the last
 # status fplated publishes when it is stopped says "stopped", not "running".
+import ctypes
 import json
 import os
 import signal
@@ -14,6 +15,25 @@ import time
 import zmq
 
 BUILD = os.environ.get("BUILD", "build")
+
+
+class Timex(ctypes.Structure):
+    """struct timex of <sys/timex.h> (Linux, 64- and 32-bit: C long)."""
+    L = ctypes.c_long
+    _fields_ = [("modes", ctypes.c_uint), ("offset", L), ("freq", L), ("maxerror", L),
+                ("esterror", L), ("status", ctypes.c_int), ("constant", L),
+                ("precision", L), ("tolerance", L), ("tv_sec", L), ("tv_usec", L),
+                ("tick", L), ("ppsfreq", L), ("jitter", L), ("shift", ctypes.c_int),
+                ("stabil", L), ("jitcnt", L), ("calcnt", L), ("errcnt", L), ("stbcnt", L),
+                ("tai", ctypes.c_int), ("pad", ctypes.c_int * 11)]
+
+
+def host_clock():
+    """The kernel's own word on CLOCK_REALTIME, read here independently."""
+    tx = Timex()
+    state = ctypes.CDLL(None, use_errno=True).adjtimex(ctypes.byref(tx))
+    STA_UNSYNC, TIME_ERROR = 0x0040, 5
+    return state != TIME_ERROR and not (tx.status & STA_UNSYNC), tx.esterror, tx.maxerror
 
 
 def fail(msg):
@@ -65,6 +85,16 @@ def main():
                  % (s["time_s"], s["time_nsec"], s["time_ns"]))
         if s["time_s"] >= 2**53:
             fail("time_s %r not exact in a float64" % s["time_s"])
+    # clock_sync: the kernel's answer (adjtimex), as this process reads it now
+    sync, est, mx = host_clock()
+    c = status[-1]["clock_sync"]
+    if c["synchronised"] != sync or c["esterror_us"] != est:
+        fail("clock_sync %s, adjtimex here says synchronised=%s esterror=%d" % (c, sync, est))
+    # maxerror grows by 500 us per s between NTP updates (kernel): < 2 s apart
+    if not (abs(mx - c["maxerror_us"]) <= 2500 or sync):  # synced: an update may lower it
+        fail("clock_sync maxerror %d us, adjtimex here %d us" % (c["maxerror_us"], mx))
+    print("clock_sync: %s (adjtimex here: synchronised=%s esterror=%d maxerror=%d us)"
+          % (c, sync, est, mx))
     states = [s["device"]["state"] for s in status]
     if states[-1] != "stopped":
         fail("last status says %r, expected 'stopped' (states %s)" % (states[-1], states[-5:]))
