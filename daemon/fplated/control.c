@@ -130,6 +130,8 @@ static json_t *describe_json(struct fpd *d)
 		      "calibration_id", d->cal.id, "calibration_source", d->calib_source,
 		      "frame", "x right, y forward (belt moves toward -y), z up; "
 			       "COP relative to the surface centre");
+	/* which of several daemons this is (docs/wire-format.md, "Several daemons") */
+	json_object_set_new(s, "stream_name", json_string(d->cfg.name));
 	json_object_set_new(s, "belt_speed_mps", isfinite(d->settings.belt_speed_mps) ?
 			    json_real(d->settings.belt_speed_mps) : json_null());
 	json_object_set_new(s, "body_mass_kg", d->settings.body_mass_kg > 0 ?

@@ -108,6 +108,7 @@ json_t *fpd_status_json(struct fpd *d)
 	json_object_set_new(s, "clock_rate_hz", json_real(1e9 / period));
 	json_object_set_new(s, "clock_late_blocks", json_integer((json_int_t)p->fit.outliers));
 	json_object_set_new(s, "clock_sync", clock_sync_json());
+	json_object_set_new(s, "stream_name", json_string(d->cfg.name));
 	json_object_set_new(s, "samples", json_integer((json_int_t)d->stats.samples));
 	json_object_set_new(s, "frames", json_integer((json_int_t)d->stats.frames));
 	json_object_set_new(s, "gaps", json_integer((json_int_t)d->stats.gaps));
