@@ -19,6 +19,7 @@
 #include "fplate/gait.h"
 #include "fplate/wire.h"
 #include "facing.h"
+#include "c3d_lab.h"
 
 int fp_cmd_analyze(int argc, char **argv);
 const char fp_cmd_analyze_help[] = "steps and loading rates of a recording (C3D or any URI)";
@@ -47,7 +48,8 @@ static void usage(FILE *out)
 		"  --belt-speed M/S   treadmill belt speed (default: from the source, else 0)\n"
 		"  --cutoff HZ        zero-lag Butterworth cutoff for the force metrics (default\n"
 		"                     50, lowered to 0.4 x rate for slow files)\n"
-		"  --mass KG          body mass (default: estimated from whole stride cycles)\n"
+		"  --mass KG          body mass (default: the file's FPLATE:BODY_MASS or\n"
+		"                     PROCESSING:Bodymass, else estimated from whole stride cycles)\n"
 		"  --split            split-belt: plate 1 is the left foot, plate 2 the right\n"
 		"  --no-drift         no drift correction from unloaded phases\n"
 		"  --zero             subtract the file's FORCE_PLATFORM:ZERO baseline (C3D)\n"
@@ -386,8 +388,65 @@ out:
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * A C3D file's lab metadata (c3d_lab.c): its body mass stands in for --mass,
+ * and subject, session and start time go with the summary (JSON) or above
+ * the table, so the report can say which recording this was.
+ */
+static const char *rec_str(json_t *rec, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(rec, key));
+
+	return s ? s : def;
+}
+
+static json_t *recording_json(struct analyze_opts *o)
+{
+	struct fp_c3d *c;
+	struct fpc_c3d_lab lab = { .sync_channel = -1 };
+	char msg[FP_MSG_MAX];
+	json_t *r;
+
+	if (strstr(o->source, "://") || fp_c3d_open(o->source, &c, msg, sizeof(msg)))
+		return NULL; /* not a file name; fp_open() reports unreadable files */
+	if (fpc_c3d_lab_read(c, &lab)) {
+		fp_c3d_free(c);
+		return NULL;
+	}
+	if (!(o->mass > 0) && isfinite(lab.body_mass_kg)) {
+		o->mass = lab.body_mass_kg;
+		fprintf(stderr, "fplate analyze: body mass %g kg from %s (--mass overrides)\n",
+			o->mass, o->source);
+	}
+	r = json_object();
+	if (lab.subject[0])
+		json_object_set_new(r, "subject", json_string(lab.subject));
+	if (lab.session[0])
+		json_object_set_new(r, "session", json_string(lab.session));
+	if (lab.start_time_ns) {
+		json_object_set_new(r, "start_time", json_string(lab.start_time));
+		json_object_set_new(r, "start_time_ns", json_integer(lab.start_time_ns));
+	}
+	if (isfinite(lab.body_mass_kg))
+		json_object_set_new(r, "body_mass_kg", json_real(lab.body_mass_kg));
+	if (isfinite(lab.belt_speed_mps))
+		json_object_set_new(r, "belt_speed_mps", json_real(lab.belt_speed_mps));
+	if (lab.trigger[0])
+		json_object_set_new(r, "trigger", json_string(lab.trigger));
+	if (lab.sync_channel >= 0)
+		json_object_set_new(r, "sync_edges", json_integer((json_int_t)lab.n_edges));
+	fpc_c3d_lab_free(&lab);
+	fp_c3d_free(c);
+	if (!json_object_size(r)) {
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
 int fp_cmd_analyze(int argc, char **argv)
 {
+	json_t *rec = NULL;
 	struct analyze_opts o;
 	struct step_list steps = { 0 };
 	struct fp_device *dev;
@@ -410,6 +469,7 @@ int fp_cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "fplate analyze: %s\n", msg[0] ? msg : fp_strerror(ret));
 		return 1;
 	}
+	rec = recording_json(&o);
 	if (!o.facing && (!strncmp(uri, "c3d://", 6) || !strncmp(uri, "sim://", 6))) {
 		double dy;
 
@@ -424,7 +484,18 @@ int fp_cmd_analyze(int argc, char **argv)
 	fp_close(dev);
 	if (ret) {
 		free(steps.v);
+		json_decref(rec);
 		return 1;
+	}
+	if (!o.json && rec) {
+		json_t *v;
+
+		printf("recording: subject %s, session %s, started %s",
+		       rec_str(rec, "subject", "-"), rec_str(rec, "session", "-"),
+		       rec_str(rec, "start_time", "(time unknown)"));
+		if ((v = json_object_get(rec, "body_mass_kg")))
+			printf(", body mass %g kg", json_number_value(v));
+		printf("\n");
 	}
 	if (!o.json)
 		print_header();
@@ -444,6 +515,8 @@ int fp_cmd_analyze(int argc, char **argv)
 		json_t *sum = fp_gait_summary_json(steps.v, steps.n, *foot);
 
 		if (sum && json_integer_value(json_object_get(sum, "steps")) > 0) {
+			if (rec)
+				json_object_set(sum, "recording", rec);
 			if (o.json)
 				print_json(sum);
 			else
@@ -453,6 +526,7 @@ int fp_cmd_analyze(int argc, char **argv)
 	}
 	if (!o.json && !steps.n)
 		printf("(no steps: no contact rose above the 50 N threshold and ended)\n");
+	json_decref(rec);
 	free(steps.v);
 	return 0;
 }

@@ -431,8 +431,9 @@ static int handle_force(struct rec *r, const void *data, size_t len)
 			return ret;
 	}
 	if (r->stop_on) {
-		edge = fp_edge_find(&r->track, r->sync, a + 1, f.h.n_samples, r->sync_bit,
-				    r->stop_on);
+		/* from after the start edge in the first frame, else from sample 0 */
+		edge = fp_edge_find(&r->track, r->sync, r->samples ? 0 : a + 1, f.h.n_samples,
+				    r->sync_bit, r->stop_on);
 		if (edge >= 0) {
 			b = (uint32_t)edge;
 			stop = 1;

@@ -162,6 +162,7 @@ static int trigger_range(struct fpd *d, const struct fp_block *blk, uint32_t *a,
 {
 	struct fpd_rec *r = &d->rec;
 	const uint32_t *sync = d->info.has_sync ? blk->sync : NULL;
+	uint32_t from = 0;
 	long s;
 
 	*a = 0;
@@ -171,11 +172,12 @@ static int trigger_range(struct fpd *d, const struct fp_block *blk, uint32_t *a,
 		if (s < 0)
 			return 0;
 		*a = (uint32_t)s;
+		from = *a + 1; /* the start edge itself does not stop */
 		r->armed = 0;
 		r->have_next = 0;
 	}
 	if (r->opt.stop_on) {
-		s = fp_edge_find(&r->track, sync, *a + 1, blk->n, r->opt.sync_bit, r->opt.stop_on);
+		s = fp_edge_find(&r->track, sync, from, blk->n, r->opt.sync_bit, r->opt.stop_on);
 		if (s >= 0) {
 			*b = (uint32_t)s;
 			return 2;

@@ -134,7 +134,7 @@ def main():
         time.sleep(0.5)
         # 1. fplate record, whole seconds, with lab metadata
         a = os.path.join(tmp, "a.c3d")
-        r = subprocess.run([FPLATE, "record", "-o", a, "--seconds", "1.5", "--subject", "S01",
+        r = subprocess.run([FPLATE, "record", "-o", a, "--seconds", "3", "--subject", "S01",
                             "--session", "T3", "--body-mass", "72.5"], env=env,
                            capture_output=True, text=True, timeout=30)
         if r.returncode:
@@ -147,6 +147,32 @@ def main():
             fail("SUBJECTS:NAMES / PROCESSING:Bodymass missing: %s" % sorted(p)[:40])
         if info["lab"]["session"] != "T3":
             fail("session %r" % info["lab"]["session"])
+        # fplate analyze takes the body mass from the file and reports the recording
+        r = subprocess.run([FPLATE, "analyze", a, "--json"], capture_output=True, text=True)
+        lines = [json.loads(l) for l in r.stdout.splitlines()]
+        steps = [l for l in lines if "summary" not in l]
+        sums = [l for l in lines if "summary" in l]
+        bw = {s["body_weight_n"] for s in steps}
+        if r.returncode or not steps or any(abs(b - 72.5 * 9.80665) > 1e-6 for b in bw):
+            fail("analyze: body weight %s, expected 72.5 kg x g from the file (%s)" % (bw, r.stderr))
+        if not sums or any(s.get("recording", {}).get("subject") != "S01" for s in sums):
+            fail("analyze summary lacks the recording: %s" % sums[:1])
+        text = subprocess.run([FPLATE, "analyze", a], capture_output=True, text=True).stdout
+        if "recording: subject S01, session T3, started 20" not in text:
+            fail("analyze text lacks the recording line:\n%s" % text[:300])
+        print("ok: analyze: body weight %.3f N from the file's mass, recording %s"
+              % (bw.pop(), sums[0]["recording"]))
+        html = os.path.join(tmp, "report.html")
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        r = subprocess.run([os.environ.get("PYTHON", "/usr/bin/python3"),
+                            os.path.join(root, "scripts", "fplate-report"), a, "-o", html],
+                           env=dict(env, FPLATE=os.path.abspath(FPLATE)),
+                           capture_output=True, text=True, timeout=120)
+        page = open(html).read() if r.returncode == 0 else ""
+        start = info["lab"]["start_time"]
+        if "Subject: S01" not in page or "Recorded (UTC): %s" % start not in page:
+            fail("report lacks the recording's subject / start time: %s" % r.stderr[-300:])
+        print("ok: report names subject S01 and start %s" % start)
         # 2. fplate record --start-on-sync rising --stop-on-sync rising: one pulse period
         b = os.path.join(tmp, "b.c3d")
         r = subprocess.run([FPLATE, "record", "-o", b, "--start-on-sync", "rising",
@@ -176,6 +202,33 @@ def main():
         info = check_file("daemon record start_on_sync", c, wire, True, "S02")
         if info["analog_samples"] != 2000:
             fail("daemon record: %d samples, expected 1 s = 2000" % info["analog_samples"])
+        # 4. stop edges on the first sample of a frame: at sync_hz = 10 every
+        # pulse is on a multiple of 200 samples, i.e. starts a 20-sample frame
+        s.send_string(json.dumps({"cmd": "device-set", "key": "sync_hz", "value": "10"}))
+        s.poll(5000)
+        rep = json.loads(s.recv())
+        if not rep.get("ok"):
+            fail("device-set sync_hz: %s" % rep)
+        time.sleep(0.2)
+        e = os.path.join(tmp, "e.c3d")
+        r = subprocess.run([FPLATE, "record", "-o", e, "--start-on-sync", "rising",
+                            "--stop-on-sync", "rising"], env=env,
+                           capture_output=True, text=True, timeout=30)
+        f = os.path.join(tmp, "f.c3d")
+        s.send_string(json.dumps({"cmd": "record", "action": "start", "file": f,
+                                  "start_on_sync": "rising", "stop_on_sync": "rising"}))
+        s.poll(5000)
+        rep = json.loads(s.recv())
+        if r.returncode or not rep.get("ok"):
+            fail("trigger at 10 Hz: %s %s" % (r.stderr, rep))
+        time.sleep(0.6)
+        for name, path in (("fplate record", e), ("daemon record", f)):
+            info, _ = c3d_info(path)
+            first, n = info["lab"]["first_sample"], info["analog_samples"]
+            if first % 200 or n != 200 or info["sync"]["rising_edges"] != [0]:
+                fail("%s at 10 Hz: %d samples from %d, edges %s; expected 200 from a "
+                     "multiple of 200, one edge" % (name, n, first, info["sync"]["rising_edges"]))
+            print("ok: %s --start/--stop-on-sync at 10 Hz: 200 samples from %d" % (name, first))
         # bad trigger values are refused naming the field
         s.send_string(json.dumps({"cmd": "record", "action": "start", "file": c,
                                   "start_on_sync": "up"}))
