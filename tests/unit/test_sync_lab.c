@@ -12,6 +12,8 @@
 
 #include "fp_test.h"
 #include "fplate/c3d.h"
+#include "fplate/calib.h"
+#include "fplate/fplate.h"
 #include "ctl_proto.h"
 #include "sync_edge.h"
 
@@ -123,10 +125,62 @@ static void test_c3d_lab_params(void)
 	unlink(path);
 }
 
+/* A recording's SYNC channel comes back as the sync word when replayed (c3d://). */
+static void test_c3d_replay_sync(void)
+{
+	struct fp_c3d_wchannel ch[7];
+	struct fp_c3d_wplate pl[1];
+	struct fp_c3d_wdesc d;
+	struct fp_calib cal;
+	struct fp_c3d_writer *w;
+	struct fp_device *dev;
+	struct fp_info info;
+	struct fp_block blk;
+	char path[256], uri[300], msg[FP_MSG_MAX];
+	float v[7 * 300];
+	uint64_t seen = 0;
+	int ret;
+
+	snprintf(path, sizeof(path), "/tmp/fplate-test-%d-replay.c3d", (int)getpid());
+	fp_calib_default(&cal, 1, 6);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_wdesc_session(&d, &cal, 0, 1000.0, ch, pl, msg,
+						   sizeof(msg)), 0);
+	fp_c3d_wdesc_add_sync(&d, ch);
+	for (int s = 0; s < 300; s++) {
+		for (int k = 0; k < 6; k++)
+			v[7 * s + k] = 0;
+		v[7 * s + 6] = (float)(s % 7 == 0 ? 1 : s % 11 == 0 ? 2 : 0); /* bits 0 and 1 */
+	}
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_writer_open(path, &d, &w, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_write(w, v, 300), 0);
+	CU_ASSERT_EQUAL(fp_c3d_writer_close(w, msg, sizeof(msg)), 0);
+	snprintf(uri, sizeof(uri), "c3d://%s?rate=fast", path);
+	CU_ASSERT_EQUAL_FATAL(fp_open(uri, &dev, msg, sizeof(msg)), 0);
+	fp_info(dev, &info);
+	CU_ASSERT_EQUAL(info.has_sync, 1);
+	CU_ASSERT_EQUAL_FATAL(fp_block_init(&blk, &info, 64), 0);
+	CU_ASSERT_EQUAL_FATAL(fp_start(dev), 0);
+	while ((ret = fp_read(dev, &blk, 100)) >= 0) {
+		for (uint32_t i = 0; i < blk.n; i++) {
+			uint64_t s = blk.first_sample + i;
+
+			CU_ASSERT_EQUAL(blk.sync[i], s % 7 == 0 ? 1u : s % 11 == 0 ? 2u : 0u);
+		}
+		seen += blk.n;
+	}
+	CU_ASSERT_EQUAL(ret, -EPIPE);
+	CU_ASSERT_EQUAL(seen, 300);
+	fp_block_release(&blk);
+	fp_stop(dev);
+	fp_close(dev);
+	unlink(path);
+}
+
 void fp_suite_sync_lab(void)
 {
 	FP_ADD_SUITE("sync_lab",
 		     { "sync word edges", test_edges },
 		     { "record request trigger and lab fields", test_record_request },
-		     { "C3D lab parameters", test_c3d_lab_params });
+		     { "C3D lab parameters", test_c3d_lab_params },
+		     { "c3d:// replays SYNC", test_c3d_replay_sync });
 }
