@@ -20,6 +20,7 @@
 #include "fplate/gait.h"
 #include "fplate/wire.h"
 #include "facing.h"
+#include "c3d_lab.h"
 
 int fp_cmd_analyze(int argc, char **argv);
 const char fp_cmd_analyze_help[] = "steps and loading rates of a recording (C3D or any URI)";
@@ -57,7 +58,8 @@ static void usage(FILE *out)
 		"                     left,right (default: the direction of travel)\n"
 		"  --cutoff HZ        zero-lag Butterworth cutoff for the force metrics (default\n"
 		"                     50, lowered to 0.4 x rate for slow files)\n"
-		"  --mass KG          body mass (default: estimated from whole stride cycles)\n"
+		"  --mass KG          body mass (default: the file's FPLATE:BODY_MASS or\n"
+		"                     PROCESSING:Bodymass, else estimated from whole stride cycles)\n"
 		"  --split            split-belt: plate 1 is the left foot, plate 2 the right\n"
 		"  --no-drift         no drift correction from unloaded phases\n"
 		"  --zero             subtract the file's FORCE_PLATFORM:ZERO baseline (C3D)\n"
@@ -548,11 +550,68 @@ static int analyse_source(struct analyze_opts *o, struct step_list *steps)
 	return ret;
 }
 
+/*
+ * A C3D file's lab metadata (c3d_lab.c): its body mass stands in for --mass,
+ * and subject, session and start time go with the summary (JSON) or above
+ * the table, so the report can say which recording this was.
+ */
+static const char *rec_str(json_t *rec, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(rec, key));
+
+	return s ? s : def;
+}
+
+static json_t *recording_json(struct analyze_opts *o)
+{
+	struct fp_c3d *c;
+	struct fpc_c3d_lab lab = { .sync_channel = -1 };
+	char msg[FP_MSG_MAX];
+	json_t *r;
+
+	if (strstr(o->source, "://") || fp_c3d_open(o->source, &c, msg, sizeof(msg)))
+		return NULL; /* not a file name; fp_open() reports unreadable files */
+	if (fpc_c3d_lab_read(c, &lab)) {
+		fp_c3d_free(c);
+		return NULL;
+	}
+	if (!(o->mass > 0) && isfinite(lab.body_mass_kg)) {
+		o->mass = lab.body_mass_kg;
+		fprintf(stderr, "fplate analyze: body mass %g kg from %s (--mass overrides)\n",
+			o->mass, o->source);
+	}
+	r = json_object();
+	if (lab.subject[0])
+		json_object_set_new(r, "subject", json_string(lab.subject));
+	if (lab.session[0])
+		json_object_set_new(r, "session", json_string(lab.session));
+	if (lab.start_time_ns) {
+		json_object_set_new(r, "start_time", json_string(lab.start_time));
+		json_object_set_new(r, "start_time_ns", json_integer(lab.start_time_ns));
+	}
+	if (isfinite(lab.body_mass_kg))
+		json_object_set_new(r, "body_mass_kg", json_real(lab.body_mass_kg));
+	if (isfinite(lab.belt_speed_mps))
+		json_object_set_new(r, "belt_speed_mps", json_real(lab.belt_speed_mps));
+	if (lab.trigger[0])
+		json_object_set_new(r, "trigger", json_string(lab.trigger));
+	if (lab.sync_channel >= 0)
+		json_object_set_new(r, "sync_edges", json_integer((json_int_t)lab.n_edges));
+	fpc_c3d_lab_free(&lab);
+	fp_c3d_free(c);
+	if (!json_object_size(r)) {
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
 int fp_cmd_analyze(int argc, char **argv)
 {
 	struct analyze_opts o;
 	struct step_list steps = { 0 };
 	struct plate_group groups[(FP_C3D_MAX_ANALYSED + FP_MAX_PLATES - 1) / FP_MAX_PLATES];
+	json_t *rec = NULL;
 	int ret, ngroups = 1;
 
 	for (int i = 1; i < argc; i++)
@@ -566,6 +625,7 @@ int fp_cmd_analyze(int argc, char **argv)
 	o.fz_max = -INFINITY;
 	if (file_plate_groups(&o, groups, &ngroups))
 		return 2;
+	rec = recording_json(&o);
 	ret = 0;
 	for (int gi = 0; !ret && gi < ngroups; gi++) {
 		size_t first = steps.n;
@@ -577,10 +637,21 @@ int fp_cmd_analyze(int argc, char **argv)
 	}
 	if (ret) {
 		free(steps.v);
+		json_decref(rec);
 		return ret == -ENAMETOOLONG ? 2 : 1;
 	}
 	if (ngroups > 1)                  /* one list in time, as one pass would give */
 		qsort(steps.v, steps.n, sizeof(*steps.v), by_contact);
+	if (!o.json && rec) {
+		json_t *v;
+
+		printf("recording: subject %s, session %s, started %s",
+		       rec_str(rec, "subject", "-"), rec_str(rec, "session", "-"),
+		       rec_str(rec, "start_time", "(time unknown)"));
+		if ((v = json_object_get(rec, "body_mass_kg")))
+			printf(", body mass %g kg", json_number_value(v));
+		printf("\n");
+	}
 	if (!o.json)
 		print_header();
 	for (size_t i = 0; i < steps.n; i++) {
@@ -599,6 +670,8 @@ int fp_cmd_analyze(int argc, char **argv)
 		json_t *sum = fp_gait_summary_json(steps.v, steps.n, *foot);
 
 		if (sum && json_integer_value(json_object_get(sum, "steps")) > 0) {
+			if (rec)
+				json_object_set(sum, "recording", rec);
 			if (o.json)
 				print_json(sum);
 			else
@@ -614,5 +687,6 @@ int fp_cmd_analyze(int argc, char **argv)
 	if (!o.json && !steps.n)
 		printf("(no steps: no contact rose above the 50 N threshold and ended)\n");
 	free(steps.v);
+	json_decref(rec);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fplate/c3d.h"
+#include "c3d_lab.h"
 
 int fp_cmd_c3d_info(int argc, char **argv);
 const char fp_cmd_c3d_info_help[] = "show rates, channels and force plates of a C3D file";
@@ -118,7 +119,8 @@ static void print_params_text(const struct fp_c3d *c)
 	}
 }
 
-static void print_json(const struct fp_c3d *c, int stats, int params)
+static void print_json(const struct fp_c3d *c, const struct fpc_c3d_lab *lab, int stats,
+		       int params)
 {
 	printf("{\"file\":");
 	jstr(c->name);
@@ -187,6 +189,7 @@ static void print_json(const struct fp_c3d *c, int stats, int params)
 		printf("}");
 	}
 	printf("]");
+	fpc_c3d_lab_json(c, lab);
 	if (params) {
 		printf(",\"parameters\":{");
 		for (uint32_t i = 0; i < c->n_params; i++) {
@@ -204,7 +207,8 @@ static void print_json(const struct fp_c3d *c, int stats, int params)
 	printf("}\n");
 }
 
-static void print_text(const struct fp_c3d *c, int stats, int params)
+static void print_text(const struct fp_c3d *c, const struct fpc_c3d_lab *lab, int stats,
+		       int params)
 {
 	printf("file:        %s\n", c->name);
 	printf("format:      %s %s\n", proc_name(c->processor), c->is_float ? "REAL" : "INT");
@@ -243,6 +247,7 @@ static void print_text(const struct fp_c3d *c, int stats, int params)
 	for (uint32_t i = 0; i < c->n_events; i++)
 		printf("  %8.3f s  %-10s %s\n", c->events[i].time_s, c->events[i].context,
 		       c->events[i].label);
+	fpc_c3d_lab_text(c, lab);
 	if (params)
 		print_params_text(c);
 }
@@ -269,6 +274,7 @@ int fp_cmd_c3d_info(int argc, char **argv)
 	const char *path = NULL;
 	int json = 0, stats = 0, params = 0, csv = 0, ret;
 	struct fp_c3d *c;
+	struct fpc_c3d_lab lab = { .sync_channel = -1 };
 	char msg[FP_MSG_MAX];
 
 	for (int i = 1; i < argc; i++) {
@@ -308,12 +314,18 @@ int fp_cmd_c3d_info(int argc, char **argv)
 		fprintf(stderr, "fplate c3d-info: %s\n", msg[0] ? msg : fp_strerror(ret));
 		return 1;
 	}
+	if (!csv && fpc_c3d_lab_read(c, &lab)) {
+		fprintf(stderr, "fplate c3d-info: %s: out of memory\n", path);
+		fp_c3d_free(c);
+		return 1;
+	}
 	if (csv)
 		print_csv(c);
 	else if (json)
-		print_json(c, stats, params);
+		print_json(c, &lab, stats, params);
 	else
-		print_text(c, stats, params);
+		print_text(c, &lab, stats, params);
+	fpc_c3d_lab_free(&lab);
 	fp_c3d_free(c);
 	return 0;
 }

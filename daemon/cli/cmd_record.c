@@ -20,6 +20,7 @@
 #include "fplate/calib.h"
 #include "fplate/wire.h"
 #include "client.h"
+#include "sync_edge.h"
 
 int fp_cmd_record(int argc, char **argv);
 const char fp_cmd_record_help[] = "record fplated's force frames to a C3D file";
@@ -27,27 +28,39 @@ const char fp_cmd_record_help[] = "record fplated's force frames to a C3D file";
 #define MAX_GAP_S 10.0
 #define MAX_EVENTS 2000    /* foot strike + foot off of 1000 steps */
 #define MAX_PENDING 4096   /* force frames kept while waiting for the first status */
+#define MAX_SYNC_EVENTS 1000 /* the rest of MAX_EVENTS is for steps; SYNC has every edge */
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fplate record -o FILE.c3d [--seconds N] [--endpoint E] [--timeout S]\n"
-		"                     [--calibration FILE]\n\n"
+		"                     [--calibration FILE] [--subject ID] [--session ID]\n"
+		"                     [--body-mass KG] [--start-on-sync rising|falling]\n"
+		"                     [--stop-on-sync rising|falling] [--sync-bit N]\n\n"
 		"%s.\n\n"
 		"  -o, --output FILE  the C3D file to write (replaced if it exists)\n"
 		"  --seconds N        stop after N seconds of samples (default: until Ctrl-C)\n"
 		"  --endpoint E       fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
 		"  --timeout S        give up when nothing arrives for S seconds (default %g)\n"
 		"  --calibration FILE plate geometry for FORCE_PLATFORM (default: the file\n"
-		"                     fplated loaded, if any, else a neutral layout)\n\n"
+		"                     fplated loaded, if any, else a neutral layout)\n"
+		"  --subject ID, --session ID, --body-mass KG\n"
+		"                     written to FPLATE (and SUBJECTS:NAMES, PROCESSING:Bodymass)\n"
+		"  --start-on-sync E  wait for edge E of the sync bit: the file's first sample\n"
+		"                     is the edge sample (as motion capture starts on a trigger)\n"
+		"  --stop-on-sync E   with --start-on-sync: end before the next such edge\n"
+		"  --sync-bit N       bit of the sync word the trigger watches (default 0, the\n"
+		"                     sync input; 1 is the trigger input), 0..15\n\n"
 		"Each plate becomes 6 analog channels Fx Fy Fz (N) Mx My Mz (N.mm) of a\n"
 		"FORCE_PLATFORM of type 2 at the device's sample rate; the FPLATE group holds\n"
 		"the device URI, serial, calibration id and belt speed; \"step\" messages of the\n"
-		"gait analysis become Foot Strike / Foot Off events (up to 2000). Samples lost in\n"
+		"gait analysis become Foot Strike / Foot Off events. With a sync input the sync\n"
+		"word is the analog channel SYNC and its rising edges (bit 0) \"Sync\" events (the\n"
+		"first %d); FPLATE:START_TIME is the UTC of the first sample. Samples lost in\n"
 		"transit (GAP) are written as NaN so the time axis stays right. The file is\n"
 		"readable at any moment, even if the recorder is killed (docs/c3d.md).\n"
 		"Exit status: 0 done, 1 no daemon or write error, 2 bad option.\n",
-		fp_cmd_record_help, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
+		fp_cmd_record_help, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S, MAX_SYNC_EVENTS);
 }
 
 struct rec {
@@ -59,6 +72,15 @@ struct rec {
 	double rate;
 	char uri[128], serial[64], calib[64], calib_source[300];
 	const char *calib_file;     /* --calibration */
+	const char *subject, *session;
+	double body_mass;
+	enum fp_edge start_on, stop_on;
+	unsigned int sync_bit;
+	struct fp_edge_track track; /* sync word before the next frame */
+	uint64_t track_next;
+	int armed, has_sync;
+	uint32_t n_analog;
+	uint64_t sync_edges, sync_events;
 	/* writing */
 	struct fp_c3d_writer *w;
 	uint32_t plates;
@@ -66,6 +88,8 @@ struct rec {
 	uint64_t events, events_dropped;
 	float *buf;
 	size_t buf_cap;
+	uint32_t *sync;             /* the frame's sync words */
+	size_t sync_cap;
 	/* force frames that came before the first status (copies) */
 	void *pending[MAX_PENDING];
 	size_t pending_len[MAX_PENDING];
@@ -80,6 +104,12 @@ static int parse_args(int argc, char **argv, struct rec *r)
 		{ "endpoint", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "calibration", required_argument, NULL, 'c' },
+		{ "subject", required_argument, NULL, 'S' },
+		{ "session", required_argument, NULL, 'E' },
+		{ "body-mass", required_argument, NULL, 'm' },
+		{ "start-on-sync", required_argument, NULL, 'a' },
+		{ "stop-on-sync", required_argument, NULL, 'b' },
+		{ "sync-bit", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -95,6 +125,39 @@ static int parse_args(int argc, char **argv, struct rec *r)
 			break;
 		case 'e': r->endpoint = optarg; break;
 		case 'c': r->calib_file = optarg; break;
+		case 'S': r->subject = optarg; break;
+		case 'E': r->session = optarg; break;
+		case 'm': {
+			char *end;
+
+			r->body_mass = strtod(optarg, &end);
+			if (*end || !(r->body_mass > 0 && r->body_mass <= 500)) {
+				fprintf(stderr, "fplate record: --body-mass '%s': expected kg in "
+					"(0, 500]\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'a':
+		case 'b':
+			if (fp_edge_parse(optarg, c == 'a' ? &r->start_on : &r->stop_on)) {
+				fprintf(stderr, "fplate record: --%s-on-sync '%s': expected rising or "
+					"falling\n", c == 'a' ? "start" : "stop", optarg);
+				return 2;
+			}
+			break;
+		case 'B': {
+			char *end;
+			long b = strtol(optarg, &end, 10);
+
+			if (*end || !*optarg || b < 0 || b > FP_SYNC_MAX_BIT) {
+				fprintf(stderr, "fplate record: --sync-bit '%s': expected 0..%d\n",
+					optarg, FP_SYNC_MAX_BIT);
+				return 2;
+			}
+			r->sync_bit = (unsigned int)b;
+			break;
+		}
 		case 't':
 			if ((r->timeout_s = fpc_parse_seconds("record", "--timeout", optarg)) < 0)
 				return 2;
@@ -114,6 +177,11 @@ static int parse_args(int argc, char **argv, struct rec *r)
 		fprintf(stderr, "fplate record: no output file (-o FILE.c3d)\n");
 		return 2;
 	}
+	if (r->stop_on && !r->start_on) {
+		fprintf(stderr, "fplate record: --stop-on-sync needs --start-on-sync\n");
+		return 2;
+	}
+	r->armed = r->start_on != FP_EDGE_NONE;
 	return -1;
 }
 
@@ -144,11 +212,11 @@ static void handle_status(struct rec *r, const void *data, size_t len)
 	json_decref(root);
 }
 
-static int open_writer(struct rec *r, const struct fp_wire_frame *f)
+static int open_writer(struct rec *r, const struct fp_wire_frame *f, uint32_t a)
 {
 	struct fp_calib cal;
 	struct fp_c3d_wdesc d;
-	struct fp_c3d_wchannel ch[6 * FP_MAX_PLATES];
+	struct fp_c3d_wchannel ch[6 * FP_MAX_PLATES + 1];
 	struct fp_c3d_wplate pl[FP_MAX_PLATES];
 	char msg[FP_MSG_MAX];
 	const char *path;
@@ -181,8 +249,20 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f)
 		return ret;
 	}
 	d.belt_speed_mps = f->h.belt_speed_mps;
-	d.first_sample = f->h.first_sample;
+	d.first_sample = f->h.first_sample + a;
+	/* the wire's time of that sample (docs/wire-format.md "Sample times") */
+	d.start_time_ns = f->h.t0_ns + llround(a * f->h.period_ns);
 	d.max_events = MAX_EVENTS;
+	d.body_mass_kg = r->body_mass > 0 ? r->body_mass : NAN;
+	snprintf(d.subject, sizeof(d.subject), "%s", r->subject ? r->subject : "");
+	snprintf(d.session, sizeof(d.session), "%s", r->session ? r->session : "");
+	r->has_sync = (f->h.flags & FP_WIRE_F_SYNC) != 0;
+	if (r->has_sync)
+		fp_c3d_wdesc_add_sync(&d, ch);
+	if (r->start_on)
+		snprintf(d.trigger, sizeof(d.trigger), "%s %u", fp_edge_name(r->start_on),
+			 r->sync_bit);
+	r->n_analog = d.n_analog;
 	snprintf(d.device, sizeof(d.device), "%.*s", (int)sizeof(d.device) - 1, r->uri);
 	snprintf(d.serial, sizeof(d.serial), "%s", r->serial);
 	snprintf(d.calib_id, sizeof(d.calib_id), "%s", r->calib);
@@ -192,7 +272,7 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f)
 		return ret;
 	}
 	r->plates = f->h.n_plates;
-	r->first_sample = r->next_sample = f->h.first_sample;
+	r->first_sample = r->next_sample = f->h.first_sample + a;
 	r->limit = r->seconds > 0 ? (uint64_t)llround(r->seconds * r->rate) : UINT64_MAX;
 	return 0;
 }
@@ -214,7 +294,7 @@ static int put(struct rec *r, const float *v, uint32_t n)
 
 static int fill_gap(struct rec *r, uint64_t missing)
 {
-	float nanv[6 * FP_MAX_PLATES];
+	float nanv[6 * FP_MAX_PLATES + 1];
 
 	if ((double)missing > MAX_GAP_S * r->rate) {
 		fprintf(stderr, "fplate record: %llu samples missing (more than %g s); stopping\n",
@@ -223,6 +303,7 @@ static int fill_gap(struct rec *r, uint64_t missing)
 	}
 	for (int i = 0; i < 6 * FP_MAX_PLATES; i++)
 		nanv[i] = NAN;
+	nanv[6 * r->plates] = 0; /* SYNC, when present: no edge in a gap */
 	r->gaps++;
 	r->nan_samples += missing;
 	for (uint64_t i = 0; i < missing && r->samples < r->limit; i++)
@@ -231,17 +312,59 @@ static int fill_gap(struct rec *r, uint64_t missing)
 	return 0;
 }
 
+/* The frame's sync words into r->sync (NULL when it has none). */
+static int sync_words(struct rec *r, const struct fp_wire_frame *f)
+{
+	if (!(f->h.flags & FP_WIRE_F_SYNC)) {
+		free(r->sync);
+		r->sync = NULL;
+		r->sync_cap = 0;
+		return 0;
+	}
+	if (f->h.n_samples > r->sync_cap) {
+		uint32_t *nb = realloc(r->sync, f->h.n_samples * sizeof(uint32_t));
+
+		if (!nb)
+			return -ENOMEM;
+		r->sync = nb;
+		r->sync_cap = f->h.n_samples;
+	}
+	for (uint32_t s = 0; s < f->h.n_samples; s++)
+		r->sync[s] = fp_wire_sync(f, s);
+	return 0;
+}
+
+/* A "Sync" event at every rising edge of bit 0 among samples [a, b). */
+static void sync_events(struct rec *r, uint64_t first_sample, uint32_t a, uint32_t b)
+{
+	long s = a;
+
+	while ((s = fp_edge_find(&r->track, r->sync, (uint32_t)s, b, 0, FP_EDGE_RISING)) >= 0) {
+		r->sync_edges++;
+		if (r->sync_events < MAX_SYNC_EVENTS &&
+		    !fp_c3d_writer_add_event(r->w, "General", FP_C3D_SYNC_EVENT,
+					     (double)(first_sample + (uint64_t)s - r->first_sample) /
+					     r->rate))
+			r->sync_events++;
+		s++;
+	}
+}
+
 /* 1: limit reached, 0: go on, < 0: stop with an error. */
 static int handle_force(struct rec *r, const void *data, size_t len)
 {
 	struct fp_wire_frame f;
 	char why[256];
 	double fields[FP_NFIELDS * FP_MAX_PLATES];
+	uint32_t a = 0, b, ev_from;
+	uint64_t start;
+	long edge;
 	size_t need;
-	int ret;
+	int ret, stop = 0;
 
 	if (fp_wire_decode(data, len, &f, why, sizeof(why)))
 		return 0;
+	b = f.h.n_samples;
 	if (!r->w) {
 		if (!r->have_status) {
 			/* the rate comes with the first status message: keep the frame */
@@ -261,16 +384,43 @@ static int handle_force(struct rec *r, const void *data, size_t len)
 			r->pending_len[r->n_pending++] = len;
 			return 0;
 		}
-		ret = open_writer(r, &f);
+		if (sync_words(r, &f))
+			return -ENOMEM;
+		/* the word before a gap says nothing about an edge after it */
+		if (f.h.first_sample != r->track_next)
+			r->track.have_prev = 0;
+		r->track_next = f.h.first_sample + f.h.n_samples;
+		if (r->armed) {
+			if (!(f.h.flags & FP_WIRE_F_SYNC)) {
+				fprintf(stderr, "fplate record: --start-on-sync: the stream has no "
+					"sync words (device without a sync input)\n");
+				return -ENOTSUP;
+			}
+			edge = fp_edge_find(&r->track, r->sync, 0, f.h.n_samples, r->sync_bit,
+					    r->start_on);
+			if (edge < 0) {
+				fp_edge_advance(&r->track, r->sync, f.h.n_samples);
+				return 0;
+			}
+			a = (uint32_t)edge;
+			r->armed = 0;
+		}
+		ret = open_writer(r, &f, a);
 		if (ret)
 			return ret;
+	} else {
+		if (sync_words(r, &f))
+			return -ENOMEM;
+		if (f.h.first_sample != r->track_next)
+			r->track.have_prev = 0;
+		r->track_next = f.h.first_sample + f.h.n_samples;
 	}
 	if (f.h.n_plates != r->plates) {
 		fprintf(stderr, "fplate record: the stream changed from %u to %u plates; "
 			"stopping\n", r->plates, f.h.n_plates);
 		return -EPIPE;
 	}
-	if (f.h.first_sample < r->next_sample) {
+	if (f.h.first_sample + a < r->next_sample) {
 		fprintf(stderr, "fplate record: the sample index went back (daemon restarted?); "
 			"stopping\n");
 		return -EPIPE;
@@ -280,7 +430,16 @@ static int handle_force(struct rec *r, const void *data, size_t len)
 		if (ret)
 			return ret;
 	}
-	need = (size_t)f.h.n_samples * 6 * r->plates;
+	if (r->stop_on) {
+		/* from after the start edge in the first frame, else from sample 0 */
+		edge = fp_edge_find(&r->track, r->sync, r->samples ? 0 : a + 1, f.h.n_samples,
+				    r->sync_bit, r->stop_on);
+		if (edge >= 0) {
+			b = (uint32_t)edge;
+			stop = 1;
+		}
+	}
+	need = (size_t)f.h.n_samples * r->n_analog;
 	if (need > r->buf_cap) {
 		float *nb = realloc(r->buf, need * sizeof(float));
 
@@ -289,17 +448,28 @@ static int handle_force(struct rec *r, const void *data, size_t len)
 		r->buf = nb;
 		r->buf_cap = need;
 	}
-	for (uint32_t s = 0; s < f.h.n_samples; s++) {
+	for (uint32_t s = a; s < b; s++) {
+		float *row = r->buf + (size_t)(s - a) * r->n_analog;
+
 		for (uint32_t p = 0; p < r->plates; p++)
 			for (uint32_t k = 0; k < FP_NFIELDS; k++)
 				fields[p * FP_NFIELDS + k] = k < f.h.n_fields ?
 					fp_wire_value(&f, s, p, k) : NAN;
-		fp_c3d_session_values(fields, r->plates, r->buf + (size_t)s * 6 * r->plates);
+		fp_c3d_session_values(fields, r->plates, row);
+		if (r->has_sync)
+			row[6 * r->plates] = r->sync ? (float)(r->sync[s] & 0xffffff) : 0.0f;
 	}
 	r->next_sample = f.h.first_sample + f.h.n_samples;
-	if (r->samples < r->limit && put(r, r->buf, f.h.n_samples))
+	start = r->samples;
+	if (r->samples < r->limit && put(r, r->buf, b - a))
 		return -EIO;
-	return r->samples >= r->limit;
+	/* a file that does not start on a trigger has no edge on its first
+	 * sample: nothing before it is in the file */
+	ev_from = start == 0 && !r->start_on ? a + 1 : a;
+	if (r->has_sync && r->sync && ev_from < a + (uint32_t)(r->samples - start))
+		sync_events(r, f.h.first_sample, ev_from, a + (uint32_t)(r->samples - start));
+	fp_edge_advance(&r->track, r->sync, f.h.n_samples);
+	return r->samples >= r->limit || stop;
 }
 
 /*
@@ -415,15 +585,17 @@ int fp_cmd_record(int argc, char **argv)
 	if (r.w) {
 		uint64_t frames = fp_c3d_writer_frames(r.w);
 
+		fp_c3d_writer_set_sync_edges(r.w, r.sync_edges);
 		if (fp_c3d_writer_close(r.w, msg, sizeof(msg))) {
 			fprintf(stderr, "fplate record: %s\n", msg);
 			status = 1;
 		}
 		fprintf(stderr, "fplate record: wrote %s: %llu frames, %llu samples at %g Hz, "
-			"%u plates, %llu gaps (%llu samples written as NaN), %llu events"
-			"%s\n", r.path, (unsigned long long)frames, (unsigned long long)r.samples,
-			r.rate, r.plates, (unsigned long long)r.gaps,
+			"%u plates, %llu gaps (%llu samples written as NaN), %llu step events, "
+			"%llu sync edges%s\n", r.path, (unsigned long long)frames,
+			(unsigned long long)r.samples, r.rate, r.plates, (unsigned long long)r.gaps,
 			(unsigned long long)r.nan_samples, (unsigned long long)r.events,
+			(unsigned long long)r.sync_edges,
 			r.events_dropped ? " (more steps than room for events: some dropped)" : "");
 	} else {
 		status = 1;
@@ -431,5 +603,6 @@ int fp_cmd_record(int argc, char **argv)
 	for (uint32_t i = 0; i < r.n_pending; i++)
 		free(r.pending[i]);
 	free(r.buf);
+	free(r.sync);
 	return status;
 }

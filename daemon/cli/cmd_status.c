@@ -39,6 +39,7 @@ static void print_text(json_t *s, const char *endpoint)
 {
 	json_t *dev = json_object_get(s, "device");
 	json_t *ring = json_object_get(s, "ring");
+	json_t *clk;
 	json_t *err = json_object_get(dev, "error");
 
 	printf("fplated    %s (stream %08llx), up %.1f s\n", endpoint, num(s, "stream_id"),
@@ -57,6 +58,13 @@ static void print_text(json_t *s, const char *endpoint)
 		       json_number_value(json_object_get(s, "clock_rate_hz")));
 	else
 		printf("rate       (not measured yet)\n");
+	clk = json_object_get(s, "clock_sync");
+	if (json_is_boolean(json_object_get(clk, "synchronised")))
+		printf("host clock %s, estimated error %lld us, maximum error %lld us "
+		       "(frame times are this clock)\n",
+		       json_is_true(json_object_get(clk, "synchronised")) ? "synchronised" :
+		       "NOT synchronised (no NTP/PTP discipline)",
+		       num(clk, "esterror_us"), num(clk, "maxerror_us"));
 	printf("samples    %lld in %lld frames of %lld, gaps %lld, lost %lld, saturated frames %lld\n",
 	       num(s, "samples"), num(s, "frames"), num(s, "block_samples"), num(s, "gaps"),
 	       num(s, "lost_samples"), num(s, "saturated_frames"));

@@ -26,11 +26,13 @@ static void usage(FILE *out)
 		"usage: fplate stream [--csv|--json] [--seconds N] [--endpoint E] [--timeout S]\n\n"
 		"%s.\n\n"
 		"  --csv          header line, then one row per sample per plate:\n"
-		"                 sample,t_ns,plate,fx,fy,fz,mx,my,mz,cop_x,cop_y,tz,flags\n"
-		"                 (flags: 1 gap, 2 saturated, 4 overrun, 8 resumed)\n"
+		"                 sample,t_ns,plate,fx,fy,fz,mx,my,mz,cop_x,cop_y,tz,flags,sync\n"
+		"                 (flags: 1 gap, 2 saturated, 4 overrun, 8 resumed; sync: the\n"
+		"                 sync word, bit 0 sync input, bit 1 trigger; empty without one)\n"
 		"                 (device sample index, host time ns, plate from 1, N, N·m, mm;\n"
 		"                 cop is nan below the force threshold)\n"
-		"  --json         one JSON object per frame (JSON lines; NaN as null)\n"
+		"  --json         one JSON object per frame (JSON lines; NaN as null; \"sync\":\n"
+		"                 the sync words, null without a sync input)\n"
 		"  --seconds N    stop after N seconds of samples (default: until Ctrl-C)\n"
 		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
 		"  --timeout S    give up when no frame arrives for S seconds (default %g)\n\n"
@@ -59,7 +61,10 @@ static void print_csv(FILE *out, const struct fp_wire_frame *f, uint32_t n)
 				fputc(',', out);
 				print_num(out, fp_wire_value(f, s, p, k));
 			}
-			fprintf(out, ",%u\n", f->h.flags & 0xff);
+			fprintf(out, ",%u,", f->h.flags & 0xff);
+			if (f->sync) /* empty: the device has no sync input */
+				fprintf(out, "%u", fp_wire_sync(f, s));
+			fputc('\n', out);
 		}
 	}
 }
@@ -98,7 +103,16 @@ static void print_json(FILE *out, const struct fp_wire_frame *f, uint32_t n)
 		}
 		fputc(']', out);
 	}
-	fputs("]}\n", out);
+	/* one sync word per sample, null when the device has no sync input */
+	fputs("],\"sync\":", out);
+	if (f->sync) {
+		for (uint32_t s = 0; s < n; s++)
+			fprintf(out, "%c%u", s ? ',' : '[', fp_wire_sync(f, s));
+		fputs(n ? "]" : "[]", out);
+	} else {
+		fputs("null", out);
+	}
+	fputs("}\n", out);
 }
 
 static void print_text(FILE *out, const struct fp_wire_frame *f, uint32_t n)
@@ -230,7 +244,7 @@ int fp_cmd_stream(int argc, char **argv)
 		fputs("sample,t_ns,plate", stdout);
 		for (int k = 0; k < FP_NFIELDS; k++)
 			printf(",%s", fp_field_name(k));
-		fputs(",flags\n", stdout);
+		fputs(",flags,sync\n", stdout);
 	}
 	for (;;) {
 		zmq_msg_t payload;

@@ -93,6 +93,45 @@ static int get_string(json_t *root, const char *name, char *out, size_t out_len,
 	return 0;
 }
 
+/* record start: subject, session and the sync trigger, all optional. */
+static int parse_record_lab(json_t *root, struct fp_ctl_request *req, char *field,
+			    size_t field_len, char *msg, size_t msg_len)
+{
+	static const char *const edge_keys[2] = { "start_on_sync", "stop_on_sync" };
+	enum fp_edge *edges[2] = { &req->start_on_sync, &req->stop_on_sync };
+	json_t *v;
+	double bit;
+	int ret;
+
+	if (json_object_get(root, "subject")) {
+		ret = get_string(root, "subject", req->subject, sizeof(req->subject), field,
+				 field_len, msg, msg_len);
+		if (ret)
+			return ret;
+	}
+	if (json_object_get(root, "session")) {
+		ret = get_string(root, "session", req->session, sizeof(req->session), field,
+				 field_len, msg, msg_len);
+		if (ret)
+			return ret;
+	}
+	for (int i = 0; i < 2; i++) {
+		v = json_object_get(root, edge_keys[i]);
+		if (v && (!json_is_string(v) || fp_edge_parse(json_string_value(v), edges[i])))
+			FAIL(edge_keys[i], "record: %s must be \"rising\" or \"falling\"",
+			     edge_keys[i]);
+	}
+	v = json_object_get(root, "sync_bit");
+	if (v && (get_number(v, &bit) || bit < 0 || bit > FP_SYNC_MAX_BIT || bit != (int)bit))
+		FAIL("sync_bit", "record: sync_bit must be a whole number in [0, %d]",
+		     FP_SYNC_MAX_BIT);
+	if (v)
+		req->sync_bit = (unsigned int)bit;
+	if (req->stop_on_sync && !req->start_on_sync)
+		FAIL("stop_on_sync", "record: stop_on_sync needs start_on_sync");
+	return 0;
+}
+
 static int parse_set(json_t *root, struct fp_ctl_request *req, char *field,
 		     size_t field_len, char *msg, size_t msg_len)
 {
@@ -190,6 +229,7 @@ static int parse_cmd(json_t *root, const char *cmd, struct fp_ctl_request *req,
 		if (v && (get_number(v, &req->seconds) || req->seconds < 0 ||
 			  req->seconds > 86400))
 			FAIL("seconds", "record: seconds must be a number in [0, 86400]");
+		return parse_record_lab(root, req, field, field_len, msg, msg_len);
 	} else if (!strcmp(cmd, "device-set")) {
 		req->cmd = FP_CTL_DEVICE_SET;
 		ret = get_string(root, "key", req->dev_key, sizeof(req->dev_key), field,

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "sync_edge.h"
+
 /* Where fplated publishes, and answers control requests, by default. */
 #define FP_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
 #define FP_DEFAULT_CTL      "tcp://127.0.0.1:5556"
@@ -54,6 +56,11 @@ struct fp_ctl_request {
 	double value;               /* set */
 	char file[4096];            /* calibration load, record start */
 	double seconds;             /* record start, 0 = until stop */
+	/* record start, optional (docs/control.md) */
+	char subject[64], session[64];
+	enum fp_edge start_on_sync; /* start the file at this edge of sync_bit */
+	enum fp_edge stop_on_sync;  /* and end it before the next such edge */
+	unsigned int sync_bit;      /* 0 sync input (default), 1 trigger, .. 15 */
 	char dev_key[64];           /* device-set */
 	char dev_value[256];        /* device-set */
 	char token[128];            /* shared secret, "" when not given */

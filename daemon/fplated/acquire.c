@@ -38,6 +38,7 @@ const char *fpd_dev_state_name(enum fpd_dev_state s)
 	case FPD_DEV_GONE:     return "gone";
 	case FPD_DEV_ENDED:    return "ended";
 	case FPD_DEV_FAILED:   return "failed";
+	case FPD_DEV_STOPPED:  return "stopped";
 	}
 	return "unknown";
 }

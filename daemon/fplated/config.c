@@ -71,6 +71,8 @@ static const struct key keys[] = {
 	  "period of the status message" },
 	{ "publish", "stream_id", "stream-id", K_U32, OFF(stream_id), 0, 0, UINT32_MAX, NULL, 0,
 	  "stream id in force frames (0: random at each start)" },
+	{ "publish", "name", "name", K_STRING, STR(name), 0, 0, NULL, 0,
+	  "this daemon's name in describe and status, e.g. treadmill-2 (default: host name)" },
 	{ "gait", "feet", "feet", K_CHOICE, OFF(gait_feet), 0, 0, 0, feet, 0,
 	  "foot on each plate: auto (classified per step), LR/RL (split belt), L or R" },
 	{ "gait", "cutoff_hz", "cutoff", K_DOUBLE, OFF(cutoff_hz), 0, 5, 500, NULL, 0,
@@ -106,6 +108,8 @@ void fpd_config_defaults(struct fpd_config *cfg)
 	cfg->status_ms = 1000;
 	cfg->ring_slots = 256;
 	cfg->log_level = FPD_LOG_INFO;
+	if (gethostname(cfg->name, sizeof(cfg->name) - 1))
+		snprintf(cfg->name, sizeof(cfg->name), "fplated");
 	/* [gait]: the gait module's own defaults, kept in one place */
 	fp_gait_config_default(&g, 1, 2000);
 	cfg->gait_feet = FPD_FEET_AUTO;

@@ -43,6 +43,7 @@ struct fpd_config {
 	enum fpd_drop_policy drop_policy;
 	int status_ms;                    /* status period */
 	uint32_t stream_id;               /* 0: random per start */
+	char name[64];                    /* this daemon among several (default: host name) */
 	/* [gait]: starting values; the control socket's set changes them live */
 	int gait_feet;                    /* enum fpd_feet */
 	double cutoff_hz;                 /* force metrics' zero-lag cutoff */

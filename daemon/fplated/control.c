@@ -130,6 +130,8 @@ static json_t *describe_json(struct fpd *d)
 		      "calibration_id", d->cal.id, "calibration_source", d->calib_source,
 		      "frame", "x right, y forward (belt moves toward -y), z up; "
 			       "COP relative to the surface centre");
+	/* which of several daemons this is (docs/wire-format.md, "Several daemons") */
+	json_object_set_new(s, "stream_name", json_string(d->cfg.name));
 	json_object_set_new(s, "belt_speed_mps", isfinite(d->settings.belt_speed_mps) ?
 			    json_real(d->settings.belt_speed_mps) : json_null());
 	json_object_set_new(s, "body_mass_kg", d->settings.body_mass_kg > 0 ?
@@ -399,10 +401,24 @@ static void do_record(struct fpd *d, const struct fp_ctl_request *r)
 	uint64_t n;
 
 	if (r->cmd == FP_CTL_RECORD_START) {
-		int ret = fpd_record_start(d, r->file, r->seconds, msg, sizeof(msg));
+		int ret;
+
+		if (!d->rec.w) {
+			struct fpd_rec_opts *o = &d->rec.opt;
+
+			memset(o, 0, sizeof(*o));
+			snprintf(o->subject, sizeof(o->subject), "%s", r->subject);
+			snprintf(o->session, sizeof(o->session), "%s", r->session);
+			o->start_on = r->start_on_sync;
+			o->stop_on = r->stop_on_sync;
+			o->sync_bit = r->sync_bit;
+		}
+		ret = fpd_record_start(d, r->file, r->seconds, msg, sizeof(msg));
 
 		if (ret == -EBUSY)
 			fpd_reply_error(d, "action", "record: %s", msg);
+		else if (ret == -ENOTSUP)
+			fpd_reply_error(d, "start_on_sync", "record: %s", msg);
 		else if (ret)
 			fpd_reply_error(d, "file", "record: %s", msg);
 		else

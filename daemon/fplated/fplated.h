@@ -47,6 +47,7 @@ enum fpd_dev_state {
 	FPD_DEV_GONE,     /* fp_read() said -ENODEV: retrying until it returns */
 	FPD_DEV_ENDED,    /* finite source finished (-EPIPE) */
 	FPD_DEV_FAILED,   /* any other read error: the daemon exits non-zero */
+	FPD_DEV_STOPPED,  /* fplated is shutting down: the last status says so */
 };
 
 const char *fpd_dev_state_name(enum fpd_dev_state s);
@@ -157,7 +158,21 @@ struct fpd_ctl {
 };
 
 /* A recording started on the control socket (record.c). */
+/* What a `record start` asks for beyond the file (control.c fills it). */
+struct fpd_rec_opts {
+	char subject[64], session[64];
+	enum fp_edge start_on, stop_on;  /* trigger: edges of sync_bit */
+	unsigned int sync_bit;
+};
+
 struct fpd_rec {
+	struct fpd_rec_opts opt;     /* of the next fpd_record_start() */
+	struct fp_edge_track track;  /* sync word before the next block, always kept */
+	uint64_t track_next;         /* first_sample the tracked word is just before */
+	int armed;                   /* waiting for the start edge: nothing written yet */
+	int has_sync;                /* the file has the SYNC channel */
+	uint64_t first_sample;       /* device index of the file's first sample */
+	uint64_t sync_edges, sync_events_dropped;
 	struct fp_c3d_writer *w;     /* NULL when not recording */
 	char path[4096];
 	float *values;               /* block_samples * n_analog, owned */

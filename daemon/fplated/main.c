@@ -171,7 +171,13 @@ static void teardown(struct fpd *d)
 {
 	fpd_acq_stop(d);
 	if (d->proc.wire) {
+		int state = atomic_load(&d->acq.state);
+
 		fpd_proc_drain(d);
+		/* ended and failed say why the daemon stops; anything else
+		 * would claim a device that is no longer read */
+		if (state != FPD_DEV_ENDED && state != FPD_DEV_FAILED)
+			atomic_store(&d->acq.state, FPD_DEV_STOPPED);
 		if (d->pub.sock)
 			fpd_publish_status(d);
 	}

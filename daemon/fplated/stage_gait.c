@@ -118,6 +118,12 @@ static void publish_steps(struct fpd *d, struct gait_stage *st)
 	while (fp_gait_next_step(st->g, &s)) {
 		json_t *j = fp_step_to_json(&s);
 
+		/* every message on the wire names its type and message version
+		 * (docs/wire-format.md); metrics_version versions the metrics */
+		if (j) {
+			json_object_set_new(j, "type", json_string("step"));
+			json_object_set_new(j, "version", json_integer(1));
+		}
 		if (j && fpd_publish_json(d, FP_TOPIC_STEP, j) >= 0)
 			st->published++;
 		json_decref(j);

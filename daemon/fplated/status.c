@@ -6,8 +6,11 @@
  * and at every device state change, and the reply to `status` on the
  * control socket.
  */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 
 #include "fplated.h"
@@ -60,22 +63,52 @@ static json_t *device_json(struct fpd *d)
 	return dev;
 }
 
+/*
+ * Whether the kernel considers CLOCK_REALTIME synchronised (an NTP or PTP
+ * daemon disciplines it and clears STA_UNSYNC) and the error bounds it was
+ * told: every frame time is this clock, so it is only as good as this.
+ */
+static json_t *clock_sync_json(void)
+{
+	struct timex tx;
+	int state;
+
+	memset(&tx, 0, sizeof(tx)); /* modes 0: read only, no privilege needed */
+	state = adjtimex(&tx);
+	if (state < 0)
+		return json_pack("{s:n, s:s}", "synchronised", "error", strerror(errno));
+	return json_pack("{s:b, s:I, s:I, s:s}",
+			 "synchronised", state != TIME_ERROR && !(tx.status & STA_UNSYNC),
+			 "esterror_us", (json_int_t)tx.esterror,
+			 "maxerror_us", (json_int_t)tx.maxerror,
+			 "state", state == TIME_OK ? "ok" : state == TIME_INS ? "insert leap second" :
+				  state == TIME_DEL ? "delete leap second" :
+				  state == TIME_OOP ? "leap second in progress" :
+				  state == TIME_WAIT ? "leap second done" : "unsynchronised");
+}
+
 json_t *fpd_status_json(struct fpd *d)
 {
 	struct fpd_proc *p = &d->proc;
 	struct fp_ring *r = &d->acq.ring;
 	double period = fp_timefit_period_ns(&p->fit);
+	int64_t now = fp_clock_ns(CLOCK_REALTIME);
 	json_t *s;
 
-	s = json_pack("{s:s, s:i, s:I, s:f, s:I, s:s}",
+	/* time_ns is beyond 2^53: time_s + time_nsec are exact in a double */
+	s = json_pack("{s:s, s:i, s:I, s:I, s:I, s:f, s:I, s:s}",
 		      "type", "status", "version", 1,
-		      "time_ns", (json_int_t)fp_clock_ns(CLOCK_REALTIME),
+		      "time_ns", (json_int_t)now,
+		      "time_s", (json_int_t)(now / 1000000000),
+		      "time_nsec", (json_int_t)(now % 1000000000),
 		      "uptime_s", (double)(fp_clock_ns(CLOCK_MONOTONIC) - d->start_mono_ns) / 1e9,
 		      "stream_id", (json_int_t)d->stream_id, "endpoint", d->cfg.endpoint);
 	json_object_set_new(s, "rate_hz", isfinite(p->rate_hz) ? json_real(p->rate_hz)
 							       : json_null());
 	json_object_set_new(s, "clock_rate_hz", json_real(1e9 / period));
 	json_object_set_new(s, "clock_late_blocks", json_integer((json_int_t)p->fit.outliers));
+	json_object_set_new(s, "clock_sync", clock_sync_json());
+	json_object_set_new(s, "stream_name", json_string(d->cfg.name));
 	json_object_set_new(s, "samples", json_integer((json_int_t)d->stats.samples));
 	json_object_set_new(s, "frames", json_integer((json_int_t)d->stats.frames));
 	json_object_set_new(s, "gaps", json_integer((json_int_t)d->stats.gaps));

@@ -201,7 +201,19 @@ struct fp_c3d_wdesc {
 	char software[32];
 	char calib_id[64];
 	uint64_t first_sample;          /* device sample index of the first sample */
+	/* Lab metadata (docs/c3d.md "Lining up with motion capture"). */
+	int64_t start_time_ns;          /* UTC of sample 1 (CLOCK_REALTIME ns), 0 unknown */
+	double body_mass_kg;            /* > 0 known; also PROCESSING:Bodymass */
+	char subject[64];               /* also SUBJECTS:NAMES */
+	char session[64];
+	uint64_t sync_edges;            /* rising edges of SYNC bit 0 in the file */
+	char trigger[32];               /* "rising 0": the file starts on that edge of bit 0 */
 };
+
+/* Label of the analog channel holding the per-sample sync word. */
+#define FP_C3D_SYNC_LABEL "SYNC"
+/* Label of the event at each rising edge of the sync input (bit 0). */
+#define FP_C3D_SYNC_EVENT "Sync"
 
 struct fp_c3d_writer;
 
@@ -224,6 +236,9 @@ uint64_t fp_c3d_writer_frames(const struct fp_c3d_writer *w);
  * before the next frame arrives); written by fp_c3d_writer_close().
  */
 void fp_c3d_writer_set_first_sample(struct fp_c3d_writer *w, uint64_t first_sample);
+/* Same for FPLATE:START_TIME (UTC ns of sample 1) and FPLATE:SYNC_EDGES. */
+void fp_c3d_writer_set_start_time(struct fp_c3d_writer *w, int64_t utc_ns);
+void fp_c3d_writer_set_sync_edges(struct fp_c3d_writer *w, uint64_t edges);
 /* Rewrite the parameters with the events and close. Samples of an incomplete
  * last frame are dropped. Frees w. */
 int fp_c3d_writer_close(struct fp_c3d_writer *w, char *msg, size_t msg_len);
@@ -237,6 +252,14 @@ int fp_c3d_writer_close(struct fp_c3d_writer *w, char *msg, size_t msg_len);
 int fp_c3d_wdesc_session(struct fp_c3d_wdesc *d, const struct fp_calib *cal, int volts,
 			 double rate_hz, struct fp_c3d_wchannel *ch,
 			 struct fp_c3d_wplate *plate, char *msg, size_t msg_len);
+/*
+ * Append the analog channel FP_C3D_SYNC_LABEL (the sync word of each sample,
+ * stored exactly: bits 16-31 are 0) after the plate channels of a session;
+ * ch must have room for d->n_analog + 1 channels. Returns its 0-based index.
+ */
+uint32_t fp_c3d_wdesc_add_sync(struct fp_c3d_wdesc *d, struct fp_c3d_wchannel *ch);
+/* Format utc_ns as ISO 8601 "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" (31 bytes). */
+int fp_c3d_format_utc(int64_t utc_ns, char *buf, size_t len);
 /* fplate frames (FP_NFIELDS per plate) -> stored values for a type 2 session. */
 void fp_c3d_session_values(const double *fields, uint32_t plates, float *out);
 

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "c3d_int.h"
 #include "calib_int.h"
@@ -39,6 +40,7 @@ int fp_c3d_wdesc_session(struct fp_c3d_wdesc *d, const struct fp_calib *cal, int
 	d->ch = ch;
 	d->plate = plate;
 	d->belt_speed_mps = NAN;
+	d->body_mass_kg = NAN;
 	snprintf(d->calib_id, sizeof(d->calib_id), "%s", cal->id);
 	for (uint32_t p = 0; p < cal->plates; p++) {
 		const struct fp_plate_calib *pc = &cal->plate[p];
@@ -92,4 +94,29 @@ void fp_c3d_session_values(const double *fields, uint32_t plates, float *out)
 	for (uint32_t p = 0; p < plates; p++)
 		for (int k = 0; k < 6; k++)
 			out[6 * p + k] = (float)(fields[p * FP_NFIELDS + k] * conv[k]);
+}
+
+uint32_t fp_c3d_wdesc_add_sync(struct fp_c3d_wdesc *d, struct fp_c3d_wchannel *ch)
+{
+	struct fp_c3d_wchannel *c = &ch[d->n_analog];
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->label, sizeof(c->label), "%s", FP_C3D_SYNC_LABEL);
+	snprintf(c->desc, sizeof(c->desc), "sync word: bit 0 sync input, bit 1 trigger");
+	c->scale = 1.0;
+	d->ch = ch;
+	return d->n_analog++;
+}
+
+int fp_c3d_format_utc(int64_t utc_ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(utc_ns >= 0 ? utc_ns / 1000000000 : (utc_ns + 1) / 1000000000 - 1);
+	long nsec = (long)(utc_ns - (int64_t)sec * 1000000000);
+	struct tm tm;
+
+	if (!gmtime_r(&sec, &tm))
+		return -EINVAL;
+	return snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec) < 0 ?
+		-EINVAL : 0;
 }

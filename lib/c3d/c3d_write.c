@@ -318,6 +318,40 @@ static void plate_params(struct wbuf *w, const struct fp_c3d_writer *wr)
 	free(cal);
 }
 
+static void p_u64(struct wbuf *w, int gid, const char *name, uint64_t v, const char *desc)
+{
+	int16_t words[4];
+
+	for (int i = 0; i < 4; i++)
+		words[i] = (int16_t)(v >> 16 * i & 0xffff);
+	p_i16(w, gid, name, 4, words, desc);
+}
+
+/*
+ * FPLATE metadata for lining the file up with other lab systems. The start
+ * time is known only once the first sample arrives and is rewritten at
+ * close: it always takes the same room (a 30-character string and 4 words).
+ */
+static void lab_params(struct wbuf *w, const struct fp_c3d_wdesc *d)
+{
+	char t[40] = "unknown";
+
+	if (d->start_time_ns)
+		fp_c3d_format_utc(d->start_time_ns, t, sizeof(t));
+	p_strs(w, 6, "START_TIME", 1, (const char *const[]){ t }, 30,
+	       "UTC of sample 1 from the host time fit, ISO 8601");
+	p_u64(w, 6, "START_TIME_NS", (uint64_t)d->start_time_ns,
+	      "UTC ns of sample 1 since 1970 (0 unknown): 4 words, least significant first");
+	p_str(w, 6, "SUBJECT", d->subject[0] ? d->subject : "unknown", "");
+	p_str(w, 6, "SESSION", d->session[0] ? d->session : "unknown", "");
+	p_float(w, 6, "BODY_MASS", (float)(d->body_mass_kg > 0 ? d->body_mass_kg : -1.0),
+		"kg, -1 unknown");
+	p_str(w, 6, "TRIGGER", d->trigger[0] ? d->trigger : "none",
+	      "EDGE BIT: sample 1 is that edge of that sync bit; none: not triggered");
+	p_float(w, 6, "SYNC_EDGES", (float)d->sync_edges,
+		"rising edges of SYNC bit 0 (events: the first ones)");
+}
+
 /* The whole parameter section (without padding). */
 static int build_params(struct fp_c3d_writer *wr, const struct fp_c3d_event *ev,
 			uint32_t n_ev, int reserve, struct wbuf *w, size_t *frames_off,
@@ -383,10 +417,23 @@ static int build_params(struct fp_c3d_writer *wr, const struct fp_c3d_event *ev,
 	      "device sample index of sample 1: 4 words, least significant first");
 	p_float(w, 6, "BELT_SPEED", (float)(isfinite(d->belt_speed_mps) ? d->belt_speed_mps
 					    : -1.0), "m/s, -1 unknown");
+	lab_params(w, d);
 	group(w, 7, "MANUFACTURER", "");
 	p_str(w, 7, "COMPANY", "fplate project", "");
 	p_str(w, 7, "SOFTWARE", "fplate", "");
 	p_str(w, 7, "VERSION_LABEL", FP_VERSION_STRING, "");
+	/* the conventional places: SUBJECTS:NAMES, Vicon's PROCESSING:Bodymass */
+	if (d->subject[0]) {
+		const char *names[1] = { d->subject };
+
+		group(w, 8, "SUBJECTS", "subjects");
+		p_int(w, 8, "USED", 1, "");
+		p_strs(w, 8, "NAMES", 1, names, 1, "");
+	}
+	if (d->body_mass_kg > 0) {
+		group(w, 9, "PROCESSING", "subject measurements");
+		p_float(w, 9, "Bodymass", (float)d->body_mass_kg, "kg");
+	}
 	if (!w->err)
 		set16(w->b + w->last, 0); /* last entry: next offset 0 */
 	return w->err;
@@ -666,6 +713,22 @@ void fp_c3d_writer_set_first_sample(struct fp_c3d_writer *w, uint64_t first_samp
 {
 	if (w && w->d.first_sample != first_sample) {
 		w->d.first_sample = first_sample;
+		w->params_changed = 1;
+	}
+}
+
+void fp_c3d_writer_set_start_time(struct fp_c3d_writer *w, int64_t utc_ns)
+{
+	if (w && w->d.start_time_ns != utc_ns) {
+		w->d.start_time_ns = utc_ns;
+		w->params_changed = 1;
+	}
+}
+
+void fp_c3d_writer_set_sync_edges(struct fp_c3d_writer *w, uint64_t edges)
+{
+	if (w && w->d.sync_edges != edges) {
+		w->d.sync_edges = edges;
 		w->params_changed = 1;
 	}
 }

@@ -82,7 +82,7 @@ $FPLATE status --endpoint "$EP" | grep -q "running" || fail "fplate status text"
 # fplate stream --csv: exact header, 1 s = 2000 samples x 2 plates, contiguous.
 $FPLATE stream --endpoint "$EP" --csv --seconds 1 >"$TMP/s.csv" 2>"$TMP/s.err" \
 	|| fail "fplate stream --csv: $(cat "$TMP/s.err")"
-head -n 1 "$TMP/s.csv" | grep -qx "sample,t_ns,plate,fx,fy,fz,mx,my,mz,cop_x,cop_y,tz,flags" \
+head -n 1 "$TMP/s.csv" | grep -qx "sample,t_ns,plate,fx,fy,fz,mx,my,mz,cop_x,cop_y,tz,flags,sync" \
 	|| fail "CSV header: $(head -n 1 "$TMP/s.csv")"
 $PYTHON - "$TMP/s.csv" <<'PYEOF' || fail "CSV content"
 import csv, sys
@@ -96,6 +96,10 @@ dt = (t[-1] - t[0]) / 1999
 assert abs(dt - 500000) < 2500, "sample period %.1f ns" % dt
 fz = [float(r["fz"]) for r in rows]
 assert max(fz) > 500, "max Fz %.1f" % max(fz)
+# sim:// default sync_hz=100 at 2 kHz: bit 0 high on samples 0, 20, 40, ...
+# (docs/simulator.md), and only there
+bad = [r["sample"] for r in rows if int(r["sync"]) != (1 if int(r["sample"]) % 20 == 0 else 0)]
+assert not bad, "sync column wrong at samples %s" % bad[:5]
 print("csv: 4000 rows, contiguous, period %.1f ns, max Fz %.0f N" % (dt, max(fz)))
 PYEOF
 ok "fplate stream --csv"

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import time
+from fractions import Fraction
 
 import numpy as np
 import zmq
@@ -31,6 +32,14 @@ def doc_decoder():
 BUILD = os.environ.get("BUILD", "build")
 
 
+def exact_t_ns(t0_ns, period_ns, k):
+    """The documented rule with exact rational arithmetic: t0_ns +
+    llround(k * period_ns), where k * period_ns is the float64 product."""
+    x = Fraction(float(np.float64(k) * np.float64(period_ns)))
+    r = int(x + Fraction(1, 2)) if x >= 0 else -int(-x + Fraction(1, 2))
+    return int(t0_ns) + r
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="fplate-it-wire.")
     ep = "ipc://%s/pub.sock" % tmp
@@ -48,6 +57,7 @@ def main():
         stop = threading.Event()
         doc_decode = doc_decoder()
         doc_checked = [0]
+        doc_times = {}  # sample index -> t_ns from the doc's snippet
         errors = []
 
         def collect():
@@ -60,17 +70,26 @@ def main():
             while not stop.is_set():
                 if sub.poll(100):
                     topic, payload = sub.recv_multipart()
-                    h, values, _ = decode_force(payload)
-                    py_frames[int(h["sequence"])] = (h, values.copy())
+                    h, values, sync = decode_force(payload)
+                    py_frames[int(h["sequence"])] = (h, values.copy(), sync.copy())
                     dh, index, t_ns, dvalues, dsync = doc_decode(payload)
                     assert dh == h and np.array_equal(dvalues, values, equal_nan=True)
                     assert index[0] == h["first_sample"] and len(t_ns) == len(index)
+                    assert t_ns.dtype == np.int64, t_ns.dtype
+                    for k in range(len(t_ns)):
+                        want = exact_t_ns(h["t0_ns"], h["period_ns"], k)
+                        assert int(t_ns[k]) == want, (k, int(t_ns[k]), want)
+                        doc_times[int(index[k])] = int(t_ns[k])
                     doc_checked[0] += 1
 
         t = threading.Thread(target=collect)
         t.start()
+        csv = subprocess.Popen([os.path.join(BUILD, "fplate"), "stream", "--csv", "--endpoint",
+                                ep, "--seconds", "2"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
         out = subprocess.run([os.path.join(BUILD, "fplate"), "stream", "--json", "--endpoint",
                               ep, "--seconds", "2"], capture_output=True, text=True, timeout=20)
+        csv_out, csv_err = csv.communicate(timeout=20)
         time.sleep(0.2)
         stop.set()
         t.join()
@@ -80,13 +99,32 @@ def main():
         if out.returncode != 0:
             print("FAIL: fplate stream exited %d: %s" % (out.returncode, out.stderr))
             return 1
+        if csv.returncode != 0:
+            print("FAIL: fplate stream --csv exited %d: %s" % (csv.returncode, csv_err))
+            return 1
+        # The C decoder's sample times (fplate stream --csv) against the
+        # doc's snippet: exact, to the ns.
+        rows = csv_out.splitlines()
+        cols = rows[0].split(",")
+        isample, it = cols.index("sample"), cols.index("t_ns")
+        timed = 0
+        for row in rows[1:]:
+            v = row.split(",")
+            k = int(v[isample])
+            if k in doc_times:
+                assert int(v[it]) == doc_times[k], (k, int(v[it]), doc_times[k])
+                timed += 1
+        print("t_ns of %d CSV rows equal to the doc snippet's, to the ns" % timed)
+        if timed < 2 * 150 * 20:  # 2 plates, 150+ frames of 20 samples
+            print("FAIL: only %d CSV rows overlapped" % timed)
+            return 1
         compared = 0
         for line in out.stdout.splitlines():
             c = json.loads(line)
             seq = c["sequence"]
             if seq not in py_frames:
                 continue
-            h, values = py_frames[seq]
+            h, values, sync = py_frames[seq]
             assert c["first_sample"] == int(h["first_sample"]), (c["first_sample"], h)
             assert c["t0_ns"] == int(h["t0_ns"]) and c["t_recv_ns"] == int(h["t_recv_ns"])
             assert abs(c["period_ns"] - float(h["period_ns"])) < 1e-3
@@ -102,6 +140,12 @@ def main():
             # %.9g round-trips float32 exactly.
             ok = np.isnan(cv) | (cv.astype(np.float32) == values)
             assert ok.all(), "values differ in frame %d: %s" % (seq, cv[~ok][:3])
+            # sync words: C decoder == numpy, and where sim:// puts them
+            # (sync_hz=100 at 2 kHz: bit 0 on samples 0, 20, 40, ...)
+            n = cv.shape[0]
+            assert c["sync"] == [int(w) for w in sync[:n]], (seq, c["sync"][:5])
+            idx = c["first_sample"] + np.arange(n)
+            assert c["sync"] == [int(k % 20 == 0) for k in idx], (seq, c["sync"][:5])
             compared += 1
         print("compared %d frames decoded by C and by numpy: identical" % compared)
         print("docs/wire-format.md decoder agreed on %d frames" % doc_checked[0])

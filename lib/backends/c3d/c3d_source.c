@@ -39,6 +39,7 @@ struct c3d_src {
 	double belt;
 	int belt_ch;                     /* analog belt-speed channel, -1: none */
 	double belt_scale;               /* its unit to m/s */
+	long sync_ch;                    /* analog channel SYNC (fplate recordings), -1 none */
 	struct fp_counters cnt;
 };
 
@@ -158,6 +159,12 @@ static int c3d_src_open(struct fp_device *dev, const struct fp_uri *uri)
 	s->volts = !zero;
 	for (int i = 0; i < n; i++)
 		s->volts &= s->c->plate[s->plate[i]].type == 4;
+	/* a recording's sync word (docs/c3d.md) is replayed as the block's sync[] */
+	s->sync_ch = -1;
+	for (uint32_t i = 0; i < s->c->n_analog; i++)
+		if (!strcmp(s->c->an_label[i], FP_C3D_SYNC_LABEL))
+			s->sync_ch = i;
+	dev->info.has_sync = s->sync_ch >= 0;
 	bs = fp_c3d_param(s->c, "FPLATE", "BELT_SPEED");
 	s->belt = bs && fp_c3d_param_num(bs, 0) >= 0 ? fp_c3d_param_num(bs, 0) : NAN;
 	belt_channel(s);
@@ -288,6 +295,12 @@ static int c3d_src_read(struct fp_device *dev, struct fp_block *blk, int timeout
 			}
 		}
 	memset(blk->sync, 0, n * sizeof(*blk->sync));
+	for (uint64_t i = 0; s->sync_ch >= 0 && i < n; i++) {
+		double w = fp_c3d_analog(s->c, s->pos + i, (uint32_t)s->sync_ch);
+
+		/* stored exactly; anything else (NaN, negative) is no input */
+		blk->sync[i] = w >= 0 && w <= 0xffffff ? (uint32_t)w : 0;
+	}
 	blk->n = (uint32_t)n;
 	blk->first_sample = s->delivered;
 	blk->belt_speed_mps = s->belt;
