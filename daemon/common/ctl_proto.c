@@ -241,6 +241,17 @@ int fp_ctl_parse(const char *text, size_t len, struct fp_ctl_request *req,
 	return ret;
 }
 
+void fp_ctl_token(const char *text, size_t len, char *out, size_t out_len)
+{
+	json_t *root = json_loadb(text, len, 0, NULL);
+	json_t *v = json_is_object(root) ? json_object_get(root, "token") : NULL;
+
+	out[0] = '\0';
+	if (json_is_string(v) && json_string_length(v) < out_len)
+		snprintf(out, out_len, "%s", json_string_value(v));
+	json_decref(root);
+}
+
 json_t *fp_ctl_error_reply(const char *field, const char *msg)
 {
 	json_t *r = json_pack("{s:b, s:s}", "ok", 0, "error", msg ? msg : "failed");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * control.c - fplated's control socket (docs/control.md): a ZeroMQ REP
+ * control.c - fplated's control socket (docs/control.md): a ZeroMQ ROUTER
  * socket served from the main thread's poll loop.
  *
  * Requests are parsed and validated by lib/ctl_proto.c; this file acts on
@@ -9,9 +9,17 @@
  * samples through the window stage (stage_window.c) and are answered when
  * the window is full; recording is the record stage (stage_record.c); device-set is handed to the
  * acquisition thread, which alone may touch the device while it runs, and
- * answered when it has been applied. While one of those is pending the REP
- * socket is not read (one request at a time is the REP contract). A request
- * never kills the daemon: every failure is an error reply.
+ * answered when it has been applied. While one of those is pending other
+ * clients are still answered (ROUTER keeps each client's envelope): only a
+ * second window or device-set is refused as busy. A request never kills
+ * the daemon: every failure is an error reply.
+ *
+ * What a client can make the daemon do is bounded: a request is one frame
+ * of at most FPD_CTL_MAX_REQUEST bytes (libzmq drops the connection of a
+ * larger one before it is buffered), a multipart request is refused as a
+ * whole with one reply, the token is checked before the request is
+ * interpreted, at most CTL_BURST requests are handled before the loop goes
+ * back to publishing, and refusals are logged at most once a second.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -29,13 +37,18 @@
 
 /* A data request that cannot complete in ms + this is answered with an error. */
 #define CTL_GRACE_NS (5LL * 1000000000LL)
+/* Requests handled per wake-up before the loop publishes again. */
+#define CTL_BURST 32
+/* Refused requests (bad token, malformed envelope) answered per second;
+ * beyond that they get no reply, which bounds guessing. */
+#define FPD_CTL_REFUSALS_PER_S 5
 
 
 int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len)
 {
 	struct fpd_ctl *c = &d->ctl;
+	int64_t maxsize = FPD_CTL_MAX_REQUEST;
 	int linger = 0;
-
 	int ret;
 
 	if (!d->cfg.ctl_endpoint[0])
@@ -43,12 +56,14 @@ int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len)
 	ret = fpd_ctl_auth_init(d, msg, msg_len);
 	if (ret)
 		return ret;
-	c->sock = zmq_socket(d->pub.ctx, ZMQ_REP);
+	c->sock = zmq_socket(d->pub.ctx, ZMQ_ROUTER);
 	if (!c->sock) {
 		snprintf(msg, msg_len, "control socket: %s", zmq_strerror(zmq_errno()));
 		return -ENOMEM;
 	}
 	zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxsize, sizeof(maxsize));
+	c->to = &c->cur;
 	if (zmq_bind(c->sock, d->cfg.ctl_endpoint)) {
 		snprintf(msg, msg_len, "control endpoint '%s': %s", d->cfg.ctl_endpoint,
 			 zmq_strerror(zmq_errno()));
@@ -66,17 +81,28 @@ void fpd_ctl_close(struct fpd *d)
 	d->ctl.sock = NULL;
 }
 
+/* [routing id][empty delimiter][text] to the client in d->ctl.to. */
+static void send_reply(struct fpd *d, const char *text)
+{
+	const struct fpd_ctl_peer *to = d->ctl.to;
+
+	/* a client that went away is skipped by ROUTER: nothing blocks */
+	if (zmq_send(d->ctl.sock, to->id, to->id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(d->ctl.sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(d->ctl.sock, text, strlen(text), ZMQ_DONTWAIT) < 0)
+		fpd_warn("control reply: %s", zmq_strerror(zmq_errno()));
+}
+
 void fpd_reply_json(struct fpd *d, json_t *r)
 {
 	char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
 
 	if (!text)
 		text = strdup("{\"ok\":false,\"error\":\"out of memory\"}");
-	if (text && zmq_send(d->ctl.sock, text, strlen(text), 0) < 0)
-		fpd_warn("control reply: %s", zmq_strerror(zmq_errno()));
+	if (text)
+		send_reply(d, text);
 	free(text);
 	json_decref(r);
-	d->ctl.busy = 0;
 }
 
 void fpd_reply_error(struct fpd *d, const char *field, const char *fmt, ...)
@@ -250,9 +276,11 @@ static void start_window(struct fpd *d, const struct fp_ctl_request *r)
 			    d->info.uri);
 		return;
 	}
+	c->req = *r;
+	c->pend = c->cur;
+	c->busy = 1;
 	fpd_window_start(d, (uint64_t)ceil(r->ms * d->info.rate_hz / 1000.0));
 	c->deadline_ns = fp_clock_ns(CLOCK_MONOTONIC) + (int64_t)r->ms * 1000000 + CTL_GRACE_NS;
-	c->busy = 1;
 }
 
 static double mean_of(const struct fpd_ctl_acc *a, uint32_t p, int k)
@@ -336,6 +364,8 @@ static void do_device_set(struct fpd *d, const struct fp_ctl_request *r)
 	a->set_msg[0] = '\0';
 	atomic_store(&a->set_state, FPD_SET_PENDING);
 	pthread_mutex_unlock(&a->set_lock);
+	d->ctl.req = *r;
+	d->ctl.pend = d->ctl.cur;
 	d->ctl.deadline_ns = fp_clock_ns(CLOCK_MONOTONIC) + CTL_GRACE_NS;
 	d->ctl.busy = 1;
 }
@@ -357,15 +387,23 @@ static void finish_device_set(struct fpd *d)
 				   "value", a->set_value));
 }
 
+static void finish_busy(struct fpd *d)
+{
+	d->ctl.busy = 0;
+	d->ctl.to = &d->ctl.cur;
+}
+
 void fpd_ctl_tick(struct fpd *d)
 {
 	struct fpd_ctl *c = &d->ctl;
 
 	if (!c->busy)
 		return;
+	c->to = &c->pend;
 	if (c->req.cmd == FP_CTL_DEVICE_SET &&
 	    atomic_load(&d->acq.set_state) == FPD_SET_DONE) {
 		finish_device_set(d);
+		finish_busy(d);
 		return;
 	}
 	if ((c->req.cmd == FP_CTL_AVERAGE || c->req.cmd == FP_CTL_TARE) && c->acc.n >= c->need) {
@@ -375,6 +413,7 @@ void fpd_ctl_tick(struct fpd *d)
 			finish_tare(d, plates);
 		else
 			fpd_reply_json(d, json_pack("{s:b, s:o}", "ok", 1, "plates", plates));
+		finish_busy(d);
 		return;
 	}
 	if (fp_clock_ns(CLOCK_MONOTONIC) > c->deadline_ns) {
@@ -387,7 +426,10 @@ void fpd_ctl_tick(struct fpd *d)
 		fpd_reply_error(d, "", "timed out: the device delivered %llu of %llu samples (device %s)",
 			    (unsigned long long)c->acc.n, (unsigned long long)c->need,
 			    fpd_dev_state_name(atomic_load(&d->acq.state)));
+		finish_busy(d);
+		return;
 	}
+	c->to = &c->cur;
 }
 
 static void do_record(struct fpd *d, const struct fp_ctl_request *r)
@@ -415,10 +457,33 @@ static void do_record(struct fpd *d, const struct fp_ctl_request *r)
 				    "samples", (json_int_t)n));
 }
 
-static void dispatch(struct fpd *d)
+static const char *cmd_name(enum fp_ctl_cmd cmd)
 {
-	const struct fp_ctl_request *r = &d->ctl.req;
+	switch (cmd) {
+	case FP_CTL_AVERAGE:
+		return "average";
+	case FP_CTL_TARE:
+		return "tare";
+	case FP_CTL_DEVICE_SET:
+		return "device-set";
+	default:
+		return "request";
+	}
+}
 
+static void dispatch(struct fpd *d, const struct fp_ctl_request *r)
+{
+	const struct fpd_ctl *c = &d->ctl;
+
+	if (c->busy && (r->cmd == FP_CTL_AVERAGE || r->cmd == FP_CTL_TARE ||
+			r->cmd == FP_CTL_DEVICE_SET)) {
+		int64_t left = (c->deadline_ns - fp_clock_ns(CLOCK_MONOTONIC)) / 1000000;
+
+		fpd_reply_error(d, "cmd", "busy: %s of another client in progress "
+				"(at most %lld ms more); try again then", cmd_name(c->req.cmd),
+				(long long)(left > 0 ? left : 0));
+		return;
+	}
 	switch (r->cmd) {
 	case FP_CTL_DESCRIBE:
 		fpd_reply_json(d, describe_json(d));
@@ -456,27 +521,129 @@ static void dispatch(struct fpd *d)
 	}
 }
 
+/* Count a refused request; log at most once a second; 1 if it may be answered. */
+static int refusal(struct fpd *d, const char *why)
+{
+	struct fpd_ctl *c = &d->ctl;
+	int64_t now = fp_clock_ns(CLOCK_MONOTONIC);
+
+	c->refused_total++;
+	if (now - c->refuse_window_ns >= 1000000000LL) {
+		if (c->refused_unlogged)
+			fpd_warn("control: %u more requests refused in the last second",
+				 c->refused_unlogged);
+		c->refuse_window_ns = now;
+		c->refused_in_window = 0;
+		c->refused_unlogged = 0;
+	}
+	if (c->refused_in_window++ == 0)
+		fpd_warn("control: request refused: %s (%llu refused since start)", why,
+			 (unsigned long long)c->refused_total);
+	else
+		c->refused_unlogged++;
+	return c->refused_in_window <= FPD_CTL_REFUSALS_PER_S;
+}
+
+/* Discard the rest of a multipart message; returns the frames discarded. */
+static unsigned long drain_more(void *sock)
+{
+	unsigned long n = 0;
+	int more = 1;
+	size_t len = sizeof(more);
+	zmq_msg_t m;
+
+	while (!zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) && more) {
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&m);
+			break;
+		}
+		zmq_msg_close(&m);
+		n++;
+		len = sizeof(more);
+	}
+	return n;
+}
+
+/*
+ * One message from the ROUTER: [routing id][empty][request]. 0 with the
+ * request in m, 1 when there was nothing to read, -1 when the message was
+ * malformed and has been dealt with.
+ */
+static int recv_request(struct fpd *d, zmq_msg_t *m)
+{
+	struct fpd_ctl *c = &d->ctl;
+	unsigned long extra;
+	zmq_msg_t id;
+
+	zmq_msg_init(&id);
+	if (zmq_msg_recv(&id, c->sock, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&id);
+		return 1;
+	}
+	c->cur.id_len = zmq_msg_size(&id) < sizeof(c->cur.id) ? zmq_msg_size(&id) : 0;
+	memcpy(c->cur.id, zmq_msg_data(&id), c->cur.id_len);
+	zmq_msg_close(&id);
+	/* the empty delimiter of REQ clients */
+	zmq_msg_init(m);
+	if (zmq_msg_recv(m, c->sock, ZMQ_DONTWAIT) < 0 || zmq_msg_size(m) != 0 ||
+	    !zmq_msg_more(m)) {
+		drain_more(c->sock);
+		zmq_msg_close(m);
+		refusal(d, "not a REQ envelope (use a REQ socket)");
+		return -1;
+	}
+	zmq_msg_close(m);
+	zmq_msg_init(m);
+	if (zmq_msg_recv(m, c->sock, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(m);
+		return -1;
+	}
+	extra = zmq_msg_more(m) ? drain_more(c->sock) : 0;
+	if (extra) {
+		char why[96];
+
+		zmq_msg_close(m);
+		snprintf(why, sizeof(why), "multipart request of %lu frames", extra + 1);
+		if (refusal(d, why))
+			fpd_reply_error(d, "", "a request is one frame of JSON, not %lu frames; "
+					"nothing was done", extra + 1);
+		return -1;
+	}
+	return 0;
+}
+
 void fpd_ctl_handle(struct fpd *d)
 {
 	struct fpd_ctl *c = &d->ctl;
-	char field[64], msg[FP_MSG_MAX * 2];
+	char field[64], msg[FP_MSG_MAX * 2], token[128];
+	struct fp_ctl_request req;
 	zmq_msg_t m;
+	int ret;
 
-	while (c->sock && !c->busy) {
-		zmq_msg_init(&m);
-		if (zmq_msg_recv(&m, c->sock, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&m);
+	for (int n = 0; c->sock && n < CTL_BURST; n++) {
+		c->to = &c->cur;
+		ret = recv_request(d, &m);
+		if (ret > 0)
 			return;
+		if (ret < 0)
+			continue;
+		/* the token first: nothing of the request is acted on without it */
+		if (c->secret[0]) {
+			fp_ctl_token(zmq_msg_data(&m), zmq_msg_size(&m), token, sizeof(token));
+			if (!fpd_ctl_auth_ok(d, token)) {
+				if (refusal(d, token[0] ? "wrong token" : "no token"))
+					fpd_reply_error(d, "token", "unauthorized: this control socket "
+							"needs the shared secret as \"token\"");
+				zmq_msg_close(&m);
+				continue;
+			}
 		}
-		c->busy = 1; /* until replied */
-		if (fp_ctl_parse(zmq_msg_data(&m), zmq_msg_size(&m), &c->req, field, sizeof(field),
+		if (fp_ctl_parse(zmq_msg_data(&m), zmq_msg_size(&m), &req, field, sizeof(field),
 				 msg, sizeof(msg)))
 			fpd_reply_error(d, field, "%s", msg);
-		else if (!fpd_ctl_auth_ok(d, c->req.token))
-			fpd_reply_error(d, "token", "unauthorized: this control socket needs the "
-					"shared secret as \"token\"");
 		else
-			dispatch(d);
+			dispatch(d, &req);
 		zmq_msg_close(&m);
 	}
 }

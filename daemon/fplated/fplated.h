@@ -146,10 +146,26 @@ struct fpd_ctl_acc {
 	double volts[FP_MAX_PLATES][FP_MAX_CHANNELS];
 };
 
+/* A client of the ROUTER control socket: its routing id (control.c). */
+struct fpd_ctl_peer {
+	unsigned char id[256];
+	size_t id_len;
+};
+
+#define FPD_CTL_MAX_REQUEST 65536    /* bytes: larger messages are refused by libzmq */
+
 struct fpd_ctl {
-	void *sock;                  /* ZeroMQ REP, NULL when disabled */
-	int busy;                    /* a request awaits its reply */
-	struct fp_ctl_request req;
+	void *sock;                  /* ZeroMQ ROUTER, NULL when disabled */
+	int busy;                    /* a window / device-set request awaits its reply */
+	struct fp_ctl_request req;   /* the busy request */
+	struct fpd_ctl_peer cur;     /* the client of the request being handled */
+	struct fpd_ctl_peer pend;    /* the client of the busy request */
+	const struct fpd_ctl_peer *to; /* where fpd_reply_json() sends */
+	/* refused requests (bad token, malformed envelope): counted, logged at
+	 * most once a second, and at most FPD_CTL_REFUSALS_PER_S answered */
+	int64_t refuse_window_ns;
+	unsigned int refused_in_window, refused_unlogged;
+	uint64_t refused_total;
 	uint64_t need;               /* samples for the window */
 	int64_t deadline_ns;         /* CLOCK_MONOTONIC */
 	struct fpd_ctl_acc acc;

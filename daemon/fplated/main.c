@@ -134,8 +134,8 @@ static int run_loop(struct fpd *d, int sig_fd)
 		/* a pending control request is answered as soon as its data is in */
 		if (d->ctl.busy && timeout_ms > 20)
 			timeout_ms = 20;
-		/* while a request is pending the REP socket is not read */
-		if (zmq_poll(items, d->ctl.sock && !d->ctl.busy ? 3 : 2, timeout_ms) < 0 &&
+		/* other clients are answered while a request is pending */
+		if (zmq_poll(items, d->ctl.sock ? 3 : 2, timeout_ms) < 0 &&
 		    errno != EINTR) {
 			fpd_err("zmq_poll: %s", zmq_strerror(errno));
 			return 1;
