@@ -61,6 +61,12 @@ static const struct key keys[] = {
 	  "ZeroMQ PUB endpoint to bind (tcp://127.0.0.1:PORT or ipc:///PATH)" },
 	{ "control", "secret_file", "ctl-secret-file", K_STRING, STR(ctl_secret_file), 0, 0,
 	  NULL, 0, "file holding the control socket's shared secret (required off loopback)" },
+	{ "control", "record_dir", "record-dir", K_STRING, STR(record_dir), 0, 0, NULL, 0,
+	  "folder of recordings made by record start NAME (default $STATE_DIRECTORY or "
+	  FPD_DEFAULT_RECORD_DIR ")" },
+	{ "control", "calibration_dir", "calibration-dir", K_STRING, STR(calibration_dir), 0, 0,
+	  NULL, 0, "folder calibration load NAME reads from (default $CONFIGURATION_DIRECTORY "
+	  "or " FPD_DEFAULT_CALIB_DIR ")" },
 	{ "control", "endpoint", "ctl", K_STRING, STR(ctl_endpoint), 0, 0, NULL, 0,
 	  "ZeroMQ REP control endpoint (default: beside the publish one, TCP port + 1 or PATH.ctl)" },
 	{ "publish", "sndhwm", "hwm", K_INT, OFF(sndhwm), 0, 1, 1000000, NULL, 0,
@@ -95,10 +101,18 @@ static const struct key keys[] = {
 void fpd_config_defaults(struct fpd_config *cfg)
 {
 	struct fp_gait_config g;
+	const char *dir;
 
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->device_uri, sizeof(cfg->device_uri), "sim://");
 	snprintf(cfg->endpoint, sizeof(cfg->endpoint), "%s", FP_DEFAULT_ENDPOINT);
+	/* systemd's StateDirectory= / ConfigurationDirectory= when run as the unit */
+	dir = getenv("STATE_DIRECTORY");
+	snprintf(cfg->record_dir, sizeof(cfg->record_dir), "%.*s", FPD_PATH_MAX - 1,
+		 dir && dir[0] && !strchr(dir, ':') ? dir : FPD_DEFAULT_RECORD_DIR);
+	dir = getenv("CONFIGURATION_DIRECTORY");
+	snprintf(cfg->calibration_dir, sizeof(cfg->calibration_dir), "%.*s", FPD_PATH_MAX - 1,
+		 dir && dir[0] && !strchr(dir, ':') ? dir : FPD_DEFAULT_CALIB_DIR);
 	cfg->block_ms = 10;
 	cfg->coalesce = 1;
 	cfg->sndhwm = 2000;

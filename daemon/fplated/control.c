@@ -162,6 +162,9 @@ static json_t *describe_json(struct fpd *d)
 			    json_real(d->settings.body_mass_kg) : json_null());
 	json_object_set_new(s, "endpoints", json_pack("{s:s, s:s}", "pub", d->cfg.endpoint,
 						       "ctl", d->cfg.ctl_endpoint));
+	/* where record start / calibration load NAME find their files */
+	json_object_set_new(s, "files", json_pack("{s:s, s:s}", "record_dir", d->cfg.record_dir,
+						   "calibration_dir", d->cfg.calibration_dir));
 	return json_pack("{s:b, s:o}", "ok", 1, "stream", s);
 }
 
@@ -211,22 +214,29 @@ static void do_set(struct fpd *d, const struct fp_ctl_request *r)
 			   "value", r->value));
 }
 
-static void do_calibration_load(struct fpd *d, const char *path)
+/* A calibration file is small: a few plates of 6 x 8 numbers. */
+#define CALIB_MAX_BYTES (1 << 20)
+
+static void do_calibration_load(struct fpd *d, const char *name)
 {
+	const char *dir = d->cfg.calibration_dir;
 	struct fp_calib *cal = malloc(sizeof(*cal));
 	char why[FP_MSG_MAX];
+	char *text = NULL;
+	size_t len = 0;
 	int ret;
 
-	if (strlen(path) >= FPD_PATH_MAX) {
-		free(cal);
-		fpd_reply_error(d, "file", "calibration: path longer than %d characters", FPD_PATH_MAX - 1);
-		return;
-	}
 	if (!cal) {
 		fpd_reply_error(d, "", "out of memory");
 		return;
 	}
-	ret = fp_calib_load(path, cal, why, sizeof(why));
+	/* only a regular file of the calibration folder, read without blocking
+	 * on a FIFO; the loader names it by its name, never quotes its text */
+	ret = fpd_file_read("calibration", dir, name, CALIB_MAX_BYTES, &text, &len, why,
+			    sizeof(why));
+	if (!ret)
+		ret = fp_calib_loadb(name, text, len, cal, why, sizeof(why));
+	free(text);
 	if (!ret)
 		ret = fp_calib_check(cal, &d->info, why, sizeof(why));
 	if (ret) {
@@ -235,9 +245,10 @@ static void do_calibration_load(struct fpd *d, const char *path)
 		/* The main thread calibrates every block, so swapping here is
 		 * atomic with respect to the stream: all of a block or none. */
 		d->cal = *cal;
-		snprintf(d->calib_source, sizeof(d->calib_source), "file %.*s", FPD_PATH_MAX - 1, path);
+		snprintf(d->calib_source, sizeof(d->calib_source), "file %.*s/%.*s",
+			 FPD_PATH_MAX - FPD_NAME_MAX - 2, dir, FPD_NAME_MAX, name);
 		d->settings.generation++;   /* stages reconfigure (gait's COP uses it) */
-		fpd_info("control: calibration %s loaded from %s", d->cal.id, path);
+		fpd_info("control: calibration %s loaded from %s/%s", d->cal.id, dir, name);
 		fpd_reply_json(d, json_pack("{s:b, s:s}", "ok", 1, "id", d->cal.id));
 	}
 	free(cal);
@@ -445,7 +456,7 @@ static void do_record(struct fpd *d, const struct fp_ctl_request *r)
 		else if (ret)
 			fpd_reply_error(d, "file", "record: %s", msg);
 		else
-			fpd_reply_json(d, json_pack("{s:b, s:s}", "ok", 1, "file", r->file));
+			fpd_reply_json(d, json_pack("{s:b, s:s}", "ok", 1, "file", d->rec.path));
 		return;
 	}
 	if (!d->rec.w) {

@@ -181,6 +181,7 @@ struct fpd_rec {
 	uint64_t samples, limit;     /* limit 0: until stop */
 	uint64_t next_sample;
 	int have_next;
+	char error[256];             /* why the last recording ended early, "" if it did not */
 	double nan_fields[FP_MAX_PLATES * FP_NFIELDS];
 };
 
@@ -269,13 +270,25 @@ void fpd_reply_error(struct fpd *d, const char *field, const char *fmt, ...)
 int fpd_ctl_auth_init(struct fpd *d, char *msg, size_t msg_len);
 int fpd_ctl_auth_ok(const struct fpd *d, const char *token);
 
+/* files.c: the files a control request may name, in the configured folders.
+ * A name is 1..FPD_NAME_MAX of [A-Za-z0-9._-], not starting with '.'. */
+#define FPD_NAME_MAX 128
+int fpd_file_name_ok(const char *what, const char *name, char *msg, size_t msg_len);
+/* openat(dir, name, flags | O_NOFOLLOW | O_NONBLOCK) of a regular file; the
+ * fd (blocking again) or -errno with msg; *dir_fd (if asked) stays open. */
+int fpd_file_open(const char *what, const char *dir, const char *name, int flags, int *dir_fd,
+		  char *msg, size_t msg_len);
+/* The whole of a regular file of at most max bytes, NUL-terminated, malloc'd. */
+int fpd_file_read(const char *what, const char *dir, const char *name, size_t max,
+		  char **text, size_t *len, char *msg, size_t msg_len);
+
 /* stage_window.c: collect an average / tare window of d->ctl.need samples
  * into d->ctl.acc while d->ctl.busy with one of those requests. */
 void fpd_window_start(struct fpd *d, uint64_t samples);
 
 /* stage_record.c: start returns 0 or a negative errno with msg filled;
  * stop returns the samples written (0 when not recording). */
-int fpd_record_start(struct fpd *d, const char *path, double seconds, char *msg, size_t len);
+int fpd_record_start(struct fpd *d, const char *name, double seconds, char *msg, size_t len);
 uint64_t fpd_record_stop(struct fpd *d);
 
 /* stages.c */

@@ -13,18 +13,23 @@
  * recording with a warning.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fplated.h"
 #include "fplate/c3d.h"
 
 #define MAX_GAP_S 10.0
 
-int fpd_record_start(struct fpd *d, const char *path, double seconds, char *emsg, size_t elen)
+int fpd_record_start(struct fpd *d, const char *name, double seconds, char *emsg, size_t elen)
 {
+	const char *dir = d->cfg.record_dir;
+	char path[sizeof(d->rec.path)];
+	int fd, dfd = -1;
 	struct fpd_rec *r = &d->rec;
 	struct fp_c3d_wchannel ch[6 * FP_MAX_PLATES];
 	struct fp_c3d_wplate plate[FP_MAX_PLATES];
@@ -48,12 +53,24 @@ int fpd_record_start(struct fpd *d, const char *path, double seconds, char *emsg
 		snprintf(desc.calib_id, sizeof(desc.calib_id), "%.*s",
 			 (int)sizeof(desc.calib_id) - 1, d->cal.id);
 		desc.belt_speed_mps = d->settings.belt_speed_mps;
-		ret = fp_c3d_writer_open(path, &desc, &r->w, msg, sizeof(msg));
 	}
 	if (ret) {
 		snprintf(emsg, elen, "%s", msg);
 		return ret;
 	}
+	/* a new regular file in record_dir, never an existing one (files.c) */
+	fd = fpd_file_open("record", dir, name, O_WRONLY | O_CREAT | O_EXCL, &dfd, emsg, elen);
+	if (fd < 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ret = fp_c3d_writer_open_fd(fd, path, &desc, &r->w, msg, sizeof(msg));
+	if (ret) {
+		unlinkat(dfd, name, 0);  /* no empty file left behind */
+		close(dfd);
+		snprintf(emsg, elen, "%s", msg);
+		return ret;
+	}
+	close(dfd);
 	r->values = calloc((size_t)d->block_samples * desc.n_analog, sizeof(float));
 	if (!r->values) {
 		fp_c3d_writer_close(r->w, msg, sizeof(msg));
@@ -65,6 +82,7 @@ int fpd_record_start(struct fpd *d, const char *path, double seconds, char *emsg
 	r->samples = 0;
 	r->limit = seconds > 0 ? (uint64_t)llround(seconds * d->info.rate_hz) : 0;
 	r->have_next = 0;
+	r->error[0] = '\0';
 	snprintf(r->path, sizeof(r->path), "%s", path);
 	fpd_info("recording to %s%s", path, seconds > 0 ? " (time-limited)" : "");
 	return 0;
@@ -79,10 +97,12 @@ uint64_t fpd_record_stop(struct fpd *d)
 
 	if (!r->w)
 		return 0;
-	if (fp_c3d_writer_close(r->w, msg, sizeof(msg)))
+	if (fp_c3d_writer_close(r->w, msg, sizeof(msg))) {
 		fpd_warn("record: closing %s: %s", r->path, msg);
-	else
+		snprintf(r->error, sizeof(r->error), "closing: %.*s", (int)sizeof(r->error) - 16, msg);
+	} else {
 		fpd_info("recording %s closed: %llu samples", r->path, (unsigned long long)n);
+	}
 	r->w = NULL;
 	free(r->values);
 	r->values = NULL;
@@ -119,6 +139,8 @@ static void record_frames(struct fpd *d, void *priv, const struct fp_block *blk,
 		if (lost > MAX_GAP_S * d->info.rate_hz) {
 			fpd_warn("record: %llu samples lost, longer than %g s: recording ended",
 				 (unsigned long long)lost, MAX_GAP_S);
+			snprintf(r->error, sizeof(r->error), "%llu samples lost, longer than %g s",
+				 (unsigned long long)lost, MAX_GAP_S);
 			fpd_record_stop(d);
 			return;
 		}
@@ -128,7 +150,8 @@ static void record_frames(struct fpd *d, void *priv, const struct fp_block *blk,
 			uint32_t chunk = lost > d->block_samples ? d->block_samples : (uint32_t)lost;
 
 			ret = write_rows(d, NULL, chunk);
-			r->samples += chunk;
+			if (!ret)
+				r->samples += chunk;
 			lost -= chunk;
 		}
 	}
@@ -138,13 +161,33 @@ static void record_frames(struct fpd *d, void *priv, const struct fp_block *blk,
 		n = (uint32_t)(r->limit - r->samples);
 	if (!ret && n)
 		ret = write_rows(d, f->v, n);
-	r->samples += n;
 	if (ret) {
-		fpd_err("record: writing %s: %s; recording ended", r->path, fp_strerror(ret));
+		/* r->samples counts what is in the file: not this block */
+		fpd_err("record: writing %s: %s; recording ended after %llu samples", r->path,
+			strerror(-ret), (unsigned long long)r->samples);
 		fpd_record_stop(d);
-	} else if (r->limit && r->samples >= r->limit) {
-		fpd_record_stop(d);
+		snprintf(r->error, sizeof(r->error), "writing: %s", strerror(-ret));
+		return;
 	}
+	r->samples += n;
+	if (r->limit && r->samples >= r->limit)
+		fpd_record_stop(d);
+}
+
+/* "recording" in status: what a client needs to notice a failed recording. */
+static void record_status(struct fpd *d, void *priv, json_t *status)
+{
+	struct fpd_rec *r = &d->rec;
+	json_t *o;
+
+	(void)priv;
+	if (!r->path[0])
+		return;
+	o = json_pack("{s:s, s:s, s:I}", "state", r->w ? "recording" : r->error[0] ? "failed" :
+		      "stopped", "file", r->path, "samples", (json_int_t)r->samples);
+	if (o && r->error[0])
+		json_object_set_new(o, "error", json_string(r->error));
+	json_object_set_new(status, "recording", o);
 }
 
 static void record_fini(struct fpd *d, void *priv)
@@ -156,5 +199,6 @@ static void record_fini(struct fpd *d, void *priv)
 const struct fpd_stage fpd_stage_record = {
 	.name = "record",
 	.frames = record_frames,
+	.status = record_status,
 	.fini = record_fini,
 };

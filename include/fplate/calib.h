@@ -100,6 +100,10 @@ void fp_calib_default(struct fp_calib *cal, uint32_t plates, uint32_t channels);
  * through a temporary file renamed over path.
  */
 int fp_calib_load(const char *path, struct fp_calib *cal, char *msg, size_t msg_len);
+/* The same from text in memory; name stands for the file in messages, and
+ * a JSON syntax error gives its position only, never the text. */
+int fp_calib_loadb(const char *name, const char *text, size_t len, struct fp_calib *cal,
+		   char *msg, size_t msg_len);
 int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_t msg_len);
 /* The same text as fp_calib_save() writes, malloc'd (caller frees); NULL on ENOMEM. */
 char *fp_calib_dump(const struct fp_calib *cal);

@@ -371,10 +371,23 @@ static int parse_root(struct ctx *c, const json_t *root, struct fp_calib *cal)
 	return 0;
 }
 
+static int load_root(struct ctx *c, json_t *root, struct fp_calib *cal)
+{
+	struct fp_calib tmp;
+	int ret;
+
+	memset(&tmp, 0, sizeof(tmp));
+	ret = parse_root(c, root, &tmp);
+	json_decref(root);
+	if (ret)
+		return ret;
+	*cal = tmp;
+	return 0;
+}
+
 int fp_calib_load(const char *path, struct fp_calib *cal, char *msg, size_t msg_len)
 {
 	struct ctx c = { path ? path : "(null)", msg, msg_len };
-	struct fp_calib tmp;
 	json_error_t jerr;
 	json_t *root;
 	FILE *f;
@@ -399,13 +412,29 @@ int fp_calib_load(const char *path, struct fp_calib *cal, char *msg, size_t msg_
 				 jerr.column, jerr.text);
 		return -EINVAL;
 	}
-	memset(&tmp, 0, sizeof(tmp));
-	ret = parse_root(&c, root, &tmp);
-	json_decref(root);
-	if (ret)
-		return ret;
-	*cal = tmp;
-	return 0;
+	return load_root(&c, root, cal);
+}
+
+int fp_calib_loadb(const char *name, const char *text, size_t len, struct fp_calib *cal,
+		   char *msg, size_t msg_len)
+{
+	struct ctx c = { name ? name : "(null)", msg, msg_len };
+	json_error_t jerr;
+	json_t *root;
+
+	if (msg && msg_len)
+		msg[0] = '\0';
+	if (!text || !cal)
+		return -EINVAL;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		/* position only: jansson's text quotes the file ("near 'root'") */
+		if (msg && msg_len)
+			snprintf(msg, msg_len, "%s:%d:%d: invalid JSON", c.path, jerr.line,
+				 jerr.column);
+		return -EINVAL;
+	}
+	return load_root(&c, root, cal);
 }
 
 /* Numbers round-trip exactly with 17 significant digits. */
