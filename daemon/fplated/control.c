@@ -269,6 +269,16 @@ static void do_calibration_get(struct fpd *d)
 
 static void do_reset_counters(struct fpd *d)
 {
+	struct fpd_stats *b = &d->stats_before_reset;
+
+	b->samples += d->stats.samples;
+	b->frames += d->stats.frames;
+	b->gaps += d->stats.gaps;
+	b->lost_samples += d->stats.lost_samples;
+	b->saturated_frames += d->stats.saturated_frames;
+	b->resumes += d->stats.resumes;
+	d->dropped_before_reset += d->pub.dropped;
+	d->resets++;
 	memset(&d->stats, 0, sizeof(d->stats));
 	d->pub.dropped = 0;
 	d->pub.sent = 0;

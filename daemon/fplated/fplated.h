@@ -198,6 +198,11 @@ struct fpd {
 	struct fpd_pub pub;
 	struct fpd_proc proc;
 	struct fpd_stats stats;
+	/* what reset-counters cleared so far: status "lifetime" adds it back,
+	 * so the evidence of data loss survives a reset */
+	struct fpd_stats stats_before_reset;
+	uint64_t dropped_before_reset;
+	uint64_t resets;
 	void *stage_priv[FPD_MAX_STAGES];
 	int stages_ready;            /* stages whose init succeeded */
 	struct fpd_settings settings;

@@ -163,9 +163,13 @@ def main():
         # average, reset-counters, record
         a = json.loads(fplate("average", "200", "--json").stdout)["plates"][0]
         check(a["samples"] == 400 and abs(a["mean"]["fz"]) < 2, "average of 200 ms = 400 samples near 0 N")
+        s0 = raw_request('{"cmd": "status"}')
         check(fplate("reset-counters").returncode == 0, "reset-counters")
         s = raw_request('{"cmd": "status"}')
         check(s["samples"] < 4000, "counters restarted (%d samples)" % s["samples"])
+        check(s["lifetime"]["samples"] >= s0["samples"] + s["samples"] and
+              s["lifetime"]["counter_resets"] == 1,
+              "lifetime counters survive the reset (%d >= %d)" % (s["lifetime"]["samples"], s0["samples"]))
         c3d = os.path.join(tmp, "rec.c3d")
         r = raw_request(json.dumps({"cmd": "record", "action": "start", "file": "rec.c3d", "seconds": 1.5}))
         check(r["ok"] and r["file"] == c3d, "record start writes into the record folder: %s" % r)
