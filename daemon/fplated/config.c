@@ -316,6 +316,26 @@ void fpd_config_usage(FILE *out)
 		"see README.md (Configuration file) and docs/wire-format.md\n");
 }
 
+/*
+ * Rules between keys, the same the control socket's `set` enforces
+ * (lib ctl_proto.c, control.c), so a configuration can never start the
+ * daemon with values `set` would refuse.
+ */
+static int check_together(const struct fpd_config *cfg, char *msg, size_t msg_len)
+{
+	if (cfg->body_mass_kg > 0 && cfg->body_mass_kg < 20) {
+		MSG("[gait] body_mass_kg = %g: expected 0 (automatic) or 20..250 kg",
+		    cfg->body_mass_kg);
+		return -EINVAL;
+	}
+	if (!(cfg->contact_off_n < cfg->contact_on_n)) {
+		MSG("[gait] contact_off_n = %g must be below contact_on_n = %g (N)",
+		    cfg->contact_off_n, cfg->contact_on_n);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* --config is found first: the file is applied before the other options. */
 static const char *find_config_arg(int argc, char **argv, int *explicit_file)
 {
@@ -410,5 +430,8 @@ int fpd_config_from_args(struct fpd_config *cfg, int argc, char **argv,
 		MSG("unexpected argument '%s' (fplated --help lists the options)", argv[optind]);
 		return -EINVAL;
 	}
+	ret = check_together(cfg, msg, msg_len);
+	if (ret)
+		return ret;
 	return default_ctl_endpoint(cfg, msg, msg_len);
 }

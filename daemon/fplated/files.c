@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "fplated.h"
@@ -123,4 +125,54 @@ int fpd_file_read(const char *what, const char *dir, const char *name, size_t ma
 	*text = buf;
 	*len = got;
 	return 0;
+}
+
+/*
+ * Before binding ipc://PATH: refuse when another process listens on PATH
+ * (libzmq would silently take the name over), refuse when PATH is not a
+ * socket (libzmq would delete it), remove a stale socket left by a daemon
+ * that was killed. 1 when PATH is ours to remove at exit, 0 for other
+ * transports, -errno with msg.
+ */
+int fpd_ipc_claim(const char *ep, char *msg, size_t msg_len)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	const char *path;
+	struct stat st;
+	int fd, busy;
+
+	if (strncmp(ep, "ipc://", 6) || ep[6] == '@' || !ep[6])
+		return 0;
+	path = ep + 6;
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		snprintf(msg, msg_len, "endpoint '%s': path longer than %zu characters", ep,
+			 sizeof(a.sun_path) - 1);
+		return -EINVAL;
+	}
+	if (lstat(path, &st)) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(msg, msg_len, "endpoint '%s': %s", ep, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(msg, msg_len, "endpoint '%s': %s exists and is not a socket; refused", ep,
+			 path);
+		return -EINVAL;
+	}
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(msg, msg_len, "endpoint '%s': socket: %s", ep, strerror(errno));
+		return -errno;
+	}
+	busy = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	if (busy) {
+		snprintf(msg, msg_len, "endpoint '%s': another process (another fplated?) is "
+			 "listening there; refused", ep);
+		return -EADDRINUSE;
+	}
+	unlink(path);   /* stale: nobody listens */
+	return 1;
 }

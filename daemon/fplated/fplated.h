@@ -208,6 +208,7 @@ struct fpd {
 	struct fpd_settings settings;
 	struct fpd_ctl ctl;
 	struct fpd_rec rec;
+	int unlink_pub, unlink_ctl;  /* ipc:// socket files to remove at exit */
 };
 
 /*
@@ -286,6 +287,9 @@ int fpd_file_open(const char *what, const char *dir, const char *name, int flags
 /* The whole of a regular file of at most max bytes, NUL-terminated, malloc'd. */
 int fpd_file_read(const char *what, const char *dir, const char *name, size_t max,
 		  char **text, size_t *len, char *msg, size_t msg_len);
+
+/* Before binding an ipc:// endpoint; 1 = remove its file at exit (files.c). */
+int fpd_ipc_claim(const char *ep, char *msg, size_t msg_len);
 
 /* stage_window.c: collect an average / tare window of d->ctl.need samples
  * into d->ctl.acc while d->ctl.busy with one of those requests. */

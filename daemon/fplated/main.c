@@ -2,7 +2,8 @@
 /*
  * main.c - fplated: open the device, start the acquisition thread and run
  * the processing / publishing loop on the main thread until SIGINT or
- * SIGTERM (or the end of a finite source), then shut down in order:
+ * SIGTERM (or the end of a finite source; SIGHUP is logged and ignored), then
+ * shut down in order:
  * stop acquisition, publish what is left, final status, close.
  *
  * The main loop waits in zmq_poll() on the acquisition eventfd and a
@@ -69,12 +70,14 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 	if (ret) {
 		snprintf(msg, msg_len, "device '%s': %s", d->cfg.device_uri,
 			 why[0] ? why : fp_strerror(ret));
-		return ret;
+		/* a path that does not exist is the configuration's fault: exit 2,
+		 * so the unit is not restarted forever */
+		return ret == -ENOENT ? -EINVAL : ret;
 	}
 	fp_info(d->dev, &d->info);
 	ret = setup_calibration(d, msg, msg_len);
 	if (ret)
-		return ret;
+		return -EINVAL;   /* the configured file is missing or wrong: exit 2 */
 	n = lround(d->info.rate_hz * d->cfg.block_ms / 1000.0);
 	d->block_samples = (uint32_t)(n < 1 ? 1 : n > FP_WIRE_MAX_SAMPLES ? FP_WIRE_MAX_SAMPLES : n);
 	d->stream_id = d->cfg.stream_id;
@@ -92,7 +95,14 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 		snprintf(msg, msg_len, "a processing stage failed to start");
 		return ret;
 	}
-	ret = fpd_pub_open(&d->pub, &d->cfg, why, sizeof(why));
+	ret = fpd_ipc_claim(d->cfg.endpoint, why, sizeof(why));
+	if (ret >= 0 && d->cfg.ctl_endpoint[0]) {
+		d->unlink_pub = ret;
+		ret = fpd_ipc_claim(d->cfg.ctl_endpoint, why, sizeof(why));
+		d->unlink_ctl = ret > 0;
+	}
+	if (ret >= 0)
+		ret = fpd_pub_open(&d->pub, &d->cfg, why, sizeof(why));
 	if (!ret)
 		ret = fpd_ctl_open(d, why, sizeof(why));
 	if (ret) {
@@ -146,9 +156,13 @@ static int run_loop(struct fpd *d, int sig_fd)
 		if (items[2].revents & ZMQ_POLLIN)
 			fpd_ctl_handle(d);
 		if (items[1].revents & ZMQ_POLLIN) {
-			struct signalfd_siginfo si;
+			struct signalfd_siginfo si = { 0 };
 
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGHUP) {
+				/* a closed terminal or a reload request must not stop acquisition */
+				fpd_warn("SIGHUP ignored: fplated has no configuration reload; "
+					 "restart it to apply a new configuration");
+			} else if (si.ssi_signo) {
 				fpd_info("%s: stopping", strsignal((int)si.ssi_signo));
 				return 0;
 			}
@@ -180,6 +194,11 @@ static void teardown(struct fpd *d)
 		fp_stop(d->dev);
 	fpd_ctl_close(d);
 	fpd_pub_close(&d->pub);
+	/* no socket file left behind (a later start would find it stale) */
+	if (d->unlink_ctl)
+		unlink(d->cfg.ctl_endpoint + 6);
+	if (d->unlink_pub)
+		unlink(d->cfg.endpoint + 6);
 	fpd_proc_release(d);
 	fpd_acq_release(d);
 	fp_close(d->dev);

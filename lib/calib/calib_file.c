@@ -280,6 +280,80 @@ static int parse_geometry(struct ctx *c, const json_t *pj, const char *p,
 	return 0;
 }
 
+/* Physical bounds of a calibration: no load cell gives more than 1e9 N or
+ * N·mm per volt, a plate is between 10 mm and 10 m wide, a volt is never
+ * more than 1e6 raw units' worth. */
+#define MATRIX_MAX   1e9
+#define SIZE_MIN_MM  10.0
+#define SIZE_MAX_MM  10000.0
+#define SCALE_MAX_V  1e6
+
+/*
+ * Rank of the 6 x ch matrix by Gaussian elimination with partial pivoting;
+ * a pivot below 1e-9 of the largest entry counts as zero (the entries are
+ * all given to far fewer than 9 significant digits).
+ */
+static int matrix_rank(const struct fp_plate_calib *pc)
+{
+	double m[6][FP_MAX_CHANNELS], big = 0;
+	int rank = 0;
+
+	memcpy(m, pc->matrix, sizeof(m));
+	for (int r = 0; r < 6; r++)
+		for (uint32_t k = 0; k < pc->channels; k++)
+			big = fmax(big, fabs(m[r][k]));
+	if (!(big > 0))
+		return 0;
+	for (uint32_t col = 0; col < pc->channels && rank < 6; col++) {
+		int piv = rank;
+
+		for (int r = rank + 1; r < 6; r++)
+			if (fabs(m[r][col]) > fabs(m[piv][col]))
+				piv = r;
+		if (fabs(m[piv][col]) <= 1e-9 * big)
+			continue;
+		for (uint32_t k = 0; k < pc->channels; k++) {
+			double t = m[rank][k];
+
+			m[rank][k] = m[piv][k];
+			m[piv][k] = t;
+		}
+		for (int r = rank + 1; r < 6; r++) {
+			double f = m[r][col] / m[rank][col];
+
+			for (uint32_t k = col; k < pc->channels; k++)
+				m[r][k] -= f * m[rank][k];
+		}
+		rank++;
+	}
+	return rank;
+}
+
+static int check_physics(struct ctx *c, const char *p, const struct fp_plate_calib *pc)
+{
+	int rank;
+
+	for (uint32_t k = 0; k < pc->channels; k++)
+		if (!(pc->scale_v[k] > 0 && pc->scale_v[k] <= SCALE_MAX_V))
+			return FAIL(c, "%s.scale_v[%u]: %g, expected > 0 and <= %g (volts per raw unit)",
+				    p, k, pc->scale_v[k], SCALE_MAX_V);
+	for (int r = 0; r < 6; r++)
+		for (uint32_t k = 0; k < pc->channels; k++)
+			if (!(fabs(pc->matrix[r][k]) <= MATRIX_MAX))
+				return FAIL(c, "%s.matrix[%d][%u]: %g, expected |value| <= %g "
+					    "(N or N.mm per volt)", p, r, k, pc->matrix[r][k],
+					    MATRIX_MAX);
+	rank = matrix_rank(pc);
+	if (rank < 6)
+		return FAIL(c, "%s.matrix: singular (rank %d of 6): the channels cannot give "
+			    "all of Fx Fy Fz Mx My Mz", p, rank);
+	if (!(pc->width_mm >= SIZE_MIN_MM && pc->width_mm <= SIZE_MAX_MM &&
+	      pc->length_mm >= SIZE_MIN_MM && pc->length_mm <= SIZE_MAX_MM))
+		return FAIL(c, "%s.size_mm: %g x %g, expected %g..%g mm each", p, pc->width_mm,
+			    pc->length_mm, SIZE_MIN_MM, SIZE_MAX_MM);
+	return 0;
+}
+
 static int parse_plate(struct ctx *c, const json_t *pj, size_t idx, struct fp_plate_calib *pc)
 {
 	const json_t *j, *matrix, *kistler;
@@ -323,6 +397,8 @@ static int parse_plate(struct ctx *c, const json_t *pj, size_t idx, struct fp_pl
 		return FAIL(c, "%s: %g, expected >= 0", f, pc->fz_threshold_n);
 	if (pc->saturation_v < 0)
 		return FAIL(c, "%s.saturation_v: %g, expected >= 0", p, pc->saturation_v);
+	if ((ret = check_physics(c, p, pc)))
+		return ret;
 	if (z_down)
 		map_z_down(pc);
 	return 0;
