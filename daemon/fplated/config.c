@@ -61,6 +61,12 @@ static const struct key keys[] = {
 	  "ZeroMQ PUB endpoint to bind (tcp://127.0.0.1:PORT or ipc:///PATH)" },
 	{ "control", "secret_file", "ctl-secret-file", K_STRING, STR(ctl_secret_file), 0, 0,
 	  NULL, 0, "file holding the control socket's shared secret (required off loopback)" },
+	{ "control", "read_endpoint", "ctl-read", K_STRING, STR(ctl_read_endpoint), 0, 0, NULL, 0,
+	  "ZeroMQ endpoint answering describe and status only (the read role; default none)" },
+	{ "control", "curve_secret_file", "curve-secret-file", K_STRING, STR(curve_secret_file), 0,
+	  0, NULL, 0, "CURVE server secret key (fplate keygen); required off loopback" },
+	{ "control", "curve_clients", "curve-clients", K_STRING, STR(curve_clients), 0, 0, NULL, 0,
+	  "allowed CURVE client keys: lines 'control KEY' or 'read KEY'" },
 	{ "control", "record_dir", "record-dir", K_STRING, STR(record_dir), 0, 0, NULL, 0,
 	  "folder of recordings made by record start NAME (default $STATE_DIRECTORY or "
 	  FPD_DEFAULT_RECORD_DIR ")" },
@@ -151,7 +157,8 @@ static int set_key(struct fpd_config *cfg, const struct key *k, const char *valu
 
 	switch (k->type) {
 	case K_STRING:
-		if (!value[0] && strcmp(k->name, "calibration") && strcmp(k->name, "secret_file")) {
+		if (!value[0] && strcmp(k->name, "calibration") && strcmp(k->name, "secret_file") &&
+		    strcmp(k->name, "read_endpoint") && strncmp(k->name, "curve_", 6)) {
 			MSG("expected a non-empty value");
 			return -EINVAL;
 		}

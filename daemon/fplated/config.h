@@ -41,6 +41,9 @@ struct fpd_config {
 	char endpoint[256];
 	char ctl_endpoint[256];           /* ZeroMQ REP control socket */
 	char ctl_secret_file[FPD_PATH_MAX]; /* shared secret for requests ("" = none) */
+	char ctl_read_endpoint[256];      /* read-only role: describe, status ("" = none) */
+	char curve_secret_file[FPD_PATH_MAX]; /* CURVE server key ("" = no CURVE) */
+	char curve_clients[FPD_PATH_MAX];   /* allowed client keys with their roles */
 	char record_dir[FPD_PATH_MAX];    /* record start NAME writes here */
 	char calibration_dir[FPD_PATH_MAX]; /* calibration load NAME reads here */
 	int sndhwm;                       /* messages queued per subscriber */

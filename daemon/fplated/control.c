@@ -44,41 +44,58 @@
 #define FPD_CTL_REFUSALS_PER_S 5
 
 
-int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len)
+static int open_router(struct fpd *d, const char *ep, void **out, char *msg, size_t msg_len)
 {
-	struct fpd_ctl *c = &d->ctl;
 	int64_t maxsize = FPD_CTL_MAX_REQUEST;
-	int linger = 0;
-	int ret;
+	int linger = 0, ret;
+	void *sock = zmq_socket(d->pub.ctx, ZMQ_ROUTER);
 
-	if (!d->cfg.ctl_endpoint[0])
-		return 0; /* control disabled */
-	ret = fpd_ctl_auth_init(d, msg, msg_len);
-	if (ret)
-		return ret;
-	c->sock = zmq_socket(d->pub.ctx, ZMQ_ROUTER);
-	if (!c->sock) {
+	*out = NULL;
+	if (!sock) {
 		snprintf(msg, msg_len, "control socket: %s", zmq_strerror(zmq_errno()));
 		return -ENOMEM;
 	}
-	zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger));
-	zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxsize, sizeof(maxsize));
-	c->to = &c->cur;
-	if (zmq_bind(c->sock, d->cfg.ctl_endpoint)) {
-		snprintf(msg, msg_len, "control endpoint '%s': %s", d->cfg.ctl_endpoint,
-			 zmq_strerror(zmq_errno()));
-		zmq_close(c->sock);
-		c->sock = NULL;
+	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxsize, sizeof(maxsize));
+	ret = fpd_curve_apply(sock, ep, msg, msg_len);
+	if (ret) {
+		zmq_close(sock);
+		return ret;
+	}
+	if (zmq_bind(sock, ep)) {
+		snprintf(msg, msg_len, "control endpoint '%s': %s", ep, zmq_strerror(zmq_errno()));
+		zmq_close(sock);
 		return -EADDRINUSE;
 	}
+	*out = sock;
 	return 0;
+}
+
+int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len)
+{
+	struct fpd_ctl *c = &d->ctl;
+	int ret;
+
+	c->to = &c->cur;
+	if (!d->cfg.ctl_endpoint[0])
+		return 0; /* control disabled */
+	ret = fpd_ctl_auth_init(d, msg, msg_len);
+	if (!ret)
+		ret = open_router(d, d->cfg.ctl_endpoint, &c->sock, msg, msg_len);
+	if (!ret && d->cfg.ctl_read_endpoint[0])
+		ret = open_router(d, d->cfg.ctl_read_endpoint, &c->read_sock, msg, msg_len);
+	return ret;
 }
 
 void fpd_ctl_close(struct fpd *d)
 {
 	if (d->ctl.sock)
 		zmq_close(d->ctl.sock);
+	if (d->ctl.read_sock)
+		zmq_close(d->ctl.read_sock);
 	d->ctl.sock = NULL;
+	d->ctl.read_sock = NULL;
+	fpd_curve_close();
 }
 
 /* [routing id][empty delimiter][text] to the client in d->ctl.to. */
@@ -87,9 +104,11 @@ static void send_reply(struct fpd *d, const char *text)
 	const struct fpd_ctl_peer *to = d->ctl.to;
 
 	/* a client that went away is skipped by ROUTER: nothing blocks */
-	if (zmq_send(d->ctl.sock, to->id, to->id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(d->ctl.sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(d->ctl.sock, text, strlen(text), ZMQ_DONTWAIT) < 0)
+	if (!to->sock)
+		return;
+	if (zmq_send(to->sock, to->id, to->id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(to->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(to->sock, text, strlen(text), ZMQ_DONTWAIT) < 0)
 		fpd_warn("control reply: %s", zmq_strerror(zmq_errno()));
 }
 
@@ -408,6 +427,8 @@ static void finish_device_set(struct fpd *d)
 				   "value", a->set_value));
 }
 
+static void refusal_flush(struct fpd *d, int64_t now);
+
 static void finish_busy(struct fpd *d)
 {
 	d->ctl.busy = 0;
@@ -418,6 +439,8 @@ void fpd_ctl_tick(struct fpd *d)
 {
 	struct fpd_ctl *c = &d->ctl;
 
+	if (c->refused_unlogged)
+		refusal_flush(d, fp_clock_ns(CLOCK_MONOTONIC));
 	if (!c->busy)
 		return;
 	c->to = &c->pend;
@@ -492,9 +515,17 @@ static const char *cmd_name(enum fp_ctl_cmd cmd)
 	}
 }
 
-static void dispatch(struct fpd *d, const struct fp_ctl_request *r)
+static void dispatch(struct fpd *d, const struct fp_ctl_request *r, int role)
 {
 	const struct fpd_ctl *c = &d->ctl;
+
+	if (role != FPD_ROLE_CONTROL && r->cmd != FP_CTL_DESCRIBE && r->cmd != FP_CTL_STATUS) {
+		fpd_ctl_refusal(d, "control command from the read role", "");
+		fpd_reply_error(d, "cmd", "forbidden: this endpoint (or key) has the read role: "
+				"describe and status only; control commands go to the control "
+				"endpoint with the control role (docs/control.md, \"Security\")");
+		return;
+	}
 
 	if (c->busy && (r->cmd == FP_CTL_AVERAGE || r->cmd == FP_CTL_TARE ||
 			r->cmd == FP_CTL_DEVICE_SET)) {
@@ -542,23 +573,31 @@ static void dispatch(struct fpd *d, const struct fp_ctl_request *r)
 	}
 }
 
-/* Count a refused request; log at most once a second; 1 if it may be answered. */
-static int refusal(struct fpd *d, const char *why)
+/* Log what was refused since the last line, once its second is over. */
+static void refusal_flush(struct fpd *d, int64_t now)
+{
+	struct fpd_ctl *c = &d->ctl;
+
+	if (now - c->refuse_window_ns < 1000000000LL)
+		return;
+	if (c->refused_unlogged)
+		fpd_warn("control: %u more refused in the last second, the last one: %s",
+			 c->refused_unlogged, c->refused_last);
+	c->refuse_window_ns = now;
+	c->refused_in_window = 0;
+	c->refused_unlogged = 0;
+}
+
+int fpd_ctl_refusal(struct fpd *d, const char *why, const char *who)
 {
 	struct fpd_ctl *c = &d->ctl;
 	int64_t now = fp_clock_ns(CLOCK_MONOTONIC);
 
 	c->refused_total++;
-	if (now - c->refuse_window_ns >= 1000000000LL) {
-		if (c->refused_unlogged)
-			fpd_warn("control: %u more requests refused in the last second",
-				 c->refused_unlogged);
-		c->refuse_window_ns = now;
-		c->refused_in_window = 0;
-		c->refused_unlogged = 0;
-	}
+	refusal_flush(d, now);
+	snprintf(c->refused_last, sizeof(c->refused_last), "%s%s%s", who, who[0] ? ": " : "", why);
 	if (c->refused_in_window++ == 0)
-		fpd_warn("control: request refused: %s (%llu refused since start)", why,
+		fpd_warn("control: refused: %s (%llu refused since start)", c->refused_last,
 			 (unsigned long long)c->refused_total);
 	else
 		c->refused_unlogged++;
@@ -591,14 +630,15 @@ static unsigned long drain_more(void *sock)
  * request in m, 1 when there was nothing to read, -1 when the message was
  * malformed and has been dealt with.
  */
-static int recv_request(struct fpd *d, zmq_msg_t *m)
+static int recv_request(struct fpd *d, void *sock, zmq_msg_t *m)
 {
 	struct fpd_ctl *c = &d->ctl;
 	unsigned long extra;
 	zmq_msg_t id;
 
+	c->cur.sock = sock;
 	zmq_msg_init(&id);
-	if (zmq_msg_recv(&id, c->sock, ZMQ_DONTWAIT) < 0) {
+	if (zmq_msg_recv(&id, sock, ZMQ_DONTWAIT) < 0) {
 		zmq_msg_close(&id);
 		return 1;
 	}
@@ -607,26 +647,26 @@ static int recv_request(struct fpd *d, zmq_msg_t *m)
 	zmq_msg_close(&id);
 	/* the empty delimiter of REQ clients */
 	zmq_msg_init(m);
-	if (zmq_msg_recv(m, c->sock, ZMQ_DONTWAIT) < 0 || zmq_msg_size(m) != 0 ||
+	if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0 || zmq_msg_size(m) != 0 ||
 	    !zmq_msg_more(m)) {
-		drain_more(c->sock);
+		drain_more(sock);
 		zmq_msg_close(m);
-		refusal(d, "not a REQ envelope (use a REQ socket)");
+		fpd_ctl_refusal(d, "not a REQ envelope (use a REQ socket)", "");
 		return -1;
 	}
 	zmq_msg_close(m);
 	zmq_msg_init(m);
-	if (zmq_msg_recv(m, c->sock, ZMQ_DONTWAIT) < 0) {
+	if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0) {
 		zmq_msg_close(m);
 		return -1;
 	}
-	extra = zmq_msg_more(m) ? drain_more(c->sock) : 0;
+	extra = zmq_msg_more(m) ? drain_more(sock) : 0;
 	if (extra) {
 		char why[96];
 
 		zmq_msg_close(m);
 		snprintf(why, sizeof(why), "multipart request of %lu frames", extra + 1);
-		if (refusal(d, why))
+		if (fpd_ctl_refusal(d, why, ""))
 			fpd_reply_error(d, "", "a request is one frame of JSON, not %lu frames; "
 					"nothing was done", extra + 1);
 		return -1;
@@ -634,17 +674,17 @@ static int recv_request(struct fpd *d, zmq_msg_t *m)
 	return 0;
 }
 
-void fpd_ctl_handle(struct fpd *d)
+void fpd_ctl_handle(struct fpd *d, void *sock)
 {
 	struct fpd_ctl *c = &d->ctl;
 	char field[64], msg[FP_MSG_MAX * 2], token[128];
 	struct fp_ctl_request req;
 	zmq_msg_t m;
-	int ret;
+	int ret, role;
 
-	for (int n = 0; c->sock && n < CTL_BURST; n++) {
+	for (int n = 0; sock && n < CTL_BURST; n++) {
 		c->to = &c->cur;
-		ret = recv_request(d, &m);
+		ret = recv_request(d, sock, &m);
 		if (ret > 0)
 			return;
 		if (ret < 0)
@@ -653,18 +693,19 @@ void fpd_ctl_handle(struct fpd *d)
 		if (c->secret[0]) {
 			fp_ctl_token(zmq_msg_data(&m), zmq_msg_size(&m), token, sizeof(token));
 			if (!fpd_ctl_auth_ok(d, token)) {
-				if (refusal(d, token[0] ? "wrong token" : "no token"))
+				if (fpd_ctl_refusal(d, token[0] ? "wrong token" : "no token", ""))
 					fpd_reply_error(d, "token", "unauthorized: this control socket "
 							"needs the shared secret as \"token\"");
 				zmq_msg_close(&m);
 				continue;
 			}
 		}
+		role = fpd_curve_role(&m, sock == c->sock ? FPD_ROLE_CONTROL : FPD_ROLE_READ);
 		if (fp_ctl_parse(zmq_msg_data(&m), zmq_msg_size(&m), &req, field, sizeof(field),
 				 msg, sizeof(msg)))
 			fpd_reply_error(d, field, "%s", msg);
 		else
-			dispatch(d, &req);
+			dispatch(d, &req, role);
 		zmq_msg_close(&m);
 	}
 }

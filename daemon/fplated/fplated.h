@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <zmq.h>
 
 #include "fplate/fplate.h"
 #include "fplate/calib.h"
@@ -146,8 +147,12 @@ struct fpd_ctl_acc {
 	double volts[FP_MAX_PLATES][FP_MAX_CHANNELS];
 };
 
-/* A client of the ROUTER control socket: its routing id (control.c). */
+/* What a request may do (ctl_auth.c): describe and status, or everything. */
+enum fpd_role { FPD_ROLE_READ = 0, FPD_ROLE_CONTROL = 1 };
+
+/* A client of a ROUTER control socket: the socket and its routing id (control.c). */
 struct fpd_ctl_peer {
+	void *sock;
 	unsigned char id[256];
 	size_t id_len;
 };
@@ -155,7 +160,8 @@ struct fpd_ctl_peer {
 #define FPD_CTL_MAX_REQUEST 65536    /* bytes: larger messages are refused by libzmq */
 
 struct fpd_ctl {
-	void *sock;                  /* ZeroMQ ROUTER, NULL when disabled */
+	void *sock;                  /* ZeroMQ ROUTER, control role; NULL when disabled */
+	void *read_sock;             /* ZeroMQ ROUTER, read role; NULL when disabled */
 	int busy;                    /* a window / device-set request awaits its reply */
 	struct fp_ctl_request req;   /* the busy request */
 	struct fpd_ctl_peer cur;     /* the client of the request being handled */
@@ -166,6 +172,7 @@ struct fpd_ctl {
 	int64_t refuse_window_ns;
 	unsigned int refused_in_window, refused_unlogged;
 	uint64_t refused_total;
+	char refused_last[128];
 	uint64_t need;               /* samples for the window */
 	int64_t deadline_ns;         /* CLOCK_MONOTONIC */
 	struct fpd_ctl_acc acc;
@@ -208,7 +215,7 @@ struct fpd {
 	struct fpd_settings settings;
 	struct fpd_ctl ctl;
 	struct fpd_rec rec;
-	int unlink_pub, unlink_ctl;  /* ipc:// socket files to remove at exit */
+	int unlink_pub, unlink_ctl, unlink_read; /* ipc:// socket files to remove at exit */
 };
 
 /*
@@ -266,15 +273,30 @@ int fpd_status_tick(struct fpd *d);
 /* control.c */
 int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len);
 void fpd_ctl_close(struct fpd *d);
-void fpd_ctl_handle(struct fpd *d);          /* the REP socket is readable */
+void fpd_ctl_handle(struct fpd *d, void *sock); /* a control socket is readable */
+/* Count a refused request or connection, log at most once a second; 1 when
+ * it may still be answered (at most FPD_CTL_REFUSALS_PER_S a second). */
+int fpd_ctl_refusal(struct fpd *d, const char *why, const char *who);
 void fpd_ctl_tick(struct fpd *d);            /* answer requests whose data is in */
 void fpd_reply_json(struct fpd *d, json_t *r);  /* steals r */
 void fpd_reply_error(struct fpd *d, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* ctl_auth.c */
+int fpd_endpoint_is_local(const char *ep);
 int fpd_ctl_auth_init(struct fpd *d, char *msg, size_t msg_len);
 int fpd_ctl_auth_ok(const struct fpd *d, const char *token);
+/* CURVE: load keys and bind the ZAP handler in ctx before any socket is bound;
+ * refuse a network-reachable endpoint without it. */
+int fpd_curve_init(struct fpd *d, void *ctx, char *msg, size_t msg_len);
+/* Make sock a CURVE server if CURVE is configured and ep is tcp://. */
+int fpd_curve_apply(void *sock, const char *ep, char *msg, size_t msg_len);
+void *fpd_curve_zap_socket(void);            /* NULL when CURVE is off */
+void fpd_curve_zap_handle(struct fpd *d);    /* the ZAP socket is readable */
+void fpd_curve_close(void);
+/* The role of a request received on an endpoint of endpoint_role: a CURVE
+ * client's key may lower it to read. m is any frame of the request. */
+int fpd_curve_role(zmq_msg_t *m, int endpoint_role);
 
 /* files.c: the files a control request may name, in the configured folders.
  * A name is 1..FPD_NAME_MAX of [A-Za-z0-9._-], not starting with '.'. */

@@ -101,6 +101,16 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 		ret = fpd_ipc_claim(d->cfg.ctl_endpoint, why, sizeof(why));
 		d->unlink_ctl = ret > 0;
 	}
+	if (ret >= 0 && d->cfg.ctl_read_endpoint[0]) {
+		ret = fpd_ipc_claim(d->cfg.ctl_read_endpoint, why, sizeof(why));
+		d->unlink_read = ret > 0;
+	}
+	if (ret >= 0) {
+		d->pub.ctx = zmq_ctx_new();
+		ret = d->pub.ctx ? fpd_curve_init(d, d->pub.ctx, why, sizeof(why)) : -ENOMEM;
+		if (ret == -ENOMEM && !d->pub.ctx)
+			snprintf(why, sizeof(why), "cannot create a ZeroMQ context");
+	}
 	if (ret >= 0)
 		ret = fpd_pub_open(&d->pub, &d->cfg, why, sizeof(why));
 	if (!ret)
@@ -126,11 +136,17 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 /* Returns the exit status once the loop should end. */
 static int run_loop(struct fpd *d, int sig_fd)
 {
-	zmq_pollitem_t items[3] = {
+	/* 0 device, 1 signals, then whichever of control, read and ZAP exist */
+	zmq_pollitem_t items[5] = {
 		{ NULL, d->acq.wake_fd, ZMQ_POLLIN, 0 },
 		{ NULL, sig_fd, ZMQ_POLLIN, 0 },
-		{ d->ctl.sock, -1, ZMQ_POLLIN, 0 },
 	};
+	void *extra[3] = { d->ctl.sock, d->ctl.read_sock, fpd_curve_zap_socket() };
+	int n_items = 2;
+
+	for (int i = 0; i < 3; i++)
+		if (extra[i])
+			items[n_items++] = (zmq_pollitem_t){ extra[i], -1, ZMQ_POLLIN, 0 };
 
 	for (;;) {
 		int timeout_ms = fpd_status_tick(d);
@@ -145,7 +161,7 @@ static int run_loop(struct fpd *d, int sig_fd)
 		if (d->ctl.busy && timeout_ms > 20)
 			timeout_ms = 20;
 		/* other clients are answered while a request is pending */
-		if (zmq_poll(items, d->ctl.sock ? 3 : 2, timeout_ms) < 0 &&
+		if (zmq_poll(items, n_items, timeout_ms) < 0 &&
 		    errno != EINTR) {
 			fpd_err("zmq_poll: %s", zmq_strerror(errno));
 			return 1;
@@ -153,8 +169,14 @@ static int run_loop(struct fpd *d, int sig_fd)
 		if (items[0].revents & ZMQ_POLLIN)
 			fpd_proc_drain(d);
 		fpd_ctl_tick(d);
-		if (items[2].revents & ZMQ_POLLIN)
-			fpd_ctl_handle(d);
+		for (int i = 2; i < n_items; i++) {
+			if (!(items[i].revents & ZMQ_POLLIN))
+				continue;
+			if (items[i].socket == fpd_curve_zap_socket())
+				fpd_curve_zap_handle(d);
+			else
+				fpd_ctl_handle(d, items[i].socket);
+		}
 		if (items[1].revents & ZMQ_POLLIN) {
 			struct signalfd_siginfo si = { 0 };
 
@@ -197,6 +219,8 @@ static void teardown(struct fpd *d)
 	/* no socket file left behind (a later start would find it stale) */
 	if (d->unlink_ctl)
 		unlink(d->cfg.ctl_endpoint + 6);
+	if (d->unlink_read)
+		unlink(d->cfg.ctl_read_endpoint + 6);
 	if (d->unlink_pub)
 		unlink(d->cfg.endpoint + 6);
 	fpd_proc_release(d);
