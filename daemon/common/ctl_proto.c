@@ -172,9 +172,14 @@ static int parse_cmd(json_t *root, const char *cmd, struct fp_ctl_request *req,
 		if (ret)
 			return ret;
 		req->cmd = which ? FP_CTL_CALIBRATION_GET : FP_CTL_CALIBRATION_LOAD;
-		if (!which)
-			return get_string(root, "file", req->file, sizeof(req->file), field,
-					  field_len, msg, msg_len);
+		if (which)
+			return 0;
+		v = json_object_get(root, "force");
+		if (v && !json_is_boolean(v))
+			FAIL("force", "calibration load: force must be true or false");
+		req->force = json_is_true(v);
+		return get_string(root, "file", req->file, sizeof(req->file), field,
+				  field_len, msg, msg_len);
 	} else if (!strcmp(cmd, "record")) {
 		ret = parse_action(root, cmd, "start", "stop", &which, field, field_len, msg, msg_len);
 		if (ret)

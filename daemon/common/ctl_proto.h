@@ -57,6 +57,7 @@ struct fp_ctl_request {
 	char dev_key[64];           /* device-set */
 	char dev_value[256];        /* device-set */
 	char token[128];            /* shared secret, "" when not given */
+	int force;                  /* calibration load: accept another serial's file */
 };
 
 /*

@@ -236,7 +236,7 @@ static void do_set(struct fpd *d, const struct fp_ctl_request *r)
 /* A calibration file is small: a few plates of 6 x 8 numbers. */
 #define CALIB_MAX_BYTES (1 << 20)
 
-static void do_calibration_load(struct fpd *d, const char *name)
+static void do_calibration_load(struct fpd *d, const char *name, int force)
 {
 	const char *dir = d->cfg.calibration_dir;
 	struct fp_calib *cal = malloc(sizeof(*cal));
@@ -258,9 +258,18 @@ static void do_calibration_load(struct fpd *d, const char *name)
 	free(text);
 	if (!ret)
 		ret = fp_calib_check(cal, &d->info, why, sizeof(why));
-	if (ret) {
+	if (!ret && cal->serial[0] && d->info.serial[0] && strcmp(cal->serial, d->info.serial) &&
+	    !force) {
+		/* another device's matrix gives forces off by orders of magnitude */
+		fpd_reply_error(d, "file", "calibration not loaded, previous one kept: %s is for "
+				"serial %s, this device is %s (\"force\": true loads it anyway)",
+				name, cal->serial, d->info.serial);
+	} else if (ret) {
 		fpd_reply_error(d, "file", "calibration not loaded, previous one kept: %s", why);
 	} else {
+		if (cal->serial[0] && d->info.serial[0] && strcmp(cal->serial, d->info.serial))
+			fpd_warn("control: calibration %s for serial %s forced onto device %s",
+				 cal->id, cal->serial, d->info.serial);
 		/* The main thread calibrates every block, so swapping here is
 		 * atomic with respect to the stream: all of a block or none. */
 		d->cal = *cal;
@@ -555,7 +564,7 @@ static void dispatch(struct fpd *d, const struct fp_ctl_request *r, int role)
 		do_set(d, r);
 		break;
 	case FP_CTL_CALIBRATION_LOAD:
-		do_calibration_load(d, r->file);
+		do_calibration_load(d, r->file, r->force);
 		break;
 	case FP_CTL_CALIBRATION_GET:
 		do_calibration_get(d);

@@ -54,6 +54,9 @@ static int setup_calibration(struct fpd *d, char *msg, size_t msg_len)
 				 "publishing with a neutral calibration (--calibration FILE)");
 	}
 	ret = fp_calib_check(&d->cal, &d->info, why, sizeof(why));
+	if (!ret && d->cal.serial[0] && d->info.serial[0] && strcmp(d->cal.serial, d->info.serial))
+		fpd_warn("calibration %s (%s) is for serial %s, this device is %s: configured, "
+			 "so used", d->cal.id, d->calib_source, d->cal.serial, d->info.serial);
 	if (ret)
 		snprintf(msg, msg_len, "calibration (%s) does not fit the device: %s",
 			 d->calib_source, why);

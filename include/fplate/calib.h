@@ -66,6 +66,7 @@ struct fp_calib {
 	char id[64];              /* calibration id shown in describe/status */
 	uint32_t plates;
 	struct fp_plate_calib plate[FP_MAX_PLATES];
+	char serial[64];          /* the device it was made for; "" = any (optional "serial") */
 };
 
 /*

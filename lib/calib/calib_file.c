@@ -406,9 +406,9 @@ static int parse_plate(struct ctx *c, const json_t *pj, size_t idx, struct fp_pl
 
 static int parse_root(struct ctx *c, const json_t *root, struct fp_calib *cal)
 {
-	static const char *const known[] = { "version", "id", "plates", "comment", NULL };
+	static const char *const known[] = { "version", "id", "serial", "plates", "comment", NULL };
 	const json_t *v, *plates;
-	const char *id;
+	const char *id, *serial;
 	int ret;
 
 	if (!json_is_object(root))
@@ -431,6 +431,13 @@ static int parse_root(struct ctx *c, const json_t *root, struct fp_calib *cal)
 		return FAIL(c, "id: expected a non-empty string of at most %zu characters",
 			    sizeof(cal->id) - 1);
 	snprintf(cal->id, sizeof(cal->id), "%s", id);
+	if ((v = json_object_get(root, "serial"))) {
+		serial = json_string_value(v);
+		if (!serial || !*serial || strlen(serial) >= sizeof(cal->serial))
+			return FAIL(c, "serial: expected a non-empty string of at most %zu characters",
+				    sizeof(cal->serial) - 1);
+		snprintf(cal->serial, sizeof(cal->serial), "%s", serial);
+	}
 	cal->version = FP_CALIB_VERSION;
 	plates = json_object_get(root, "plates");
 	if (!plates)
@@ -563,10 +570,17 @@ static void put_calib(FILE *f, const struct fp_calib *cal)
 
 	jid = json_string(cal->id);
 	id = jid ? json_dumps(jid, JSON_ENCODE_ANY) : NULL;   /* escaped */
-	fprintf(f, "{\n  \"version\": %d,\n  \"id\": %s,\n  \"plates\": [\n", FP_CALIB_VERSION,
-		id ? id : "\"\"");
+	fprintf(f, "{\n  \"version\": %d,\n  \"id\": %s,\n", FP_CALIB_VERSION, id ? id : "\"\"");
 	free(id);
 	json_decref(jid);
+	if (cal->serial[0]) {
+		jid = json_string(cal->serial);
+		id = jid ? json_dumps(jid, JSON_ENCODE_ANY) : NULL;
+		fprintf(f, "  \"serial\": %s,\n", id ? id : "\"\"");
+		free(id);
+		json_decref(jid);
+	}
+	fputs("  \"plates\": [\n", f);
 	for (uint32_t p = 0; p < cal->plates; p++)
 		put_plate(f, &cal->plate[p], p + 1 == cal->plates);
 	fputs("  ]\n}\n", f);

@@ -145,18 +145,18 @@ def main():
         os.mkfifo(os.path.join(recdir, "fifo.c3d"))
         r = request(ctx, ctl, '{"cmd": "calibration", "action": "load", "file": "fifo.json"}')
         check(r["ok"] is False and r["field"] == "file" and "not a regular file" in r["error"],
-              "FIFO calibration refused without blocking: %s" % r["error"])
+              "FIFO calibration refused without blocking: %s" % r.get("error"))
         r = request(ctx, ctl, '{"cmd": "record", "action": "start", "file": "fifo.c3d"}')
-        check(r["ok"] is False and "already exists" in r["error"], "FIFO recording name refused: %s" % r["error"])
+        check(r["ok"] is False and "already exists" in r["error"], "FIFO recording name refused: %s" % r.get("error"))
         victim = os.path.join(outside, "victim.txt")
         with open(victim, "w") as f:
             f.write("keep me\n")
         os.symlink(victim, os.path.join(recdir, "link.c3d"))
         os.symlink(victim, os.path.join(caldir, "link.json"))
         r = request(ctx, ctl, '{"cmd": "record", "action": "start", "file": "link.c3d"}')
-        check(r["ok"] is False, "recording through a symbolic link refused: %s" % r["error"])
+        check(r["ok"] is False, "recording through a symbolic link refused: %s" % r.get("error"))
         r = request(ctx, ctl, '{"cmd": "calibration", "action": "load", "file": "link.json"}')
-        check(r["ok"] is False and "symbolic link" in r["error"], "calibration through a link refused: %s" % r["error"])
+        check(r["ok"] is False and "symbolic link" in r["error"], "calibration through a link refused: %s" % r.get("error"))
         with open(victim) as f:
             check(f.read() == "keep me\n", "the link's target is untouched")
         secret = os.path.join(outside, "secret.json")
@@ -172,7 +172,7 @@ def main():
                       and "root" not in r["error"], "file %r refused naming the field" % name[:40])
         r = request(ctx, ctl, '{"cmd": "calibration", "action": "load", "file": "notjson.json"}')
         check(r["ok"] is False and "invalid JSON" in r["error"] and "hunter2" not in r["error"],
-              "a calibration's text never appears in the reply: %s" % r["error"])
+              "a calibration's text never appears in the reply: %s" % r.get("error"))
         check(sorted(os.listdir(outside)) == ["secret.json", "victim.txt"], "nothing created outside the folders")
         r = request(ctx, ctl, '{"cmd": "record", "action": "start", "file": "run1.c3d", "seconds": 0.5}')
         check(r["ok"] and r["file"] == os.path.join(recdir, "run1.c3d"), "recording by name in the folder")
@@ -188,6 +188,19 @@ def main():
             json.dump(good_cal, f)
         r = request(ctx, ctl, '{"cmd": "calibration", "action": "load", "file": "good.json"}')
         check(r["ok"], "a calibration of the folder loads by name")
+        serial = request(ctx, ctl, '{"cmd": "describe"}')["stream"]["serial"]
+        other = dict(good_cal, serial="OTHER-" + serial, id="other-device")
+        with open(os.path.join(caldir, "other.json"), "w") as f:
+            json.dump(other, f)
+        r = request(ctx, ctl, '{"cmd": "calibration", "action": "load", "file": "other.json"}')
+        check(r["ok"] is False and "is for serial OTHER-" in r["error"],
+              "another device's calibration refused: %s" % r.get("error"))
+        r = request(ctx, ctl, '{"cmd": "calibration", "action": "load", "file": "other.json", "force": true}')
+        check(r["ok"] and r["id"] == "other-device", "... and loaded when forced")
+        with open(os.path.join(caldir, "mine.json"), "w") as f:
+            json.dump(dict(good_cal, serial=serial, id="mine"), f)
+        r = request(ctx, ctl, '{"cmd": "calibration", "action": "load", "file": "mine.json"}')
+        check(r["ok"] and r["id"] == "mine", "a calibration with this device's serial loads")
 
         # 5. a slow average holds nobody else
         result = {}

@@ -360,6 +360,22 @@ static void test_file_physics(void)
 	expect_error("tiny.json", "{\"version\": 1, \"id\": \"x\", \"plates\": [{\"channels\": 6, "
 		     "\"matrix\": " DIAG ", \"surface_height_mm\": 50, \"size_mm\": [1e-300, 1700]}]}",
 		     -EINVAL, "plates[0].size_mm: 1e-300 x 1700");
+	expect_error("serial.json", "{\"version\": 1, \"id\": \"x\", \"serial\": 7, \"plates\": ["
+		     PLATE_OK "]}", -EINVAL, "serial: expected a non-empty string");
+	/* the serial survives save and load */
+	{
+		struct fp_calib cal, back;
+		char msg[FP_MSG_MAX], path[128];
+
+		CU_ASSERT_EQUAL_FATAL(fp_calib_load(write_file("ser.json", "{\"version\": 1, \"id\": "
+			"\"x\", \"serial\": \"AMTI-123\", \"plates\": [" PLATE_OK "]}"), &cal, msg,
+			sizeof(msg)), 0);
+		CU_ASSERT_STRING_EQUAL(cal.serial, "AMTI-123");
+		snprintf(path, sizeof(path), "%s/ser2.json", tmpdir);
+		CU_ASSERT_EQUAL_FATAL(fp_calib_save(path, &cal, msg, sizeof(msg)), 0);
+		CU_ASSERT_EQUAL_FATAL(fp_calib_load(path, &back, msg, sizeof(msg)), 0);
+		CU_ASSERT_STRING_EQUAL(back.serial, "AMTI-123");
+	}
 	/* a full-rank non-diagonal matrix is fine */
 	{
 		struct fp_calib cal;
