@@ -125,6 +125,7 @@ def main():
         check(answered == len(samples), "%d malformed requests, each an error reply (%d)" % (len(samples), answered))
 
         # 2. oversized: libzmq drops the connection, nothing is buffered or parsed
+        rss0 = rss_bytes(daemon.pid)
         big = b'{"cmd": "status", "pad": "' + b"x" * BIG + b'"}'
         check(request(ctx, ctl, big, 2000) is None, "16 MiB request gets no reply")
         check(request(ctx, ctl, '{"cmd": "status"}')["ok"], "daemon answers after the oversized request")
