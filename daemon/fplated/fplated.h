@@ -14,7 +14,9 @@
  *     stage_window.c  the control socket's average / tare windows
  *     stage_record.c  recording to C3D (record start/stop)
  *     stage_gait.c    gait analysis, `step` messages
- *   control.c  the control socket: parse, authorise, act, reply
+ *   control.c  the control sockets (ROUTER): bound, parse, authorise, act, reply
+ *   ctl_auth.c who may connect and do what: roles, CURVE + ZAP, the token
+ *   files.c    the only files a client can name (record, calibration folders)
  *   config.c   defaults, INI file, command line
  *
  * Threads: the acquisition thread owns the device while running and only
