@@ -123,7 +123,7 @@ static int read_key(const char *what, const char *v, char out[41], const char *c
  * $FPLATE_CTL_SERVER_KEY (the daemon's public key, or its .pub file) and
  * $FPLATE_CTL_KEY_FILE (this client's secret key, from fplate keygen).
  */
-static int set_curve(void *sock, const char *cmd_name)
+int fp_ctl_curve_client(void *sock, const char *cmd_name)
 {
 	const char *server = getenv("FPLATE_CTL_SERVER_KEY"), *mine = getenv("FPLATE_CTL_KEY_FILE");
 	char skey[41], sec[41], pub[41];
@@ -172,7 +172,7 @@ json_t *fp_ctl_call(const struct fp_ctl_opts *o, const char *cmd_name, json_t *r
 	}
 	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(sock, ZMQ_RCVTIMEO, &o->timeout_ms, sizeof(o->timeout_ms));
-	if (set_curve(sock, cmd_name))
+	if (fp_ctl_curve_client(sock, cmd_name))
 		goto out;
 	if (zmq_connect(sock, o->endpoint)) {
 		fprintf(stderr, "fplate %s: bad control endpoint '%s': %s\n", cmd_name, o->endpoint,

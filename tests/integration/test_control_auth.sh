@@ -75,9 +75,11 @@ env FPLATE_CTL_KEY_FILE="$tmp/stranger.key" "$BUILD/fplate" describe --timeout 1
 env -u FPLATE_CTL_SERVER_KEY "$BUILD/fplate" describe --timeout 1 >/dev/null 2>&1 &&
 	fail "plain client answered on a CURVE endpoint"
 grep -q "CURVE key not in curve_clients" "$tmp/c.log" || fail "unknown key not logged: $(cat "$tmp/c.log")"
-# the PUB socket: a plain subscriber gets nothing
-"$BUILD/fplate" status --endpoint "tcp://127.0.0.1:$port" --timeout 1 >/dev/null 2>&1 &&
-	fail "plain subscriber got the stream of a CURVE PUB"
+# the PUB socket: a plain subscriber gets nothing, a listed key the stream
+env -u FPLATE_CTL_SERVER_KEY "$BUILD/fplate" status --endpoint "tcp://127.0.0.1:$port" \
+	--timeout 1 >/dev/null 2>&1 && fail "plain subscriber got the stream of a CURVE PUB"
+env "$VIEW" "$BUILD/fplate" status --endpoint "tcp://127.0.0.1:$port" --timeout 3 >/dev/null ||
+	fail "read key cannot subscribe to the CURVE PUB"
 kill "$dpid"; wait "$dpid" || fail "daemon exit status $?"
 
 # 4. the loopback shared secret: requests without it refused, with it answered
