@@ -25,7 +25,12 @@ trap stop_daemon EXIT
 trap 'stop_daemon; exit 0' INT TERM
 
 echo "make run: fplated --device '$DEV' --pub $EP (log: $LOG)"
-"$BUILD/fplated" --device "$DEV" --pub "$EP" 2>"$LOG" &
+# Not the installed /etc/fplate/fplate.conf: its control socket is in
+# /run/fplate, for the service. Control beside the publish endpoint (TCP
+# port + 1), recordings and calibrations in folders of $BUILD.
+mkdir -p "$BUILD/recordings" "$BUILD/calibrations"
+"$BUILD/fplated" --config /dev/null --device "$DEV" --pub "$EP" \
+	--record-dir "$BUILD/recordings" --calibration-dir "$BUILD/calibrations" 2>"$LOG" &
 PID=$!
 i=0
 until "$BUILD/fplate" status --endpoint "$EP" --timeout 1 >/dev/null 2>&1; do

@@ -39,6 +39,16 @@ class Control:
     def _open(self):
         self.sock = self.ctx.socket(zmq.REQ)
         self.sock.setsockopt(zmq.LINGER, 0)
+        # CURVE off loopback (docs/control.md, "Security"): the daemon's public
+        # key (or its .pub file) and this client's secret key file (fplate keygen)
+        server, mine = os.environ.get("FPLATE_CTL_SERVER_KEY"), os.environ.get("FPLATE_CTL_KEY_FILE")
+        if server:
+            if not mine:
+                die("FPLATE_CTL_SERVER_KEY needs FPLATE_CTL_KEY_FILE (this client's secret key) too")
+            skey, sec = _key(server), _key(mine)
+            self.sock.curve_serverkey = skey
+            self.sock.curve_secretkey = sec
+            self.sock.curve_publickey = zmq.curve_public(sec)
         self.sock.connect(self.endpoint)
 
     def request(self, cmd, timeout_s=None, **fields):
@@ -101,6 +111,20 @@ def add_common_args(parser):
                         help="fplated control endpoint (default %(default)s, env FPLATE_CTL)")
     parser.add_argument("--report-dir", default=".",
                         help="folder for the dated report file (default: current folder)")
+
+
+def _key(v):
+    """A 40-character Z85 key given as is or as the first line of a file."""
+    if len(v) == 40 and "/" not in v:
+        return v.encode()
+    try:
+        with open(v) as f:
+            line = f.readline().strip()
+    except OSError as e:
+        die("key file %s: %s" % (v, e))
+    if len(line) != 40:
+        die("key file %s: the first line must be a 40-character Z85 key (fplate keygen)" % v)
+    return line.encode()
 
 
 def describe(ctl):

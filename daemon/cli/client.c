@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "ctl_client.h"
 
 #include "util_int.h"
 
@@ -89,6 +90,11 @@ int fpc_subscribe(struct fpc_sub *s, const char *endpoint, const char *const top
 	if (!s->sock || zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof(linger))) {
 		MSG("cannot create a ZeroMQ SUB socket: %s", zmq_strerror(errno));
 		return -errno;
+	}
+	/* a CURVE publish endpoint: the same keys as the control socket */
+	if (fp_ctl_curve_client(s->sock, "subscriber")) {
+		MSG("cannot use the CURVE keys of $FPLATE_CTL_SERVER_KEY / $FPLATE_CTL_KEY_FILE");
+		return -EINVAL;
 	}
 	for (int i = 0; topics[i]; i++)
 		if (zmq_setsockopt(s->sock, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i]))) {

@@ -29,6 +29,7 @@
 #include "fplate/wire.h"
 
 #include "client.h"
+#include "ctl_client.h"
 
 int fp_cmd_view(int argc, char **argv);
 int fp_cmd_watch(int argc, char **argv);
@@ -407,6 +408,12 @@ int fp_cmd_view(int argc, char **argv)
 	v = calloc(1, sizeof(*v));
 	ctx = zmq_ctx_new();
 	sub = ctx ? zmq_socket(ctx, ZMQ_SUB) : NULL;
+	if (sub && fp_ctl_curve_client(sub, "view")) {
+		free(v);
+		zmq_close(sub);
+		zmq_ctx_term(ctx);
+		return 1;
+	}
 	if (!v || !sub || zmq_connect(sub, endpoint)) {
 		fprintf(stderr, "fplate view: cannot connect to '%s': %s\n", endpoint,
 			zmq_strerror(zmq_errno()));

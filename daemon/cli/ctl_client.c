@@ -90,6 +90,65 @@ static int add_token(json_t *req, const char *cmd_name)
 	return 0;
 }
 
+/* The first line of a key file, or the text itself when it is a 40-character key. */
+static int read_key(const char *what, const char *v, char out[41], const char *cmd_name)
+{
+	char line[128];
+	FILE *f;
+
+	if (strlen(v) == 40 && !strchr(v, '/')) {
+		memcpy(out, v, 41);
+		return 0;
+	}
+	f = fopen(v, "r");
+	if (!f || !fgets(line, sizeof(line), f)) {
+		fprintf(stderr, "fplate %s: %s '%s': cannot read it\n", cmd_name, what, v);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strlen(line) != 40) {
+		fprintf(stderr, "fplate %s: %s '%s': the first line must be a 40-character Z85 key "
+			"(fplate keygen)\n", cmd_name, what, v);
+		return -1;
+	}
+	memcpy(out, line, 41);
+	return 0;
+}
+
+/*
+ * CURVE for a control endpoint off loopback (docs/control.md, "Security"):
+ * $FPLATE_CTL_SERVER_KEY (the daemon's public key, or its .pub file) and
+ * $FPLATE_CTL_KEY_FILE (this client's secret key, from fplate keygen).
+ */
+int fp_ctl_curve_client(void *sock, const char *cmd_name)
+{
+	const char *server = getenv("FPLATE_CTL_SERVER_KEY"), *mine = getenv("FPLATE_CTL_KEY_FILE");
+	char skey[41], sec[41], pub[41];
+
+	if (!server || !server[0])
+		return 0;
+	if (!mine || !mine[0]) {
+		fprintf(stderr, "fplate %s: FPLATE_CTL_SERVER_KEY needs FPLATE_CTL_KEY_FILE (this "
+			"client's secret key, fplate keygen) too\n", cmd_name);
+		return -1;
+	}
+	if (read_key("FPLATE_CTL_SERVER_KEY", server, skey, cmd_name) ||
+	    read_key("FPLATE_CTL_KEY_FILE", mine, sec, cmd_name))
+		return -1;
+	if (zmq_curve_public(pub, sec) ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, skey, 40) ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, 40) ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, 40)) {
+		fprintf(stderr, "fplate %s: CURVE keys refused: %s\n", cmd_name,
+			zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}
+
 json_t *fp_ctl_call(const struct fp_ctl_opts *o, const char *cmd_name, json_t *req)
 {
 	void *ctx = NULL, *sock = NULL;
@@ -113,6 +172,8 @@ json_t *fp_ctl_call(const struct fp_ctl_opts *o, const char *cmd_name, json_t *r
 	}
 	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(sock, ZMQ_RCVTIMEO, &o->timeout_ms, sizeof(o->timeout_ms));
+	if (fp_ctl_curve_client(sock, cmd_name))
+		goto out;
 	if (zmq_connect(sock, o->endpoint)) {
 		fprintf(stderr, "fplate %s: bad control endpoint '%s': %s\n", cmd_name, o->endpoint,
 			zmq_strerror(zmq_errno()));

@@ -32,6 +32,14 @@ int fp_ctl_parse_opts(int argc, char **argv, struct fp_ctl_opts *o, const char *
  */
 json_t *fp_ctl_call(const struct fp_ctl_opts *o, const char *cmd_name, json_t *req);
 
+/*
+ * Make sock a CURVE client when $FPLATE_CTL_SERVER_KEY is set (with
+ * $FPLATE_CTL_KEY_FILE, docs/control.md "Security"): for the control
+ * socket and for subscribers of a CURVE publish endpoint. 0, or -1 after
+ * printing why.
+ */
+int fp_ctl_curve_client(void *sock, const char *cmd_name);
+
 /* Print a reply: --json as received, else indented JSON of `key` (or all). */
 void fp_ctl_print(const struct fp_ctl_opts *o, json_t *reply, const char *key);
 

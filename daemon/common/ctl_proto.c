@@ -211,9 +211,14 @@ static int parse_cmd(json_t *root, const char *cmd, struct fp_ctl_request *req,
 		if (ret)
 			return ret;
 		req->cmd = which ? FP_CTL_CALIBRATION_GET : FP_CTL_CALIBRATION_LOAD;
-		if (!which)
-			return get_string(root, "file", req->file, sizeof(req->file), field,
-					  field_len, msg, msg_len);
+		if (which)
+			return 0;
+		v = json_object_get(root, "force");
+		if (v && !json_is_boolean(v))
+			FAIL("force", "calibration load: force must be true or false");
+		req->force = json_is_true(v);
+		return get_string(root, "file", req->file, sizeof(req->file), field,
+				  field_len, msg, msg_len);
 	} else if (!strcmp(cmd, "record")) {
 		ret = parse_action(root, cmd, "start", "stop", &which, field, field_len, msg, msg_len);
 		if (ret)
@@ -279,6 +284,17 @@ int fp_ctl_parse(const char *text, size_t len, struct fp_ctl_request *req,
 	ret = parse_cmd(root, json_string_value(cmd), req, field, field_len, msg, msg_len);
 	json_decref(root);
 	return ret;
+}
+
+void fp_ctl_token(const char *text, size_t len, char *out, size_t out_len)
+{
+	json_t *root = json_loadb(text, len, 0, NULL);
+	json_t *v = json_is_object(root) ? json_object_get(root, "token") : NULL;
+
+	out[0] = '\0';
+	if (json_is_string(v) && json_string_length(v) < out_len)
+		snprintf(out, out_len, "%s", json_string_value(v));
+	json_decref(root);
 }
 
 json_t *fp_ctl_error_reply(const char *field, const char *msg)

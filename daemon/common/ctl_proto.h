@@ -64,6 +64,7 @@ struct fp_ctl_request {
 	char dev_key[64];           /* device-set */
 	char dev_value[256];        /* device-set */
 	char token[128];            /* shared secret, "" when not given */
+	int force;                  /* calibration load: accept another serial's file */
 };
 
 /*
@@ -73,6 +74,13 @@ struct fp_ctl_request {
  */
 int fp_ctl_parse(const char *text, size_t len, struct fp_ctl_request *req,
 		 char *field, size_t field_len, char *msg, size_t msg_len);
+
+/*
+ * The "token" of a request, "" when it has none, is not a string or the
+ * text is not a JSON object; only the token is looked at, so the daemon
+ * checks it before it interprets anything else of the request.
+ */
+void fp_ctl_token(const char *text, size_t len, char *out, size_t out_len);
 
 /* Name of a `set` key as on the wire ("belt_speed"). */
 const char *fp_ctl_key_name(enum fp_ctl_key key);

@@ -61,6 +61,18 @@ static const struct key keys[] = {
 	  "ZeroMQ PUB endpoint to bind (tcp://127.0.0.1:PORT or ipc:///PATH)" },
 	{ "control", "secret_file", "ctl-secret-file", K_STRING, STR(ctl_secret_file), 0, 0,
 	  NULL, 0, "file holding the control socket's shared secret (required off loopback)" },
+	{ "control", "read_endpoint", "ctl-read", K_STRING, STR(ctl_read_endpoint), 0, 0, NULL, 0,
+	  "ZeroMQ endpoint answering describe and status only (the read role; default none)" },
+	{ "control", "curve_secret_file", "curve-secret-file", K_STRING, STR(curve_secret_file), 0,
+	  0, NULL, 0, "CURVE server secret key (fplate keygen); required off loopback" },
+	{ "control", "curve_clients", "curve-clients", K_STRING, STR(curve_clients), 0, 0, NULL, 0,
+	  "allowed CURVE client keys: lines 'control KEY' or 'read KEY'" },
+	{ "control", "record_dir", "record-dir", K_STRING, STR(record_dir), 0, 0, NULL, 0,
+	  "folder of recordings made by record start NAME (default $STATE_DIRECTORY or "
+	  FPD_DEFAULT_RECORD_DIR ")" },
+	{ "control", "calibration_dir", "calibration-dir", K_STRING, STR(calibration_dir), 0, 0,
+	  NULL, 0, "folder calibration load NAME reads from (default $CONFIGURATION_DIRECTORY "
+	  "or " FPD_DEFAULT_CALIB_DIR ")" },
 	{ "control", "endpoint", "ctl", K_STRING, STR(ctl_endpoint), 0, 0, NULL, 0,
 	  "ZeroMQ REP control endpoint (default: beside the publish one, TCP port + 1 or PATH.ctl)" },
 	{ "publish", "sndhwm", "hwm", K_INT, OFF(sndhwm), 0, 1, 1000000, NULL, 0,
@@ -97,10 +109,18 @@ static const struct key keys[] = {
 void fpd_config_defaults(struct fpd_config *cfg)
 {
 	struct fp_gait_config g;
+	const char *dir;
 
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->device_uri, sizeof(cfg->device_uri), "sim://");
 	snprintf(cfg->endpoint, sizeof(cfg->endpoint), "%s", FP_DEFAULT_ENDPOINT);
+	/* systemd's StateDirectory= / ConfigurationDirectory= when run as the unit */
+	dir = getenv("STATE_DIRECTORY");
+	snprintf(cfg->record_dir, sizeof(cfg->record_dir), "%.*s", FPD_PATH_MAX - 1,
+		 dir && dir[0] && !strchr(dir, ':') ? dir : FPD_DEFAULT_RECORD_DIR);
+	dir = getenv("CONFIGURATION_DIRECTORY");
+	snprintf(cfg->calibration_dir, sizeof(cfg->calibration_dir), "%.*s", FPD_PATH_MAX - 1,
+		 dir && dir[0] && !strchr(dir, ':') ? dir : FPD_DEFAULT_CALIB_DIR);
 	cfg->block_ms = 10;
 	cfg->coalesce = 1;
 	cfg->sndhwm = 2000;
@@ -141,7 +161,8 @@ static int set_key(struct fpd_config *cfg, const struct key *k, const char *valu
 
 	switch (k->type) {
 	case K_STRING:
-		if (!value[0] && strcmp(k->name, "calibration") && strcmp(k->name, "secret_file")) {
+		if (!value[0] && strcmp(k->name, "calibration") && strcmp(k->name, "secret_file") &&
+		    strcmp(k->name, "read_endpoint") && strncmp(k->name, "curve_", 6)) {
 			MSG("expected a non-empty value");
 			return -EINVAL;
 		}
@@ -306,6 +327,26 @@ void fpd_config_usage(FILE *out)
 		"see README.md (Configuration file) and docs/wire-format.md\n");
 }
 
+/*
+ * Rules between keys, the same the control socket's `set` enforces
+ * (lib ctl_proto.c, control.c), so a configuration can never start the
+ * daemon with values `set` would refuse.
+ */
+static int check_together(const struct fpd_config *cfg, char *msg, size_t msg_len)
+{
+	if (cfg->body_mass_kg > 0 && cfg->body_mass_kg < 20) {
+		MSG("[gait] body_mass_kg = %g: expected 0 (automatic) or 20..250 kg",
+		    cfg->body_mass_kg);
+		return -EINVAL;
+	}
+	if (!(cfg->contact_off_n < cfg->contact_on_n)) {
+		MSG("[gait] contact_off_n = %g must be below contact_on_n = %g (N)",
+		    cfg->contact_off_n, cfg->contact_on_n);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* --config is found first: the file is applied before the other options. */
 static const char *find_config_arg(int argc, char **argv, int *explicit_file)
 {
@@ -400,5 +441,8 @@ int fpd_config_from_args(struct fpd_config *cfg, int argc, char **argv,
 		MSG("unexpected argument '%s' (fplated --help lists the options)", argv[optind]);
 		return -EINVAL;
 	}
+	ret = check_together(cfg, msg, msg_len);
+	if (ret)
+		return ret;
 	return default_ctl_endpoint(cfg, msg, msg_len);
 }

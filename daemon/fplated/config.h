@@ -16,6 +16,8 @@
 
 #define FPD_DEFAULT_CONFIG   "/etc/fplate/fplate.conf"
 #define FPD_PATH_MAX         512
+#define FPD_DEFAULT_RECORD_DIR "/var/lib/fplate"
+#define FPD_DEFAULT_CALIB_DIR  "/etc/fplate"
 
 enum fpd_log_level { FPD_LOG_ERROR, FPD_LOG_WARN, FPD_LOG_INFO, FPD_LOG_DEBUG };
 
@@ -39,6 +41,11 @@ struct fpd_config {
 	char endpoint[256];
 	char ctl_endpoint[256];           /* ZeroMQ REP control socket */
 	char ctl_secret_file[FPD_PATH_MAX]; /* shared secret for requests ("" = none) */
+	char ctl_read_endpoint[256];      /* read-only role: describe, status ("" = none) */
+	char curve_secret_file[FPD_PATH_MAX]; /* CURVE server key ("" = no CURVE) */
+	char curve_clients[FPD_PATH_MAX];   /* allowed client keys with their roles */
+	char record_dir[FPD_PATH_MAX];    /* record start NAME writes here */
+	char calibration_dir[FPD_PATH_MAX]; /* calibration load NAME reads here */
 	int sndhwm;                       /* messages queued per subscriber */
 	enum fpd_drop_policy drop_policy;
 	int status_ms;                    /* status period */

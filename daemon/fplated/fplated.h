@@ -14,7 +14,9 @@
  *     stage_window.c  the control socket's average / tare windows
  *     stage_record.c  recording to C3D (record start/stop)
  *     stage_gait.c    gait analysis, `step` messages
- *   control.c  the control socket: parse, authorise, act, reply
+ *   control.c  the control sockets (ROUTER): bound, parse, authorise, act, reply
+ *   ctl_auth.c who may connect and do what: roles, CURVE + ZAP, the token
+ *   files.c    the only files a client can name (record, calibration folders)
  *   config.c   defaults, INI file, command line
  *
  * Threads: the acquisition thread owns the device while running and only
@@ -30,6 +32,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <zmq.h>
 
 #include "fplate/fplate.h"
 #include "fplate/calib.h"
@@ -147,10 +150,32 @@ struct fpd_ctl_acc {
 	double volts[FP_MAX_PLATES][FP_MAX_CHANNELS];
 };
 
+/* What a request may do (ctl_auth.c): describe and status, or everything. */
+enum fpd_role { FPD_ROLE_READ = 0, FPD_ROLE_CONTROL = 1 };
+
+/* A client of a ROUTER control socket: the socket and its routing id (control.c). */
+struct fpd_ctl_peer {
+	void *sock;
+	unsigned char id[256];
+	size_t id_len;
+};
+
+#define FPD_CTL_MAX_REQUEST 65536    /* bytes: larger messages are refused by libzmq */
+
 struct fpd_ctl {
-	void *sock;                  /* ZeroMQ REP, NULL when disabled */
-	int busy;                    /* a request awaits its reply */
-	struct fp_ctl_request req;
+	void *sock;                  /* ZeroMQ ROUTER, control role; NULL when disabled */
+	void *read_sock;             /* ZeroMQ ROUTER, read role; NULL when disabled */
+	int busy;                    /* a window / device-set request awaits its reply */
+	struct fp_ctl_request req;   /* the busy request */
+	struct fpd_ctl_peer cur;     /* the client of the request being handled */
+	struct fpd_ctl_peer pend;    /* the client of the busy request */
+	const struct fpd_ctl_peer *to; /* where fpd_reply_json() sends */
+	/* refused requests (bad token, malformed envelope): counted, logged at
+	 * most once a second, and at most FPD_CTL_REFUSALS_PER_S answered */
+	int64_t refuse_window_ns;
+	unsigned int refused_in_window, refused_unlogged;
+	uint64_t refused_total;
+	char refused_last[128];
 	uint64_t need;               /* samples for the window */
 	int64_t deadline_ns;         /* CLOCK_MONOTONIC */
 	struct fpd_ctl_acc acc;
@@ -180,6 +205,7 @@ struct fpd_rec {
 	uint64_t samples, limit;     /* limit 0: until stop */
 	uint64_t next_sample;
 	int have_next;
+	char error[256];             /* why the last recording ended early, "" if it did not */
 	double nan_fields[FP_MAX_PLATES * FP_NFIELDS];
 };
 
@@ -196,11 +222,17 @@ struct fpd {
 	struct fpd_pub pub;
 	struct fpd_proc proc;
 	struct fpd_stats stats;
+	/* what reset-counters cleared so far: status "lifetime" adds it back,
+	 * so the evidence of data loss survives a reset */
+	struct fpd_stats stats_before_reset;
+	uint64_t dropped_before_reset;
+	uint64_t resets;
 	void *stage_priv[FPD_MAX_STAGES];
 	int stages_ready;            /* stages whose init succeeded */
 	struct fpd_settings settings;
 	struct fpd_ctl ctl;
 	struct fpd_rec rec;
+	int unlink_pub, unlink_ctl, unlink_read; /* ipc:// socket files to remove at exit */
 };
 
 /*
@@ -258,15 +290,45 @@ int fpd_status_tick(struct fpd *d);
 /* control.c */
 int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len);
 void fpd_ctl_close(struct fpd *d);
-void fpd_ctl_handle(struct fpd *d);          /* the REP socket is readable */
+void fpd_ctl_handle(struct fpd *d, void *sock); /* a control socket is readable */
+/* Count a refused request or connection, log at most once a second; 1 when
+ * it may still be answered (at most FPD_CTL_REFUSALS_PER_S a second). */
+int fpd_ctl_refusal(struct fpd *d, const char *why, const char *who);
 void fpd_ctl_tick(struct fpd *d);            /* answer requests whose data is in */
 void fpd_reply_json(struct fpd *d, json_t *r);  /* steals r */
 void fpd_reply_error(struct fpd *d, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* ctl_auth.c */
+int fpd_endpoint_is_local(const char *ep);
 int fpd_ctl_auth_init(struct fpd *d, char *msg, size_t msg_len);
 int fpd_ctl_auth_ok(const struct fpd *d, const char *token);
+/* CURVE: load keys and bind the ZAP handler in ctx before any socket is bound;
+ * refuse a network-reachable endpoint without it. */
+int fpd_curve_init(struct fpd *d, void *ctx, char *msg, size_t msg_len);
+/* Make sock a CURVE server if CURVE is configured and ep is tcp://. */
+int fpd_curve_apply(void *sock, const char *ep, char *msg, size_t msg_len);
+void *fpd_curve_zap_socket(void);            /* NULL when CURVE is off */
+void fpd_curve_zap_handle(struct fpd *d);    /* the ZAP socket is readable */
+void fpd_curve_close(void);
+/* The role of a request received on an endpoint of endpoint_role: a CURVE
+ * client's key may lower it to read. m is any frame of the request. */
+int fpd_curve_role(zmq_msg_t *m, int endpoint_role);
+
+/* files.c: the files a control request may name, in the configured folders.
+ * A name is 1..FPD_NAME_MAX of [A-Za-z0-9._-], not starting with '.'. */
+#define FPD_NAME_MAX 128
+int fpd_file_name_ok(const char *what, const char *name, char *msg, size_t msg_len);
+/* openat(dir, name, flags | O_NOFOLLOW | O_NONBLOCK) of a regular file; the
+ * fd (blocking again) or -errno with msg; *dir_fd (if asked) stays open. */
+int fpd_file_open(const char *what, const char *dir, const char *name, int flags, int *dir_fd,
+		  char *msg, size_t msg_len);
+/* The whole of a regular file of at most max bytes, NUL-terminated, malloc'd. */
+int fpd_file_read(const char *what, const char *dir, const char *name, size_t max,
+		  char **text, size_t *len, char *msg, size_t msg_len);
+
+/* Before binding an ipc:// endpoint; 1 = remove its file at exit (files.c). */
+int fpd_ipc_claim(const char *ep, char *msg, size_t msg_len);
 
 /* stage_window.c: collect an average / tare window of d->ctl.need samples
  * into d->ctl.acc while d->ctl.busy with one of those requests. */
@@ -274,7 +336,7 @@ void fpd_window_start(struct fpd *d, uint64_t samples);
 
 /* stage_record.c: start returns 0 or a negative errno with msg filled;
  * stop returns the samples written (0 when not recording). */
-int fpd_record_start(struct fpd *d, const char *path, double seconds, char *msg, size_t len);
+int fpd_record_start(struct fpd *d, const char *name, double seconds, char *msg, size_t len);
 uint64_t fpd_record_stop(struct fpd *d);
 
 /* stages.c */

@@ -2,7 +2,8 @@
 /*
  * main.c - fplated: open the device, start the acquisition thread and run
  * the processing / publishing loop on the main thread until SIGINT or
- * SIGTERM (or the end of a finite source), then shut down in order:
+ * SIGTERM (or the end of a finite source; SIGHUP is logged and ignored), then
+ * shut down in order:
  * stop acquisition, publish what is left, final status, close.
  *
  * The main loop waits in zmq_poll() on the acquisition eventfd and a
@@ -53,6 +54,9 @@ static int setup_calibration(struct fpd *d, char *msg, size_t msg_len)
 				 "publishing with a neutral calibration (--calibration FILE)");
 	}
 	ret = fp_calib_check(&d->cal, &d->info, why, sizeof(why));
+	if (!ret && d->cal.serial[0] && d->info.serial[0] && strcmp(d->cal.serial, d->info.serial))
+		fpd_warn("calibration %s (%s) is for serial %s, this device is %s: configured, "
+			 "so used", d->cal.id, d->calib_source, d->cal.serial, d->info.serial);
 	if (ret)
 		snprintf(msg, msg_len, "calibration (%s) does not fit the device: %s",
 			 d->calib_source, why);
@@ -69,12 +73,14 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 	if (ret) {
 		snprintf(msg, msg_len, "device '%s': %s", d->cfg.device_uri,
 			 why[0] ? why : fp_strerror(ret));
-		return ret;
+		/* a path that does not exist is the configuration's fault: exit 2,
+		 * so the unit is not restarted forever */
+		return ret == -ENOENT ? -EINVAL : ret;
 	}
 	fp_info(d->dev, &d->info);
 	ret = setup_calibration(d, msg, msg_len);
 	if (ret)
-		return ret;
+		return -EINVAL;   /* the configured file is missing or wrong: exit 2 */
 	n = lround(d->info.rate_hz * d->cfg.block_ms / 1000.0);
 	d->block_samples = (uint32_t)(n < 1 ? 1 : n > FP_WIRE_MAX_SAMPLES ? FP_WIRE_MAX_SAMPLES : n);
 	d->stream_id = d->cfg.stream_id;
@@ -92,7 +98,24 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 		snprintf(msg, msg_len, "a processing stage failed to start");
 		return ret;
 	}
-	ret = fpd_pub_open(&d->pub, &d->cfg, why, sizeof(why));
+	ret = fpd_ipc_claim(d->cfg.endpoint, why, sizeof(why));
+	if (ret >= 0 && d->cfg.ctl_endpoint[0]) {
+		d->unlink_pub = ret;
+		ret = fpd_ipc_claim(d->cfg.ctl_endpoint, why, sizeof(why));
+		d->unlink_ctl = ret > 0;
+	}
+	if (ret >= 0 && d->cfg.ctl_read_endpoint[0]) {
+		ret = fpd_ipc_claim(d->cfg.ctl_read_endpoint, why, sizeof(why));
+		d->unlink_read = ret > 0;
+	}
+	if (ret >= 0) {
+		d->pub.ctx = zmq_ctx_new();
+		ret = d->pub.ctx ? fpd_curve_init(d, d->pub.ctx, why, sizeof(why)) : -ENOMEM;
+		if (ret == -ENOMEM && !d->pub.ctx)
+			snprintf(why, sizeof(why), "cannot create a ZeroMQ context");
+	}
+	if (ret >= 0)
+		ret = fpd_pub_open(&d->pub, &d->cfg, why, sizeof(why));
 	if (!ret)
 		ret = fpd_ctl_open(d, why, sizeof(why));
 	if (ret) {
@@ -116,11 +139,17 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 /* Returns the exit status once the loop should end. */
 static int run_loop(struct fpd *d, int sig_fd)
 {
-	zmq_pollitem_t items[3] = {
+	/* 0 device, 1 signals, then whichever of control, read and ZAP exist */
+	zmq_pollitem_t items[5] = {
 		{ NULL, d->acq.wake_fd, ZMQ_POLLIN, 0 },
 		{ NULL, sig_fd, ZMQ_POLLIN, 0 },
-		{ d->ctl.sock, -1, ZMQ_POLLIN, 0 },
 	};
+	void *extra[3] = { d->ctl.sock, d->ctl.read_sock, fpd_curve_zap_socket() };
+	int n_items = 2;
+
+	for (int i = 0; i < 3; i++)
+		if (extra[i])
+			items[n_items++] = (zmq_pollitem_t){ extra[i], -1, ZMQ_POLLIN, 0 };
 
 	for (;;) {
 		int timeout_ms = fpd_status_tick(d);
@@ -134,8 +163,8 @@ static int run_loop(struct fpd *d, int sig_fd)
 		/* a pending control request is answered as soon as its data is in */
 		if (d->ctl.busy && timeout_ms > 20)
 			timeout_ms = 20;
-		/* while a request is pending the REP socket is not read */
-		if (zmq_poll(items, d->ctl.sock && !d->ctl.busy ? 3 : 2, timeout_ms) < 0 &&
+		/* other clients are answered while a request is pending */
+		if (zmq_poll(items, n_items, timeout_ms) < 0 &&
 		    errno != EINTR) {
 			fpd_err("zmq_poll: %s", zmq_strerror(errno));
 			return 1;
@@ -143,12 +172,22 @@ static int run_loop(struct fpd *d, int sig_fd)
 		if (items[0].revents & ZMQ_POLLIN)
 			fpd_proc_drain(d);
 		fpd_ctl_tick(d);
-		if (items[2].revents & ZMQ_POLLIN)
-			fpd_ctl_handle(d);
+		for (int i = 2; i < n_items; i++) {
+			if (!(items[i].revents & ZMQ_POLLIN))
+				continue;
+			if (items[i].socket == fpd_curve_zap_socket())
+				fpd_curve_zap_handle(d);
+			else
+				fpd_ctl_handle(d, items[i].socket);
+		}
 		if (items[1].revents & ZMQ_POLLIN) {
-			struct signalfd_siginfo si;
+			struct signalfd_siginfo si = { 0 };
 
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGHUP) {
+				/* a closed terminal or a reload request must not stop acquisition */
+				fpd_warn("SIGHUP ignored: fplated has no configuration reload; "
+					 "restart it to apply a new configuration");
+			} else if (si.ssi_signo) {
 				fpd_info("%s: stopping", strsignal((int)si.ssi_signo));
 				return 0;
 			}
@@ -186,6 +225,13 @@ static void teardown(struct fpd *d)
 		fp_stop(d->dev);
 	fpd_ctl_close(d);
 	fpd_pub_close(&d->pub);
+	/* no socket file left behind (a later start would find it stale) */
+	if (d->unlink_ctl)
+		unlink(d->cfg.ctl_endpoint + 6);
+	if (d->unlink_read)
+		unlink(d->cfg.ctl_read_endpoint + 6);
+	if (d->unlink_pub)
+		unlink(d->cfg.endpoint + 6);
 	fpd_proc_release(d);
 	fpd_acq_release(d);
 	fp_close(d->dev);

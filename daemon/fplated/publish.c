@@ -34,10 +34,12 @@
 int fpd_pub_open(struct fpd_pub *p, const struct fpd_config *cfg, char *msg, size_t msg_len)
 {
 	int hwm = cfg->sndhwm, nodrop = cfg->drop_policy == FPD_DROP_COUNT, linger = 200;
+	void *ctx = p->ctx;   /* made by main.c, which binds the ZAP handler first */
+	int ret;
 
 	memset(p, 0, sizeof(*p));
 	p->count_drops = nodrop;
-	p->ctx = zmq_ctx_new();
+	p->ctx = ctx ? ctx : zmq_ctx_new();
 	if (!p->ctx) {
 		MSG("cannot create a ZeroMQ context: %s", zmq_strerror(errno));
 		return -errno;
@@ -50,6 +52,10 @@ int fpd_pub_open(struct fpd_pub *p, const struct fpd_config *cfg, char *msg, siz
 		MSG("cannot set up the ZeroMQ PUB socket: %s", zmq_strerror(errno));
 		return -errno;
 	}
+	/* off loopback only CURVE clients of the allow-list may subscribe */
+	ret = fpd_curve_apply(p->sock, cfg->endpoint, msg, msg_len);
+	if (ret)
+		return ret;
 	if (zmq_bind(p->sock, cfg->endpoint)) {
 		int err = errno;
 

@@ -20,10 +20,12 @@
  * and with stop_on it ends before the next one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fplated.h"
 #include "fplate/c3d.h"
@@ -31,8 +33,11 @@
 #define MAX_GAP_S 10.0
 #define MAX_EVENTS 2000        /* the writer's limit */
 
-int fpd_record_start(struct fpd *d, const char *path, double seconds, char *emsg, size_t elen)
+int fpd_record_start(struct fpd *d, const char *name, double seconds, char *emsg, size_t elen)
 {
+	const char *dir = d->cfg.record_dir;
+	char path[sizeof(d->rec.path)];
+	int fd, dfd = -1;
 	struct fpd_rec *r = &d->rec;
 	struct fp_c3d_wchannel ch[6 * FP_MAX_PLATES + 1];
 	struct fp_c3d_wplate plate[FP_MAX_PLATES];
@@ -69,12 +74,24 @@ int fpd_record_start(struct fpd *d, const char *path, double seconds, char *emsg
 		if (r->opt.start_on)
 			snprintf(desc.trigger, sizeof(desc.trigger), "%s %u",
 				 fp_edge_name(r->opt.start_on), r->opt.sync_bit);
-		ret = fp_c3d_writer_open(path, &desc, &r->w, msg, sizeof(msg));
 	}
 	if (ret) {
 		snprintf(emsg, elen, "%s", msg);
 		return ret;
 	}
+	/* a new regular file in record_dir, never an existing one (files.c) */
+	fd = fpd_file_open("record", dir, name, O_WRONLY | O_CREAT | O_EXCL, &dfd, emsg, elen);
+	if (fd < 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ret = fp_c3d_writer_open_fd(fd, path, &desc, &r->w, msg, sizeof(msg));
+	if (ret) {
+		unlinkat(dfd, name, 0);  /* no empty file left behind */
+		close(dfd);
+		snprintf(emsg, elen, "%s", msg);
+		return ret;
+	}
+	close(dfd);
 	r->values = calloc((size_t)d->block_samples * desc.n_analog, sizeof(float));
 	if (!r->values) {
 		fp_c3d_writer_close(r->w, msg, sizeof(msg));
@@ -89,6 +106,7 @@ int fpd_record_start(struct fpd *d, const char *path, double seconds, char *emsg
 	r->samples = 0;
 	r->limit = seconds > 0 ? (uint64_t)llround(seconds * d->info.rate_hz) : 0;
 	r->have_next = 0;
+	r->error[0] = '\0';
 	snprintf(r->path, sizeof(r->path), "%s", path);
 	fpd_info("recording to %s%s%s", path, seconds > 0 ? " (time-limited)" : "",
 		 r->armed ? " at the next sync edge" : "");
@@ -109,10 +127,12 @@ uint64_t fpd_record_stop(struct fpd *d)
 		fpd_warn("record: %llu sync edges, the first %llu are events (SYNC channel has all)",
 			 (unsigned long long)r->sync_edges,
 			 (unsigned long long)(r->sync_edges - r->sync_events_dropped));
-	if (fp_c3d_writer_close(r->w, msg, sizeof(msg)))
+	if (fp_c3d_writer_close(r->w, msg, sizeof(msg))) {
 		fpd_warn("record: closing %s: %s", r->path, msg);
-	else
+		snprintf(r->error, sizeof(r->error), "closing: %.*s", (int)sizeof(r->error) - 16, msg);
+	} else {
 		fpd_info("recording %s closed: %llu samples", r->path, (unsigned long long)n);
+	}
 	r->w = NULL;
 	free(r->values);
 	r->values = NULL;
@@ -217,6 +237,8 @@ static void record_frames(struct fpd *d, void *priv, const struct fp_block *blk,
 		if (lost > MAX_GAP_S * d->info.rate_hz) {
 			fpd_warn("record: %llu samples lost, longer than %g s: recording ended",
 				 (unsigned long long)lost, MAX_GAP_S);
+			snprintf(r->error, sizeof(r->error), "%llu samples lost, longer than %g s",
+				 (unsigned long long)lost, MAX_GAP_S);
 			fpd_record_stop(d);
 			return;
 		}
@@ -226,7 +248,8 @@ static void record_frames(struct fpd *d, void *priv, const struct fp_block *blk,
 			uint32_t chunk = lost > d->block_samples ? d->block_samples : (uint32_t)lost;
 
 			ret = write_rows(d, NULL, NULL, chunk);
-			r->samples += chunk;
+			if (!ret)
+				r->samples += chunk;
 			lost -= chunk;
 		}
 	}
@@ -238,36 +261,45 @@ static void record_frames(struct fpd *d, void *priv, const struct fp_block *blk,
 	if (!ret && n) {
 		ret = write_rows(d, f->v + (size_t)a * f->plates * FP_NFIELDS,
 				 sync ? sync + a : NULL, n);
-		if (sync && ev_from < a + n)
+		if (!ret && sync && ev_from < a + n)
 			sync_events(d, sync, f->first_sample, ev_from, a + n);
 	}
 	fp_edge_advance(&r->track, sync, f->n);
-	r->samples += n;
 	if (ret) {
-		fpd_err("record: writing %s: %s; recording ended", r->path, fp_strerror(ret));
+		/* r->samples counts what is in the file: not this block */
+		fpd_err("record: writing %s: %s; recording ended after %llu samples", r->path,
+			strerror(-ret), (unsigned long long)r->samples);
 		fpd_record_stop(d);
-	} else if ((r->limit && r->samples >= r->limit) || (range == 2 && n == b - a)) {
-		fpd_record_stop(d);
+		snprintf(r->error, sizeof(r->error), "writing: %s", strerror(-ret));
+		return;
 	}
+	r->samples += n;
+	if ((r->limit && r->samples >= r->limit) || (range == 2 && n == b - a))
+		fpd_record_stop(d);
+}
+
+/* "recording" in status: what a client needs to notice a failed recording. */
+static void record_status(struct fpd *d, void *priv, json_t *status)
+{
+	struct fpd_rec *r = &d->rec;
+	json_t *o;
+
+	(void)priv;
+	if (!r->path[0])
+		return;
+	o = json_pack("{s:s, s:s, s:I, s:b, s:I}", "state", r->w ? "recording" :
+		      r->error[0] ? "failed" : "stopped", "file", r->path,
+		      "samples", (json_int_t)r->samples, "armed", r->w && r->armed,
+		      "sync_edges", (json_int_t)r->sync_edges);
+	if (o && r->error[0])
+		json_object_set_new(o, "error", json_string(r->error));
+	json_object_set_new(status, "recording", o);
 }
 
 static void record_fini(struct fpd *d, void *priv)
 {
 	(void)priv;
 	fpd_record_stop(d);
-}
-
-/* status.record while a recording is open (docs/control.md) */
-static void record_status(struct fpd *d, void *priv, json_t *status)
-{
-	struct fpd_rec *r = &d->rec;
-
-	(void)priv;
-	if (!r->w)
-		return;
-	json_object_set_new(status, "record", json_pack("{s:s, s:b, s:I, s:I}",
-		"file", r->path, "armed", r->armed, "samples", (json_int_t)r->samples,
-		"sync_edges", (json_int_t)r->sync_edges));
 }
 
 const struct fpd_stage fpd_stage_record = {

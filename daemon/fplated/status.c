@@ -125,6 +125,18 @@ json_t *fpd_status_json(struct fpd *d)
 		"overruns", (json_int_t)fp_ring_overruns(r),
 		"overrun_blocks", (json_int_t)atomic_load(&d->acq.overrun_blocks)));
 	json_object_set_new(s, "device", device_json(d));
+	/* since the daemon started, whatever reset-counters did */
+	json_object_set_new(s, "lifetime", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"samples", (json_int_t)(d->stats.samples + d->stats_before_reset.samples),
+		"gaps", (json_int_t)(d->stats.gaps + d->stats_before_reset.gaps),
+		"lost_samples", (json_int_t)(d->stats.lost_samples +
+					     d->stats_before_reset.lost_samples),
+		"saturated_frames", (json_int_t)(d->stats.saturated_frames +
+						 d->stats_before_reset.saturated_frames),
+		"resumes", (json_int_t)(d->stats.resumes + d->stats_before_reset.resumes),
+		"dropped", (json_int_t)(d->pub.dropped + d->dropped_before_reset),
+		"counter_resets", (json_int_t)d->resets,
+		"refused_requests", (json_int_t)d->ctl.refused_total));
 	fpd_stages_status(d, s);
 	return s;
 }

@@ -220,6 +220,10 @@ struct fp_c3d_writer;
 /* Create path (truncating) and write the header and parameters. */
 int fp_c3d_writer_open(const char *path, const struct fp_c3d_wdesc *d,
 		       struct fp_c3d_writer **out, char *msg, size_t msg_len);
+/* The same on a file the caller opened for writing (fd >= 0; the writer owns
+ * it from now on, also on error); path names it in messages. */
+int fp_c3d_writer_open_fd(int fd, const char *path, const struct fp_c3d_wdesc *d,
+			  struct fp_c3d_writer **out, char *msg, size_t msg_len);
 /*
  * Append n samples of n_analog stored values each. Complete frames are
  * written, then the frame counts are updated, so the file on disk is a

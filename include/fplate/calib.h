@@ -66,6 +66,7 @@ struct fp_calib {
 	char id[64];              /* calibration id shown in describe/status */
 	uint32_t plates;
 	struct fp_plate_calib plate[FP_MAX_PLATES];
+	char serial[64];          /* the device it was made for; "" = any (optional "serial") */
 };
 
 /*
@@ -100,6 +101,10 @@ void fp_calib_default(struct fp_calib *cal, uint32_t plates, uint32_t channels);
  * through a temporary file renamed over path.
  */
 int fp_calib_load(const char *path, struct fp_calib *cal, char *msg, size_t msg_len);
+/* The same from text in memory; name stands for the file in messages, and
+ * a JSON syntax error gives its position only, never the text. */
+int fp_calib_loadb(const char *name, const char *text, size_t len, struct fp_calib *cal,
+		   char *msg, size_t msg_len);
 int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_t msg_len);
 /* The same text as fp_calib_save() writes, malloc'd (caller frees); NULL on ENOMEM. */
 char *fp_calib_dump(const struct fp_calib *cal);

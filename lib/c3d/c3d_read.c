@@ -119,7 +119,9 @@ static int read_data(struct fp_c3d *c, const uint8_t *buf, size_t len, const str
 		if (!c->analog)
 			return -ENOMEM;
 	}
-	for (uint64_t f = 0; f < nf; f++) {
+	/* frames without points or channels hold nothing to read: a header
+	 * declaring 2^31 of them must not cost a loop over each */
+	for (uint64_t f = 0; f < nf && fbytes; f++) {
 		const uint8_t *p = buf + off + f * fbytes;
 		float *pt = c->points ? c->points + f * c->n_points * 4 : NULL;
 		float *an = c->analog ? c->analog + f * h->an_total : NULL;

@@ -564,20 +564,33 @@ static int write_params(struct fp_c3d_writer *w, int reserve)
 int fp_c3d_writer_open(const char *path, const struct fp_c3d_wdesc *d,
 		       struct fp_c3d_writer **out, char *msg, size_t msg_len)
 {
+	return fp_c3d_writer_open_fd(-1, path, d, out, msg, msg_len);
+}
+
+int fp_c3d_writer_open_fd(int fd, const char *path, const struct fp_c3d_wdesc *d,
+			  struct fp_c3d_writer **out, char *msg, size_t msg_len)
+{
 	struct fp_c3d_writer *w;
 	struct wbuf b;
 	uint8_t h[512];
 	size_t fo, eo;
+	int too_big = 0;
 	int ret;
 
 	*out = NULL;
 	ret = check_desc(d, msg, msg_len);
-	if (ret)
+	if (ret) {
+		if (fd >= 0)
+			close(fd);
 		return ret;
+	}
 	w = calloc(1, sizeof(*w));
-	if (!w)
+	if (!w) {
+		if (fd >= 0)
+			close(fd);
 		return -ENOMEM;
-	w->fd = -1;
+	}
+	w->fd = fd;
 	w->d = *d;
 	snprintf(w->path, sizeof(w->path), "%s", path);
 	w->ch = malloc(d->n_analog * sizeof(*w->ch));
@@ -601,11 +614,13 @@ int fp_c3d_writer_open(const char *path, const struct fp_c3d_wdesc *d,
 		goto fail;
 	w->nblocks = (uint32_t)((b.n + C3D_BLOCK - 1) / C3D_BLOCK);
 	if (w->nblocks > 255) {
+		too_big = 1;
 		ret = -ENOSPC;
 		goto fail;
 	}
 	w->data_off = (uint64_t)(1 + w->nblocks) * C3D_BLOCK;
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0)
+		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
 		ret = -errno;
 		goto fail;
@@ -621,7 +636,7 @@ int fp_c3d_writer_open(const char *path, const struct fp_c3d_wdesc *d,
 fail:
 	if (msg && msg_len)
 		snprintf(msg, msg_len, "%s: cannot write: %s", path,
-			 ret == -ENOSPC ? "parameters do not fit 255 blocks" : strerror(-ret));
+			 too_big ? "parameters do not fit 255 blocks" : strerror(-ret));
 	writer_free(w);
 	return ret;
 }

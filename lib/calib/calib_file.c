@@ -280,6 +280,80 @@ static int parse_geometry(struct ctx *c, const json_t *pj, const char *p,
 	return 0;
 }
 
+/* Physical bounds of a calibration: no load cell gives more than 1e9 N or
+ * N·mm per volt, a plate is between 10 mm and 10 m wide, a volt is never
+ * more than 1e6 raw units' worth. */
+#define MATRIX_MAX   1e9
+#define SIZE_MIN_MM  10.0
+#define SIZE_MAX_MM  10000.0
+#define SCALE_MAX_V  1e6
+
+/*
+ * Rank of the 6 x ch matrix by Gaussian elimination with partial pivoting;
+ * a pivot below 1e-9 of the largest entry counts as zero (the entries are
+ * all given to far fewer than 9 significant digits).
+ */
+static int matrix_rank(const struct fp_plate_calib *pc)
+{
+	double m[6][FP_MAX_CHANNELS], big = 0;
+	int rank = 0;
+
+	memcpy(m, pc->matrix, sizeof(m));
+	for (int r = 0; r < 6; r++)
+		for (uint32_t k = 0; k < pc->channels; k++)
+			big = fmax(big, fabs(m[r][k]));
+	if (!(big > 0))
+		return 0;
+	for (uint32_t col = 0; col < pc->channels && rank < 6; col++) {
+		int piv = rank;
+
+		for (int r = rank + 1; r < 6; r++)
+			if (fabs(m[r][col]) > fabs(m[piv][col]))
+				piv = r;
+		if (fabs(m[piv][col]) <= 1e-9 * big)
+			continue;
+		for (uint32_t k = 0; k < pc->channels; k++) {
+			double t = m[rank][k];
+
+			m[rank][k] = m[piv][k];
+			m[piv][k] = t;
+		}
+		for (int r = rank + 1; r < 6; r++) {
+			double f = m[r][col] / m[rank][col];
+
+			for (uint32_t k = col; k < pc->channels; k++)
+				m[r][k] -= f * m[rank][k];
+		}
+		rank++;
+	}
+	return rank;
+}
+
+static int check_physics(struct ctx *c, const char *p, const struct fp_plate_calib *pc)
+{
+	int rank;
+
+	for (uint32_t k = 0; k < pc->channels; k++)
+		if (!(pc->scale_v[k] > 0 && pc->scale_v[k] <= SCALE_MAX_V))
+			return FAIL(c, "%s.scale_v[%u]: %g, expected > 0 and <= %g (volts per raw unit)",
+				    p, k, pc->scale_v[k], SCALE_MAX_V);
+	for (int r = 0; r < 6; r++)
+		for (uint32_t k = 0; k < pc->channels; k++)
+			if (!(fabs(pc->matrix[r][k]) <= MATRIX_MAX))
+				return FAIL(c, "%s.matrix[%d][%u]: %g, expected |value| <= %g "
+					    "(N or N.mm per volt)", p, r, k, pc->matrix[r][k],
+					    MATRIX_MAX);
+	rank = matrix_rank(pc);
+	if (rank < 6)
+		return FAIL(c, "%s.matrix: singular (rank %d of 6): the channels cannot give "
+			    "all of Fx Fy Fz Mx My Mz", p, rank);
+	if (!(pc->width_mm >= SIZE_MIN_MM && pc->width_mm <= SIZE_MAX_MM &&
+	      pc->length_mm >= SIZE_MIN_MM && pc->length_mm <= SIZE_MAX_MM))
+		return FAIL(c, "%s.size_mm: %g x %g, expected %g..%g mm each", p, pc->width_mm,
+			    pc->length_mm, SIZE_MIN_MM, SIZE_MAX_MM);
+	return 0;
+}
+
 static int parse_plate(struct ctx *c, const json_t *pj, size_t idx, struct fp_plate_calib *pc)
 {
 	const json_t *j, *matrix, *kistler;
@@ -323,6 +397,8 @@ static int parse_plate(struct ctx *c, const json_t *pj, size_t idx, struct fp_pl
 		return FAIL(c, "%s: %g, expected >= 0", f, pc->fz_threshold_n);
 	if (pc->saturation_v < 0)
 		return FAIL(c, "%s.saturation_v: %g, expected >= 0", p, pc->saturation_v);
+	if ((ret = check_physics(c, p, pc)))
+		return ret;
 	if (z_down)
 		map_z_down(pc);
 	return 0;
@@ -330,9 +406,9 @@ static int parse_plate(struct ctx *c, const json_t *pj, size_t idx, struct fp_pl
 
 static int parse_root(struct ctx *c, const json_t *root, struct fp_calib *cal)
 {
-	static const char *const known[] = { "version", "id", "plates", "comment", NULL };
+	static const char *const known[] = { "version", "id", "serial", "plates", "comment", NULL };
 	const json_t *v, *plates;
-	const char *id;
+	const char *id, *serial;
 	int ret;
 
 	if (!json_is_object(root))
@@ -355,6 +431,13 @@ static int parse_root(struct ctx *c, const json_t *root, struct fp_calib *cal)
 		return FAIL(c, "id: expected a non-empty string of at most %zu characters",
 			    sizeof(cal->id) - 1);
 	snprintf(cal->id, sizeof(cal->id), "%s", id);
+	if ((v = json_object_get(root, "serial"))) {
+		serial = json_string_value(v);
+		if (!serial || !*serial || strlen(serial) >= sizeof(cal->serial))
+			return FAIL(c, "serial: expected a non-empty string of at most %zu characters",
+				    sizeof(cal->serial) - 1);
+		snprintf(cal->serial, sizeof(cal->serial), "%s", serial);
+	}
 	cal->version = FP_CALIB_VERSION;
 	plates = json_object_get(root, "plates");
 	if (!plates)
@@ -371,10 +454,23 @@ static int parse_root(struct ctx *c, const json_t *root, struct fp_calib *cal)
 	return 0;
 }
 
+static int load_root(struct ctx *c, json_t *root, struct fp_calib *cal)
+{
+	struct fp_calib tmp;
+	int ret;
+
+	memset(&tmp, 0, sizeof(tmp));
+	ret = parse_root(c, root, &tmp);
+	json_decref(root);
+	if (ret)
+		return ret;
+	*cal = tmp;
+	return 0;
+}
+
 int fp_calib_load(const char *path, struct fp_calib *cal, char *msg, size_t msg_len)
 {
 	struct ctx c = { path ? path : "(null)", msg, msg_len };
-	struct fp_calib tmp;
 	json_error_t jerr;
 	json_t *root;
 	FILE *f;
@@ -399,13 +495,29 @@ int fp_calib_load(const char *path, struct fp_calib *cal, char *msg, size_t msg_
 				 jerr.column, jerr.text);
 		return -EINVAL;
 	}
-	memset(&tmp, 0, sizeof(tmp));
-	ret = parse_root(&c, root, &tmp);
-	json_decref(root);
-	if (ret)
-		return ret;
-	*cal = tmp;
-	return 0;
+	return load_root(&c, root, cal);
+}
+
+int fp_calib_loadb(const char *name, const char *text, size_t len, struct fp_calib *cal,
+		   char *msg, size_t msg_len)
+{
+	struct ctx c = { name ? name : "(null)", msg, msg_len };
+	json_error_t jerr;
+	json_t *root;
+
+	if (msg && msg_len)
+		msg[0] = '\0';
+	if (!text || !cal)
+		return -EINVAL;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		/* position only: jansson's text quotes the file ("near 'root'") */
+		if (msg && msg_len)
+			snprintf(msg, msg_len, "%s:%d:%d: invalid JSON", c.path, jerr.line,
+				 jerr.column);
+		return -EINVAL;
+	}
+	return load_root(&c, root, cal);
 }
 
 /* Numbers round-trip exactly with 17 significant digits. */
@@ -458,10 +570,17 @@ static void put_calib(FILE *f, const struct fp_calib *cal)
 
 	jid = json_string(cal->id);
 	id = jid ? json_dumps(jid, JSON_ENCODE_ANY) : NULL;   /* escaped */
-	fprintf(f, "{\n  \"version\": %d,\n  \"id\": %s,\n  \"plates\": [\n", FP_CALIB_VERSION,
-		id ? id : "\"\"");
+	fprintf(f, "{\n  \"version\": %d,\n  \"id\": %s,\n", FP_CALIB_VERSION, id ? id : "\"\"");
 	free(id);
 	json_decref(jid);
+	if (cal->serial[0]) {
+		jid = json_string(cal->serial);
+		id = jid ? json_dumps(jid, JSON_ENCODE_ANY) : NULL;
+		fprintf(f, "  \"serial\": %s,\n", id ? id : "\"\"");
+		free(id);
+		json_decref(jid);
+	}
+	fputs("  \"plates\": [\n", f);
 	for (uint32_t p = 0; p < cal->plates; p++)
 		put_plate(f, &cal->plate[p], p + 1 == cal->plates);
 	fputs("  ]\n}\n", f);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_comedi_errors.sh - on the build host (no comedi card needed): the
 # comedi:// errors a lab user sees from the real programs. fplated exits 2
-# (bad parameter or file) or 1 (no such device) with one line naming the
+# (bad parameter or file, or a device path that does not exist: the unit
+# must not restart forever, docs/man/fplated.8) with one line naming the
 # parameter, file or device and the value; fplate list
 # runs with or without cards. Streaming from a card is tested in the VM
 # (tests/vm/cases/comedi_*.sh).
@@ -30,7 +31,7 @@ expect "bad channel list" 2 "parameter 'channels': '5-3' in '0,5-3'" \
 	"$B/fplated" --device 'comedi://?channels=0,5-3' --pub "ipc://$tmp/p"
 expect "unknown parameter" 2 "unknown parameter 'chanels'" \
 	"$B/fplated" --device 'comedi://?chanels=0-5' --pub "ipc://$tmp/p"
-expect "no such card" 1 "comedi:///nonexistent/comedi7: cannot open" \
+expect "no such card" 2 "comedi:///nonexistent/comedi7: cannot open" \
 	"$B/fplated" --device 'comedi:///nonexistent/comedi7' --pub "ipc://$tmp/p"
 cat >"$tmp/w.json" <<'JSON'
 { "fplate_wiring": 1, "plates": [ { "channels": "0-5", "aref": "floating" } ] }

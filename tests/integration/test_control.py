@@ -70,7 +70,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="fplate-ctl-")
     log = open(os.path.join(tmp, "fplated.log"), "w")
     daemon = subprocess.Popen([FPLATED, "--device", "sim://?plates=1&runner=0&seed=7",
-                               "--pub", PUB, "--ctl", CTL], stdout=log, stderr=subprocess.STDOUT)
+                               "--pub", PUB, "--ctl", CTL, "--record-dir", tmp,
+                               "--calibration-dir", tmp], stdout=log, stderr=subprocess.STDOUT)
     try:
         for _ in range(50):
             if fplate("describe", "--json", ok=False).returncode == 0:
@@ -116,7 +117,7 @@ def main():
         # calibration: bad files keep the previous one
         with open(os.path.join(tmp, "bad.json"), "w") as f:
             f.write('{"version": 1, "id": "x", "plates": [{"channels": 6}]}')
-        r = fplate("calibration", "load", os.path.join(tmp, "bad.json"), ok=False)
+        r = fplate("calibration", "load", "bad.json", ok=False)
         check(r.returncode != 0 and "previous one kept" in r.stderr, "bad calibration refused: %s" % r.stderr.strip())
         d = json.loads(fplate("describe", "--json").stdout)["stream"]
         check(d["calibration_id"] == good_id, "previous calibration kept")
@@ -131,7 +132,7 @@ def main():
         wrong["id"] = "deliberately-wrong"
         with open(os.path.join(tmp, "wrong.json"), "w") as f:
             json.dump(wrong, f)
-        check(fplate("calibration", "load", os.path.join(tmp, "wrong.json")).returncode == 0, "wrong calibration loaded")
+        check(fplate("calibration", "load", "wrong.json").returncode == 0, "wrong calibration loaded")
         fixed = os.path.join(tmp, "fixed.json")
         r = script("fplate-calibrate", "--simulate", "--ms", "300", "--write", fixed, "--apply",
                    "--report-dir", tmp)
@@ -162,13 +163,17 @@ def main():
         # average, reset-counters, record
         a = json.loads(fplate("average", "200", "--json").stdout)["plates"][0]
         check(a["samples"] == 400 and abs(a["mean"]["fz"]) < 2, "average of 200 ms = 400 samples near 0 N")
+        s0 = raw_request('{"cmd": "status"}')
         check(fplate("reset-counters").returncode == 0, "reset-counters")
         s = raw_request('{"cmd": "status"}')
         check(s["samples"] < 4000, "counters restarted (%d samples)" % s["samples"])
+        check(s["lifetime"]["samples"] >= s0["samples"] + s["samples"] and
+              s["lifetime"]["counter_resets"] == 1,
+              "lifetime counters survive the reset (%d >= %d)" % (s["lifetime"]["samples"], s0["samples"]))
         c3d = os.path.join(tmp, "rec.c3d")
-        r = raw_request(json.dumps({"cmd": "record", "action": "start", "file": c3d, "seconds": 1.5}))
-        check(r["ok"], "record start")
-        r = raw_request(json.dumps({"cmd": "record", "action": "start", "file": c3d}))
+        r = raw_request(json.dumps({"cmd": "record", "action": "start", "file": "rec.c3d", "seconds": 1.5}))
+        check(r["ok"] and r["file"] == c3d, "record start writes into the record folder: %s" % r)
+        r = raw_request(json.dumps({"cmd": "record", "action": "start", "file": "rec2.c3d"}))
         check(r["ok"] is False and "already" in r["error"], "second record start refused")
         time.sleep(2.2)
         r = raw_request('{"cmd": "record", "action": "stop"}')

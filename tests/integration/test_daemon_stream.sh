@@ -28,6 +28,12 @@ expect_fail 2 "'speed' value 'fast'" $FPLATED --device "sim://?speed=fast" --pub
 expect_fail 2 "unknown device scheme 'nope'" $FPLATED --device "nope://x" --pub "$EP"
 printf '{"version": 1, "id": "x", "plates": [{"channels": 6}]}\n' >"$TMP/cal.json"
 expect_fail 2 "cal.json: plates\[0\]" $FPLATED --calibration "$TMP/cal.json" --pub "$EP"
+# configuration faults exit 2 (RestartPreventExitStatus=2), never 1 = restart forever
+expect_fail 2 "/nonexistent/cal.json: cannot open" $FPLATED --calibration /nonexistent/cal.json --pub "$EP"
+expect_fail 2 "/nonexistent.c3d: cannot open" $FPLATED --device c3d:///nonexistent.c3d --pub "$EP"
+expect_fail 2 "body_mass_kg = 5: expected 0 (automatic) or 20..250" $FPLATED --body-mass 5 --pub "$EP"
+expect_fail 2 "contact_off_n = 30 must be below contact_on_n = 30" $FPLATED --contact-on 30 \
+	--contact-off 30 --pub "$EP"
 expect_fail 2 "bad option '--bogus'" $FPLATE stream --bogus
 $FPLATED --help | grep -q -- "--device" || fail "fplated --help"
 $FPLATE stream --help | grep -q -- "--csv" || fail "fplate stream --help"

@@ -335,6 +335,58 @@ static void test_file_errors(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "/nonexistent/cal.json: cannot open"));
 }
 
+/* Values no force plate can have: refused, naming plate, field and value. */
+#define PLATE_M(m, extra) "{\"version\": 1, \"id\": \"x\", \"plates\": [{\"channels\": 6, " \
+	"\"matrix\": " m ", \"surface_height_mm\": 50, \"size_mm\": [500, 1700]" extra "}]}"
+#define DIAG "[[500,0,0,0,0,0],[0,500,0,0,0,0],[0,0,1000,0,0,0],[0,0,0,400,0,0]," \
+	"[0,0,0,0,150,0],[0,0,0,0,0,100]]"
+
+static void test_file_physics(void)
+{
+	expect_error("zero.json", PLATE_M("[[0,0,0,0,0,0],[0,0,0,0,0,0],[0,0,0,0,0,0],"
+		     "[0,0,0,0,0,0],[0,0,0,0,0,0],[0,0,0,0,0,0]]", ""), -EINVAL,
+		     "plates[0].matrix: singular (rank 0 of 6)");
+	/* Mz row = Mx row: five independent rows */
+	expect_error("singular.json", PLATE_M("[[500,0,0,0,0,0],[0,500,0,0,0,0],[0,0,1000,0,0,0],"
+		     "[0,0,0,400,0,0],[0,0,0,0,150,0],[0,0,0,400,0,0]]", ""), -EINVAL,
+		     "plates[0].matrix: singular (rank 5 of 6)");
+	expect_error("huge.json", PLATE_M("[[1e308,0,0,0,0,0],[0,500,0,0,0,0],[0,0,1000,0,0,0],"
+		     "[0,0,0,400,0,0],[0,0,0,0,150,0],[0,0,0,0,0,100]]", ""), -EINVAL,
+		     "plates[0].matrix[0][0]: 1e+308");
+	expect_error("scale0.json", PLATE_M(DIAG, ", \"scale_v\": 0"), -EINVAL,
+		     "plates[0].scale_v[0]: 0, expected > 0");
+	expect_error("scaleneg.json", PLATE_M(DIAG, ", \"scale_v\": [1,1,1,1,1,-0.001]"), -EINVAL,
+		     "plates[0].scale_v[5]: -0.001");
+	expect_error("tiny.json", "{\"version\": 1, \"id\": \"x\", \"plates\": [{\"channels\": 6, "
+		     "\"matrix\": " DIAG ", \"surface_height_mm\": 50, \"size_mm\": [1e-300, 1700]}]}",
+		     -EINVAL, "plates[0].size_mm: 1e-300 x 1700");
+	expect_error("serial.json", "{\"version\": 1, \"id\": \"x\", \"serial\": 7, \"plates\": ["
+		     PLATE_OK "]}", -EINVAL, "serial: expected a non-empty string");
+	/* the serial survives save and load */
+	{
+		struct fp_calib cal, back;
+		char msg[FP_MSG_MAX], path[128];
+
+		CU_ASSERT_EQUAL_FATAL(fp_calib_load(write_file("ser.json", "{\"version\": 1, \"id\": "
+			"\"x\", \"serial\": \"AMTI-123\", \"plates\": [" PLATE_OK "]}"), &cal, msg,
+			sizeof(msg)), 0);
+		CU_ASSERT_STRING_EQUAL(cal.serial, "AMTI-123");
+		snprintf(path, sizeof(path), "%s/ser2.json", tmpdir);
+		CU_ASSERT_EQUAL_FATAL(fp_calib_save(path, &cal, msg, sizeof(msg)), 0);
+		CU_ASSERT_EQUAL_FATAL(fp_calib_load(path, &back, msg, sizeof(msg)), 0);
+		CU_ASSERT_STRING_EQUAL(back.serial, "AMTI-123");
+	}
+	/* a full-rank non-diagonal matrix is fine */
+	{
+		struct fp_calib cal;
+		char msg[FP_MSG_MAX];
+		const char *path = write_file("full.json", PLATE_M("[[500,3,0,0,0,1],[2,500,0,0,0,0],"
+			"[0,0,1000,9,9,0],[0,0,0,400,0,0],[0,1,0,0,150,0],[0,0,0,0,1,100]]", ""));
+
+		CU_ASSERT_EQUAL(fp_calib_load(path, &cal, msg, sizeof(msg)), 0);
+	}
+}
+
 static void test_file_round_trip(void)
 {
 	struct fp_calib a, b;
@@ -557,6 +609,7 @@ void fp_suite_calib(void)
 		{ "calibrated input and errors", test_raw_fm_and_errors },
 		{ "belt correction", test_belt_correction },
 		{ "file errors name file, field, value", test_file_errors },
+		{ "file values outside physics refused", test_file_physics },
 		{ "file save/load round trip", test_file_round_trip },
 		{ "file axes and Kistler layout", test_file_axes_and_kistler },
 		{ "damaged files fail cleanly", test_file_damage },

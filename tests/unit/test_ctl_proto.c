@@ -92,10 +92,34 @@ static void test_error_reply(void)
 	json_decref(r);
 }
 
+/* The token is found whatever else the request holds, and only a string is one. */
+static void test_token(void)
+{
+	static const char *const cases[][2] = {
+		{ "{\"cmd\": \"no-such\", \"token\": \"abc\"}", "abc" },
+		{ "{\"token\": \"abc\"}", "abc" },
+		{ "{\"cmd\": \"status\"}", "" },
+		{ "{\"token\": 12}", "" },
+		{ "[\"token\", \"abc\"]", "" },
+		{ "{\"token\": \"abc\"", "" },
+		{ "", "" },
+	};
+	char tok[8];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fp_ctl_token(cases[i][0], strlen(cases[i][0]), tok, sizeof(tok));
+		CU_ASSERT_STRING_EQUAL(tok, cases[i][1]);
+	}
+	/* a token longer than the buffer is no token, never a truncated one */
+	fp_ctl_token("{\"token\": \"abcdefgh\"}", 21, tok, sizeof(tok));
+	CU_ASSERT_STRING_EQUAL(tok, "");
+}
+
 void fp_suite_ctl_proto(void)
 {
 	FP_ADD_SUITE("ctl_proto",
 		     { "valid requests", test_valid },
 		     { "errors name the field", test_errors },
-		     { "error reply", test_error_reply });
+		     { "error reply", test_error_reply },
+		     { "token read before parsing", test_token });
 }
