@@ -126,7 +126,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="fplate-it-sync.")
     ep, ctl = "ipc://%s/pub.sock" % tmp, "ipc://%s/ctl.sock" % tmp
     daemon = subprocess.Popen([FPLATED, "--device", "sim://?plates=2&seed=3&sync_hz=%g" % SYNC_HZ,
-                               "--pub", ep, "--ctl", ctl, "--log-level", "warn"])
+                               "--pub", ep, "--ctl", ctl, "--record-dir", tmp,
+                               "--log-level", "warn"])
     wire = WireTimes(ep)
     wire.start()
     env = dict(os.environ, FPLATE_ENDPOINT=ep, FPLATE_CTL=ctl)
@@ -190,7 +191,7 @@ def main():
         c = os.path.join(tmp, "c.c3d")
         s = zmq.Context.instance().socket(zmq.REQ)
         s.connect(ctl)
-        s.send_string(json.dumps({"cmd": "record", "action": "start", "file": c,
+        s.send_string(json.dumps({"cmd": "record", "action": "start", "file": os.path.basename(c),
                                   "seconds": 1, "start_on_sync": "rising",
                                   "subject": "S02", "session": "T4"}))
         if not s.poll(5000):
@@ -215,7 +216,7 @@ def main():
                             "--stop-on-sync", "rising"], env=env,
                            capture_output=True, text=True, timeout=30)
         f = os.path.join(tmp, "f.c3d")
-        s.send_string(json.dumps({"cmd": "record", "action": "start", "file": f,
+        s.send_string(json.dumps({"cmd": "record", "action": "start", "file": os.path.basename(f),
                                   "start_on_sync": "rising", "stop_on_sync": "rising"}))
         s.poll(5000)
         rep = json.loads(s.recv())
@@ -230,7 +231,7 @@ def main():
                      "multiple of 200, one edge" % (name, n, first, info["sync"]["rising_edges"]))
             print("ok: %s --start/--stop-on-sync at 10 Hz: 200 samples from %d" % (name, first))
         # bad trigger values are refused naming the field
-        s.send_string(json.dumps({"cmd": "record", "action": "start", "file": c,
+        s.send_string(json.dumps({"cmd": "record", "action": "start", "file": os.path.basename(c),
                                   "start_on_sync": "up"}))
         s.poll(5000)
         rep = json.loads(s.recv())
