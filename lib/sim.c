@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "prefault.h"
 #include "sim_model.h"
 #include "fplate/sim.h"
 
@@ -279,11 +280,14 @@ static int sim_open(struct fp_device *dev, const struct fp_uri *u)
 	sd = calloc(1, sizeof(*sd));
 	if (!sd)
 		return -ENOMEM;
+	/* FP_SIM_TRUTH_KEEP steps (1.1 MB), written one step at a time:
+	 * prefaulted so the simulator's RSS is flat (prefault.h). */
 	sd->truth = calloc(FP_SIM_TRUTH_KEEP, sizeof(*sd->truth));
 	if (!sd->truth) {
 		free(sd);
 		return -ENOMEM;
 	}
+	fp_prefault(sd->truth, FP_SIM_TRUTH_KEEP * sizeof(*sd->truth));
 	sd->plates = (uint32_t)plates;
 	sd->channels = (uint32_t)channels;
 	sd->rate_hz = rate;
