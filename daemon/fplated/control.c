@@ -40,8 +40,8 @@ static const char *const field_units[FP_NFIELDS] = {
 int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len)
 {
 	struct fpd_ctl *c = &d->ctl;
-	int linger = 0;
-
+	int linger = 0, rcvhwm = FPD_CTL_RCVHWM;
+	int64_t max_bytes = FPD_CTL_MAX_BYTES;
 	int ret;
 
 	if (!d->cfg.ctl_endpoint[0])
@@ -55,6 +55,14 @@ int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len)
 		return -ENOMEM;
 	}
 	zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	/* before bind: libzmq applies them to connections made afterwards */
+	if (zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &max_bytes, sizeof(max_bytes)) ||
+	    zmq_setsockopt(c->sock, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm))) {
+		snprintf(msg, msg_len, "control socket options: %s", zmq_strerror(zmq_errno()));
+		zmq_close(c->sock);
+		c->sock = NULL;
+		return -EINVAL;
+	}
 	if (zmq_bind(c->sock, d->cfg.ctl_endpoint)) {
 		snprintf(msg, msg_len, "control endpoint '%s': %s", d->cfg.ctl_endpoint,
 			 zmq_strerror(zmq_errno()));
