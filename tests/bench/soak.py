@@ -168,6 +168,8 @@ def main():
                     help="s between status requests (0: none)")
     ap.add_argument("--no-record", action="store_true", help="no recording")
     ap.add_argument("--json", default="build/soak.json")
+    ap.add_argument("--smaps", metavar="DIR",
+                    help="also save /proc/PID/smaps at every sample into DIR (which mapping grew)")
     a = ap.parse_args()
     if a.seconds < a.warmup + 2 * a.interval:
         sys.exit("soak: --seconds %g leaves fewer than 2 RSS samples after the %g s warm-up"
@@ -196,6 +198,10 @@ def main():
                 failure = "fplated exited with status %d at %.0f s" % (daemon.returncode, t)
                 break
             rss = vm_kib(daemon.pid, "VmRSS")
+            if a.smaps:
+                os.makedirs(a.smaps, exist_ok=True)
+                shutil.copyfile("/proc/%d/smaps" % daemon.pid,
+                                os.path.join(a.smaps, "smaps.%05d" % round(t)))
             points.append([round(time.monotonic() - t0, 3), rss])
             print("soak: %6.0f s  VmRSS %6d KiB  frames %d" % (t, rss, sub.frames), flush=True)
             if t >= a.seconds:
