@@ -277,7 +277,8 @@ int fpd_status_tick(struct fpd *d)
 		 * them resident, so RSS would creep up to the most the heap ever
 		 * held at once (a burst of queued messages, a longer reply) and
 		 * hide a real leak among those steps. Trimmed, RSS is what is in
-		 * use. A few microseconds once per status period. */
+		 * use. About 3 madvise/brk calls per period, under 0.1 ms
+		 * (docs/performance.md, make soak). */
 		malloc_trim(0);
 #endif
 		p->next_status_ns += (int64_t)d->cfg.status_ms * 1000000;
