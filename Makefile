@@ -7,6 +7,7 @@
 #   make run        deps + build + fplated on sim:// with a live view (RUN_SECONDS=N to stop)
 #   make check      deps-check + build + every test (unit, sanitizer unit, integration, VM)
 #   make bench      throughput / latency benchmark, writes $(BUILD)/bench.json
+#   make soak       fplated's RSS over SOAK_S seconds (600), writes $(BUILD)/soak.json
 #   make install    see scripts/install/install.mk
 #
 # Build products go under $(BUILD) only. Areas add their own targets, test

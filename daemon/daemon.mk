@@ -29,3 +29,15 @@ $(BUILD)/tests/unit/%.o $(BUILD)/tests/bench/%.o: ALL_CFLAGS += -Idaemon/fplated
 # fplate feedback plays its tone through aplay (ALSA); --sound-file and
 # --no-sound need nothing.
 DEPS += alsa-utils=cmd:aplay
+
+# make soak: fplated's memory over a long run (tests/bench/soak.py): sim://
+# with the gait stage, one subscriber, status requests every 100 ms and a
+# recording over the second quarter; VmRSS every 10 s, a line fitted after
+# the first 60 s, result in $(BUILD)/soak.json. A benchmark, not in make
+# check. SOAK_S=N for the length (default 600 s), SOAK_ARGS for more options
+# (--no-record, --ctl-period 0, --device URI).
+SOAK_S ?= 600
+.PHONY: soak
+soak: all
+	$(PYTHON) tests/bench/soak.py --fplated $(BUILD)/fplated --seconds $(SOAK_S) \
+		--json $(BUILD)/soak.json $(SOAK_ARGS)

@@ -19,6 +19,12 @@
  *   files.c    the only files a client can name (record, calibration folders)
  *   config.c   defaults, INI file, command line
  *
+ * Memory: every buffer is allocated at start (or when a recording starts)
+ * and has a fixed size, written beside it; nothing grows with running time
+ * (`make soak` measures it: tests/bench/soak.py, docs/performance.md). The
+ * queues libzmq keeps are bounded by high-water marks and a maximum
+ * request size (publish.c, control.c).
+ *
  * Threads: the acquisition thread owns the device while running and only
  * touches struct fpd_acq (atomics and its side of the ring); everything
  * else belongs to the main thread. The control socket is served from the
@@ -60,7 +66,9 @@ enum fpd_set_state { FPD_SET_IDLE = 0, FPD_SET_PENDING, FPD_SET_DONE };
 /* Acquisition thread side (acquire.c). */
 struct fpd_acq {
 	struct fp_ring ring;
-	struct fp_block *slots;      /* [ring capacity], owned, allocated once */
+	struct fp_block *slots;      /* [ring capacity = ring_slots, 4..65536, default
+				      * 256], block_samples each; owned, allocated
+				      * once (256 x 20 x 2 x 6 doubles = 480 KiB) */
 	struct fp_block scratch;     /* filled instead of a slot while the ring is full */
 	struct fp_block staging;     /* every read lands here: 2 blocks long */
 	int wake_fd;                 /* eventfd: a block or a state change is ready */
@@ -89,7 +97,10 @@ struct fpd_acq {
 /* Publisher (publish.c). */
 struct fpd_pub {
 	void *ctx;
-	void *sock;
+	void *sock;                  /* libzmq queues at most sndhwm messages per
+				      * subscriber (default 2000 force frames of
+				      * 1592 B: 3.1 MiB for one that stopped
+				      * reading); subscriptions <= FPD_SUB_MAX_BYTES */
 	uint64_t sent;               /* messages accepted by ZeroMQ */
 	uint64_t dropped;            /* times a subscriber's queue was found full */
 	int count_drops;             /* drop_policy count: NODROP + resend */
@@ -107,9 +118,9 @@ struct fpd_stats {
 
 /* Processing state (process.c). */
 struct fpd_proc {
-	struct fp_frames frames;     /* calibrated block, owned */
-	struct fp_timefit fit;
-	unsigned char *wire;         /* encode buffer, owned */
+	struct fp_frames frames;     /* calibrated block (block_samples), owned */
+	struct fp_timefit fit;       /* fixed size: an exponentially weighted fit */
+	unsigned char *wire;         /* encode buffer of one frame (wire_len), owned */
 	size_t wire_len;
 	uint64_t next_sample;        /* expected first_sample of the next block */
 	int have_next;
@@ -161,6 +172,9 @@ struct fpd_ctl_peer {
 };
 
 #define FPD_CTL_MAX_REQUEST 65536    /* bytes: larger messages are refused by libzmq */
+/* Subscription messages from subscribers (a topic prefix): bounded, so a
+ * subscriber cannot grow the daemon's subscription table at will. */
+#define FPD_SUB_MAX_BYTES 256
 
 struct fpd_ctl {
 	void *sock;                  /* ZeroMQ ROUTER, control role; NULL when disabled */
@@ -200,7 +214,8 @@ struct fpd_rec {
 	uint64_t sync_edges, sync_events_dropped;
 	struct fp_c3d_writer *w;     /* NULL when not recording */
 	char path[4096];
-	float *values;               /* block_samples * n_analog, owned */
+	float *values;               /* block_samples * n_analog, owned; the file
+				      * grows on disk, the writer's memory does not */
 	uint32_t n_analog;
 	uint64_t samples, limit;     /* limit 0: until stop */
 	uint64_t next_sample;

@@ -11,6 +11,9 @@
  * eventfd read and the ZeroMQ send.
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -35,6 +35,7 @@ int fpd_pub_open(struct fpd_pub *p, const struct fpd_config *cfg, char *msg, siz
 {
 	int hwm = cfg->sndhwm, nodrop = cfg->drop_policy == FPD_DROP_COUNT, linger = 200;
 	void *ctx = p->ctx;   /* made by main.c, which binds the ZAP handler first */
+	int64_t sub_max = FPD_SUB_MAX_BYTES;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
@@ -48,7 +49,8 @@ int fpd_pub_open(struct fpd_pub *p, const struct fpd_config *cfg, char *msg, siz
 	if (!p->sock ||
 	    zmq_setsockopt(p->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) ||
 	    zmq_setsockopt(p->sock, ZMQ_XPUB_NODROP, &nodrop, sizeof(nodrop)) ||
-	    zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof(linger))) {
+	    zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof(linger)) ||
+	    zmq_setsockopt(p->sock, ZMQ_MAXMSGSIZE, &sub_max, sizeof(sub_max))) {
 		MSG("cannot set up the ZeroMQ PUB socket: %s", zmq_strerror(errno));
 		return -errno;
 	}

@@ -7,8 +7,10 @@
  * gait_cop.c compute its numbers on a window copied out of the ring.
  *
  * Memory is bounded: each plate keeps a ring of cap samples (max stance +
- * the wait for the next contact + filter padding); nothing grows with the
- * length of the recording.
+ * the wait for the next contact + filter padding), the window scratch is
+ * 15 arrays of cap samples and the step queue FP_GAIT_QUEUE records, all
+ * allocated at open; nothing grows with the length of the recording
+ * (about 2.6 MB for 2 plates at 2 kHz).
  */
 #include <errno.h>
 #include <math.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "gait_int.h"
+#include "prefault_int.h"
 
 void fp_gait_config_default(struct fp_gait_config *cfg, uint32_t plates, double rate_hz)
 {
@@ -177,9 +180,13 @@ int fp_gait_open(const struct fp_gait_config *cfg, struct fp_gait **out, char *m
 			goto nomem;
 	}
 	win = g->cap + 2 * FP_FILTFILT_PAD;
+	/* Each window uses the first n samples of every array, n the longest
+	 * step so far: prefaulted so a longer step later does not add to the
+	 * RSS of a long run (prefault.h). ~1 MB at 2 kHz. */
 	g->scratch = calloc(win * GAIT_SCRATCH_ARRAYS, sizeof(double));
 	if (!g->scratch)
 		goto nomem;
+	fp_prefault(g->scratch, win * GAIT_SCRATCH_ARRAYS * sizeof(double));
 	*out = g;
 	return 0;
 nomem:
@@ -249,6 +256,11 @@ int fp_gait_next_step(struct fp_gait *g, struct fp_step *step)
 	*step = g->queue[g->q_head];
 	g->q_head = (g->q_head + 1) % FP_GAIT_QUEUE;
 	g->q_len--;
+	/* Empty: start again at the first entry, so a reader that keeps up
+	 * uses the same few entries (1.5 KB each) instead of walking all of
+	 * them and making the 400 KB queue resident one step at a time. */
+	if (!g->q_len)
+		g->q_head = 0;
 	return 1;
 }
 

@@ -186,7 +186,10 @@ struct fp_gait {
 	int have_calib;
 	struct fp_calib calib;      /* copy of cfg->calib (COP from corrected F/M) */
 	struct fp_biquad bq, bq_cop;
-	double *scratch;            /* window arrays; owned */
+	double *scratch;            /* window arrays, GAIT_SCRATCH_ARRAYS x (cap +
+				     * 2 FP_FILTFILT_PAD) doubles; owned, prefaulted */
+	/* completed steps not yet read: FP_GAIT_QUEUE (256) x 1.5 KB; when
+	 * full the oldest is dropped (stats.dropped) */
 	struct fp_step queue[FP_GAIT_QUEUE];
 	unsigned int q_head, q_len;
 	struct fp_impact iqueue[FP_GAIT_QUEUE];

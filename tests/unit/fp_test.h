@@ -9,6 +9,10 @@
 const char *fp_test_data_dir(void);
 /* The repository's top folder. */
 const char *fp_test_source_dir(void);
+/* This process's resident set (VmRSS), KiB, from /proc/self/statm; -1 on
+ * error. main() makes every allocation above 128 KiB a fresh mmap(), whose
+ * pages become resident only when touched. */
+long fp_test_rss_kib(void);
 
 /* Add a suite and its tests: FP_ADD_SUITE("name", {"test", fn}, ...). */
 #define FP_ADD_SUITE(sname, ...) do {                                   \

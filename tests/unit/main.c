@@ -6,8 +6,10 @@
  *
  * Usage: unit_tests [SUITE...]   (no argument: all suites)
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <CUnit/Basic.h>
 
 #include "fp_test.h"
@@ -38,6 +40,20 @@ const char *fp_test_source_dir(void)
 	return FP_SOURCE_DIR;
 }
 
+long fp_test_rss_kib(void)
+{
+
+	FILE *f = fopen("/proc/self/statm", "r");
+	long size, resident;
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "%ld %ld", &size, &resident);
+	fclose(f);
+	return n == 2 ? resident * (sysconf(_SC_PAGESIZE) / 1024) : -1;
+}
+
 static int wanted(const char *name, int argc, char **argv)
 {
 	if (argc < 2)
@@ -52,6 +68,11 @@ int main(int argc, char **argv)
 {
 	unsigned int failures;
 
+	/* Every block above 128 KiB a fresh mmap(), resident only once
+	 * written, as in a new process, so fp_test_rss_kib() shows what an
+	 * allocation costs; a fixed threshold also stops glibc from raising it
+	 * after each large free and serving later blocks from resident heap. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	for (const struct suite_entry *s = suites; s->name; s++)

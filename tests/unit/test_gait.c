@@ -431,6 +431,27 @@ static void test_walking(void)
 	free(v);
 }
 
+/*
+ * A window of the longest stance (max_stance_s) is copied into 15 scratch
+ * arrays: at least 15 x max_stance_s x rate doubles, which must be resident
+ * once fp_gait_open() returns, so that the first long step hours into a
+ * run does not add to the RSS of a daemon (issue 23).
+ */
+static void test_memory_resident_at_open(void)
+{
+	struct fp_gait_config cfg;
+	struct fp_gait *g;
+	long before, min_kib;
+	char msg[256];
+
+	fp_gait_config_default(&cfg, 2, 2000);
+	min_kib = (long)(15 * cfg.max_stance_s * cfg.rate_hz * sizeof(double) / 1024);
+	before = fp_test_rss_kib();
+	CU_ASSERT_EQUAL_FATAL(fp_gait_open(&cfg, &g, msg, sizeof(msg)), 0);
+	CU_ASSERT(before > 0 && fp_test_rss_kib() - before >= min_kib);
+	fp_gait_close(g);
+}
+
 static void test_json(void)
 {
 	struct run r;
@@ -498,5 +519,6 @@ void fp_suite_gait(void)
 		     { "step JSON and summary", test_json },
 		     { "walking: first peak, transient apart", test_walking },
 		     { "foot markers: anatomical frame", test_markers },
-		     { "one asymmetry definition", test_asymmetry });
+		     { "one asymmetry definition", test_asymmetry },
+		     { "window memory resident at open", test_memory_resident_at_open });
 }

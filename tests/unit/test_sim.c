@@ -588,7 +588,8 @@ static void test_not_sim(void)
 	CU_ASSERT_EQUAL(fp_sim_truth_count(NULL), -ENOTSUP);
 }
 
-/* The step ring keeps the last FP_SIM_TRUTH_KEEP - 1 completed steps, in order. */
+/* The step ring keeps the last FP_SIM_TRUTH_KEEP - 1 completed steps, in order,
+ * and is resident from fp_open() on (a long run's RSS stays flat). */
 static void test_truth_ring(void)
 {
 	struct fp_device *dev;
@@ -596,7 +597,7 @@ static void test_truth_ring(void)
 	struct fp_info info;
 	struct fp_sim_step *st = calloc(FP_SIM_TRUTH_KEEP + 10, sizeof(*st));
 	char msg[FP_MSG_MAX];
-	long done = 0;
+	long done = 0, rss0, ring_kib = (long)(FP_SIM_TRUTH_KEEP * sizeof(*st) / 1024);
 	int n, order = 1;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
@@ -605,8 +606,13 @@ static void test_truth_ring(void)
 	fp_info(dev, &info);
 	CU_ASSERT_EQUAL_FATAL(fp_block_init(&blk, &info, 4096), 0);
 	CU_ASSERT_EQUAL_FATAL(fp_start(dev), 0);
+	CU_ASSERT_FATAL(fp_read(dev, &blk, 0) > 0);     /* the block's memory is in use */
+	rss0 = fp_test_rss_kib();
 	while ((done = fp_sim_truth_count(dev)) < FP_SIM_TRUTH_KEEP + 5)
 		CU_ASSERT_FATAL(fp_read(dev, &blk, 0) > 0);
+	/* The ring was resident from fp_open(): writing every entry of it
+	 * (ring_kib, which a lazily backed ring would add) adds nothing. */
+	CU_ASSERT(rss0 > 0 && fp_test_rss_kib() - rss0 < ring_kib / 4);
 	n = fp_sim_truth_steps(dev, st, FP_SIM_TRUTH_KEEP + 10);
 	CU_ASSERT_EQUAL(n, FP_SIM_TRUTH_KEEP - 1);
 	CU_ASSERT_EQUAL(st[0].index, (uint64_t)(done - (FP_SIM_TRUTH_KEEP - 1)));
@@ -639,5 +645,5 @@ void fp_suite_sim(void)
 		     { "sync pulse, tare and drift", test_sync_and_offsets },
 		     { "realtime pacing", test_realtime_pacing },
 		     { "truth API on a non-sim device", test_not_sim },
-		     { "truth ring keeps KEEP - 1 steps", test_truth_ring });
+		     { "truth ring keeps KEEP - 1 steps, resident at open", test_truth_ring });
 }

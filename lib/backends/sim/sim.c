@@ -24,6 +24,7 @@
 
 #include "util_int.h"
 #include "backend.h"
+#include "prefault_int.h"
 #include "sim_model.h"
 #include "sim.h"
 
@@ -278,11 +279,14 @@ static int sim_open(struct fp_device *dev, const struct fp_uri *u)
 	sd = calloc(1, sizeof(*sd));
 	if (!sd)
 		return -ENOMEM;
+	/* FP_SIM_TRUTH_KEEP steps (1.1 MB), written one step at a time:
+	 * prefaulted so the simulator's RSS is flat (prefault.h). */
 	sd->truth = calloc(FP_SIM_TRUTH_KEEP, sizeof(*sd->truth));
 	if (!sd->truth) {
 		free(sd);
 		return -ENOMEM;
 	}
+	fp_prefault(sd->truth, FP_SIM_TRUTH_KEEP * sizeof(*sd->truth));
 	sd->plates = (uint32_t)plates;
 	sd->channels = (uint32_t)channels;
 	sd->rate_hz = rate;
