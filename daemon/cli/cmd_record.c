@@ -8,7 +8,6 @@
  * readable file holding everything up to the last block it wrote.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "fplate/calib.h"
 #include "fplate/wire.h"
 #include "client.h"
+#include "opts.h"
 
 int fp_cmd_record(int argc, char **argv);
 const char fp_cmd_record_help[] = "record fplated's force frames to a C3D file";
@@ -76,40 +76,31 @@ static int parse_args(int argc, char **argv, struct rec *r)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
 		{ "calibration", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		FPC_OPT_SECONDS, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT, FPC_OPT_HELP, FPC_OPT_END
 	};
 	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "o:", opts)) != -1) {
 		switch (c) {
 		case 'o': r->path = optarg; break;
-		case 's':
+		case FPC_KEY_SECONDS:
 			if ((r->seconds = fpc_parse_seconds("record", "--seconds", optarg)) < 0)
 				return 2;
 			break;
-		case 'e': r->endpoint = optarg; break;
+		case FPC_KEY_ENDPOINT: r->endpoint = optarg; break;
 		case 'c': r->calib_file = optarg; break;
-		case 't':
+		case FPC_KEY_TIMEOUT:
 			if ((r->timeout_s = fpc_parse_seconds("record", "--timeout", optarg)) < 0)
 				return 2;
 			break;
-		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "fplate record: bad option '%s' (fplate record --help)\n",
-				argv[optind - 1]);
-			return 2;
+		case FPC_KEY_HELP: usage(stdout); return 0;
+		default: return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "fplate record: unexpected argument '%s'\n", argv[optind]);
+	if (fpc_no_args("record", argc, argv))
 		return 2;
-	}
 	if (!r->path) {
 		fprintf(stderr, "fplate record: no output file (-o FILE.c3d)\n");
 		return 2;

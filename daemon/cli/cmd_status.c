@@ -4,7 +4,6 @@
  * (published once a second) and print it.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +11,7 @@
 
 #include "fplate/wire.h"
 #include "client.h"
+#include "opts.h"
 
 int fp_cmd_status(int argc, char **argv);
 const char fp_cmd_status_help[] = "show fplated's state: rate, samples, gaps, drops, device";
@@ -69,10 +69,7 @@ static void print_text(json_t *s, const char *endpoint)
 int fp_cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		FPC_OPT_JSON, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT, FPC_OPT_HELP, FPC_OPT_END
 	};
 	static const char *const topics[] = { FP_TOPIC_STATUS, NULL };
 	const char *endpoint = NULL;
@@ -82,27 +79,21 @@ int fp_cmd_status(int argc, char **argv)
 	char msg[512], topic[32];
 	zmq_msg_t payload;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 'j': as_json = 1; break;
-		case 'e': endpoint = optarg; break;
-		case 't':
+		case FPC_KEY_JSON: as_json = 1; break;
+		case FPC_KEY_ENDPOINT: endpoint = optarg; break;
+		case FPC_KEY_TIMEOUT:
 			if ((timeout_s = fpc_parse_seconds("status", "--timeout", optarg)) < 0)
 				return 2;
 			break;
-		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "fplate status: bad option '%s' (fplate status --help)\n",
-				argv[optind - 1]);
-			return 2;
+		case FPC_KEY_HELP: usage(stdout); return 0;
+		default: return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "fplate status: unexpected argument '%s'\n", argv[optind]);
+	if (fpc_no_args("status", argc, argv))
 		return 2;
-	}
 	endpoint = fpc_endpoint(endpoint);
 	fpc_catch_signals();
 	if (fpc_subscribe(&sub, endpoint, topics, msg, sizeof(msg))) {

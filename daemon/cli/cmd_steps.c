@@ -6,7 +6,6 @@
  * definitions are those of docs/metrics.md.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "fplate/wire.h"
 #include "client.h"
+#include "opts.h"
 
 int fp_cmd_steps(int argc, char **argv);
 const char fp_cmd_steps_help[] = "live table of steps: loading rates, impact, COP roll";
@@ -97,41 +97,31 @@ struct steps_opts {
 static int parse_opts(int argc, char **argv, struct steps_opts *o)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		FPC_OPT_JSON, FPC_OPT_SECONDS, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT, FPC_OPT_HELP,
+		FPC_OPT_END
 	};
 	int c;
 
 	*o = (struct steps_opts){ .timeout_s = FPC_DEFAULT_TIMEOUT_S };
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 'j': o->json = 1; break;
-		case 's':
+		case FPC_KEY_JSON: o->json = 1; break;
+		case FPC_KEY_SECONDS:
 			if ((o->seconds = fpc_parse_seconds("steps", "--seconds", optarg)) < 0)
 				return -1;
 			break;
-		case 'e': o->endpoint = optarg; break;
-		case 't':
+		case FPC_KEY_ENDPOINT: o->endpoint = optarg; break;
+		case FPC_KEY_TIMEOUT:
 			if ((o->timeout_s = fpc_parse_seconds("steps", "--timeout", optarg)) < 0)
 				return -1;
 			break;
-		case 'h': usage(stdout); return 1;
-		default:
-			fprintf(stderr, "fplate steps: bad option '%s' (fplate steps --help)\n",
-				argv[optind - 1]);
-			return -1;
+		case FPC_KEY_HELP: usage(stdout); return 1;
+		default: return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "fplate steps: unexpected argument '%s' (fplate steps --help)\n",
-			argv[optind]);
+	if (fpc_no_args("steps", argc, argv))
 		return -1;
-	}
 	o->endpoint = fpc_endpoint(o->endpoint);
 	return 0;
 }

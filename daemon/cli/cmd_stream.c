@@ -4,7 +4,6 @@
  * print them decoded, as text, CSV or JSON lines.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "fplate/calib.h"
 #include "fplate/wire.h"
 #include "client.h"
+#include "opts.h"
 
 int fp_cmd_stream(int argc, char **argv);
 const char fp_cmd_stream_help[] = "print live force frames from fplated (text, CSV or JSON)";
@@ -128,41 +128,30 @@ static int parse_args(int argc, char **argv, enum format *fmt, double *seconds,
 		      const char **endpoint, double *timeout_s)
 {
 	static const struct option opts[] = {
-		{ "csv", no_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		FPC_OPT_CSV, FPC_OPT_JSON, FPC_OPT_SECONDS, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT,
+		FPC_OPT_HELP, FPC_OPT_END
 	};
 	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 'c': *fmt = F_CSV; break;
-		case 'j': *fmt = F_JSON; break;
-		case 's':
+		case FPC_KEY_CSV: *fmt = F_CSV; break;
+		case FPC_KEY_JSON: *fmt = F_JSON; break;
+		case FPC_KEY_SECONDS:
 			if ((*seconds = fpc_parse_seconds("stream", "--seconds", optarg)) < 0)
 				return 2;
 			break;
-		case 'e': *endpoint = optarg; break;
-		case 't':
+		case FPC_KEY_ENDPOINT: *endpoint = optarg; break;
+		case FPC_KEY_TIMEOUT:
 			if ((*timeout_s = fpc_parse_seconds("stream", "--timeout", optarg)) < 0)
 				return 2;
 			break;
-		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "fplate stream: bad option '%s' (fplate stream --help)\n",
-				argv[optind - 1]);
-			return 2;
+		case FPC_KEY_HELP: usage(stdout); return 0;
+		default: return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "fplate stream: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	return -1;
+	return fpc_no_args("stream", argc, argv) ? 2 : -1;
 }
 
 /* Returns 1 when the sample limit is reached. */

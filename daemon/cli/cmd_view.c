@@ -11,7 +11,6 @@
  * over to `fplate watch` (one line a second). Quit with q or Ctrl-C.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,6 +28,7 @@
 #include "fplate/wire.h"
 
 #include "client.h"
+#include "opts.h"
 
 int fp_cmd_view(int argc, char **argv);
 int fp_cmd_watch(int argc, char **argv);
@@ -299,47 +299,40 @@ static int parse_args(int argc, char **argv, const char **endpoint, double *seco
 		      int *hz, int *plain)
 {
 	static const struct option opts[] = {
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "seconds", required_argument, NULL, 's' },
+		FPC_OPT_ENDPOINT, FPC_OPT_SECONDS,
 		{ "hz", required_argument, NULL, 'z' },
 		{ "plain", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		FPC_OPT_HELP, FPC_OPT_END
 	};
-	char *end;
+	long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "e:s:h", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 'e':
+		case FPC_KEY_ENDPOINT:
 			*endpoint = optarg;
 			break;
-		case 's':
-			*seconds = strtod(optarg, &end);
-			if (*end || !(*seconds > 0)) {
-				fprintf(stderr, "fplate view: --seconds '%s' is not a positive number\n", optarg);
+		case FPC_KEY_SECONDS:
+			if ((*seconds = fpc_parse_seconds("view", "--seconds", optarg)) < 0)
 				return 2;
-			}
 			break;
 		case 'z':
-			*hz = (int)strtol(optarg, &end, 10);
-			if (*end || *hz < 1 || *hz > 60) {
-				fprintf(stderr, "fplate view: --hz '%s' is not a whole number in 1..60\n", optarg);
+			if (fpc_opt_int("view", "--hz", optarg, 1, 60, &v))
 				return 2;
-			}
+			*hz = (int)v;
 			break;
 		case 'p':
 			*plain = 1;
 			break;
-		case 'h':
+		case FPC_KEY_HELP:
 			usage(stdout);
 			return 1;
 		default:
-			usage(stderr);
 			return 2;
 		}
 	}
-	return 0;
+	return fpc_no_args("view", argc, argv) ? 2 : 0;
 }
 
 static double now_s(void)

@@ -7,7 +7,6 @@
  * `make run` shows this view.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "fplate/calib.h"
 #include "fplate/wire.h"
 #include "client.h"
+#include "opts.h"
 
 int fp_cmd_watch(int argc, char **argv);
 const char fp_cmd_watch_help[] = "live per-second view: Fz peak, COP, rate, steps";
@@ -181,10 +181,7 @@ static void print_step(struct view *v, const zmq_msg_t *payload)
 int fp_cmd_watch(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "seconds", required_argument, NULL, 's' },
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		FPC_OPT_SECONDS, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT, FPC_OPT_HELP, FPC_OPT_END
 	};
 	static const char *const topics[] = { FP_TOPIC_FORCE, FP_TOPIC_STATUS, FP_TOPIC_STEP,
 					       NULL };
@@ -195,26 +192,24 @@ int fp_cmd_watch(int argc, char **argv)
 	char msg[512], topic[32];
 	int c, ret, status = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 's':
+		case FPC_KEY_SECONDS:
 			if ((seconds = fpc_parse_seconds("watch", "--seconds", optarg)) < 0)
 				return 2;
 			break;
-		case 'e': endpoint = optarg; break;
-		case 't':
+		case FPC_KEY_ENDPOINT: endpoint = optarg; break;
+		case FPC_KEY_TIMEOUT:
 			if ((timeout_s = fpc_parse_seconds("watch", "--timeout", optarg)) < 0)
 				return 2;
 			break;
-		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "fplate watch: bad option '%s' (fplate watch --help)\n",
-				argv[optind - 1]);
-			return 2;
+		case FPC_KEY_HELP: usage(stdout); return 0;
+		default: return 2;
 		}
 	}
+	if (fpc_no_args("watch", argc, argv))
+		return 2;
 	endpoint = fpc_endpoint(endpoint);
 	fpc_catch_signals();
 	if (fpc_subscribe(&sub, endpoint, topics, msg, sizeof(msg))) {

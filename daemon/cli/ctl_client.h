@@ -10,20 +10,30 @@
 
 #include "ctl_proto.h"   /* FP_DEFAULT_CTL */
 
+/* Seconds a control command waits for the daemon's reply by default. */
+#define FPC_CTL_TIMEOUT_S 3.0
+
 /* Options every control command takes. */
 struct fp_ctl_opts {
-	const char *endpoint;   /* --ctl, env FPLATE_CTL, else FP_DEFAULT_CTL */
+	/* --ctl, else beside --endpoint, else $FPLATE_CTL, else beside
+	 * $FPLATE_ENDPOINT, else FP_DEFAULT_CTL */
+	const char *endpoint;
 	int json;               /* --json: print the raw reply */
-	int timeout_ms;         /* --timeout seconds */
+	int timeout_ms;         /* --timeout seconds, default FPC_CTL_TIMEOUT_S */
+	char ctl_buf[512];
 };
 
 /*
- * Parse the common options (--ctl E, --json, --timeout S, --help) out of
- * argv, leaving the command's own arguments in argv[optind..]. extra_help is
- * printed under the usage line. Returns 0, 1 after --help (exit 0), or 2.
+ * Parse the common options (--endpoint E, --ctl E, --json, --timeout S,
+ * --help) out of argv, leaving the command's own arguments in
+ * argv[first_arg..]. extra_help is printed under the usage line. Returns 0,
+ * 1 after --help (exit 0), or 2 (message printed).
  */
 int fp_ctl_parse_opts(int argc, char **argv, struct fp_ctl_opts *o, const char *usage,
 		      const char *extra_help, int *first_arg);
+
+/* A request that averages MS ms (tare, average) waits that much longer. */
+void fp_ctl_wait_for(struct fp_ctl_opts *o, const char *ms);
 
 /*
  * Send req (stolen reference) and return the reply object, or NULL after

@@ -49,6 +49,12 @@ int fpd_ctl_open(struct fpd *d, char *msg, size_t msg_len)
 		return -ENOMEM;
 	}
 	zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	ret = fpd_ipc_folder(d->cfg.ctl_endpoint, msg, msg_len);
+	if (ret) {
+		zmq_close(c->sock);
+		c->sock = NULL;
+		return ret;
+	}
 	if (zmq_bind(c->sock, d->cfg.ctl_endpoint)) {
 		snprintf(msg, msg_len, "control endpoint '%s': %s", d->cfg.ctl_endpoint,
 			 zmq_strerror(zmq_errno()));

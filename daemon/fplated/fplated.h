@@ -222,6 +222,11 @@ void fpd_acq_stop(struct fpd *d);    /* ask, join; safe if never started */
 void fpd_acq_release(struct fpd *d);
 
 /* publish.c */
+/*
+ * For an ipc:///DIR/NAME endpoint: create DIR when it is missing (one
+ * level). 0, or negative errno with msg saying why it cannot be used.
+ */
+int fpd_ipc_folder(const char *endpoint, char *msg, size_t msg_len);
 int fpd_pub_open(struct fpd_pub *p, const struct fpd_config *cfg, char *msg, size_t msg_len);
 int fpd_pub_send(struct fpd_pub *p, const char *topic, const void *data, size_t len);
 int fpd_publish_json(struct fpd *d, const char *topic, json_t *obj);
