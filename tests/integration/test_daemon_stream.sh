@@ -28,7 +28,7 @@ expect_fail 2 "'speed' value 'fast'" $FPLATED --device "sim://?speed=fast" --pub
 expect_fail 2 "unknown device scheme 'nope'" $FPLATED --device "nope://x" --pub "$EP"
 printf '{"version": 1, "id": "x", "plates": [{"channels": 6}]}\n' >"$TMP/cal.json"
 expect_fail 2 "cal.json: plates\[0\]" $FPLATED --calibration "$TMP/cal.json" --pub "$EP"
-expect_fail 2 "bad option '--bogus'" $FPLATE stream --bogus
+expect_fail 2 "unknown option '--bogus'" $FPLATE stream --bogus
 $FPLATED --help | grep -q -- "--device" || fail "fplated --help"
 $FPLATE stream --help | grep -q -- "--csv" || fail "fplate stream --help"
 $FPLATE status --help | grep -q -- "--json" || fail "fplate status --help"
