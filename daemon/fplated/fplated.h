@@ -208,6 +208,8 @@ extern const struct fpd_stage *const fpd_stages[]; /* NULL-terminated */
 
 /* log.c */
 void fpd_log_set_level(enum fpd_log_level level);
+/* "<3>" ... "<7>" when stderr is the journal ($JOURNAL_STREAM), else "". */
+const char *fpd_log_prefix(enum fpd_log_level level);
 void fpd_log(enum fpd_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 #define fpd_err(...)   fpd_log(FPD_LOG_ERROR, __VA_ARGS__)
