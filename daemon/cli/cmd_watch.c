@@ -46,6 +46,13 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: fplate watch [--seconds N] [--endpoint E] [--timeout S]\n\n"
 		"%s.\n\n"
+		"One line per second of samples. Columns: time (host clock of the second's\n"
+		"first sample); rate Hz (the daemon's measured sample rate); per plate the\n"
+		"Fz peak in that second (N), the mean centre of pressure while loaded (mm,\n"
+		"plate frame) and load %% (the share of the second's samples with the plate\n"
+		"loaded, i.e. Fz above the COP threshold: about 60 %% while running, 100 %%\n"
+		"standing, 0 unloaded); gaps, lost (samples lost at the device, daemon\n"
+		"counters) and missed (frames this client lost). Steps are printed as they come.\n\n"
 		"  --seconds N    stop after N seconds (default: until Ctrl-C)\n"
 		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
 		"  --timeout S    give up when nothing arrives for S seconds (default %g)\n",
