@@ -173,6 +173,7 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f)
 	}
 	d.belt_speed_mps = f->h.belt_speed_mps;
 	d.first_sample = f->h.first_sample;
+	fp_c3d_iso_time(f->h.t0_ns, d.start_time, sizeof(d.start_time));
 	d.max_events = MAX_EVENTS;
 	snprintf(d.device, sizeof(d.device), "%.*s", (int)sizeof(d.device) - 1, r->uri);
 	snprintf(d.serial, sizeof(d.serial), "%s", r->serial);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fplated.h"
 #include "fplate/c3d.h"
@@ -29,6 +30,7 @@ int fpd_record_start(struct fpd *d, const char *path, double seconds, char *emsg
 	struct fp_c3d_wchannel ch[6 * FP_MAX_PLATES];
 	struct fp_c3d_wplate plate[FP_MAX_PLATES];
 	struct fp_c3d_wdesc desc;
+	struct timespec now;
 	char msg[FP_MSG_MAX * 2];
 	int ret;
 
@@ -48,6 +50,9 @@ int fpd_record_start(struct fpd *d, const char *path, double seconds, char *emsg
 		snprintf(desc.calib_id, sizeof(desc.calib_id), "%.*s",
 			 (int)sizeof(desc.calib_id) - 1, d->cal.id);
 		desc.belt_speed_mps = d->settings.belt_speed_mps;
+		clock_gettime(CLOCK_REALTIME, &now);   /* the next block's first sample, to ms */
+		fp_c3d_iso_time((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, desc.start_time,
+				sizeof(desc.start_time));
 		ret = fp_c3d_writer_open(path, &desc, &r->w, msg, sizeof(msg));
 	}
 	if (ret) {

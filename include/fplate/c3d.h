@@ -193,9 +193,14 @@ struct fp_c3d_wdesc {
 	char software[32];
 	char calib_id[64];
 	uint64_t first_sample;          /* device sample index of the first sample */
+	char start_time[32];            /* UTC of the first sample, ISO 8601
+					 * ("2026-12-03T15:22:17.250Z"); "" = unknown */
 };
 
 struct fp_c3d_writer;
+
+/* t_ns (CLOCK_REALTIME, ns) as fp_c3d_wdesc.start_time: UTC, ISO 8601, ms. */
+void fp_c3d_iso_time(int64_t t_ns, char *buf, size_t len);
 
 /* Create path (truncating) and write the header and parameters. */
 int fp_c3d_writer_open(const char *path, const struct fp_c3d_wdesc *d,

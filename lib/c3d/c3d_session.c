@@ -9,11 +9,27 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "c3d_int.h"
 #include "calib_int.h"
 
 static const char *const fm_names[6] = { "Fx", "Fy", "Fz", "Mx", "My", "Mz" };
+
+void fp_c3d_iso_time(int64_t t_ns, char *buf, size_t len)
+{
+	time_t secs = (time_t)(t_ns / 1000000000);
+	struct tm tm;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (t_ns <= 0 || !gmtime_r(&secs, &tm))
+		return;
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(t_ns / 1000000 % 1000));
+}
 
 int fp_c3d_wdesc_session(struct fp_c3d_wdesc *d, const struct fp_calib *cal, int volts,
 			 double rate_hz, struct fp_c3d_wchannel *ch,

@@ -383,6 +383,8 @@ static int build_params(struct fp_c3d_writer *wr, const struct fp_c3d_event *ev,
 	      "device sample index of sample 1: 4 words, least significant first");
 	p_float(w, 6, "BELT_SPEED", (float)(isfinite(d->belt_speed_mps) ? d->belt_speed_mps
 					    : -1.0), "m/s, -1 unknown");
+	if (d->start_time[0])
+		p_str(w, 6, "START_TIME", d->start_time, "UTC of sample 1, ISO 8601");
 	group(w, 7, "MANUFACTURER", "");
 	p_str(w, 7, "COMPANY", "fplate project", "");
 	p_str(w, 7, "SOFTWARE", "fplate", "");
