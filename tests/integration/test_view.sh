@@ -4,7 +4,7 @@
 # treadmill, and quits cleanly on q, restoring the terminal.
 set -u
 BUILD=${BUILD:-build}
-command -v tmux >/dev/null 2>&1 || { echo "tmux not installed (make deps installs it)" >&2; exit 77; }
+command -v tmux >/dev/null 2>&1 || { echo "tmux not installed (make deps-check installs it)" >&2; exit 77; }
 port=$((18000 + $$ % 1000))
 pub="tcp://127.0.0.1:$port"
 sess="fpview$$"
