@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "fplate/wire.h"
+#include "fplate/sub.h"
 #include "client.h"
 #include "opts.h"
 
@@ -128,20 +129,18 @@ static int parse_opts(int argc, char **argv, struct steps_opts *o)
 	return 0;
 }
 
-static void show_step(const zmq_msg_t *payload, const struct steps_opts *o, int colour,
+static void show_step(const struct fp_sub_msg *m, const struct steps_opts *o, int colour,
 		      unsigned long long *steps)
 {
 	json_t *e;
 
 	if (o->json) {
-		printf("%.*s\n", (int)zmq_msg_size((zmq_msg_t *)payload),
-		       (const char *)zmq_msg_data((zmq_msg_t *)payload));
+		printf("%s\n", m->json);
 		fflush(stdout);
 		(*steps)++;
 		return;
 	}
-	e = json_loadb(zmq_msg_data((zmq_msg_t *)payload), zmq_msg_size((zmq_msg_t *)payload),
-		       0, NULL);
+	e = json_loadb(m->json, m->json_len, 0, NULL);
 	if (e)
 		print_step(e, colour, (*steps)++);
 	json_decref(e);
@@ -150,11 +149,10 @@ static void show_step(const zmq_msg_t *payload, const struct steps_opts *o, int 
 int fp_cmd_steps(int argc, char **argv)
 {
 	/* status too: it arrives every status period, so silence means no daemon */
-	static const char *const topics[] = { FP_TOPIC_STEP, FP_TOPIC_STATUS, NULL };
 	struct steps_opts o;
 	unsigned long long steps = 0;
-	struct fpc_sub sub;
-	char msg[512], topic[32];
+	struct fp_sub *sub;
+	char msg[512];
 	int ret, status = 0, colour = isatty(STDOUT_FILENO);
 	double start;
 
@@ -162,35 +160,35 @@ int fp_cmd_steps(int argc, char **argv)
 	if (ret)
 		return ret > 0 ? 0 : 2;
 	fpc_catch_signals();
-	if (fpc_subscribe(&sub, o.endpoint, topics, msg, sizeof(msg))) {
+	if (fp_sub_open(o.endpoint, FP_SUB_STEP | FP_SUB_STATUS, &sub, msg, sizeof(msg))) {
 		fprintf(stderr, "fplate steps: %s\n", msg);
-		fpc_close(&sub);
 		return 2;
 	}
 	start = fpc_now_s();
 	while (!(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
-		zmq_msg_t payload;
+		struct fp_sub_msg m;
 		int wait_ms = (int)(o.timeout_s * 1000);
 
 		if (o.seconds > 0 && (o.seconds - (fpc_now_s() - start)) * 1000 < wait_ms)
 			wait_ms = (int)((o.seconds - (fpc_now_s() - start)) * 1000) + 1;
-		ret = fpc_recv(&sub, topic, sizeof(topic), &payload, wait_ms);
-		if (ret == -EINTR)
+		ret = fp_sub_read(sub, &m, wait_ms, msg, sizeof(msg));
+		if (ret == -EINTR && fpc_interrupted())
 			break;
+		if (ret == -EINTR)
+			continue;
 		if (ret == 0 && o.seconds > 0 && fpc_now_s() - start >= o.seconds)
 			break;
 		if (ret <= 0) {
 			fprintf(stderr, "fplate steps: %s from fplated at %s within %g s\n",
-				ret == 0 ? "nothing" : zmq_strerror(-ret), o.endpoint, o.timeout_s);
+				ret == 0 ? "nothing" : msg, o.endpoint, o.timeout_s);
 			status = 1;
 			break;
 		}
-		if (!strcmp(topic, FP_TOPIC_STEP))
-			show_step(&payload, &o, colour, &steps);
-		zmq_msg_close(&payload);
+		if (m.kind == FP_SUB_STEP)
+			show_step(&m, &o, colour, &steps);
 	}
 	if (!o.json)
 		fprintf(stderr, "fplate steps: %llu steps\n", steps);
-	fpc_close(&sub);
+	fp_sub_close(sub);
 	return status;
 }
