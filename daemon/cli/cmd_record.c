@@ -18,6 +18,7 @@
 #include "fplate/c3d.h"
 #include "fplate/calib.h"
 #include "fplate/wire.h"
+#include "fplate/sub.h"
 #include "client.h"
 #include "opts.h"
 
@@ -344,17 +345,19 @@ static int flush_pending(struct rec *r)
 	return ret;
 }
 
-static int record_loop(struct rec *r, struct fpc_sub *sub)
+static int record_loop(struct rec *r, struct fp_sub *sub)
 {
-	char topic[32];
+	char msg[256];
 	int ret;
 
 	for (;;) {
-		zmq_msg_t payload;
+		struct fp_sub_msg m;
 
-		ret = fpc_recv(sub, topic, sizeof(topic), &payload, (int)(r->timeout_s * 1000));
-		if (ret == -EINTR)
+		ret = fp_sub_read(sub, &m, (int)(r->timeout_s * 1000), msg, sizeof(msg));
+		if (ret == -EINTR && fpc_interrupted())
 			return 0;
+		if (ret == -EINTR || ret == -EBADMSG)
+			continue;   /* a malformed frame: the next one shows the gap */
 		if (ret == 0) {
 			fprintf(stderr, "fplate record: no %s from fplated at %s within %g s "
 				"(is fplated running? --endpoint)\n",
@@ -363,18 +366,18 @@ static int record_loop(struct rec *r, struct fpc_sub *sub)
 			return r->w ? 0 : -ETIMEDOUT;
 		}
 		if (ret < 0) {
-			fprintf(stderr, "fplate record: receive: %s\n", zmq_strerror(-ret));
+			fprintf(stderr, "fplate record: %s\n", msg);
 			return ret;
 		}
 		ret = 0;
-		if (!strcmp(topic, FP_TOPIC_STATUS)) {
-			handle_status(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
+		if (m.kind == FP_SUB_STATUS) {
+			handle_status(r, m.json, m.json_len);
 			ret = flush_pending(r);
-		} else if (!strcmp(topic, FP_TOPIC_STEP)) {
-			handle_step(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
-		} else if (!strcmp(topic, FP_TOPIC_FORCE))
-			ret = handle_force(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
-		zmq_msg_close(&payload);
+		} else if (m.kind == FP_SUB_STEP) {
+			handle_step(r, m.json, m.json_len);
+		} else {
+			ret = handle_force(r, m.payload, m.payload_len);
+		}
 		if (ret == 1)
 			return 0;
 		if (ret < 0)
@@ -384,10 +387,8 @@ static int record_loop(struct rec *r, struct fpc_sub *sub)
 
 int fp_cmd_record(int argc, char **argv)
 {
-	static const char *const topics[] = { FP_TOPIC_FORCE, FP_TOPIC_STATUS, FP_TOPIC_STEP,
-					      NULL };
 	struct rec r = { .timeout_s = FPC_DEFAULT_TIMEOUT_S }; /* ~64 KiB */
-	struct fpc_sub sub;
+	struct fp_sub *sub;
 	char msg[512];
 	int ret, status;
 
@@ -396,13 +397,13 @@ int fp_cmd_record(int argc, char **argv)
 		return ret;
 	r.endpoint = fpc_endpoint(r.endpoint);
 	fpc_catch_signals();
-	if (fpc_subscribe(&sub, r.endpoint, topics, msg, sizeof(msg))) {
+	if (fp_sub_open(r.endpoint, FP_SUB_FORCE | FP_SUB_STATUS | FP_SUB_STEP, &sub, msg,
+			sizeof(msg))) {
 		fprintf(stderr, "fplate record: %s\n", msg);
-		fpc_close(&sub);
 		return 1;
 	}
-	ret = record_loop(&r, &sub);
-	fpc_close(&sub);
+	ret = record_loop(&r, sub);
+	fp_sub_close(sub);
 	status = ret < 0 && ret != -EPIPE ? 1 : 0;
 	if (r.w) {
 		uint64_t frames = fp_c3d_writer_frames(r.w);

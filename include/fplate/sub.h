@@ -46,6 +46,8 @@ struct fp_sub_msg {
 	int new_stream;           /* FP_SUB_FORCE: first frame, or stream_id changed */
 	const char *json;         /* STEP, STATUS: the JSON text, NUL-terminated */
 	size_t json_len;
+	const void *payload;      /* every kind: the message as received (to store it) */
+	size_t payload_len;
 };
 
 /* Totals since fp_sub_open. */

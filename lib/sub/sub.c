@@ -170,6 +170,8 @@ static int fill(struct fp_sub *s, unsigned int kind, struct fp_sub_msg *m, char 
 
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
+	m->payload = data;
+	m->payload_len = len;
 	if (kind == FP_SUB_FORCE) {
 		if (fp_wire_decode(data, len, &m->frame, msg, msg_len)) {
 			s->st.malformed++;
