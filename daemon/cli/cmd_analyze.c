@@ -37,7 +37,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fplate analyze FILE.c3d|URI [--plate N] [--belt-speed M/S] [--cutoff HZ]\n"
-		"                      [--mass KG] [--split] [--no-drift] [--zero] [--seconds S]\n"
+		"                      [--body-mass KG] [--split] [--no-drift] [--zero] [--seconds S]\n"
 		"                      [--facing auto|+y|-y] [--export-fz FILE.csv]\n"
 		"                      [--json [--curves]]\n\n"
 		"%s.\n\n"
@@ -48,7 +48,8 @@ static void usage(FILE *out)
 		"  --belt-speed M/S   treadmill belt speed (default: from the source, else 0)\n"
 		"  --cutoff HZ        zero-lag Butterworth cutoff for the force metrics (default\n"
 		"                     50, lowered to 0.4 x rate for slow files)\n"
-		"  --mass KG          body mass (default: estimated from whole stride cycles)\n"
+		"  --body-mass KG     body mass, as fplated's --body-mass (default: estimated from\n"
+		"                     whole stride cycles); --mass is the same\n"
 		"  --split            split-belt: plate 1 is the left foot, plate 2 the right\n"
 		"  --no-drift         no drift correction from unloaded phases\n"
 		"  --zero             subtract the file's FORCE_PLATFORM:ZERO baseline (C3D)\n"
@@ -76,6 +77,7 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
 		{ "plate", required_argument, NULL, O_PLATE },
 		{ "belt-speed", required_argument, NULL, O_BELT },
 		{ "cutoff", required_argument, NULL, O_CUTOFF },
+		{ "body-mass", required_argument, NULL, O_MASS },
 		{ "mass", required_argument, NULL, O_MASS },
 		{ "split", no_argument, NULL, O_SPLIT },
 		{ "no-drift", no_argument, NULL, O_NO_DRIFT },
@@ -120,7 +122,7 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
 				return -1;
 			break;
 		case O_MASS:
-			if (fpc_opt_double("analyze", "--mass", optarg, 1, 500, &o->mass))
+			if (fpc_opt_double("analyze", "--body-mass", optarg, 1, 500, &o->mass))
 				return -1;
 			break;
 		case FPC_KEY_SECONDS:
