@@ -70,8 +70,9 @@ DEPS := pkg-config=cmd:pkg-config gcc=cmd:gcc make=cmd:make \
         libjansson-dev=pc:jansson libinih-dev=pc:inih \
         python3-numpy=py:numpy python3-zmq=py:zmq
 # scipy: the independent gait reference (tests/reference/gait_ref.py);
-# matplotlib: scripts/fplate-report, exercised by the integration tests.
-CHECK_DEPS := python3-scipy=py:scipy python3-matplotlib=py:matplotlib
+# matplotlib: scripts/fplate-report, exercised by the integration tests;
+# tmux: test_view.sh runs fplate view in a terminal of a known size.
+CHECK_DEPS := python3-scipy=py:scipy python3-matplotlib=py:matplotlib tmux=cmd:tmux
 CHECK_STEPS := unit unit-san integration
 
 .PHONY: all lib programs tests deps deps-check run check unit unit-san integration bench clean

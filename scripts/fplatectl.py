@@ -10,7 +10,32 @@ import sys
 
 import zmq
 
-DEFAULT_CTL = os.environ.get("FPLATE_CTL", "tcp://127.0.0.1:5556")
+
+
+def ctl_beside(pub):
+    """The control endpoint fplated puts beside a publish endpoint (docs/control.md)."""
+    if pub.startswith("ipc://"):
+        return pub + ".ctl"
+    host, _, port = pub.rpartition(":")
+    if pub.startswith("tcp://") and port.isdigit() and 0 < int(port) < 65535:
+        return "%s:%d" % (host, int(port) + 1)
+    raise ValueError("publish endpoint %r: cannot place the control socket beside it "
+                     "(set FPLATE_CTL)" % pub)
+
+
+def default_ctl():
+    """$FPLATE_CTL, else beside $FPLATE_ENDPOINT, else tcp://127.0.0.1:5556 (as the CLI)."""
+    if os.environ.get("FPLATE_CTL"):
+        return os.environ["FPLATE_CTL"]
+    if os.environ.get("FPLATE_ENDPOINT"):
+        try:
+            return ctl_beside(os.environ["FPLATE_ENDPOINT"])
+        except ValueError:
+            pass
+    return "tcp://127.0.0.1:5556"
+
+
+DEFAULT_CTL = default_ctl()
 G = 9.80665
 
 
@@ -108,7 +133,8 @@ def die(msg, code=1):
 
 def add_common_args(parser):
     parser.add_argument("--ctl", default=DEFAULT_CTL,
-                        help="fplated control endpoint (default %(default)s, env FPLATE_CTL)")
+                        help="fplated control endpoint (default %(default)s: $FPLATE_CTL, else "
+                             "beside $FPLATE_ENDPOINT)")
     parser.add_argument("--report-dir", default=".",
                         help="folder for the dated report file (default: current folder)")
 

@@ -55,6 +55,36 @@ def decode_force(payload):
     return h, values, sync
 
 
+def frames(endpoint=None, timeout_s=3.0):
+    """Yield (header, values[sample, plate, field], missed_frames) per force frame.
+
+    endpoint defaults to $FPLATE_ENDPOINT, else tcp://127.0.0.1:5555;
+    missed_frames counts the frames of the same stream lost just before
+    this one. Raises TimeoutError when nothing arrives for timeout_s.
+    Library use:  from fplate.subscribe import frames
+    """
+    endpoint = endpoint or os.environ.get("FPLATE_ENDPOINT") or "tcp://127.0.0.1:5555"
+    sub = zmq.Context.instance().socket(zmq.SUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.SUBSCRIBE, b"force")
+    sub.connect(endpoint)
+    stream = next_seq = None
+    try:
+        while True:
+            if not sub.poll(int(timeout_s * 1000)):
+                raise TimeoutError("nothing from fplated at %s within %g s" % (endpoint, timeout_s))
+            parts = sub.recv_multipart()
+            if len(parts) != 2 or parts[0] != b"force":
+                continue
+            h, values, _sync = decode_force(parts[1])
+            seq = int(h["sequence"])
+            missed = seq - next_seq if stream == int(h["stream_id"]) and seq > next_seq else 0
+            stream, next_seq = int(h["stream_id"]), seq + 1
+            yield h, values, missed
+    finally:
+        sub.close()
+
+
 def fit_rate(indices, times_ns):
     """Samples per second: least-squares slope of sample index over time."""
     if len(indices) < 3:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * client.c - subscribe to fplated (see client.h).
+ * client.c - what every fplate command shares (see client.h).
  */
 #include <errno.h>
 #include <math.h>
@@ -10,10 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "fplate/sub.h"
 #include "client.h"
 #include "ctl_client.h"
-
-#include "util_int.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -74,106 +73,17 @@ double fpc_parse_seconds(const char *cmd, const char *option, const char *value)
 	return v;
 }
 
-int fpc_subscribe(struct fpc_sub *s, const char *endpoint, const char *const topics[],
-		  char *msg, size_t msg_len)
+int fpc_sub_open(const char *cmd, const char *endpoint, unsigned int topics,
+		 struct fp_sub **out, char *msg, size_t msg_len)
 {
-	int linger = 0;
+	char skey[41], sec[41];
+	int keys = fp_ctl_curve_keys(cmd, skey, sec);
 
-	memset(s, 0, sizeof(*s));
-	s->endpoint = endpoint;
-	s->ctx = zmq_ctx_new();
-	if (!s->ctx) {
-		MSG("cannot create a ZeroMQ context: %s", zmq_strerror(errno));
-		return -errno;
-	}
-	s->sock = zmq_socket(s->ctx, ZMQ_SUB);
-	if (!s->sock || zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof(linger))) {
-		MSG("cannot create a ZeroMQ SUB socket: %s", zmq_strerror(errno));
-		return -errno;
-	}
-	/* a CURVE publish endpoint: the same keys as the control socket */
-	if (fp_ctl_curve_client(s->sock, "subscriber")) {
-		MSG("cannot use the CURVE keys of $FPLATE_CTL_SERVER_KEY / $FPLATE_CTL_KEY_FILE");
+	if (keys < 0) {
+		snprintf(msg, msg_len, "CURVE keys of the environment unusable (see above)");
+		*out = NULL;
 		return -EINVAL;
 	}
-	for (int i = 0; topics[i]; i++)
-		if (zmq_setsockopt(s->sock, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i]))) {
-			MSG("cannot subscribe to '%s': %s", topics[i], zmq_strerror(errno));
-			return -errno;
-		}
-	/* connect() succeeds without a daemon; the timeout in fpc_recv tells. */
-	if (zmq_connect(s->sock, endpoint)) {
-		MSG("bad endpoint '%s': %s (expected tcp://HOST:PORT or ipc:///PATH)", endpoint,
-		    zmq_strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-int fpc_recv(struct fpc_sub *s, char *topic, size_t topic_len, zmq_msg_t *payload,
-	     int timeout_ms)
-{
-	double deadline = fpc_now_s() + timeout_ms / 1000.0;
-
-	for (;;) {
-		zmq_pollitem_t item = { s->sock, 0, ZMQ_POLLIN, 0 };
-		int left_ms = (int)ceil((deadline - fpc_now_s()) * 1000.0);
-		zmq_msg_t part;
-		size_t n;
-		int more;
-		size_t more_len = sizeof(more);
-
-		if (interrupted)
-			return -EINTR;
-		if (left_ms < 0)
-			return 0;
-		if (zmq_poll(&item, 1, left_ms) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!(item.revents & ZMQ_POLLIN))
-			continue;
-		zmq_msg_init(&part);
-		if (zmq_msg_recv(&part, s->sock, 0) < 0) {
-			zmq_msg_close(&part);
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		n = zmq_msg_size(&part);
-		if (n >= topic_len)
-			n = topic_len - 1;
-		memcpy(topic, zmq_msg_data(&part), n);
-		topic[n] = '\0';
-		zmq_msg_close(&part);
-		zmq_getsockopt(s->sock, ZMQ_RCVMORE, &more, &more_len);
-		if (!more)
-			continue; /* not [topic][payload]: skip */
-		zmq_msg_init(payload);
-		if (zmq_msg_recv(payload, s->sock, 0) < 0) {
-			zmq_msg_close(payload);
-			return -errno;
-		}
-		zmq_getsockopt(s->sock, ZMQ_RCVMORE, &more, &more_len);
-		if (!more)
-			return 1;
-		/* Extra parts: drain them and skip the message. */
-		while (more) {
-			zmq_msg_init(&part);
-			zmq_msg_recv(&part, s->sock, 0);
-			zmq_msg_close(&part);
-			zmq_getsockopt(s->sock, ZMQ_RCVMORE, &more, &more_len);
-		}
-		zmq_msg_close(payload);
-	}
-}
-
-void fpc_close(struct fpc_sub *s)
-{
-	if (s->sock)
-		zmq_close(s->sock);
-	if (s->ctx)
-		zmq_ctx_term(s->ctx);
-	s->sock = s->ctx = NULL;
+	return fp_sub_open_curve(endpoint, topics, keys ? skey : NULL, keys ? sec : NULL, out,
+				 msg, msg_len);
 }

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * client.h - what the fplate CLI (and anything else linking daemon/common)
- * needs to talk to fplated: the default endpoint, a SUB socket with a
- * receive timeout, and Ctrl-C handling that ends a receive loop cleanly.
+ * client.h - what the fplate CLI's commands share: the endpoint to use,
+ * Ctrl-C handling that ends a receive loop cleanly (fp_sub_read returns
+ * -EINTR, fpc_interrupted() says whether to stop), number parsing. The
+ * subscribing itself is libfplate's (fplate/sub.h).
  */
 #ifndef FPLATE_CLIENT_H
 #define FPLATE_CLIENT_H
 
 #include <stddef.h>
-
-#include <zmq.h>
 
 #include "ctl_proto.h"   /* FP_DEFAULT_ENDPOINT */
 
@@ -19,29 +18,7 @@
 /* --endpoint if given, else $FPLATE_ENDPOINT, else the default. */
 const char *fpc_endpoint(const char *option);
 
-struct fpc_sub {
-	void *ctx;
-	void *sock;
-	const char *endpoint;
-};
-
-/* Connect a SUB socket to endpoint and subscribe to topics (NULL-terminated). */
-int fpc_subscribe(struct fpc_sub *s, const char *endpoint, const char *const topics[],
-		  char *msg, size_t msg_len);
-
-/*
- * Receive one [topic][payload] message, waiting at most timeout_ms.
- * Returns 1 with topic (NUL-terminated) and payload (init'ed, caller closes
- * it with zmq_msg_close) filled, 0 on timeout, -EINTR when Ctrl-C was
- * pressed, other negative errno on error. Messages with another shape are
- * skipped.
- */
-int fpc_recv(struct fpc_sub *s, char *topic, size_t topic_len, zmq_msg_t *payload,
-	     int timeout_ms);
-
-void fpc_close(struct fpc_sub *s);
-
-/* SIGINT / SIGTERM set a flag (and interrupt fpc_recv) instead of killing. */
+/* SIGINT / SIGTERM set a flag (and interrupt fp_sub_read) instead of killing. */
 void fpc_catch_signals(void);
 int fpc_interrupted(void);
 
@@ -50,5 +27,11 @@ double fpc_parse_seconds(const char *cmd, const char *option, const char *value)
 
 /* Wall clock in seconds (CLOCK_MONOTONIC). */
 double fpc_now_s(void);
+
+/* fp_sub_open() with the CURVE keys of the environment when they are set
+ * (docs/control.md, "Security"); msg says why it failed. */
+struct fp_sub;
+int fpc_sub_open(const char *cmd, const char *endpoint, unsigned int topics,
+		 struct fp_sub **out, char *msg, size_t msg_len);
 
 #endif

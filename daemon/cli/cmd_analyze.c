@@ -21,6 +21,7 @@
 #include "fplate/wire.h"
 #include "facing.h"
 #include "c3d_lab.h"
+#include "opts.h"
 
 int fp_cmd_analyze(int argc, char **argv);
 const char fp_cmd_analyze_help[] = "steps and loading rates of a recording (C3D or any URI)";
@@ -43,7 +44,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fplate analyze FILE.c3d|URI [--plate N] [--belt-speed M/S] [--cutoff HZ]\n"
-		"                      [--mass KG] [--split] [--no-drift] [--zero] [--seconds S]\n"
+		"                      [--body-mass KG] [--split] [--no-drift] [--zero] [--seconds S]\n"
 		"                      [--facing auto|+y|-y] [--toe-out DEG[,DEG]]\n"
 		"                      [--no-markers] [--action] [--export-fz FILE.csv]\n"
 		"                      [--json [--curves]]\n\n"
@@ -58,8 +59,9 @@ static void usage(FILE *out)
 		"                     left,right (default: the direction of travel)\n"
 		"  --cutoff HZ        zero-lag Butterworth cutoff for the force metrics (default\n"
 		"                     50, lowered to 0.4 x rate for slow files)\n"
-		"  --mass KG          body mass (default: the file's FPLATE:BODY_MASS or\n"
-		"                     PROCESSING:Bodymass, else estimated from whole stride cycles)\n"
+		"  --body-mass KG     body mass, as fplated's --body-mass (default: the file's\n"
+		"                     FPLATE:BODY_MASS or PROCESSING:Bodymass, else estimated\n"
+		"                     from whole stride cycles); --mass is the same\n"
 		"  --split            split-belt: plate 1 is the left foot, plate 2 the right\n"
 		"  --no-drift         no drift correction from unloaded phases\n"
 		"  --zero             subtract the file's FORCE_PLATFORM:ZERO baseline (C3D)\n"
@@ -83,115 +85,106 @@ static void usage(FILE *out)
 		fp_cmd_analyze_help);
 }
 
-static int parse_num(const char *opt, const char *val, double lo, double hi, double *out)
-{
-	char *end;
+enum { O_PLATE = FPC_KEY_OWN, O_BELT, O_CUTOFF, O_MASS, O_SPLIT, O_NO_DRIFT, O_ZERO,
+       O_FACING, O_EXPORT_FZ, O_CURVES, O_TOE_OUT, O_ACTION, O_NO_MARKERS };
 
-	if (!val) {
-		fprintf(stderr, "fplate analyze: %s needs a value\n", opt);
-		return -EINVAL;
-	}
-	*out = strtod(val, &end);
-	if (end == val || *end || !(*out >= lo && *out <= hi)) {
-		fprintf(stderr, "fplate analyze: %s value '%s', expected a number in %g..%g\n",
-			opt, val, lo, hi);
-		return -EINVAL;
-	}
-	return 0;
-}
-
+/* 0: run, 1: --help printed, -1: bad usage (message printed). */
 static int parse_args(int argc, char **argv, struct analyze_opts *o)
 {
-	double v;
+	static const struct option opts[] = {
+		{ "plate", required_argument, NULL, O_PLATE },
+		{ "belt-speed", required_argument, NULL, O_BELT },
+		{ "cutoff", required_argument, NULL, O_CUTOFF },
+		{ "body-mass", required_argument, NULL, O_MASS },
+		{ "mass", required_argument, NULL, O_MASS },
+		{ "split", no_argument, NULL, O_SPLIT },
+		{ "no-drift", no_argument, NULL, O_NO_DRIFT },
+		{ "zero", no_argument, NULL, O_ZERO },
+		{ "facing", required_argument, NULL, O_FACING },
+		{ "export-fz", required_argument, NULL, O_EXPORT_FZ },
+		{ "curves", no_argument, NULL, O_CURVES },
+		{ "toe-out", required_argument, NULL, O_TOE_OUT },
+		{ "action", no_argument, NULL, O_ACTION },
+		{ "no-markers", no_argument, NULL, O_NO_MARKERS },
+		FPC_OPT_SECONDS, FPC_OPT_JSON, FPC_OPT_HELP, FPC_OPT_END
+	};
+	long plate;
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->belt_speed = o->cutoff = NAN;
 	o->toe_out[0] = o->toe_out[1] = NAN;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "--json")) {
-			o->json = 1;
-		} else if (!strcmp(a, "--curves")) {
-			o->curves = 1;
-		} else if (!strcmp(a, "--facing")) {
-			if (!val || (strcmp(val, "auto") && strcmp(val, "+y") && strcmp(val, "-y"))) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
+		switch (c) {
+		case FPC_KEY_JSON: o->json = 1; break;
+		case O_CURVES: o->curves = 1; break;
+		case O_SPLIT: o->split = 1; break;
+		case O_NO_DRIFT: o->no_drift = 1; break;
+		case O_ZERO: o->zero = 1; break;
+		case O_FACING:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "+y") && strcmp(optarg, "-y")) {
 				fprintf(stderr, "fplate analyze: --facing value '%s', expected auto, +y or -y\n",
-					val ? val : "");
-				return -EINVAL;
+					optarg);
+				return -1;
 			}
-			o->facing = !strcmp(val, "+y") ? 1 : !strcmp(val, "-y") ? -1 : 0;
-			i++;
-		} else if (!strcmp(a, "--split")) {
-			o->split = 1;
-		} else if (!strcmp(a, "--action")) {
-			o->action = 1;
-		} else if (!strcmp(a, "--no-markers")) {
-			o->no_markers = 1;
-		} else if (!strcmp(a, "--no-drift")) {
-			o->no_drift = 1;
-		} else if (!strcmp(a, "--zero")) {
-			o->zero = 1;
-		} else if (!strcmp(a, "--plate")) {
-			if (parse_num(a, val, 1, 64, &v))
-				return -EINVAL;
-			o->plate = (long)v;
-			i++;
-		} else if (!strcmp(a, "--belt-speed")) {
-			if (parse_num(a, val, 0, 30, &o->belt_speed))
-				return -EINVAL;
-			i++;
-		} else if (!strcmp(a, "--toe-out")) {
+			o->facing = !strcmp(optarg, "+y") ? 1 : !strcmp(optarg, "-y") ? -1 : 0;
+			break;
+		case O_PLATE:
+			if (fpc_opt_int("analyze", "--plate", optarg, 1, 64, &plate))
+				return -1;
+			o->plate = plate;
+			break;
+		case O_BELT:
+			if (fpc_opt_double("analyze", "--belt-speed", optarg, 0, 30, &o->belt_speed))
+				return -1;
+			break;
+		case O_CUTOFF:
+			if (fpc_opt_double("analyze", "--cutoff", optarg, 1, 5000, &o->cutoff))
+				return -1;
+			break;
+		case O_MASS:
+			if (fpc_opt_double("analyze", "--body-mass", optarg, 1, 500, &o->mass))
+				return -1;
+			break;
+		case FPC_KEY_SECONDS:
+			if (fpc_opt_double("analyze", "--seconds", optarg, 0.01, 1e6, &o->seconds))
+				return -1;
+			break;
+		case O_EXPORT_FZ: o->export_fz = optarg; break;
+		case O_ACTION: o->action = 1; break;
+		case O_NO_MARKERS: o->no_markers = 1; break;
+		case O_TOE_OUT: {
 			char *end;
 
-			if (val) {
-				o->toe_out[0] = strtod(val, &end);
-				o->toe_out[1] = *end == ',' ? strtod(end + 1, &end) : o->toe_out[0];
-			}
-			if (!val || *end || !(fabs(o->toe_out[0]) <= FP_GAIT_MAX_TOE_OUT_DEG) ||
+			o->toe_out[0] = strtod(optarg, &end);
+			o->toe_out[1] = *end == ',' ? strtod(end + 1, &end) : o->toe_out[0];
+			if (*end || !(fabs(o->toe_out[0]) <= FP_GAIT_MAX_TOE_OUT_DEG) ||
 			    !(fabs(o->toe_out[1]) <= FP_GAIT_MAX_TOE_OUT_DEG)) {
 				fprintf(stderr, "fplate analyze: --toe-out value '%s', expected degrees "
-					"in -%g..%g, or left,right\n", val ? val : "",
+					"in -%g..%g, or left,right\n", optarg,
 					FP_GAIT_MAX_TOE_OUT_DEG, FP_GAIT_MAX_TOE_OUT_DEG);
-				return -EINVAL;
+				return -1;
 			}
-			i++;
-		} else if (!strcmp(a, "--cutoff")) {
-			if (parse_num(a, val, 1, 5000, &o->cutoff))
-				return -EINVAL;
-			i++;
-		} else if (!strcmp(a, "--mass")) {
-			if (parse_num(a, val, 1, 500, &o->mass))
-				return -EINVAL;
-			i++;
-		} else if (!strcmp(a, "--seconds")) {
-			if (parse_num(a, val, 0.01, 1e6, &o->seconds))
-				return -EINVAL;
-			i++;
-		} else if (!strcmp(a, "--export-fz")) {
-			if (!val) {
-				fprintf(stderr, "fplate analyze: --export-fz needs a file name\n");
-				return -EINVAL;
-			}
-			o->export_fz = val;
-			i++;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "fplate analyze: unknown option '%s' (fplate analyze --help)\n", a);
-			return -EINVAL;
-		} else if (o->source) {
-			fprintf(stderr, "fplate analyze: one source only ('%s' and '%s')\n", o->source, a);
-			return -EINVAL;
-		} else {
-			o->source = a;
+			break;
+		}
+		case FPC_KEY_HELP: usage(stdout); return 1;
+		default: return -1;
 		}
 	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "fplate analyze: one source only ('%s' and '%s')\n", argv[optind],
+			argv[optind + 1]);
+		return -1;
+	}
+	o->source = optind < argc ? argv[optind] : NULL;
 	if (o->curves && !o->json) {
 		fprintf(stderr, "fplate analyze: --curves goes with --json\n");
-		return -EINVAL;
+		return -1;
 	}
 	if (!o->source) {
 		fprintf(stderr, "fplate analyze: no FILE.c3d or URI given (fplate analyze --help)\n");
-		return -EINVAL;
+		return -1;
 	}
 	return 0;
 }
@@ -614,13 +607,9 @@ int fp_cmd_analyze(int argc, char **argv)
 	json_t *rec = NULL;
 	int ret, ngroups = 1;
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
-	if (parse_args(argc, argv, &o))
-		return 2;
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret == 1 ? 0 : 2;
 	o.fz_min = INFINITY;
 	o.fz_max = -INFINITY;
 	if (file_plate_groups(&o, groups, &ngroups))

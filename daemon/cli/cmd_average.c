@@ -23,8 +23,7 @@ int fp_cmd_average(int argc, char **argv)
 	req = json_pack("{s:s}", "cmd", "average");
 	if (argc - first == 1)
 		json_object_set_new(req, "ms", json_string(argv[first]));
-	if (o.timeout_ms < 65000)
-		o.timeout_ms = 65000;
+	fp_ctl_wait_for(&o, argc - first >= 1 ? argv[first] : "1000");
 	r = fp_ctl_call(&o, "average", req);
 	if (!r)
 		return 1;

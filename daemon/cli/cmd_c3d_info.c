@@ -13,6 +13,7 @@
 
 #include "fplate/c3d.h"
 #include "c3d_lab.h"
+#include "opts.h"
 
 int fp_cmd_c3d_info(int argc, char **argv);
 const char fp_cmd_c3d_info_help[] = "show rates, channels and force plates of a C3D file";
@@ -271,14 +272,22 @@ static void print_csv(const struct fp_c3d *c)
 
 int fp_cmd_c3d_info(int argc, char **argv)
 {
-	const char *path = NULL;
-	int json = 0, stats = 0, params = 0, csv = 0, ret;
+	enum { O_STATS = FPC_KEY_OWN, O_PARAMS };
+	static const struct option opts[] = {
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "params", no_argument, NULL, O_PARAMS },
+		FPC_OPT_JSON, FPC_OPT_CSV, FPC_OPT_HELP, FPC_OPT_END
+	};
+	const char *path;
+	int json = 0, stats = 0, params = 0, csv = 0, ret, opt;
 	struct fp_c3d *c;
 	struct fpc_c3d_lab lab = { .sync_channel = -1 };
 	char msg[FP_MSG_MAX];
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	fpc_opts_begin();
+	while ((opt = fpc_getopt(argc, argv, "", opts)) != -1) {
+		switch (opt) {
+		case FPC_KEY_HELP:
 			printf("usage: fplate c3d-info FILE [--json] [--stats] [--params] [--csv]\n\n%s.\n"
 			       "  --json   one JSON object instead of text\n"
 			       "  --stats  also the mean lab-frame force and peak Fz per plate (NaN\n"
@@ -289,22 +298,19 @@ int fp_cmd_c3d_info(int argc, char **argv)
 			       "A file that cannot be read gives one line naming what is wrong "
 			       "and exit status 1.\n", fp_cmd_c3d_info_help);
 			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (!strcmp(argv[i], "--stats")) {
-			stats = 1;
-		} else if (!strcmp(argv[i], "--params")) {
-			params = 1;
-		} else if (!strcmp(argv[i], "--csv")) {
-			csv = 1;
-		} else if (argv[i][0] == '-' || path) {
-			fprintf(stderr, "fplate c3d-info: unexpected argument '%s' (see --help)\n",
-				argv[i]);
-			return 2;
-		} else {
-			path = argv[i];
+		case FPC_KEY_JSON: json = 1; break;
+		case O_STATS: stats = 1; break;
+		case O_PARAMS: params = 1; break;
+		case FPC_KEY_CSV: csv = 1; break;
+		default: return 2;
 		}
 	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "fplate c3d-info: unexpected argument '%s' (see --help)\n",
+			argv[optind + 1]);
+		return 2;
+	}
+	path = optind < argc ? argv[optind] : NULL;
 	if (!path) {
 		fprintf(stderr, "fplate c3d-info: no FILE given (see --help)\n");
 		return 2;

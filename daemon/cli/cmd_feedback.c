@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "fplate/wire.h"
+#include "fplate/sub.h"
 #include "client.h"
 #include "feedback.h"
 
@@ -422,13 +423,12 @@ static void on_message(struct fb_opts *o, json_t *e, struct screen *sc, struct s
 
 int fp_cmd_feedback(int argc, char **argv)
 {
-	static const char *const topics[] = { FP_TOPIC_IMPACT, FP_TOPIC_STEP, FP_TOPIC_STATUS, NULL };
 	struct fb_opts o;
-	struct fpc_sub sub;
+	struct fp_sub *sub = NULL;
 	struct sound snd = { 0 };
 	struct screen sc = { .n = 0 };
 	FILE *log = NULL;
-	char msg[512], topic[32];
+	char msg[512];
 	int ret, status = 0;
 	double start, last_msg;
 
@@ -462,7 +462,8 @@ int fp_cmd_feedback(int argc, char **argv)
 	o.plain |= !isatty(STDOUT_FILENO);
 	fpc_catch_signals();
 	signal(SIGPIPE, SIG_IGN);
-	if (fpc_subscribe(&sub, o.endpoint, topics, msg, sizeof(msg))) {
+	if (fpc_sub_open("feedback", o.endpoint, FP_SUB_IMPACT | FP_SUB_STEP | FP_SUB_STATUS, &sub,
+			 msg, sizeof(msg))) {
 		fprintf(stderr, "fplate feedback: %s\n", msg);
 		status = 2;
 		goto out;
@@ -473,33 +474,32 @@ int fp_cmd_feedback(int argc, char **argv)
 		draw(&o, &sc, &snd);
 	start = last_msg = fpc_now_s();
 	while (!(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
-		zmq_msg_t payload;
+		struct fp_sub_msg m;
 		struct pollfd kp = { .fd = STDIN_FILENO, .events = POLLIN };
 		int quit = 0, redraw = 0;
 
-		ret = fpc_recv(&sub, topic, sizeof(topic), &payload, 50);
+		ret = fp_sub_read(sub, &m, 50, msg, sizeof(msg));
 		if (ret == -EINTR)
 			break;
 		if (ret < 0) {
-			fprintf(stderr, "fplate feedback: %s from fplated at %s\n", zmq_strerror(-ret),
-				o.endpoint);
+			fprintf(stderr, "fplate feedback: %s from fplated at %s\n",
+				ret == -EBADMSG ? msg : strerror(-ret), o.endpoint);
 			status = 1;
 			break;
 		}
 		if (ret > 0) {
 			const struct fb_metric_info *mi = &fb_metrics[o.st.metric];
-			const char *want = mi->from_impact ? FP_TOPIC_IMPACT : FP_TOPIC_STEP;
+			unsigned int want = mi->from_impact ? FP_SUB_IMPACT : FP_SUB_STEP;
 
 			last_msg = fpc_now_s();
-			if (!strcmp(topic, want)) {
-				json_t *e = json_loadb(zmq_msg_data(&payload), zmq_msg_size(&payload), 0, NULL);
+			if (m.kind == want) {
+				json_t *e = json_loadb(m.json, m.json_len, 0, NULL);
 
 				if (e)
 					on_message(&o, e, &sc, &snd, log);
 				json_decref(e);
 				redraw = 1;
 			}
-			zmq_msg_close(&payload);
 		} else if (fpc_now_s() - last_msg > o.timeout_s) {
 			fprintf(stderr, "fplate feedback: nothing from fplated at %s within %g s\n",
 				o.endpoint, o.timeout_s);
@@ -520,7 +520,7 @@ int fp_cmd_feedback(int argc, char **argv)
 			break;
 	}
 	tty_restore();
-	fpc_close(&sub);
+	fp_sub_close(sub);
 out:
 	if (snd.wav) {
 		/* sizes into the header now that they are known */

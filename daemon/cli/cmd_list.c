@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fplate/fplate.h"
+#include "opts.h"
 
 int fp_cmd_list(int argc, char **argv);
 const char fp_cmd_list_help[] = "list the devices found (comedi cards, USB amplifiers, /dev/fplateN)";
@@ -20,19 +21,20 @@ static void print_device(const char *uri, const char *description, void *arg)
 
 int fp_cmd_list(int argc, char **argv)
 {
-	int n;
+	static const struct option opts[] = { FPC_OPT_HELP, FPC_OPT_END };
+	int n, c;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
+		if (c != FPC_KEY_HELP)
+			return 2;
 		printf("usage: fplate list\n\n%s.\nEach device is shown with the URI to open it "
 		       "and a one-line description;\nsim:// and c3d:// sources need no hardware "
 		       "and are not listed.\n", fp_cmd_list_help);
 		return 0;
 	}
-	if (argc > 1) {
-		fprintf(stderr, "fplate list: unexpected argument '%s' (see fplate list --help)\n",
-			argv[1]);
+	if (fpc_no_args("list", argc, argv))
 		return 2;
-	}
 	n = fp_list(print_device, NULL);
 	if (n < 0) {
 		fprintf(stderr, "fplate list: %s\n", fp_strerror(n));

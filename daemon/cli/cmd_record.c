@@ -8,7 +8,6 @@
  * readable file holding everything up to the last block it wrote.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +18,10 @@
 #include "fplate/c3d.h"
 #include "fplate/calib.h"
 #include "fplate/wire.h"
+#include "fplate/sub.h"
 #include "client.h"
 #include "sync_edge.h"
+#include "opts.h"
 
 int fp_cmd_record(int argc, char **argv);
 const char fp_cmd_record_help[] = "record fplated's force frames to a C3D file";
@@ -100,9 +101,6 @@ static int parse_args(int argc, char **argv, struct rec *r)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
 		{ "calibration", required_argument, NULL, 'c' },
 		{ "subject", required_argument, NULL, 'S' },
 		{ "session", required_argument, NULL, 'E' },
@@ -110,20 +108,19 @@ static int parse_args(int argc, char **argv, struct rec *r)
 		{ "start-on-sync", required_argument, NULL, 'a' },
 		{ "stop-on-sync", required_argument, NULL, 'b' },
 		{ "sync-bit", required_argument, NULL, 'B' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		FPC_OPT_SECONDS, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT, FPC_OPT_HELP, FPC_OPT_END
 	};
 	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "o:", opts)) != -1) {
 		switch (c) {
 		case 'o': r->path = optarg; break;
-		case 's':
+		case FPC_KEY_SECONDS:
 			if ((r->seconds = fpc_parse_seconds("record", "--seconds", optarg)) < 0)
 				return 2;
 			break;
-		case 'e': r->endpoint = optarg; break;
+		case FPC_KEY_ENDPOINT: r->endpoint = optarg; break;
 		case 'c': r->calib_file = optarg; break;
 		case 'S': r->subject = optarg; break;
 		case 'E': r->session = optarg; break;
@@ -158,21 +155,16 @@ static int parse_args(int argc, char **argv, struct rec *r)
 			r->sync_bit = (unsigned int)b;
 			break;
 		}
-		case 't':
+		case FPC_KEY_TIMEOUT:
 			if ((r->timeout_s = fpc_parse_seconds("record", "--timeout", optarg)) < 0)
 				return 2;
 			break;
-		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "fplate record: bad option '%s' (fplate record --help)\n",
-				argv[optind - 1]);
-			return 2;
+		case FPC_KEY_HELP: usage(stdout); return 0;
+		default: return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "fplate record: unexpected argument '%s'\n", argv[optind]);
+	if (fpc_no_args("record", argc, argv))
 		return 2;
-	}
 	if (!r->path) {
 		fprintf(stderr, "fplate record: no output file (-o FILE.c3d)\n");
 		return 2;
@@ -522,17 +514,19 @@ static int flush_pending(struct rec *r)
 	return ret;
 }
 
-static int record_loop(struct rec *r, struct fpc_sub *sub)
+static int record_loop(struct rec *r, struct fp_sub *sub)
 {
-	char topic[32];
+	char msg[256];
 	int ret;
 
 	for (;;) {
-		zmq_msg_t payload;
+		struct fp_sub_msg m;
 
-		ret = fpc_recv(sub, topic, sizeof(topic), &payload, (int)(r->timeout_s * 1000));
-		if (ret == -EINTR)
+		ret = fp_sub_read(sub, &m, (int)(r->timeout_s * 1000), msg, sizeof(msg));
+		if (ret == -EINTR && fpc_interrupted())
 			return 0;
+		if (ret == -EINTR || ret == -EBADMSG)
+			continue;   /* a malformed frame: the next one shows the gap */
 		if (ret == 0) {
 			fprintf(stderr, "fplate record: no %s from fplated at %s within %g s "
 				"(is fplated running? --endpoint)\n",
@@ -541,18 +535,18 @@ static int record_loop(struct rec *r, struct fpc_sub *sub)
 			return r->w ? 0 : -ETIMEDOUT;
 		}
 		if (ret < 0) {
-			fprintf(stderr, "fplate record: receive: %s\n", zmq_strerror(-ret));
+			fprintf(stderr, "fplate record: %s\n", msg);
 			return ret;
 		}
 		ret = 0;
-		if (!strcmp(topic, FP_TOPIC_STATUS)) {
-			handle_status(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
+		if (m.kind == FP_SUB_STATUS) {
+			handle_status(r, m.json, m.json_len);
 			ret = flush_pending(r);
-		} else if (!strcmp(topic, FP_TOPIC_STEP)) {
-			handle_step(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
-		} else if (!strcmp(topic, FP_TOPIC_FORCE))
-			ret = handle_force(r, zmq_msg_data(&payload), zmq_msg_size(&payload));
-		zmq_msg_close(&payload);
+		} else if (m.kind == FP_SUB_STEP) {
+			handle_step(r, m.json, m.json_len);
+		} else {
+			ret = handle_force(r, m.payload, m.payload_len);
+		}
 		if (ret == 1)
 			return 0;
 		if (ret < 0)
@@ -562,10 +556,8 @@ static int record_loop(struct rec *r, struct fpc_sub *sub)
 
 int fp_cmd_record(int argc, char **argv)
 {
-	static const char *const topics[] = { FP_TOPIC_FORCE, FP_TOPIC_STATUS, FP_TOPIC_STEP,
-					      NULL };
 	struct rec r = { .timeout_s = FPC_DEFAULT_TIMEOUT_S }; /* ~64 KiB */
-	struct fpc_sub sub;
+	struct fp_sub *sub;
 	char msg[512];
 	int ret, status;
 
@@ -574,13 +566,13 @@ int fp_cmd_record(int argc, char **argv)
 		return ret;
 	r.endpoint = fpc_endpoint(r.endpoint);
 	fpc_catch_signals();
-	if (fpc_subscribe(&sub, r.endpoint, topics, msg, sizeof(msg))) {
+	if (fpc_sub_open("record", r.endpoint, FP_SUB_FORCE | FP_SUB_STATUS | FP_SUB_STEP, &sub, msg,
+			sizeof(msg))) {
 		fprintf(stderr, "fplate record: %s\n", msg);
-		fpc_close(&sub);
 		return 1;
 	}
-	ret = record_loop(&r, &sub);
-	fpc_close(&sub);
+	ret = record_loop(&r, sub);
+	fp_sub_close(sub);
 	status = ret < 0 && ret != -EPIPE ? 1 : 0;
 	if (r.w) {
 		uint64_t frames = fp_c3d_writer_frames(r.w);

@@ -4,14 +4,15 @@
  * (published once a second) and print it.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "fplate/sub.h"
 #include "fplate/wire.h"
 #include "client.h"
+#include "opts.h"
 
 int fp_cmd_status(int argc, char **argv);
 const char fp_cmd_status_help[] = "show fplated's state: rate, samples, gaps, drops, device";
@@ -77,71 +78,57 @@ static void print_text(json_t *s, const char *endpoint)
 int fp_cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		FPC_OPT_JSON, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT, FPC_OPT_HELP, FPC_OPT_END
 	};
-	static const char *const topics[] = { FP_TOPIC_STATUS, NULL };
 	const char *endpoint = NULL;
 	double timeout_s = FPC_DEFAULT_TIMEOUT_S;
 	int as_json = 0, c, ret, status = 1;
-	struct fpc_sub sub;
-	char msg[512], topic[32];
-	zmq_msg_t payload;
+	struct fp_sub *sub;
+	struct fp_sub_msg m;
+	char msg[512];
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 'j': as_json = 1; break;
-		case 'e': endpoint = optarg; break;
-		case 't':
+		case FPC_KEY_JSON: as_json = 1; break;
+		case FPC_KEY_ENDPOINT: endpoint = optarg; break;
+		case FPC_KEY_TIMEOUT:
 			if ((timeout_s = fpc_parse_seconds("status", "--timeout", optarg)) < 0)
 				return 2;
 			break;
-		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "fplate status: bad option '%s' (fplate status --help)\n",
-				argv[optind - 1]);
-			return 2;
+		case FPC_KEY_HELP: usage(stdout); return 0;
+		default: return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "fplate status: unexpected argument '%s'\n", argv[optind]);
+	if (fpc_no_args("status", argc, argv))
 		return 2;
-	}
 	endpoint = fpc_endpoint(endpoint);
 	fpc_catch_signals();
-	if (fpc_subscribe(&sub, endpoint, topics, msg, sizeof(msg))) {
+	if (fpc_sub_open("status", endpoint, FP_SUB_STATUS, &sub, msg, sizeof(msg))) {
 		fprintf(stderr, "fplate status: %s\n", msg);
-		fpc_close(&sub);
 		return 2;
 	}
-	ret = fpc_recv(&sub, topic, sizeof(topic), &payload, (int)(timeout_s * 1000));
+	ret = fp_sub_read(sub, &m, (int)(timeout_s * 1000), msg, sizeof(msg));
 	if (ret == 0) {
 		fprintf(stderr, "fplate status: no answer from fplated at %s within %g s "
 			"(is fplated running? --endpoint)\n", endpoint, timeout_s);
 	} else if (ret < 0) {
-		fprintf(stderr, "fplate status: %s\n", ret == -EINTR ? "interrupted" :
-			zmq_strerror(-ret));
+		fprintf(stderr, "fplate status: %s\n", ret == -EINTR ? "interrupted" : msg);
 	} else {
 		json_error_t jerr;
-		json_t *s = json_loadb(zmq_msg_data(&payload), zmq_msg_size(&payload), 0, &jerr);
+		json_t *s = json_loadb(m.json, m.json_len, 0, &jerr);
 
 		if (!s || !json_is_object(s)) {
 			fprintf(stderr, "fplate status: malformed status message: %s\n", jerr.text);
 		} else if (as_json) {
-			fwrite(zmq_msg_data(&payload), 1, zmq_msg_size(&payload), stdout);
-			putchar('\n');
+			printf("%s\n", m.json);
 			status = 0;
 		} else {
 			print_text(s, endpoint);
 			status = 0;
 		}
 		json_decref(s);
-		zmq_msg_close(&payload);
 	}
-	fpc_close(&sub);
+	fp_sub_close(sub);
 	return status;
 }

@@ -6,7 +6,6 @@
  * definitions are those of docs/metrics.md.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +14,9 @@
 #include <jansson.h>
 
 #include "fplate/wire.h"
+#include "fplate/sub.h"
 #include "client.h"
+#include "opts.h"
 
 int fp_cmd_steps(int argc, char **argv);
 const char fp_cmd_steps_help[] = "live table of steps: loading rates, impact, COP roll";
@@ -31,7 +32,9 @@ static void usage(FILE *out)
 		"%s.\n\n"
 		"One line per step as fplated completes it (one flight phase after toe-off).\n"
 		"BW values need a body weight (estimated after two strides); until then the\n"
-		"N values are shown. Columns and definitions: docs/metrics.md.\n\n"
+		"N values are shown. The first column, contact s, is the time of foot strike in\n"
+		"seconds of the device's sample clock (contact_sample / rate: since it started),\n"
+		"not a duration; tc is the contact time. Columns and definitions: docs/metrics.md.\n\n"
 		"  --json         print each step's JSON record (one per line) instead\n"
 		"  --seconds N    stop after N seconds (default: until Ctrl-C)\n"
 		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
@@ -97,59 +100,47 @@ struct steps_opts {
 static int parse_opts(int argc, char **argv, struct steps_opts *o)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		FPC_OPT_JSON, FPC_OPT_SECONDS, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT, FPC_OPT_HELP,
+		FPC_OPT_END
 	};
 	int c;
 
 	*o = (struct steps_opts){ .timeout_s = FPC_DEFAULT_TIMEOUT_S };
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 'j': o->json = 1; break;
-		case 's':
+		case FPC_KEY_JSON: o->json = 1; break;
+		case FPC_KEY_SECONDS:
 			if ((o->seconds = fpc_parse_seconds("steps", "--seconds", optarg)) < 0)
 				return -1;
 			break;
-		case 'e': o->endpoint = optarg; break;
-		case 't':
+		case FPC_KEY_ENDPOINT: o->endpoint = optarg; break;
+		case FPC_KEY_TIMEOUT:
 			if ((o->timeout_s = fpc_parse_seconds("steps", "--timeout", optarg)) < 0)
 				return -1;
 			break;
-		case 'h': usage(stdout); return 1;
-		default:
-			fprintf(stderr, "fplate steps: bad option '%s' (fplate steps --help)\n",
-				argv[optind - 1]);
-			return -1;
+		case FPC_KEY_HELP: usage(stdout); return 1;
+		default: return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "fplate steps: unexpected argument '%s' (fplate steps --help)\n",
-			argv[optind]);
+	if (fpc_no_args("steps", argc, argv))
 		return -1;
-	}
 	o->endpoint = fpc_endpoint(o->endpoint);
 	return 0;
 }
 
-static void show_step(const zmq_msg_t *payload, const struct steps_opts *o, int colour,
+static void show_step(const struct fp_sub_msg *m, const struct steps_opts *o, int colour,
 		      unsigned long long *steps)
 {
 	json_t *e;
 
 	if (o->json) {
-		printf("%.*s\n", (int)zmq_msg_size((zmq_msg_t *)payload),
-		       (const char *)zmq_msg_data((zmq_msg_t *)payload));
+		printf("%s\n", m->json);
 		fflush(stdout);
 		(*steps)++;
 		return;
 	}
-	e = json_loadb(zmq_msg_data((zmq_msg_t *)payload), zmq_msg_size((zmq_msg_t *)payload),
-		       0, NULL);
+	e = json_loadb(m->json, m->json_len, 0, NULL);
 	if (e)
 		print_step(e, colour, (*steps)++);
 	json_decref(e);
@@ -158,11 +149,10 @@ static void show_step(const zmq_msg_t *payload, const struct steps_opts *o, int 
 int fp_cmd_steps(int argc, char **argv)
 {
 	/* status too: it arrives every status period, so silence means no daemon */
-	static const char *const topics[] = { FP_TOPIC_STEP, FP_TOPIC_STATUS, NULL };
 	struct steps_opts o;
 	unsigned long long steps = 0;
-	struct fpc_sub sub;
-	char msg[512], topic[32];
+	struct fp_sub *sub;
+	char msg[512];
 	int ret, status = 0, colour = isatty(STDOUT_FILENO);
 	double start;
 
@@ -170,35 +160,35 @@ int fp_cmd_steps(int argc, char **argv)
 	if (ret)
 		return ret > 0 ? 0 : 2;
 	fpc_catch_signals();
-	if (fpc_subscribe(&sub, o.endpoint, topics, msg, sizeof(msg))) {
+	if (fpc_sub_open("steps", o.endpoint, FP_SUB_STEP | FP_SUB_STATUS, &sub, msg, sizeof(msg))) {
 		fprintf(stderr, "fplate steps: %s\n", msg);
-		fpc_close(&sub);
 		return 2;
 	}
 	start = fpc_now_s();
 	while (!(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
-		zmq_msg_t payload;
+		struct fp_sub_msg m;
 		int wait_ms = (int)(o.timeout_s * 1000);
 
 		if (o.seconds > 0 && (o.seconds - (fpc_now_s() - start)) * 1000 < wait_ms)
 			wait_ms = (int)((o.seconds - (fpc_now_s() - start)) * 1000) + 1;
-		ret = fpc_recv(&sub, topic, sizeof(topic), &payload, wait_ms);
-		if (ret == -EINTR)
+		ret = fp_sub_read(sub, &m, wait_ms, msg, sizeof(msg));
+		if (ret == -EINTR && fpc_interrupted())
 			break;
+		if (ret == -EINTR)
+			continue;
 		if (ret == 0 && o.seconds > 0 && fpc_now_s() - start >= o.seconds)
 			break;
 		if (ret <= 0) {
 			fprintf(stderr, "fplate steps: %s from fplated at %s within %g s\n",
-				ret == 0 ? "nothing" : zmq_strerror(-ret), o.endpoint, o.timeout_s);
+				ret == 0 ? "nothing" : msg, o.endpoint, o.timeout_s);
 			status = 1;
 			break;
 		}
-		if (!strcmp(topic, FP_TOPIC_STEP))
-			show_step(&payload, &o, colour, &steps);
-		zmq_msg_close(&payload);
+		if (m.kind == FP_SUB_STEP)
+			show_step(&m, &o, colour, &steps);
 	}
 	if (!o.json)
 		fprintf(stderr, "fplate steps: %llu steps\n", steps);
-	fpc_close(&sub);
+	fp_sub_close(sub);
 	return status;
 }

@@ -4,15 +4,16 @@
  * print them decoded, as text, CSV or JSON lines.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fplate/calib.h"
+#include "fplate/sub.h"
 #include "fplate/wire.h"
 #include "client.h"
+#include "opts.h"
 
 int fp_cmd_stream(int argc, char **argv);
 const char fp_cmd_stream_help[] = "print live force frames from fplated (text, CSV or JSON)";
@@ -131,73 +132,47 @@ static void print_text(FILE *out, const struct fp_wire_frame *f, uint32_t n)
 }
 
 struct totals {
-	unsigned long long frames, samples, missed_frames, gaps, bad;
+	unsigned long long frames, samples, gaps;
 	long long limit;     /* samples to print, -1 = no limit */
-	int have_seq;
-	uint32_t stream_id;
-	uint64_t next_seq;
 };
 
 static int parse_args(int argc, char **argv, enum format *fmt, double *seconds,
 		      const char **endpoint, double *timeout_s)
 {
 	static const struct option opts[] = {
-		{ "csv", no_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		FPC_OPT_CSV, FPC_OPT_JSON, FPC_OPT_SECONDS, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT,
+		FPC_OPT_HELP, FPC_OPT_END
 	};
 	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 'c': *fmt = F_CSV; break;
-		case 'j': *fmt = F_JSON; break;
-		case 's':
+		case FPC_KEY_CSV: *fmt = F_CSV; break;
+		case FPC_KEY_JSON: *fmt = F_JSON; break;
+		case FPC_KEY_SECONDS:
 			if ((*seconds = fpc_parse_seconds("stream", "--seconds", optarg)) < 0)
 				return 2;
 			break;
-		case 'e': *endpoint = optarg; break;
-		case 't':
+		case FPC_KEY_ENDPOINT: *endpoint = optarg; break;
+		case FPC_KEY_TIMEOUT:
 			if ((*timeout_s = fpc_parse_seconds("stream", "--timeout", optarg)) < 0)
 				return 2;
 			break;
-		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "fplate stream: bad option '%s' (fplate stream --help)\n",
-				argv[optind - 1]);
-			return 2;
+		case FPC_KEY_HELP: usage(stdout); return 0;
+		default: return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "fplate stream: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	return -1;
+	return fpc_no_args("stream", argc, argv) ? 2 : -1;
 }
 
 /* Returns 1 when the sample limit is reached. */
-static int handle_frame(const zmq_msg_t *payload, enum format fmt, double seconds,
+static int handle_frame(const struct fp_wire_frame *fr, enum format fmt, double seconds,
 			struct totals *t)
 {
-	struct fp_wire_frame f;
-	char why[256];
+	const struct fp_wire_frame f = *fr;
 	uint32_t n;
 
-	if (fp_wire_decode(zmq_msg_data((zmq_msg_t *)payload), zmq_msg_size((zmq_msg_t *)payload),
-			   &f, why, sizeof(why))) {
-		if (t->bad++ < 5)
-			fprintf(stderr, "fplate stream: skipping a malformed frame: %s\n", why);
-		return 0;
-	}
-	if (t->have_seq && f.h.stream_id == t->stream_id && f.h.sequence > t->next_seq)
-		t->missed_frames += f.h.sequence - t->next_seq;
-	t->have_seq = 1;
-	t->stream_id = f.h.stream_id;
-	t->next_seq = f.h.sequence + 1;
 	/* The latest fitted period is the best estimate of the rate. */
 	if (seconds > 0)
 		t->limit = llround(seconds * 1e9 / f.h.period_ns);
@@ -221,13 +196,13 @@ static int handle_frame(const zmq_msg_t *payload, enum format fmt, double second
 
 int fp_cmd_stream(int argc, char **argv)
 {
-	static const char *const topics[] = { FP_TOPIC_FORCE, NULL };
 	enum format fmt = F_TEXT;
 	double seconds = 0, timeout_s = FPC_DEFAULT_TIMEOUT_S;
 	const char *endpoint = NULL;
 	struct totals t = { .limit = -1 };
-	struct fpc_sub sub;
-	char msg[512], topic[32];
+	struct fp_sub *sub;
+	struct fp_sub_stats st;
+	char msg[512];
 	int ret, status = 0;
 
 	ret = parse_args(argc, argv, &fmt, &seconds, &endpoint, &timeout_s);
@@ -235,9 +210,8 @@ int fp_cmd_stream(int argc, char **argv)
 		return ret;
 	endpoint = fpc_endpoint(endpoint);
 	fpc_catch_signals();
-	if (fpc_subscribe(&sub, endpoint, topics, msg, sizeof(msg))) {
+	if (fpc_sub_open("stream", endpoint, FP_SUB_FORCE, &sub, msg, sizeof(msg))) {
 		fprintf(stderr, "fplate stream: %s\n", msg);
-		fpc_close(&sub);
 		return 2;
 	}
 	if (fmt == F_CSV) {
@@ -247,12 +221,19 @@ int fp_cmd_stream(int argc, char **argv)
 		fputs(",flags,sync\n", stdout);
 	}
 	for (;;) {
-		zmq_msg_t payload;
-		int done;
+		struct fp_sub_msg m;
 
-		ret = fpc_recv(&sub, topic, sizeof(topic), &payload, (int)(timeout_s * 1000));
-		if (ret == -EINTR)
+		ret = fp_sub_read(sub, &m, (int)(timeout_s * 1000), msg, sizeof(msg));
+		if (ret == -EINTR && fpc_interrupted())
 			break;
+		if (ret == -EINTR)
+			continue;
+		if (ret == -EBADMSG) {
+			fp_sub_stats(sub, &st);
+			if (st.malformed <= 5)
+				fprintf(stderr, "fplate stream: skipping a malformed frame: %s\n", msg);
+			continue;
+		}
 		if (ret == 0) {
 			fprintf(stderr, "fplate stream: no %s from fplated at %s within %g s "
 				"(is fplated running? --endpoint)\n",
@@ -261,21 +242,20 @@ int fp_cmd_stream(int argc, char **argv)
 			break;
 		}
 		if (ret < 0) {
-			fprintf(stderr, "fplate stream: receive: %s\n", zmq_strerror(-ret));
+			fprintf(stderr, "fplate stream: %s\n", msg);
 			status = 1;
 			break;
 		}
-		done = strcmp(topic, FP_TOPIC_FORCE) ? 0 :
-		       handle_frame(&payload, fmt, seconds, &t);
-		zmq_msg_close(&payload);
-		if (done)
+		if (handle_frame(&m.frame, fmt, seconds, &t))
 			break;
 		if (ferror(stdout)) /* reader went away (| head) */
 			break;
 	}
 	fflush(stdout);
+	fp_sub_stats(sub, &st);
 	fprintf(stderr, "fplate stream: %llu frames, %llu samples, %llu missed frames, "
-		"%llu gaps, %llu malformed\n", t.frames, t.samples, t.missed_frames, t.gaps, t.bad);
-	fpc_close(&sub);
+		"%llu gaps, %llu malformed\n", t.frames, t.samples,
+		(unsigned long long)st.missed_frames, t.gaps, (unsigned long long)st.malformed);
+	fp_sub_close(sub);
 	return status;
 }

@@ -32,8 +32,7 @@ int fp_cmd_tare(int argc, char **argv)
 		json_object_set_new(req, "ms", json_string(argv[first]));
 	if (argc - first == 2)
 		json_object_set_new(req, "max_load_n", json_string(argv[first + 1]));
-	if (o.timeout_ms < 65000)
-		o.timeout_ms = 65000;
+	fp_ctl_wait_for(&o, argc - first >= 1 ? argv[first] : "500");
 	r = fp_ctl_call(&o, "tare", req);
 	if (!r)
 		return 1;

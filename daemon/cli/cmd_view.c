@@ -11,13 +11,13 @@
  * over to `fplate watch` (one line a second). Quit with q or Ctrl-C.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,15 +30,17 @@
 
 #include "client.h"
 #include "ctl_client.h"
+#include "opts.h"
 
 int fp_cmd_view(int argc, char **argv);
 int fp_cmd_watch(int argc, char **argv);
 const char fp_cmd_view_help[] = "live terminal view: Fz traces, last COP path, L/R loading rates";
 
 #define VIEW_COLS      60      /* Fz chart width (columns = 2 s) */
-#define VIEW_ROWS      6       /* Fz chart height */
+#define VIEW_ROWS      6       /* Fz chart height, at most (less in a small terminal) */
 #define PATH_W         21      /* COP box width */
-#define PATH_H         11      /* COP box height */
+#define PATH_H         11      /* COP box height, at most */
+#define PATH_H_MIN     5       /* ... and at least (the L/R rates sit in rows 1 and 3) */
 #define PATH_MAX_PTS   1024
 #define LR_KEEP        20      /* steps per foot in the rolling mean */
 #define CONTACT_ON_N   50.0
@@ -192,14 +194,14 @@ static double rolling_mean(const struct view *v, int k)
 	return v->n_valr[k] ? sum / v->n_valr[k] : NAN;
 }
 
-static void draw_fz(const struct plate_view *pv, double full)
+static void draw_fz(const struct plate_view *pv, double full, int rows)
 {
 	static const char *const blocks[] = { " ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
 
-	for (int r = VIEW_ROWS - 1; r >= 0; r--) {
-		printf("  %5.0f |", full * (r + 1) / VIEW_ROWS);
+	for (int r = rows - 1; r >= 0; r--) {
+		printf("  %5.0f |", full * (r + 1) / rows);
 		for (unsigned int c = 0; c < VIEW_COLS; c++) {
-			double val = pv->col_max[(pv->head + 1 + c) % VIEW_COLS] / full * VIEW_ROWS - r;
+			double val = pv->col_max[(pv->head + 1 + c) % VIEW_COLS] / full * rows - r;
 			int eighths = val <= 0 ? 0 : val >= 1 ? 8 : (int)(val * 8);
 
 			fputs(blocks[eighths], stdout);
@@ -208,12 +210,12 @@ static void draw_fz(const struct plate_view *pv, double full)
 	}
 }
 
-static void draw_path(const struct view *v, char grid[PATH_H][PATH_W + 1])
+static void draw_path(const struct view *v, char grid[PATH_H][PATH_W + 1], int ph)
 {
 	const struct plate_view *pv = &v->plate[0];
 	float xmin = 1e9f, xmax = -1e9f, ymin = 1e9f, ymax = -1e9f;
 
-	for (int r = 0; r < PATH_H; r++) {
+	for (int r = 0; r < ph; r++) {
 		memset(grid[r], '.', PATH_W);
 		grid[r][PATH_W] = '\0';
 	}
@@ -234,43 +236,81 @@ static void draw_path(const struct view *v, char grid[PATH_H][PATH_W + 1])
 
 	for (unsigned int i = 0; i < pv->n_last; i++) {
 		int c = (int)lrintf((pv->last[i][0] - cx) / span * (PATH_W - 1) + (PATH_W - 1) / 2.0f);
-		int r = (int)lrintf((cy - pv->last[i][1]) / span * (PATH_H - 1) + (PATH_H - 1) / 2.0f);
+		int r = (int)lrintf((cy - pv->last[i][1]) / span * (ph - 1) + (ph - 1) / 2.0f);
 
-		if (c >= 0 && c < PATH_W && r >= 0 && r < PATH_H)
+		if (c >= 0 && c < PATH_W && r >= 0 && r < ph)
 			grid[r][c] = i == 0 ? 'C' : i + 1 == pv->n_last ? 'T' : '*';
 	}
 }
 
+/*
+ * Chart and COP-box heights that fit the terminal: the title, one line per
+ * plate, the COP title and the step count take 3 + plates lines; the rest
+ * goes to the Fz charts (up to VIEW_ROWS each) and the COP box (PATH_H_MIN
+ * to PATH_H), so the title stays on screen at 80 x 24.
+ */
+static void fit_layout(unsigned int plates, int *fz_rows, int *path_rows, int *cols)
+{
+	struct winsize ws;
+	int rows = 50, left, n = plates ? (int)plates : 1;
+
+	*cols = 80;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) {
+		rows = ws.ws_row;
+		*cols = ws.ws_col;
+	}
+	left = rows - 3 - n;
+	*path_rows = PATH_H;
+	*fz_rows = (left - *path_rows) / n;
+	if (*fz_rows < VIEW_ROWS) {      /* share the shortage between both */
+		*path_rows = (int)fmax(PATH_H_MIN, left - n * VIEW_ROWS);
+		if (*path_rows > PATH_H)
+			*path_rows = PATH_H;
+		*fz_rows = (left - *path_rows) / n;
+	}
+	if (*fz_rows > VIEW_ROWS)
+		*fz_rows = VIEW_ROWS;
+	if (*fz_rows < 1)
+		*fz_rows = 1;
+}
+
 static void draw(const struct view *v, const char *endpoint)
 {
-	char grid[PATH_H][PATH_W + 1];
+	char grid[PATH_H][PATH_W + 1], title[512];
 	double full = 500;
+	int fz_rows, ph, cols, room;
 
+	fit_layout(v->plates, &fz_rows, &ph, &cols);
 	for (unsigned int p = 0; p < v->plates; p++)
 		for (unsigned int c = 0; c < VIEW_COLS; c++)
 			if (v->plate[p].col_max[c] > full)
 				full = v->plate[p].col_max[c];
 	full = ceil(full / 500.0) * 500.0;
-	printf("\033[H\033[1mfplate view\033[0m  %s  %s   (q quits)\033[K\n", endpoint,
-	       v->status_line[0] ? v->status_line : "waiting for status...");
+	/* one line, cut to the width: a wrapped title would scroll the view */
+	snprintf(title, sizeof(title), "  %s  (q quits)  %s",
+		 v->status_line[0] ? v->status_line : "waiting for status...", endpoint);
+	room = cols - (int)strlen("fplate view") - 1;
+	printf("\033[H\033[1mfplate view\033[0m%.*s\033[K\n", room > 0 ? room : 0, title);
 	for (unsigned int p = 0; p < v->plates; p++) {
 		const struct plate_view *pv = &v->plate[p];
 
 		printf("\033[1mPlate %u\033[0m  Fz %7.1f N  peak(1 s) %7.1f N  COP %7.1f %7.1f mm%s\033[K\n",
 		       p + 1, pv->fz_now, pv->fz_peak_1s, pv->cop_x, pv->cop_y,
 		       pv->in_contact ? "  [contact]" : "");
-		draw_fz(pv, full);
+		draw_fz(pv, full, fz_rows);
 	}
-	draw_path(v, grid);
-	printf("Last contact COP (foot frame, C contact, T toe-off)   Loading rate, last %d steps\033[K\n",
+	draw_path(v, grid, ph);
+	printf("Last contact COP (C strike, T toe-off)   Loading rate, last %d steps\033[K\n",
 	       LR_KEEP);
-	for (int r = 0; r < PATH_H; r++) {
-		printf("  %s%s", r == 0 ? "toe " : r == PATH_H - 1 ? "heel" : "    ", grid[r]);
+	for (int r = 0; r < ph; r++) {
+		printf("  %s%s", r == 0 ? "toe " : r == ph - 1 ? "heel" : "    ", grid[r]);
 		if (r == 1 || r == 3) {
 			int k = r == 3;
 			double m = rolling_mean(v, k);
 			int len = isfinite(m) ? (int)fmin(m / 4.0, 30) : 0;
 
+			if (len > cols - 56)   /* the bar stops at the right edge */
+				len = cols - 56 > 0 ? cols - 56 : 0;
 			printf("      \033[%dm%c VALR %6.1f BW/s ", k ? 31 : 34, k ? 'R' : 'L',
 			       isfinite(m) ? m : 0.0);
 			for (int i = 0; i < len; i++)
@@ -279,7 +319,8 @@ static void draw(const struct view *v, const char *endpoint)
 		}
 		printf("\033[K\n");
 	}
-	printf("steps %lu\033[K\n\033[J", v->steps);
+	/* no newline after the last line: at the bottom row it would scroll */
+	printf("steps %lu\033[K\033[J", v->steps);
 	fflush(stdout);
 }
 
@@ -300,47 +341,40 @@ static int parse_args(int argc, char **argv, const char **endpoint, double *seco
 		      int *hz, int *plain)
 {
 	static const struct option opts[] = {
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "seconds", required_argument, NULL, 's' },
+		FPC_OPT_ENDPOINT, FPC_OPT_SECONDS,
 		{ "hz", required_argument, NULL, 'z' },
 		{ "plain", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		FPC_OPT_HELP, FPC_OPT_END
 	};
-	char *end;
+	long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "e:s:h", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 'e':
+		case FPC_KEY_ENDPOINT:
 			*endpoint = optarg;
 			break;
-		case 's':
-			*seconds = strtod(optarg, &end);
-			if (*end || !(*seconds > 0)) {
-				fprintf(stderr, "fplate view: --seconds '%s' is not a positive number\n", optarg);
+		case FPC_KEY_SECONDS:
+			if ((*seconds = fpc_parse_seconds("view", "--seconds", optarg)) < 0)
 				return 2;
-			}
 			break;
 		case 'z':
-			*hz = (int)strtol(optarg, &end, 10);
-			if (*end || *hz < 1 || *hz > 60) {
-				fprintf(stderr, "fplate view: --hz '%s' is not a whole number in 1..60\n", optarg);
+			if (fpc_opt_int("view", "--hz", optarg, 1, 60, &v))
 				return 2;
-			}
+			*hz = (int)v;
 			break;
 		case 'p':
 			*plain = 1;
 			break;
-		case 'h':
+		case FPC_KEY_HELP:
 			usage(stdout);
 			return 1;
 		default:
-			usage(stderr);
 			return 2;
 		}
 	}
-	return 0;
+	return fpc_no_args("view", argc, argv) ? 2 : 0;
 }
 
 static double now_s(void)

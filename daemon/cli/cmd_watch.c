@@ -7,7 +7,6 @@
  * `make run` shows this view.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +16,9 @@
 
 #include "fplate/calib.h"
 #include "fplate/wire.h"
+#include "fplate/sub.h"
 #include "client.h"
+#include "opts.h"
 
 int fp_cmd_watch(int argc, char **argv);
 const char fp_cmd_watch_help[] = "live per-second view: Fz peak, COP, rate, steps";
@@ -36,9 +37,6 @@ struct view {
 	uint64_t per_second;              /* samples per line */
 	json_t *status;                   /* last status message, owned */
 	unsigned long long lines, steps, missed_frames;
-	int have_seq;
-	uint32_t stream_id;
-	uint64_t next_seq;
 };
 
 static void usage(FILE *out)
@@ -46,6 +44,13 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: fplate watch [--seconds N] [--endpoint E] [--timeout S]\n\n"
 		"%s.\n\n"
+		"One line per second of samples. Columns: time (host clock of the second's\n"
+		"first sample); rate Hz (the daemon's measured sample rate); per plate the\n"
+		"Fz peak in that second (N), the mean centre of pressure while loaded (mm,\n"
+		"plate frame) and load %% (the share of the second's samples with the plate\n"
+		"loaded, i.e. Fz above the COP threshold: about 60 %% while running, 100 %%\n"
+		"standing, 0 unloaded); gaps, lost (samples lost at the device, daemon\n"
+		"counters) and missed (frames this client lost). Steps are printed as they come.\n\n"
 		"  --seconds N    stop after N seconds (default: until Ctrl-C)\n"
 		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
 		"  --timeout S    give up when nothing arrives for S seconds (default %g)\n",
@@ -100,19 +105,14 @@ static void print_second(struct view *v)
 	memset(s, 0, sizeof(*s));
 }
 
-static void add_frame(struct view *v, const zmq_msg_t *payload)
+static void add_frame(struct view *v, const struct fp_sub_msg *m)
 {
-	struct fp_wire_frame f;
+	const struct fp_wire_frame f = m->frame;
 	struct second *s = &v->sec;
 
-	if (fp_wire_decode(zmq_msg_data((zmq_msg_t *)payload), zmq_msg_size((zmq_msg_t *)payload),
-			   &f, NULL, 0) || f.h.n_fields < FP_COPY + 1)
+	v->missed_frames += m->missed_frames;
+	if (f.h.n_fields < FP_COPY + 1)
 		return;
-	if (v->have_seq && f.h.stream_id == v->stream_id && f.h.sequence > v->next_seq)
-		v->missed_frames += f.h.sequence - v->next_seq;
-	v->have_seq = 1;
-	v->stream_id = f.h.stream_id;
-	v->next_seq = f.h.sequence + 1;
 	v->per_second = (uint64_t)llround(1e9 / f.h.period_ns);
 	for (uint32_t i = 0; i < f.h.n_samples; i++) {
 		if (!s->samples) {
@@ -153,10 +153,9 @@ static const struct { const char *key, *label, *fmt; } step_fields[] = {
 	{ "pushoff_medial_pct", "push medial", "%.0f %%" },
 };
 
-static void print_step(struct view *v, const zmq_msg_t *payload)
+static void print_step(struct view *v, const struct fp_sub_msg *m)
 {
-	json_t *e = json_loadb(zmq_msg_data((zmq_msg_t *)payload),
-			       zmq_msg_size((zmq_msg_t *)payload), 0, NULL);
+	json_t *e = json_loadb(m->json, m->json_len, 0, NULL);
 	const char *foot;
 
 	if (!e)
@@ -181,80 +180,74 @@ static void print_step(struct view *v, const zmq_msg_t *payload)
 int fp_cmd_watch(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "seconds", required_argument, NULL, 's' },
-		{ "endpoint", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		FPC_OPT_SECONDS, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT, FPC_OPT_HELP, FPC_OPT_END
 	};
-	static const char *const topics[] = { FP_TOPIC_FORCE, FP_TOPIC_STATUS, FP_TOPIC_STEP,
-					       NULL };
 	static struct view v;
 	const char *endpoint = NULL;
 	double seconds = 0, timeout_s = FPC_DEFAULT_TIMEOUT_S, start;
-	struct fpc_sub sub;
-	char msg[512], topic[32];
+	struct fp_sub *sub;
+	char msg[512];
 	int c, ret, status = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 's':
+		case FPC_KEY_SECONDS:
 			if ((seconds = fpc_parse_seconds("watch", "--seconds", optarg)) < 0)
 				return 2;
 			break;
-		case 'e': endpoint = optarg; break;
-		case 't':
+		case FPC_KEY_ENDPOINT: endpoint = optarg; break;
+		case FPC_KEY_TIMEOUT:
 			if ((timeout_s = fpc_parse_seconds("watch", "--timeout", optarg)) < 0)
 				return 2;
 			break;
-		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "fplate watch: bad option '%s' (fplate watch --help)\n",
-				argv[optind - 1]);
-			return 2;
+		case FPC_KEY_HELP: usage(stdout); return 0;
+		default: return 2;
 		}
 	}
+	if (fpc_no_args("watch", argc, argv))
+		return 2;
 	endpoint = fpc_endpoint(endpoint);
 	fpc_catch_signals();
-	if (fpc_subscribe(&sub, endpoint, topics, msg, sizeof(msg))) {
+	if (fpc_sub_open("watch", endpoint, FP_SUB_FORCE | FP_SUB_STATUS | FP_SUB_STEP, &sub, msg,
+			sizeof(msg))) {
 		fprintf(stderr, "fplate watch: %s\n", msg);
-		fpc_close(&sub);
 		return 2;
 	}
 	printf("fplate watch: %s (Ctrl-C to stop)\n", endpoint);
 	fflush(stdout);
 	start = fpc_now_s();
 	while (!(seconds > 0 && fpc_now_s() - start >= seconds)) {
-		zmq_msg_t payload;
+		struct fp_sub_msg m;
 		int wait_ms = (int)(timeout_s * 1000);
 
 		if (seconds > 0 && (seconds - (fpc_now_s() - start)) * 1000 < wait_ms)
 			wait_ms = (int)((seconds - (fpc_now_s() - start)) * 1000) + 1;
-		ret = fpc_recv(&sub, topic, sizeof(topic), &payload, wait_ms);
-		if (ret == -EINTR)
+		ret = fp_sub_read(sub, &m, wait_ms, msg, sizeof(msg));
+		if (ret == -EINTR && fpc_interrupted())
 			break;
+		if (ret == -EINTR || ret == -EBADMSG)
+			continue;
 		if (ret == 0 && seconds > 0 && fpc_now_s() - start >= seconds)
 			break;
 		if (ret <= 0) {
 			fprintf(stderr, "fplate watch: %s from fplated at %s within %g s\n",
-				ret == 0 ? "nothing" : zmq_strerror(-ret), endpoint, timeout_s);
+				ret == 0 ? "nothing" : msg, endpoint, timeout_s);
 			status = 1;
 			break;
 		}
-		if (!strcmp(topic, FP_TOPIC_FORCE)) {
-			add_frame(&v, &payload);
-		} else if (!strcmp(topic, FP_TOPIC_STATUS)) {
+		if (m.kind == FP_SUB_FORCE) {
+			add_frame(&v, &m);
+		} else if (m.kind == FP_SUB_STATUS) {
 			json_decref(v.status);
-			v.status = json_loadb(zmq_msg_data(&payload), zmq_msg_size(&payload), 0, NULL);
-		} else if (!strcmp(topic, FP_TOPIC_STEP)) {
-			print_step(&v, &payload);
+			v.status = json_loadb(m.json, m.json_len, 0, NULL);
+		} else {
+			print_step(&v, &m);
 		}
-		zmq_msg_close(&payload);
 	}
 	printf("fplate watch: %llu seconds shown, %llu steps, %llu frames missed here\n",
 	       v.lines, v.steps, v.missed_frames);
 	json_decref(v.status);
-	fpc_close(&sub);
+	fp_sub_close(sub);
 	return status;
 }

@@ -3,7 +3,7 @@
  * ctl_client.c - one request/reply over fplated's control socket for the
  * CLI commands (describe, tare, set, calibration, average, reset-counters).
  */
-#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,56 +11,100 @@
 #include <zmq.h>
 
 #include "ctl_client.h"
+#include "opts.h"
+
+/*
+ * The control endpoint: --ctl, else the one beside --endpoint, else
+ * $FPLATE_CTL, else the one beside $FPLATE_ENDPOINT, else the default;
+ * fplated places its control socket beside its publish one the same way.
+ */
+static int find_ctl(struct fp_ctl_opts *o, const char *cmd, const char *ctl, const char *pub)
+{
+	const char *env_ctl = getenv("FPLATE_CTL"), *env_pub = getenv("FPLATE_ENDPOINT");
+	const char *from = NULL;
+	char msg[512];
+
+	if (ctl && ctl[0])
+		o->endpoint = ctl;
+	else if (pub && pub[0])
+		from = pub;
+	else if (env_ctl && env_ctl[0])
+		o->endpoint = env_ctl;
+	else if (env_pub && env_pub[0])
+		from = env_pub;
+	else
+		o->endpoint = FP_DEFAULT_CTL;
+	if (!from)
+		return 0;
+	if (fp_ctl_endpoint_beside(from, o->ctl_buf, sizeof(o->ctl_buf), msg, sizeof(msg))) {
+		fprintf(stderr, "fplate %s: %s%s\n", cmd, msg,
+			from == pub ? "" : " ($FPLATE_ENDPOINT; or set $FPLATE_CTL)");
+		return -1;
+	}
+	o->endpoint = o->ctl_buf;
+	return 0;
+}
 
 int fp_ctl_parse_opts(int argc, char **argv, struct fp_ctl_opts *o, const char *usage,
 		      const char *extra_help, int *first_arg)
 {
 	static const struct option opts[] = {
-		{ "ctl", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		FPC_OPT_CTL, FPC_OPT_ENDPOINT, FPC_OPT_JSON, FPC_OPT_TIMEOUT, FPC_OPT_HELP,
+		FPC_OPT_END
 	};
-	char *end;
+	const char *ctl = NULL, *pub = NULL;
 	double secs;
 	int c;
 
-	o->endpoint = getenv("FPLATE_CTL") ? getenv("FPLATE_CTL") : FP_DEFAULT_CTL;
-	o->json = 0;
-	o->timeout_ms = 5000;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = (int)(FPC_CTL_TIMEOUT_S * 1000);
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "j", opts)) != -1) {
 		switch (c) {
-		case 'c':
-			o->endpoint = optarg;
+		case FPC_KEY_CTL:
+			ctl = optarg;
+			break;
+		case FPC_KEY_ENDPOINT:
+			pub = optarg;
 			break;
 		case 'j':
+		case FPC_KEY_JSON:
 			o->json = 1;
 			break;
-		case 't':
-			secs = strtod(optarg, &end);
-			if (*end || !(secs > 0) || secs > 3600) {
-				fprintf(stderr, "fplate %s: --timeout '%s' is not a number of seconds in (0, 3600]\n",
-					argv[0], optarg);
+		case FPC_KEY_TIMEOUT:
+			if (fpc_opt_double(argv[0], "--timeout", optarg, 0.001, 3600, &secs))
 				return 2;
-			}
-			o->timeout_ms = (int)(secs * 1000);
+			o->timeout_ms = (int)ceil(secs * 1000);
 			break;
-		case 'h':
-			printf("usage: fplate %s [--ctl E] [--json] [--timeout S]%s\n%s\n"
-			       "  --ctl E      control endpoint (default %s, env FPLATE_CTL)\n"
-			       "  --json       print the daemon's JSON reply as is\n"
-			       "  --timeout S  seconds to wait for the daemon (default 5)\n",
-			       argv[0], usage, extra_help, FP_DEFAULT_CTL);
+		case FPC_KEY_HELP:
+			printf("usage: fplate %s [--endpoint E | --ctl E] [--json] [--timeout S]%s\n%s\n\n"
+			       "  --endpoint E  fplated's publish endpoint: the control socket beside it\n"
+			       "                (TCP port + 1, or PATH.ctl for ipc://PATH) is asked\n"
+			       "  --ctl E       the control endpoint itself (default: $FPLATE_CTL, else\n"
+			       "                beside $FPLATE_ENDPOINT, else %s)\n"
+			       "  --json        print the daemon's JSON reply as is\n"
+			       "  --timeout S   seconds to wait for the daemon (default %g%s)\n",
+			       argv[0], usage, extra_help, FP_DEFAULT_CTL, FPC_CTL_TIMEOUT_S,
+			       strstr(usage, "MS") ? ", plus the MS it averages" : "");
 			return 1;
 		default:
-			fprintf(stderr, "usage: fplate %s [--ctl E] [--json] [--timeout S]%s\n", argv[0], usage);
 			return 2;
 		}
 	}
+	if (find_ctl(o, argv[0], ctl, pub))
+		return 2;
 	*first_arg = optind;
 	return 0;
+}
+
+void fp_ctl_wait_for(struct fp_ctl_opts *o, const char *ms)
+{
+	char *end;
+	long v = ms ? strtol(ms, &end, 10) : 0;
+
+	/* a bad value is the daemon's to refuse, at once */
+	if (ms && !*end && v > 0 && v <= 60000)
+		o->timeout_ms += (int)v;
 }
 
 /*
@@ -123,10 +167,9 @@ static int read_key(const char *what, const char *v, char out[41], const char *c
  * $FPLATE_CTL_SERVER_KEY (the daemon's public key, or its .pub file) and
  * $FPLATE_CTL_KEY_FILE (this client's secret key, from fplate keygen).
  */
-int fp_ctl_curve_client(void *sock, const char *cmd_name)
+int fp_ctl_curve_keys(const char *cmd_name, char skey[41], char sec[41])
 {
 	const char *server = getenv("FPLATE_CTL_SERVER_KEY"), *mine = getenv("FPLATE_CTL_KEY_FILE");
-	char skey[41], sec[41], pub[41];
 
 	if (!server || !server[0])
 		return 0;
@@ -138,6 +181,16 @@ int fp_ctl_curve_client(void *sock, const char *cmd_name)
 	if (read_key("FPLATE_CTL_SERVER_KEY", server, skey, cmd_name) ||
 	    read_key("FPLATE_CTL_KEY_FILE", mine, sec, cmd_name))
 		return -1;
+	return 1;
+}
+
+int fp_ctl_curve_client(void *sock, const char *cmd_name)
+{
+	char skey[41], sec[41], pub[41];
+	int ret = fp_ctl_curve_keys(cmd_name, skey, sec);
+
+	if (ret <= 0)
+		return ret;
 	if (zmq_curve_public(pub, sec) ||
 	    zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, skey, 40) ||
 	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, 40) ||
@@ -203,7 +256,7 @@ json_t *fp_ctl_call(const struct fp_ctl_opts *o, const char *cmd_name, json_t *r
 	}
 	goto out;
 no_answer:
-	fprintf(stderr, "fplate %s: no answer from fplated at %s within %.1f s (is it running? --ctl)\n",
+	fprintf(stderr, "fplate %s: no answer from fplated at %s within %.1f s (is it running? --endpoint, --ctl)\n",
 		cmd_name, o->endpoint, o->timeout_ms / 1000.0);
 out:
 	free(text);

@@ -324,7 +324,7 @@ void fpd_config_usage(FILE *out)
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n\n"
 		"defaults: --device sim:// --pub " FP_DEFAULT_ENDPOINT " --block-ms 10\n"
-		"see README.md (Configuration file) and docs/wire-format.md\n");
+		"see fplated(8) and fplate.conf(5): man fplated, man fplate.conf\n");
 }
 
 /*

@@ -58,6 +58,8 @@ static int open_router(struct fpd *d, const char *ep, void **out, char *msg, siz
 	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxsize, sizeof(maxsize));
 	ret = fpd_curve_apply(sock, ep, msg, msg_len);
+	if (!ret)
+		ret = fpd_ipc_folder(ep, msg, msg_len);   /* publish.c */
 	if (ret) {
 		zmq_close(sock);
 		return ret;

@@ -270,6 +270,8 @@ extern const struct fpd_stage *const fpd_stages[]; /* NULL-terminated */
 
 /* log.c */
 void fpd_log_set_level(enum fpd_log_level level);
+/* "<3>" ... "<7>" when stderr is the journal ($JOURNAL_STREAM), else "". */
+const char *fpd_log_prefix(enum fpd_log_level level);
 void fpd_log(enum fpd_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 #define fpd_err(...)   fpd_log(FPD_LOG_ERROR, __VA_ARGS__)
@@ -284,6 +286,11 @@ void fpd_acq_stop(struct fpd *d);    /* ask, join; safe if never started */
 void fpd_acq_release(struct fpd *d);
 
 /* publish.c */
+/*
+ * For an ipc:///DIR/NAME endpoint: create DIR when it is missing (one
+ * level). 0, or negative errno with msg saying why it cannot be used.
+ */
+int fpd_ipc_folder(const char *endpoint, char *msg, size_t msg_len);
 int fpd_pub_open(struct fpd_pub *p, const struct fpd_config *cfg, char *msg, size_t msg_len);
 int fpd_pub_send(struct fpd_pub *p, const char *topic, const void *data, size_t len);
 int fpd_publish_json(struct fpd *d, const char *topic, json_t *obj);

@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 	if (ret == 1)
 		return 0;
 	if (ret < 0) {
-		fprintf(stderr, "fplated: %s\n", msg);
+		fprintf(stderr, "%sfplated: %s\n", fpd_log_prefix(FPD_LOG_ERROR), msg);
 		return 2;
 	}
 	fpd_log_set_level(d.cfg.log_level);
@@ -262,7 +262,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sig_fd < 0) {
-		fprintf(stderr, "fplated: signalfd: %s\n", strerror(errno));
+		fprintf(stderr, "%sfplated: signalfd: %s\n", fpd_log_prefix(FPD_LOG_ERROR),
+			strerror(errno));
 		return 1;
 	}
 	d.acq.wake_fd = -1;

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <zmq.h>
 
@@ -30,6 +31,32 @@
 #include "fplate/wire.h"
 
 #include "util_int.h"
+
+int fpd_ipc_folder(const char *endpoint, char *msg, size_t msg_len)
+{
+	char dir[sizeof(((struct fpd_config *)0)->endpoint)];
+	char *slash;
+	struct stat st;
+	int err;
+
+	if (strncmp(endpoint, "ipc://", 6))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", endpoint + 6);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;   /* relative name, or a file in / */
+	*slash = '\0';
+	if (stat(dir, &st) == 0)
+		return 0;   /* there: bind says what else is wrong */
+	/* one level, like the systemd unit's RuntimeDirectory=fplate */
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		return 0;
+	err = errno;
+	MSG("cannot bind '%s': cannot create the folder %s (%s)%s", endpoint, dir, strerror(err),
+	    err == EACCES || err == EPERM ? ": run fplated as root or as its systemd unit, "
+	    "or use a folder you may write" : "");
+	return -err;
+}
 
 int fpd_pub_open(struct fpd_pub *p, const struct fpd_config *cfg, char *msg, size_t msg_len)
 {
@@ -54,6 +81,8 @@ int fpd_pub_open(struct fpd_pub *p, const struct fpd_config *cfg, char *msg, siz
 		MSG("cannot set up the ZeroMQ PUB socket: %s", zmq_strerror(errno));
 		return -errno;
 	}
+	if (fpd_ipc_folder(cfg->endpoint, msg, msg_len))
+		return -ENOENT;
 	/* off loopback only CURVE clients of the allow-list may subscribe */
 	ret = fpd_curve_apply(p->sock, cfg->endpoint, msg, msg_len);
 	if (ret)

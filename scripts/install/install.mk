@@ -8,10 +8,14 @@
 #   make uninstall [same variables as install]
 #
 # Layout for PREFIX=/usr/local (the default) and PREFIX=/usr:
-#   library, pkg-config   $(PREFIX)/lib, $(PREFIX)/lib/pkgconfig
+#   library, pkg-config   $(PREFIX)/lib, $(PREFIX)/lib/pkgconfig; for /usr
+#                         Debian's multiarch /usr/lib/<triplet> (x86_64-linux-gnu)
 #   headers               $(PREFIX)/include/fplate
 #   fplated / fplate      $(PREFIX)/sbin / $(PREFIX)/bin (+ scripts/fplate-*)
 #   their Python module   $(PREFIX)/share/fplate/python
+#   Python package fplate /usr/lib/python3/dist-packages/fplate for /usr,
+#                         $(PREFIX)/lib/python3.N/dist-packages/fplate else
+#                         (both on /usr/bin/python3's path): import fplate.subscribe
 #   udev rules            $(PREFIX)/lib/udev/rules.d, or /lib/udev/rules.d for /usr
 #   systemd units         $(PREFIX)/lib/systemd/system, or /lib/systemd/system for /usr
 #   configuration         /etc/fplate/fplate.conf (kept if it already exists)
@@ -27,7 +31,8 @@
 PREFIX       ?= /usr/local
 BINDIR       ?= $(PREFIX)/bin
 SBINDIR      ?= $(PREFIX)/sbin
-LIBDIR       ?= $(PREFIX)/lib
+MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR       ?= $(PREFIX)/lib$(if $(and $(filter /usr,$(PREFIX)),$(MULTIARCH)),/$(MULTIARCH))
 INCLUDEDIR   ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 MANDIR       ?= $(PREFIX)/share/man
@@ -43,6 +48,10 @@ FP_SCRIPTS    = $(filter-out %.mk %~,$(wildcard scripts/fplate-*))
 # (bin/../share/fplate/python, next to the scripts in the source tree).
 FP_PYMODS     = $(wildcard scripts/fplatectl.py)
 PYMODDIR     ?= $(PREFIX)/share/fplate/python
+# The clients as an importable package for /usr/bin/python3.
+FP_PYPKG      = $(wildcard scripts/subscribe.py scripts/fplatectl.py)
+PYTHON3_VER  := $(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYPKGDIR     ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(PYTHON3_VER)/dist-packages)/fplate
 FP_HEADERS    = $(wildcard include/fplate/*.h)
 FP_MAN        = $(wildcard docs/man/*.[1-8])
 FP_RULES      = udev/60-fplate.rules $(if $(filter 1,$(COMEDI_RULES)),udev/61-fplate-comedi.rules)
@@ -73,6 +82,8 @@ install: lib programs
 	$(if $(filter %/fplate,$(PROGRAMS)),$(INSTALL) -m 0755 $(BUILD)/fplate $(D)$(BINDIR)/)
 	$(if $(FP_SCRIPTS),$(INSTALL) -m 0755 $(FP_SCRIPTS) $(D)$(BINDIR)/)
 	$(if $(FP_PYMODS),$(INSTALL) -d $(D)$(PYMODDIR) && $(INSTALL) -m 0644 $(FP_PYMODS) $(D)$(PYMODDIR)/)
+	$(if $(FP_PYPKG),$(INSTALL) -d $(D)$(PYPKGDIR) && $(INSTALL) -m 0644 $(FP_PYPKG) $(D)$(PYPKGDIR)/ && \
+		$(INSTALL) -m 0644 scripts/install/python_init.py $(D)$(PYPKGDIR)/__init__.py)
 	$(INSTALL) -m 0644 $(FP_RULES) $(D)$(UDEVRULESDIR)/
 	for u in $(FP_UNITS); do \
 		$(FP_SUBST) scripts/install/$$u.in > $(D)$(UNITDIR)/$$u && chmod 0644 $(D)$(UNITDIR)/$$u || exit 1; \
@@ -109,6 +120,8 @@ uninstall:
 		$(addprefix $(D)$(BINDIR)/,$(notdir $(FP_SCRIPTS)))
 	rm -rf $(addprefix $(D)$(PYMODDIR)/,$(notdir $(FP_PYMODS)) __pycache__)
 	-rmdir $(D)$(PYMODDIR) $(dir $(D)$(PYMODDIR)) 2>/dev/null || true
+	rm -rf $(D)$(PYPKGDIR)
+	-rmdir -p $(dir $(D)$(PYPKGDIR)) 2>/dev/null || true
 	rm -f $(D)$(UDEVRULESDIR)/60-fplate.rules $(D)$(UDEVRULESDIR)/61-fplate-comedi.rules
 	rm -f $(addprefix $(D)$(UNITDIR)/,$(FP_UNITS))
 	@# Folders install may have created under PREFIX, only when left empty.

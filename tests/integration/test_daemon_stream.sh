@@ -34,7 +34,7 @@ expect_fail 2 "/nonexistent.c3d: cannot open" $FPLATED --device c3d:///nonexiste
 expect_fail 2 "body_mass_kg = 5: expected 0 (automatic) or 20..250" $FPLATED --body-mass 5 --pub "$EP"
 expect_fail 2 "contact_off_n = 30 must be below contact_on_n = 30" $FPLATED --contact-on 30 \
 	--contact-off 30 --pub "$EP"
-expect_fail 2 "bad option '--bogus'" $FPLATE stream --bogus
+expect_fail 2 "unknown option '--bogus'" $FPLATE stream --bogus
 $FPLATED --help | grep -q -- "--device" || fail "fplated --help"
 $FPLATE stream --help | grep -q -- "--csv" || fail "fplate stream --help"
 $FPLATE status --help | grep -q -- "--json" || fail "fplate status --help"

@@ -15,7 +15,7 @@ NAME=gait
 # 1. Help and errors.
 $FPLATE analyze --help | grep -q -- "--belt-speed" || fail "fplate analyze --help"
 $FPLATE steps --help | grep -q -- "--json" || fail "fplate steps --help"
-expect_fail 2 "--cutoff value 'abc'" $FPLATE analyze x.c3d --cutoff abc
+expect_fail 2 "--cutoff 'abc': expected a number" $FPLATE analyze x.c3d --cutoff abc
 expect_fail 2 "unknown option '--bogus'" $FPLATE analyze x.c3d --bogus
 expect_fail 2 "no FILE.c3d or URI" $FPLATE analyze
 expect_fail 2 "use its plates=, zero= and action=" $FPLATE analyze "sim://?pace=fast" --zero

@@ -23,15 +23,20 @@ mode_is() {
 	[ "$m" = "$2" ] || fail "$1 has mode $m, expected $2"
 }
 
+# Debian's multiarch library folder for PREFIX=/usr (/usr/lib/x86_64-linux-gnu)
+ma=$(${CC:-cc} -print-multiarch 2>/dev/null)
+L=/usr/lib${ma:+/$ma}
+PYPKG=/usr/lib/python3/dist-packages/fplate
+
 echo "== make install DESTDIR=$root PREFIX=/usr"
 $MAKE install DESTDIR="$root" PREFIX=/usr || { echo "FAIL: make install"; exit 1; }
 
 # --- file list -----------------------------------------------------------
-expected="/usr/lib/libfplate.so.$VERSION
-/usr/lib/libfplate.so.$SOVERSION
-/usr/lib/libfplate.so
-/usr/lib/libfplate.a
-/usr/lib/pkgconfig/libfplate.pc
+expected="$L/libfplate.so.$VERSION
+$L/libfplate.so.$SOVERSION
+$L/libfplate.so
+$L/libfplate.a
+$L/pkgconfig/libfplate.pc
 /usr/sbin/fplated
 /usr/bin/fplate
 /lib/udev/rules.d/60-fplate.rules
@@ -52,6 +57,10 @@ for s in scripts/fplate-*; do
 done
 [ -f scripts/fplatectl.py ] && expected="$expected
 /usr/share/fplate/python/fplatectl.py"
+expected="$expected
+$PYPKG/__init__.py
+$PYPKG/subscribe.py
+$PYPKG/fplatectl.py"
 printf '%s\n' "$expected" | sort > "$tmp/expected"
 (cd "$root" && find . \( -type f -o -type l \) | sed 's/^\.//' | sort) > "$tmp/installed"
 if cmp -s "$tmp/expected" "$tmp/installed"; then
@@ -62,10 +71,10 @@ else
 fi
 
 # --- modes ---------------------------------------------------------------
-for f in /usr/lib/libfplate.so.$VERSION /usr/sbin/fplated /usr/bin/fplate; do
+for f in $L/libfplate.so.$VERSION /usr/sbin/fplated /usr/bin/fplate; do
 	mode_is "$root$f" 755
 done
-for f in /usr/lib/libfplate.a /usr/lib/pkgconfig/libfplate.pc /etc/fplate/fplate.conf \
+for f in $L/libfplate.a $L/pkgconfig/libfplate.pc $PYPKG/__init__.py /etc/fplate/fplate.conf \
 	 /lib/udev/rules.d/60-fplate.rules /lib/udev/rules.d/61-fplate-comedi.rules \
 	 /lib/systemd/system/fplated.service /lib/systemd/system/fplated@.service \
 	 /usr/include/fplate/fplate.h /usr/share/man/man8/fplated.8; do
@@ -78,6 +87,16 @@ for s in "$root"/usr/bin/fplate-*; do
 	out=$(PYTHONDONTWRITEBYTECODE=1 "$s" --help 2>&1) ||
 		fail "installed $(basename "$s") --help exited $?: $(echo "$out" | tail -n 1)"
 done
+# The Python clients import as a package from /usr/bin/python3 (the
+# installed tree stands in for /usr/lib/python3/dist-packages).
+out=$(cd "$tmp" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$root${PYPKG%/fplate}" /usr/bin/python3 -c '
+import fplate, fplate.subscribe as s, fplate.fplatectl as c
+assert callable(s.frames) and callable(s.decode_force) and c.Control
+print(fplate.__file__)' 2>&1) || fail "import fplate.subscribe / fplate.fplatectl: $out"
+case $out in "$root$PYPKG/__init__.py") ok "python3: import fplate.subscribe, fplate.fplatectl" ;;
+*) fail "import fplate found $out, expected $root$PYPKG/__init__.py" ;; esac
+/usr/bin/python3 -c 'import sys; sys.exit(not any(p.rstrip("/") == "/usr/lib/python3/dist-packages" for p in sys.path))' ||
+	fail "/usr/lib/python3/dist-packages is not on /usr/bin/python3's path"
 ww=$(find "$root" -perm -o+w ! -type l)
 [ -z "$ww" ] && ok "nothing world-writable" || fail "world-writable: $ww"
 
@@ -102,7 +121,7 @@ done
 [ "$fails" -eq 0 ] && ok "udev rule modes and keys"
 
 # --- shared library: soname links, exported symbols ----------------------
-lib=$root/usr/lib
+lib=$root$L
 [ "$(readlink "$lib/libfplate.so")" = "libfplate.so.$SOVERSION" ] ||
 	fail "libfplate.so -> $(readlink "$lib/libfplate.so"), expected libfplate.so.$SOVERSION"
 [ "$(readlink "$lib/libfplate.so.$SOVERSION")" = "libfplate.so.$VERSION" ] ||

@@ -4,7 +4,7 @@
 # treadmill, and quits cleanly on q, restoring the terminal.
 set -u
 BUILD=${BUILD:-build}
-command -v tmux >/dev/null 2>&1 || { echo "tmux not installed (make deps installs it)" >&2; exit 77; }
+command -v tmux >/dev/null 2>&1 || { echo "tmux not installed (make deps-check installs it)" >&2; exit 77; }
 port=$((18000 + $$ % 1000))
 pub="tcp://127.0.0.1:$port"
 sess="fpview$$"
@@ -40,6 +40,17 @@ sleep 1
 tmux capture-pane -p -t "$sess" >"$tmp/c.txt"
 grep -q "VIEW-EXIT=0" "$tmp/c.txt" || fail "view did not quit cleanly on q"
 tmux kill-session -t "$sess"
+# At 80 x 24 (the classic terminal) the whole picture fits: the title stays
+# on the first line, both plates and the step count are on screen.
+tmux new-session -d -s "$sess" -x 80 -y 24 "$BUILD/fplate view --endpoint $pub --hz 20; sleep 30"
+sleep 3
+tmux capture-pane -p -t "$sess" >"$tmp/d.txt"
+tmux kill-session -t "$sess"
+cat "$tmp/d.txt"
+head -n 1 "$tmp/d.txt" | grep -q "^fplate view  rate" || fail "80x24: first line is '$(head -n 1 "$tmp/d.txt")', not the title"
+grep -q "Plate 2" "$tmp/d.txt" && grep -q "^steps [0-9]" "$tmp/d.txt" ||
+	fail "80x24: Plate 2 or the step count is off screen"
+[ "$(awk 'length($0) > 0' "$tmp/d.txt" | wc -l)" -le 24 ] || fail "80x24: more than 24 lines"
 kill "$dpid"; wait "$dpid"
-echo "view: Plate 1 Fz $fz_a -> $fz_b N, quit on q with status 0"
+echo "view: Plate 1 Fz $fz_a -> $fz_b N, quit on q with status 0; title kept at 80x24"
 rm -rf "$tmp"

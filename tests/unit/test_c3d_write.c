@@ -76,6 +76,7 @@ static void roundtrip(int volts)
 	d.belt_speed_mps = 3.5;
 	snprintf(d.device, sizeof(d.device), "sim://?speed=3.5");
 	snprintf(d.serial, sizeof(d.serial), "SN-42");
+	d.start_time_ns = 1796311337250000000LL;   /* 2026-12-03T15:22:17.250Z */
 	CU_ASSERT_EQUAL_FATAL(fp_c3d_writer_open(path, &d, &w, msg, sizeof(msg)), 0);
 	buf = malloc((size_t)n * 12 * sizeof(float));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
@@ -134,6 +135,9 @@ static void roundtrip(int volts)
 	fp_c3d_param_str(fp_c3d_param(c, "FPLATE", "CALIB_ID"), 0, s, sizeof(s));
 	CU_ASSERT_STRING_EQUAL(s, "test-cal-7");
 	FP_ASSERT_CLOSE(fp_c3d_param_num(fp_c3d_param(c, "FPLATE", "BELT_SPEED"), 0), 3.5, 0);
+	/* the session's date survives the rewrite of the parameters at close */
+	fp_c3d_param_str(fp_c3d_param(c, "FPLATE", "START_TIME"), 0, s, sizeof(s));
+	CU_ASSERT_STRING_EQUAL(s, "2026-12-03T15:22:17.250000000Z");
 	fp_c3d_free(c);
 	free(buf);
 	unlink(path);
