@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,6 +26,7 @@
 #include "fplate/wire.h"
 #include "fplate/sub.h"
 #include "client.h"
+#include "opts.h"
 #include "feedback.h"
 
 int fp_cmd_feedback(int argc, char **argv);
@@ -104,9 +104,7 @@ static int parse_opts(int argc, char **argv, struct fb_opts *o)
 		{ "schedule", required_argument, NULL, 'S' }, { "log", required_argument, NULL, 'l' },
 		{ "no-sound", no_argument, NULL, 'q' }, { "audio-device", required_argument, NULL, 'a' },
 		{ "sound-file", required_argument, NULL, 'w' }, { "plain", no_argument, NULL, 'p' },
-		{ "seconds", required_argument, NULL, 's' }, { "endpoint", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		FPC_OPT_SECONDS, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT, FPC_OPT_HELP, FPC_OPT_END
 	};
 	char msg[256];
 	double v;
@@ -115,9 +113,8 @@ static int parse_opts(int argc, char **argv, struct fb_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = FPC_DEFAULT_TIMEOUT_S;
 	fb_init(&o->st);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'M':
 			if (fb_metric_parse(optarg, &o->st.metric))
@@ -147,27 +144,21 @@ static int parse_opts(int argc, char **argv, struct fb_opts *o)
 		case 'a': o->audio_device = optarg; break;
 		case 'w': o->sound_file = optarg; break;
 		case 'p': o->plain = 1; break;
-		case 's':
+		case FPC_KEY_SECONDS:
 			if ((o->seconds = fpc_parse_seconds("feedback", "--seconds", optarg)) < 0)
 				return -1;
 			break;
-		case 'e': o->endpoint = optarg; break;
-		case 't':
+		case FPC_KEY_ENDPOINT: o->endpoint = optarg; break;
+		case FPC_KEY_TIMEOUT:
 			if ((o->timeout_s = fpc_parse_seconds("feedback", "--timeout", optarg)) < 0)
 				return -1;
 			break;
-		case 'h': usage(stdout); return 1;
-		default:
-			fprintf(stderr, "fplate feedback: bad option '%s' (fplate feedback --help)\n",
-				argv[optind - 1]);
-			return -1;
+		case FPC_KEY_HELP: usage(stdout); return 1;
+		default: return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "fplate feedback: unexpected argument '%s' (fplate feedback --help)\n",
-			argv[optind]);
+	if (fpc_no_args("feedback", argc, argv))
 		return -1;
-	}
 	if (o->sound_file && o->audio_device) {
 		fprintf(stderr, "fplate feedback: --sound-file and --audio-device exclude each other\n");
 		return -1;

@@ -13,6 +13,8 @@
 
 #include <zmq.h>
 
+#include "opts.h"
+
 int fp_cmd_keygen(int argc, char **argv);
 const char fp_cmd_keygen_help[] = "make a CURVE key pair for fplated or a client (NAME.key, NAME.pub)";
 
@@ -37,9 +39,15 @@ static int write_new(const char *path, const char *line, const char *comment, in
 
 int fp_cmd_keygen(int argc, char **argv)
 {
+	static const struct option opts[] = { FPC_OPT_HELP, FPC_OPT_END };
 	char pub[41], sec[41], path[4096], other[4096];
+	const char *name;
+	int c;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+	fpc_opts_begin();
+	while ((c = fpc_getopt(argc, argv, "", opts)) != -1) {
+		if (c != FPC_KEY_HELP)
+			return 2;
 		printf("usage: fplate keygen NAME\n\n%s.\n\n"
 		       "NAME.key: the secret key (mode 0600) - for fplated, [control]\n"
 		       "          curve_secret_file; for a client, $FPLATE_CTL_KEY_FILE.\n"
@@ -50,8 +58,9 @@ int fp_cmd_keygen(int argc, char **argv)
 		       fp_cmd_keygen_help);
 		return 0;
 	}
-	if (argc != 2 || !argv[1][0] || strlen(argv[1]) > sizeof(path) - 8) {
-		fprintf(stderr, "usage: fplate keygen NAME\n");
+	name = optind < argc ? argv[optind] : "";
+	if (optind + 1 != argc || !name[0] || strlen(name) > sizeof(path) - 8) {
+		fprintf(stderr, "usage: fplate keygen NAME (fplate keygen --help)\n");
 		return 2;
 	}
 	if (zmq_curve_keypair(pub, sec)) {
@@ -59,8 +68,8 @@ int fp_cmd_keygen(int argc, char **argv)
 			zmq_strerror(zmq_errno()));
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s.key", argv[1]);
-	snprintf(other, sizeof(other), "%s.pub", argv[1]);
+	snprintf(path, sizeof(path), "%s.key", name);
+	snprintf(other, sizeof(other), "%s.pub", name);
 	if (access(other, F_OK) == 0) {
 		fprintf(stderr, "fplate keygen: %s exists (never overwritten: choose another NAME)\n",
 			other);

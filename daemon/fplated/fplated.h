@@ -174,7 +174,7 @@ struct fpd_ctl_peer {
 #define FPD_CTL_MAX_REQUEST 65536    /* bytes: larger messages are refused by libzmq */
 /* Subscription messages from subscribers (a topic prefix): bounded, so a
  * subscriber cannot grow the daemon's subscription table at will. */
-#define FPD_SUB_MAX_BYTES 256
+#define FPD_SUB_MAX_BYTES 4096   /* also bounds the CURVE handshake (INITIATE > 256 B) */
 
 struct fpd_ctl {
 	void *sock;                  /* ZeroMQ ROUTER, control role; NULL when disabled */

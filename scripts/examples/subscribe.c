@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	printf("sample,t_ns,plate");
 	for (int k = 0; k < FP_NFIELDS; k++)
 		printf(",%s", fp_field_name(k));
-	printf(",flags\n");
+	printf(",flags,sync\n");
 	while (done < want) {
 		ret = fp_sub_read(sub, &m, 3000, msg, sizeof(msg));
 		if (ret == 0) {
@@ -66,7 +66,10 @@ int main(int argc, char **argv)
 					else
 						printf(",%.9g", v);
 				}
-				printf(",%u\n", m.frame.h.flags & 0xff);
+				printf(",%u,", m.frame.h.flags & 0xff);
+				if (m.frame.sync) /* empty: the device has no sync input */
+					printf("%u", fp_wire_sync(&m.frame, s));
+				printf("\n");
 			}
 		}
 	}

@@ -135,7 +135,9 @@ def check_report(name, source, html_path, analyze_args, start_time=None):
     check(all(k in f for k in ("date", "belt_speed", "body_mass", "cutoff", "steps", "left_out")),
           "%s: header has date, belt speed, body mass, cutoff, steps (%s)" % (name, sorted(f)))
     if start_time:
-        t = datetime.datetime.strptime(start_time, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        # fplate writes nanoseconds; strptime's %f takes at most 6 digits
+        t = datetime.datetime.strptime(re.sub(r"(\.\d{6})\d*Z$", r"\1Z", start_time),
+                                       "%Y-%m-%dT%H:%M:%S.%fZ").replace(
             tzinfo=datetime.timezone.utc).astimezone()
         check(f.get("date", "").startswith(t.strftime("%Y-%m-%d %H:%M")),
               "%s: session date '%s' is FPLATE:START_TIME %s in local time" % (name, f.get("date"), start_time))
