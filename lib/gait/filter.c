@@ -160,15 +160,37 @@ static void run_settled_multi(const struct fp_biquad *c, double *buf, unsigned i
 		z2[k] = c->b2 * x0 - c->a2 * y0;
 		z1[k] = c->b1 * x0 - c->a1 * y0 + z2[k];
 	}
-	for (size_t j = 0; j < m; j++) {
-		size_t i = backward ? m - 1 - j : j;
+	/* Up to three channels side by side with their state in registers:
+	 * three independent dependency chains hide each other's latency. The
+	 * arithmetic per channel is the same, in the same order, as one
+	 * channel alone. */
+	const double b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
 
-		for (unsigned int k = 0; k < nch; k++) {
-			double x = buf[k * m + i], y = c->b0 * x + z1[k];
+	for (unsigned int k0 = 0; k0 < nch; k0 += 3) {
+		unsigned int nk = nch - k0 < 3 ? nch - k0 : 3;
+		double *v0 = buf + k0 * m, *v1 = nk > 1 ? v0 + m : v0, *v2 = nk > 2 ? v0 + 2 * m : v0;
+		double p1 = z1[k0], p2 = z2[k0];
+		double q1 = nk > 1 ? z1[k0 + 1] : 0, q2 = nk > 1 ? z2[k0 + 1] : 0;
+		double r1 = nk > 2 ? z1[k0 + 2] : 0, r2 = nk > 2 ? z2[k0 + 2] : 0;
+		/* a missing channel runs on a copy of channel 0 into a dummy slot */
+		double dummy;
+		double *o1 = nk > 1 ? v1 : &dummy, *o2 = nk > 2 ? v2 : &dummy;
+		size_t step1 = nk > 1 ? 1 : 0, step2 = nk > 2 ? 1 : 0;
 
-			z1[k] = c->b1 * x - c->a1 * y + z2[k];
-			z2[k] = c->b2 * x - c->a2 * y;
-			buf[k * m + i] = y;
+		for (size_t j = 0; j < m; j++) {
+			size_t i = backward ? m - 1 - j : j;
+			double x0 = v0[i], x1 = v1[i], x2 = v2[i];
+			double y0 = b0 * x0 + p1, y1 = b0 * x1 + q1, y2 = b0 * x2 + r1;
+
+			p1 = b1 * x0 - a1 * y0 + p2;
+			q1 = b1 * x1 - a1 * y1 + q2;
+			r1 = b1 * x2 - a1 * y2 + r2;
+			p2 = b2 * x0 - a2 * y0;
+			q2 = b2 * x1 - a2 * y1;
+			r2 = b2 * x2 - a2 * y2;
+			v0[i] = y0;
+			o1[i * step1] = y1;
+			o2[i * step2] = y2;
 		}
 	}
 }

@@ -153,14 +153,14 @@ static void foot_path(const struct gait_window *w, const struct fp_biquad *bq, d
  * is mostly noise, so count for little.
  */
 static double roll_slope(const double *ml, const double *fz, size_t lo, size_t hi, size_t i,
-			 size_t h)
+			 size_t h, const double *kern)
 {
 	double s0 = 0, s1 = 0, s2 = 0, r0 = 0, r1 = 0, d;
 	size_t j0 = i > lo + h ? i - h : lo, j1 = i + h + 1 < hi ? i + h + 1 : hi;
 
 	for (size_t j = j0; j < j1; j++) {
-		double u = (double)j - (double)i, q = fabs(u) / (double)(h + 1);
-		double k = 1 - q * q * q, wt = k * k * k * fz[j] * fz[j];
+		double u = (double)j - (double)i;
+		double wt = kern[j > i ? j - i : i - j] * fz[j] * fz[j];
 
 		s0 += wt;
 		s1 += wt * u;
@@ -170,6 +170,16 @@ static double roll_slope(const double *ml, const double *fz, size_t lo, size_t h
 	}
 	d = s0 * s2 - s1 * s1;
 	return d > 0 ? (s0 * r1 - s1 * r0) / d : NAN;
+}
+
+/* The tricube kernel of roll_slope() at |u| = 0..h, computed once per step. */
+static void roll_kernel(size_t h, double *kern)
+{
+	for (size_t a = 0; a <= h; a++) {
+		double q = (double)a / (double)(h + 1), k = 1 - q * q * q;
+
+		kern[a] = k * k * k;
+	}
 }
 
 /*
@@ -205,11 +215,44 @@ static size_t ms_samples(double ms, double rate_hz)
 	return n < END_MIN_SAMPLES ? END_MIN_SAMPLES : n;
 }
 
-static int cmp_double(const void *pa, const void *pb)
+/*
+ * The k-th smallest of v[0..n) (v is reordered): Hoare's selection, O(n)
+ * on average where a sort is O(n log n); the value is the same as
+ * v[k] after sorting, since an order statistic does not depend on how
+ * it is found. NaN-free input.
+ */
+static double select_kth(double *v, size_t n, size_t k)
 {
-	double a = *(const double *)pa, b = *(const double *)pb;
+	size_t lo = 0, hi = n - 1;
 
-	return (a > b) - (a < b);
+	while (lo < hi) {
+		double pivot = v[lo + (hi - lo) / 2];
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				double t = v[i];
+
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
 }
 
 /*
@@ -235,8 +278,7 @@ static double moment_noise(const struct gait_window *w, const double *x, size_t 
 	}
 	if (n < 5)
 		return NAN;
-	qsort(scratch, n, sizeof(*scratch), cmp_double);
-	return scratch[n / 2] / (0.6745 * sqrt(6.0));
+	return select_kth(scratch, n, n / 2) / (0.6745 * sqrt(6.0));
 }
 
 /*
@@ -277,12 +319,13 @@ static void early_roll(const struct gait_window *w, const double *raw, size_t a,
 		       double *velocity_mm_s)
 {
 	size_t nc = ms_samples(END_MEAN_MS, w->rate_hz), h = ms_samples(ROLL_FIT_MS, w->rate_hz);
-	double best = -INFINITY;
+	double best = -INFINITY, *kern = w->work;   /* h + 1 doubles; work is unused here */
 
 	*contact_mm = loaded_mean(raw, w->fz, ar, ar + nc < b ? ar + nc : b);
+	roll_kernel(h, kern);
 	for (size_t i = a; i < b && i <= i20; i++)
 		if (w->fz[i] >= 0.1 * fz_peak)
-			best = fmax(best, roll_slope(raw, w->fz, a, b, i, h));
+			best = fmax(best, roll_slope(raw, w->fz, a, b, i, h, kern));
 	*velocity_mm_s = isfinite(best) ? best * w->rate_hz : NAN;
 }
 
