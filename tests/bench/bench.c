@@ -377,6 +377,7 @@ struct daemon_result {
 	double cpu_percent;
 	long rss_kib, hwm_kib;
 	double cpu_seconds;
+	double floor_cpu_percent;    /* cpu_floor over the same time, same frames */
 };
 
 static int free_tcp_port(void)
@@ -512,6 +513,110 @@ static void run_daemon(const char *fplated, double seconds, int bms, struct daem
 	zmq_ctx_term(ctx);
 }
 
+/*
+ * 3b. The CPU floor: what publishing the daemon's frames costs by itself.
+ * A child process does only that: sleeps to an absolute deadline every
+ * block, sends a frame of the same size on its own context over tcp
+ * loopback (so its own libzmq I/O thread), and reports its own CPU time
+ * (all threads) over `seconds` after a 2 s warm-up through a pipe. A
+ * thread here receives every frame, as a subscriber does. The daemon
+ * cannot use less than this per frame with libzmq.
+ */
+struct cpu_floor {
+	pid_t pid;
+	int fd;
+	pthread_t rx;
+	void *ctx, *sub;
+};
+
+static double process_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void floor_child(const char *endpoint, int bms, size_t size, double seconds, int fd)
+{
+	void *ctx = zmq_ctx_new(), *pub = zmq_socket(ctx, ZMQ_PUB);
+	unsigned char *buf = calloc(1, size);
+	int64_t next = now_ns(CLOCK_MONOTONIC), warm = next + 2000000000LL;
+	int64_t end = warm + (int64_t)(seconds * 1e9);
+	double cpu0 = 0, pct;
+
+	if (!buf || zmq_bind(pub, endpoint))
+		_exit(1);
+	while (next < end) {
+		struct timespec ts;
+
+		next += bms * 1000000LL;
+		ts.tv_sec = next / 1000000000;
+		ts.tv_nsec = next % 1000000000;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		if (!cpu0 && next >= warm)
+			cpu0 = process_cpu_s();
+		zmq_send(pub, "force", 5, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		zmq_send(pub, buf, size, ZMQ_DONTWAIT);
+	}
+	pct = 100.0 * (process_cpu_s() - cpu0) / seconds;
+	if (write(fd, &pct, sizeof(pct)) != sizeof(pct))
+		_exit(1);
+	_exit(0);
+}
+
+static void *floor_rx(void *arg)
+{
+	struct cpu_floor *c = arg;
+	char buf[8192];
+
+	while (zmq_recv(c->sub, buf, sizeof(buf), 0) >= 0)
+		;
+	return NULL;
+}
+
+static void cpu_floor_start(struct cpu_floor *c, int bms, size_t size, double seconds)
+{
+	char endpoint[64];
+	int fds[2], linger = 0;
+
+	snprintf(endpoint, sizeof(endpoint), "tcp://127.0.0.1:%d", free_tcp_port());
+	if (pipe(fds))
+		die("pipe", strerror(errno));
+	c->pid = fork();
+	if (c->pid < 0)
+		die("fork", strerror(errno));
+	if (c->pid == 0) {
+		close(fds[0]);
+		floor_child(endpoint, bms, size, seconds, fds[1]);
+	}
+	close(fds[1]);
+	c->fd = fds[0];
+	c->ctx = zmq_ctx_new();
+	c->sub = zmq_socket(c->ctx, ZMQ_SUB);
+	zmq_setsockopt(c->sub, ZMQ_SUBSCRIBE, "", 0);
+	zmq_setsockopt(c->sub, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_connect(c->sub, endpoint);
+	pthread_create(&c->rx, NULL, floor_rx, c);
+}
+
+/* CPU % of one core of the floor process, NaN if it failed. */
+static double cpu_floor_finish(struct cpu_floor *c)
+{
+	double pct = NAN;
+	int status;
+
+	if (read(c->fd, &pct, sizeof(pct)) != sizeof(pct))
+		pct = NAN;
+	close(c->fd);
+	waitpid(c->pid, &status, 0);
+	zmq_ctx_shutdown(c->ctx);      /* ends floor_rx's zmq_recv */
+	pthread_join(c->rx, NULL);
+	zmq_close(c->sub);
+	zmq_ctx_term(c->ctx);
+	return pct;
+}
+
 /* ---- report ------------------------------------------------------------ */
 
 static void usage(FILE *out)
@@ -598,6 +703,7 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 	printf("%-44s %14.1f\n", "libzmq floor max us", flmax);
 	printf("%-44s %14.3f %14s %8.2f\n", "daemon CPU % of one core (2 x 2 kHz)",
 	       d->cpu_percent, "<= 0.5", d->cpu_percent / 0.5);
+	printf("%-44s %14.3f\n", "  CPU floor: libzmq PUB alone, same frames %", d->floor_cpu_percent);
 	printf("%-44s %14ld %14s %8.2f\n", "daemon RSS KiB", d->rss_kib, "<= 16384",
 	       d->rss_kib / 16384.0);
 	printf("%-44s %14ld\n", "daemon peak RSS KiB (VmHWM)", d->hwm_kib);
@@ -611,6 +717,8 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 		       b2_age99, "<= 3000", b2_age99 / 3000);
 		printf("%-44s %14.3f %14s %8.2f\n", "block 2 ms: daemon CPU % of one core",
 		       d2->cpu_percent, "<= 1", d2->cpu_percent / 1.0);
+		printf("%-44s %14.3f\n", "  CPU floor: libzmq PUB alone, same frames %",
+		       d2->floor_cpu_percent);
 		printf("%-44s %8llu/%llu\n", "block 2 ms: samples / frames missed",
 		       (unsigned long long)d2->samples, (unsigned long long)d2->missed);
 	}
@@ -624,6 +732,10 @@ static void print_report(const struct pipeline_result *p, const struct pipeline_
 		fprintf(j, "  \"block2_latency_p99_us\": %.1f,\n  \"block2_sample_age_p99_us\": %.1f,\n"
 			"  \"block2_daemon_cpu_percent\": %.3f,\n  \"block2_frames_missed\": %llu,\n",
 			b2_lat99, b2_age99, d2->cpu_percent, (unsigned long long)d2->missed);
+	if (d2->n && isfinite(d2->floor_cpu_percent))
+		fprintf(j, "  \"block2_floor_cpu_percent\": %.3f,\n", d2->floor_cpu_percent);
+	if (isfinite(d->floor_cpu_percent))
+		fprintf(j, "  \"floor_cpu_percent\": %.3f,\n", d->floor_cpu_percent);
 	fprintf(j, "  \"pipeline_samples_per_s\": %.0f,\n  \"realtime_factor\": %.1f,\n"
 		"  \"pipeline_ns_per_sample\": {\"read_sim\": %.1f, \"calibrate\": %.1f, "
 		"\"gait\": %.1f, \"encode\": %.1f, \"publish\": %.1f},\n"
@@ -663,6 +775,7 @@ int main(int argc, char **argv)
 	static struct pipeline_result p, pg, p100;
 	static struct daemon_result d, d2;
 	static struct floor_run fl;
+	struct cpu_floor cf;
 	char fplated[1024];
 	const char *json_path = NULL;
 	double seconds = 52, pipe_s = 3, block2_s = 20;
@@ -712,9 +825,11 @@ int main(int argc, char **argv)
 	snprintf(fl.endpoint, sizeof(fl.endpoint), "tcp://127.0.0.1:%d", free_tcp_port());
 	if (!d.lat_us || !d.age_us || !fl.lat_us)
 		die("memory", "out of memory");
+	cpu_floor_start(&cf, block_ms, p.frame_bytes, seconds);
 	pthread_create(&tr, NULL, floor_receiver, &fl);
 	pthread_create(&ts, NULL, floor_sender, &fl);
 	run_daemon(fplated, seconds, block_ms, &d);
+	d.floor_cpu_percent = cpu_floor_finish(&cf);
 	pthread_join(ts, NULL);
 	pthread_join(tr, NULL);
 	zmq_ctx_term(fl.ctx);
@@ -726,7 +841,10 @@ int main(int argc, char **argv)
 		d2.age_us = calloc(d2.cap, sizeof(double));
 		if (!d2.lat_us || !d2.age_us)
 			die("memory", "out of memory");
+		cpu_floor_start(&cf, 2, fp_wire_size(RATE_HZ * 2 / 1000, PLATES, FP_NFIELDS, 1),
+				block2_s);
 		run_daemon(fplated, block2_s, 2, &d2);
+		d2.floor_cpu_percent = cpu_floor_finish(&cf);
 	}
 	print_report(&p, &pg, &p100, &d, &d2, &fl, json_path);
 	free(d.lat_us);
