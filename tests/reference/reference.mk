@@ -5,9 +5,15 @@ GAIT_BENCH_SECONDS ?= 120
 $(BUILD)/tests/gait_bench: $(BUILD)/tests/reference/gait_bench.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
+# ... and `fplate analyze` against the reference on the same recordings
+# (tests/reference/analyze_bench.py, CPU time of each, side by side).
+GAIT_BENCH_DATA ?= ../shared/data/c3d
+
 .PHONY: bench-gait
-bench-gait: $(BUILD)/tests/gait_bench
+bench-gait: $(BUILD)/tests/gait_bench $(BUILD)/fplate
 	$(BUILD)/tests/gait_bench $(GAIT_BENCH_SECONDS) $(BUILD)/bench-gait.json $(PYTHON) \
 		tests/reference/gait_ref.py
+	$(PYTHON) tests/reference/analyze_bench.py $(BUILD)/fplate $(GAIT_BENCH_DATA) \
+		$(BUILD)/bench-analyze.json
 
 bench: bench-gait
