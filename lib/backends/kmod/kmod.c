@@ -334,6 +334,8 @@ static int kmod_reopen(struct fp_device *dev, struct kmod_priv *p, int timeout_m
 		return -ENODEV;
 	}
 	kmod_fill_info(dev, &p->kinfo);
+	if (!dev->started)
+		return 0;  /* fp_start() begins a new time axis anyway */
 	/* The kernel restarts at sample 0; the host index skips the outage. */
 	lost = fp_replug_resume(p->next_index, p->gone_ns, fp_clock_ns(CLOCK_MONOTONIC),
 				old.rate_hz, &p->offset);
@@ -395,7 +397,8 @@ static int kmod_read(struct fp_device *dev, struct fp_block *blk, int timeout_ms
 		if (ret <= 0)
 			return ret;
 	}
-	fp_kmod_take(&p->cur, blk, &p->next_sample);
+	if (!fp_kmod_take(&p->cur, blk, &p->next_sample))
+		return 0;
 	blk->first_sample += p->offset;
 	if (p->resumed) {
 		blk->flags |= FP_BLK_GAP | FP_BLK_RESUMED;
