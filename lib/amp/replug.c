@@ -32,7 +32,7 @@ int fp_replug_same(const char *where, const char *pinned, const char *found, cha
 		return 1;
 	if (msg && msg_len)
 		snprintf(msg, msg_len,
-			 "%s: amplifier '%s' was plugged in instead of '%s' (the serial pinned at first open); not using it, waiting for '%s'",
+			 "%s: found amplifier '%s', not '%s' (the serial pinned at first open); not using it, waiting for '%s'",
 			 where, found, pinned, pinned);
 	return 0;
 }

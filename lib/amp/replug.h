@@ -24,7 +24,7 @@ uint64_t fp_replug_resume(uint64_t next_index, int64_t gone_ns, int64_t back_ns,
 /*
  * Is `found` the amplifier whose serial was pinned at first open? An empty
  * pin accepts any device. Returns 1 if it is; else 0 with one line in msg:
- * "WHERE: amplifier FOUND was plugged in instead of PINNED ...".
+ * "WHERE: found amplifier FOUND, not PINNED ...".
  */
 int fp_replug_same(const char *where, const char *pinned, const char *found, char *msg,
 		   size_t msg_len);

@@ -41,7 +41,7 @@ static void test_same_serial(void)
 	CU_ASSERT_EQUAL(fp_replug_same("usb://", "", "FP002", msg, sizeof(msg)), 1);
 	CU_ASSERT_EQUAL(fp_replug_same("kmod:///dev/fplate0", "FP001", "FP002", msg, sizeof(msg)), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "kmod:///dev/fplate0"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "'FP002' was plugged in instead of 'FP001'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "found amplifier 'FP002', not 'FP001'"));
 	/* A prefix is another serial. */
 	CU_ASSERT_EQUAL(fp_replug_same("usb://", "FP001", "FP0011", NULL, 0), 0);
 }
