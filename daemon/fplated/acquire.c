@@ -14,7 +14,9 @@
  *
  * -ENODEV: the device went away. Report it (state GONE), keep retrying
  * every RETRY_MS until reads succeed again; the first block back carries
- * FP_BLK_RESUMED. -EPIPE: a finite source ended; the daemon drains and
+ * FP_BLK_RESUMED. While it is gone the backend's message is kept as the
+ * error (it changes when, say, another amplifier is plugged in its place:
+ * the backends refuse a device with another serial). -EPIPE: a finite source ended; the daemon drains and
  * exits 0. Other errors: state FAILED, the daemon exits 1.
  */
 #include <errno.h>
@@ -66,6 +68,26 @@ static void snapshot_counters(struct fpd *d)
 	pthread_mutex_unlock(&d->acq.counters_lock);
 }
 
+/* Take the backend's words as the error; 1 if they changed. Only this
+ * thread writes error_msg, so reading it here needs no lock. */
+static int set_error(struct fpd_acq *a, const char *msg)
+{
+	if (!strcmp(a->error_msg, msg))
+		return 0;
+	pthread_mutex_lock(&a->counters_lock);
+	snprintf(a->error_msg, sizeof(a->error_msg), "%s", msg);
+	pthread_mutex_unlock(&a->counters_lock);
+	atomic_fetch_add(&a->error_seq, 1);
+	return 1;
+}
+
+void fpd_acq_error(struct fpd *d, char *buf, size_t len)
+{
+	pthread_mutex_lock(&d->acq.counters_lock);
+	snprintf(buf, len, "%s", d->acq.error_msg);
+	pthread_mutex_unlock(&d->acq.counters_lock);
+}
+
 static void set_state(struct fpd_acq *a, enum fpd_dev_state s)
 {
 	atomic_store(&a->state, (int)s);
@@ -103,6 +125,7 @@ int fpd_acq_init(struct fpd *d)
 	atomic_init(&a->stop, 0);
 	atomic_init(&a->state, FPD_DEV_STARTING);
 	atomic_init(&a->overrun_blocks, 0);
+	atomic_init(&a->error_seq, 0);
 	return 0;
 }
 
@@ -298,9 +321,10 @@ static void *acquire_thread(void *arg)
 			close_slot(d, &f);
 			if (atomic_load(&a->state) != FPD_DEV_GONE) {
 				snapshot_counters(d);
-				snprintf(a->error_msg, sizeof(a->error_msg), "%s",
-					 fp_device_message(d->dev));
+				set_error(a, fp_device_message(d->dev));
 				set_state(a, FPD_DEV_GONE);
+			} else if (set_error(a, fp_device_message(d->dev))) {
+				wake(a); /* e.g. another amplifier came back instead */
 			}
 			sleep_ms(RETRY_MS);
 		} else if (ret == -EPIPE) {
@@ -309,11 +333,14 @@ static void *acquire_thread(void *arg)
 			set_state(a, FPD_DEV_ENDED);
 			break;
 		} else {
+			char msg[FP_MSG_MAX];
+
 			close_slot(d, &f);
 			a->error = ret;
-			snprintf(a->error_msg, sizeof(a->error_msg), "%s%s%s", fp_strerror(ret),
+			snprintf(msg, sizeof(msg), "%s%s%s", fp_strerror(ret),
 				 fp_device_message(d->dev)[0] ? ": " : "",
 				 fp_device_message(d->dev));
+			set_error(a, msg);
 			set_state(a, FPD_DEV_FAILED);
 			break;
 		}

@@ -60,6 +60,9 @@ enum fpd_dev_state {
 };
 
 const char *fpd_dev_state_name(enum fpd_dev_state s);
+struct fpd;
+/* A copy of acq.error_msg (acquire.c), safe from any thread. */
+void fpd_acq_error(struct fpd *d, char *buf, size_t len);
 
 enum fpd_set_state { FPD_SET_IDLE = 0, FPD_SET_PENDING, FPD_SET_DONE };
 
@@ -91,7 +94,13 @@ struct fpd_acq {
 	int set_result;
 	char set_msg[FP_MSG_MAX];
 	int error;                   /* FAILED: the negative errno */
-	char error_msg[FP_MSG_MAX];  /* FAILED: words, written before state */
+	/* Why the device is GONE or FAILED, in the backend's words. The
+	 * acquisition thread rewrites it under counters_lock whenever the
+	 * words change (an unplugged plate, then another amplifier plugged in
+	 * its place) and counts the changes in error_seq; other threads read
+	 * it with fpd_acq_error(). */
+	char error_msg[FP_MSG_MAX];
+	_Atomic unsigned error_seq;
 };
 
 /* Publisher (publish.c). */
@@ -137,6 +146,7 @@ struct fpd_proc {
 	double rate_hz;
 	int64_t next_status_ns;      /* CLOCK_MONOTONIC */
 	int last_state;
+	unsigned last_error_seq;     /* acq.error_seq last logged */
 };
 
 #define FPD_MAX_STAGES 8

@@ -200,7 +200,10 @@ static int run_loop(struct fpd *d, int sig_fd)
 			return 0;
 		}
 		if (state == FPD_DEV_FAILED) {
-			fpd_err("device '%s': %s", d->cfg.device_uri, d->acq.error_msg);
+			char msg[FP_MSG_MAX];
+
+			fpd_acq_error(d, msg, sizeof(msg));
+			fpd_err("device '%s': %s", d->cfg.device_uri, msg);
 			return 1;
 		}
 	}

@@ -50,8 +50,12 @@ static json_t *device_json(struct fpd *d)
 				"nominal_rate_hz", d->info.rate_hz,
 				"calibration", d->cal.id, "calibration_source", d->calib_source);
 
-	if (state == FPD_DEV_GONE || state == FPD_DEV_FAILED)
-		json_object_set_new(dev, "error", json_string(d->acq.error_msg));
+	if (state == FPD_DEV_GONE || state == FPD_DEV_FAILED) {
+		char msg[FP_MSG_MAX];
+
+		fpd_acq_error(d, msg, sizeof(msg));
+		json_object_set_new(dev, "error", json_string(msg));
+	}
 	/* The acquisition thread's copy: at most ~COUNTERS_EVERY blocks old. */
 	pthread_mutex_lock(&d->acq.counters_lock);
 	c = d->acq.counters;
@@ -159,13 +163,24 @@ int fpd_status_tick(struct fpd *d)
 	struct fpd_proc *p = &d->proc;
 	int64_t now = fp_clock_ns(CLOCK_MONOTONIC);
 	int state = atomic_load(&d->acq.state);
+	unsigned error_seq = atomic_load(&d->acq.error_seq);
+	char msg[FP_MSG_MAX];
 
 	if (state != p->last_state) {
 		if (p->last_state >= 0 || state != FPD_DEV_STARTING)
 			fpd_info("device %s", fpd_dev_state_name(state));
-		if (state == FPD_DEV_GONE)
-			fpd_warn("device gone (%s), retrying", d->acq.error_msg);
+		if (state == FPD_DEV_GONE) {
+			fpd_acq_error(d, msg, sizeof(msg));
+			fpd_warn("device gone (%s), retrying", msg);
+		}
 		p->last_state = state;
+		p->last_error_seq = error_seq;
+		fpd_publish_status(d);
+	} else if (state == FPD_DEV_GONE && error_seq != p->last_error_seq) {
+		/* Still gone, for another reason: one line per change, not per retry. */
+		fpd_acq_error(d, msg, sizeof(msg));
+		fpd_warn("device still gone (%s), retrying", msg);
+		p->last_error_seq = error_seq;
 		fpd_publish_status(d);
 	}
 	if (now >= p->next_status_ns) {

@@ -189,6 +189,10 @@ static void test_open_errors(void)
 	CU_ASSERT_EQUAL(fp_open("kmod:///dev/fplate0?rate=0", &dev, msg, sizeof(msg)),
 			-EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "rate"));
+	/* SET_RATE carries 16 bits (docs/protocol.md), as for usb://. */
+	CU_ASSERT_EQUAL(fp_open("kmod:///dev/fplate0?rate=65536", &dev, msg, sizeof(msg)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "65536"));
 	CU_ASSERT_PTR_NOT_NULL(fp_scheme_help("kmod"));
 }
 

@@ -11,8 +11,13 @@
  * reads whole records, splits them into contiguous blocks and turns the
  * kernel's counters into struct fp_counters. When the device is unplugged
  * read() fails with ENODEV: the backend reports -ENODEV, closes the node
- * and tries to reopen it on the next fp_read(); a device that comes back
- * streams again with FP_BLK_RESUMED on the first block.
+ * and tries to reopen it on the next fp_read(). Only the amplifier opened
+ * first comes back: its serial is pinned, and another one on the node is
+ * refused (-ENODEV, with a message naming both serials) until it returns.
+ * It then streams again on the same time axis as usb:// (lib/amp/replug.c):
+ * the kernel restarts at sample 0, the host index goes on after the outage's
+ * length at the nominal rate (counted in lost_samples and gaps), and the
+ * first block carries FP_BLK_GAP | FP_BLK_RESUMED.
  */
 #include <endian.h>
 #include <errno.h>
@@ -29,6 +34,7 @@
 #include "util_int.h"
 #include "backend.h"
 #include "kmod.h"
+#include "replug.h"
 #include "usb_cal.h"
 
 #define KMOD_DEFAULT_PATH "/dev/fplate0"
@@ -40,10 +46,14 @@ struct kmod_priv {
 	int fd;                       /* -1 while the device is away */
 	long rate_hz;                 /* 0: leave the device's rate */
 	struct fplate_info kinfo;
+	char pin_serial[33];          /* the amplifier opened first; "" until then */
 	uint8_t *buf;                 /* KMOD_READ_RECORDS records, malloc, ours */
 	struct fp_kmod_records cur;   /* cursor over buf */
-	uint64_t next_sample;         /* UINT64_MAX: no sample seen yet */
-	int resumed;                  /* flag the next block FP_BLK_RESUMED */
+	uint64_t next_sample;         /* kernel index expected; UINT64_MAX: none seen yet */
+	uint64_t offset;              /* host index = kernel index + offset */
+	uint64_t next_index;          /* host index after the last sample delivered */
+	int64_t gone_ns;              /* CLOCK_MONOTONIC of the unplug */
+	int resumed;                  /* flag the next block FP_BLK_GAP | FP_BLK_RESUMED */
 	uint64_t delivered;           /* samples handed to the caller */
 	uint64_t disconnects;
 	struct fp_counters past;      /* kernel counters of earlier sessions */
@@ -102,15 +112,27 @@ void fp_kmod_counters_add(struct fp_counters *sum, const struct fplate_counters 
 
 /* ---- device access ---- */
 
-/* Open the node and check it is an fplate device of our ABI. */
+/* The same words on every retry while the device is away: a reader (fplated)
+ * logs a message once, and again only when it changes. */
+static int kmod_gone_msg(struct fp_device *dev, struct kmod_priv *p)
+{
+	return fp_dev_err(dev, -ENODEV, "kmod://%s: amplifier '%s' unplugged; waiting for it to come back",
+			  p->path, p->pin_serial);
+}
+
+/* Open the node and check it is an fplate device of our ABI and, once a
+ * serial is pinned, the amplifier opened first. */
 static int kmod_open_node(struct fp_device *dev, struct kmod_priv *p)
 {
+	char serial[33], where[sizeof(p->path) + 8];
 	uint32_t abi = 0;
 	int fd, err;
 
 	fd = open(p->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
+		if (p->pin_serial[0] && (err == -ENOENT || err == -ENXIO || err == -ENODEV))
+			return kmod_gone_msg(dev, p);  /* not back yet */
 		return fp_dev_err(dev, err, "kmod://%s: cannot open: %s%s", p->path,
 				  strerror(-err), err == -ENOENT ?
 				  " (is fplate.ko loaded and the device plugged in? modprobe fplate)" : "");
@@ -127,13 +149,27 @@ static int kmod_open_node(struct fp_device *dev, struct kmod_priv *p)
 				  "kmod://%s: fplate.ko speaks ABI %u, this library ABI %u",
 				  p->path, abi, FPLATE_ABI_VERSION);
 	}
+	/* Which amplifier is it? Nothing is changed on one that is not ours. */
+	if (ioctl(fd, FPLATE_IOC_GET_INFO, &p->kinfo) < 0) {
+		err = -errno;
+		close(fd);
+		return fp_dev_err(dev, err, "kmod://%s: FPLATE_IOC_GET_INFO: %s", p->path,
+				  strerror(-err));
+	}
+	snprintf(serial, sizeof(serial), "%.32s", p->kinfo.serial);
+	snprintf(where, sizeof(where), "kmod://%s", p->path);
+	if (!fp_replug_same(where, p->pin_serial, serial, dev->msg, sizeof(dev->msg))) {
+		close(fd);
+		return -ENODEV;
+	}
 	if (p->rate_hz && ioctl(fd, FPLATE_IOC_SET_RATE, &(uint32_t){ (uint32_t)p->rate_hz }) < 0) {
 		err = -errno;
 		close(fd);
 		return fp_dev_err(dev, err, "kmod://%s: rate=%ld refused by the device: %s",
 				  p->path, p->rate_hz, strerror(-err));
 	}
-	if (ioctl(fd, FPLATE_IOC_GET_INFO, &p->kinfo) < 0) {
+	/* Again: the rate decides K and the record layout. */
+	if (p->rate_hz && ioctl(fd, FPLATE_IOC_GET_INFO, &p->kinfo) < 0) {
 		err = -errno;
 		close(fd);
 		return fp_dev_err(dev, err, "kmod://%s: FPLATE_IOC_GET_INFO: %s", p->path,
@@ -176,7 +212,8 @@ static int kmod_open(struct fp_device *dev, const struct fp_uri *uri)
 		return -ENOMEM;
 	p->fd = -1;
 	p->next_sample = UINT64_MAX;
-	ret = fp_uri_get_long(uri, "rate", 0, 1, 100000, &p->rate_hz, msg, sizeof(msg));
+	/* The protocol's SET_RATE carries 16 bits, as for usb://. */
+	ret = fp_uri_get_long(uri, "rate", 0, 1, 65535, &p->rate_hz, msg, sizeof(msg));
 	if (ret) {
 		free(p);
 		return fp_dev_err(dev, ret, "%s", msg);
@@ -195,6 +232,7 @@ static int kmod_open(struct fp_device *dev, const struct fp_uri *uri)
 	}
 	p->cur.buf = p->buf;
 	p->cur.record_size = p->kinfo.record_size;
+	snprintf(p->pin_serial, sizeof(p->pin_serial), "%.32s", p->kinfo.serial);
 	kmod_fill_info(dev, &p->kinfo);
 	dev->priv = p;
 	return 0;
@@ -220,15 +258,13 @@ static int kmod_lost(struct fp_device *dev, struct kmod_priv *p)
 	p->fd = -1;
 	p->cur.n_records = p->cur.pos = 0;
 	p->disconnects++;
-	return fp_dev_err(dev, -ENODEV, "kmod://%s: device unplugged", p->path);
+	p->gone_ns = fp_clock_ns(CLOCK_MONOTONIC);
+	return kmod_gone_msg(dev, p);
 }
 
-static int kmod_start(struct fp_device *dev)
+/* START the stream; the kernel's index begins again at 0. */
+static int kmod_begin(struct fp_device *dev, struct kmod_priv *p)
 {
-	struct kmod_priv *p = dev->priv;
-
-	if (p->fd < 0)
-		return fp_dev_err(dev, -ENODEV, "kmod://%s: device not present", p->path);
 	p->cur.n_records = p->cur.pos = 0;
 	p->next_sample = UINT64_MAX;
 	if (ioctl(p->fd, FPLATE_IOC_START, 0) < 0) {
@@ -237,6 +273,17 @@ static int kmod_start(struct fp_device *dev)
 		return fp_dev_err(dev, -errno, "kmod://%s: start: %s", p->path, strerror(errno));
 	}
 	return 0;
+}
+
+static int kmod_start(struct fp_device *dev)
+{
+	struct kmod_priv *p = dev->priv;
+
+	if (p->fd < 0)
+		return fp_dev_err(dev, -ENODEV, "kmod://%s: device not present", p->path);
+	p->offset = p->next_index = 0;
+	p->resumed = 0;
+	return kmod_begin(dev, p);
 }
 
 static int kmod_stop(struct fp_device *dev)
@@ -250,13 +297,20 @@ static int kmod_stop(struct fp_device *dev)
 	return 0;
 }
 
-/* Reopen after an unplug; the same layout must come back. */
+/*
+ * Reopen after an unplug: the same amplifier (kmod_open_node checks the
+ * pinned serial) with the same layout must come back. A node that is simply
+ * not there yet leaves the "unplugged" message as it was.
+ */
 static int kmod_reopen(struct fp_device *dev, struct kmod_priv *p, int timeout_ms)
 {
 	struct fplate_info old = p->kinfo;
+	uint64_t lost;
 	int ret;
 
 	ret = kmod_open_node(dev, p);
+	if (ret)
+		p->kinfo = old;
 	if (ret == 0 && (p->kinfo.plates != old.plates || p->kinfo.channels != old.channels)) {
 		close(p->fd);
 		p->fd = -1;
@@ -265,7 +319,7 @@ static int kmod_reopen(struct fp_device *dev, struct kmod_priv *p, int timeout_m
 				 "kmod://%s: a device with another layout came back", p->path);
 	}
 	if (ret == 0 && dev->started) {
-		ret = kmod_start(dev);
+		ret = kmod_begin(dev, p);
 		if (ret && p->fd >= 0) {
 			close(p->fd);
 			p->fd = -1;
@@ -280,6 +334,14 @@ static int kmod_reopen(struct fp_device *dev, struct kmod_priv *p, int timeout_m
 		return -ENODEV;
 	}
 	kmod_fill_info(dev, &p->kinfo);
+	if (!dev->started)
+		return 0;  /* fp_start() begins a new time axis anyway */
+	/* The kernel restarts at sample 0; the host index skips the outage. */
+	lost = fp_replug_resume(p->next_index, p->gone_ns, fp_clock_ns(CLOCK_MONOTONIC),
+				old.rate_hz, &p->offset);
+	p->next_index = p->offset;
+	p->past.lost_samples += lost;
+	p->past.gaps++;
 	p->resumed = 1;
 	return 0;
 }
@@ -335,11 +397,14 @@ static int kmod_read(struct fp_device *dev, struct fp_block *blk, int timeout_ms
 		if (ret <= 0)
 			return ret;
 	}
-	fp_kmod_take(&p->cur, blk, &p->next_sample);
+	if (!fp_kmod_take(&p->cur, blk, &p->next_sample))
+		return 0;
+	blk->first_sample += p->offset;
 	if (p->resumed) {
-		blk->flags |= FP_BLK_RESUMED;
+		blk->flags |= FP_BLK_GAP | FP_BLK_RESUMED;
 		p->resumed = 0;
 	}
+	p->next_index = blk->first_sample + blk->n;
 	blk->t_host_ns = fp_clock_ns(CLOCK_REALTIME);
 	p->delivered += blk->n;
 	return (int)blk->n;

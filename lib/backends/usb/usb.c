@@ -24,6 +24,7 @@
 #include "util_int.h"
 #include "usb_int.h"
 #include "usb_cal.h"
+#include "replug.h"
 
 static int usb_errno(int lerr)
 {
@@ -172,7 +173,11 @@ static int find_endpoint(struct usb_priv *p, libusb_device *d)
 	return ret;
 }
 
-/* Does d match vid/pid (and serial, if asked)? Opens it to read the serial. */
+/*
+ * Does d match vid/pid and the serial asked for (serial=) or, after the
+ * first open, pinned (lib/amp/replug.c)? Opens it to read the serial; the
+ * serial of a device refused for it lands in p->other_serial.
+ */
 static int matches(struct usb_priv *p, libusb_device *d, libusb_device_handle **hout)
 {
 	struct libusb_device_descriptor dd;
@@ -190,10 +195,14 @@ static int matches(struct usb_priv *p, libusb_device *d, libusb_device_handle **
 	if (dd.iSerialNumber)
 		libusb_get_string_descriptor_ascii(h, dd.iSerialNumber, (unsigned char *)serial,
 						   sizeof(serial));
-	if (p->want_serial[0] && strcmp(serial, p->want_serial)) {
+	if (p->want_serial[0] ? strcmp(serial, p->want_serial) :
+	    !fp_replug_same("usb://", p->pin_serial, serial, NULL, 0)) {
+		if (!p->want_serial[0])
+			snprintf(p->other_serial, sizeof(p->other_serial), "%s", serial);
 		libusb_close(h);
 		return 0;
 	}
+	snprintf(p->found_serial, sizeof(p->found_serial), "%s", serial);
 	*hout = h;
 	return 1;
 }
@@ -262,6 +271,7 @@ int usb_connect(struct usb_priv *p, int quiet)
 	n = libusb_get_device_list(p->ctx, &list);
 	if (n < 0)
 		return usb_errno((int)n);
+	p->other_serial[0] = '\0';
 	for (ssize_t i = 0; i < n && !p->h; i++) {
 		int m = matches(p, list[i], &p->h);
 
@@ -291,6 +301,10 @@ int usb_connect(struct usb_priv *p, int quiet)
 		return ret;
 	}
 	read_calibration(p);
+	/* usb:// without serial= takes the first device; only it comes back
+	 * (its iSerialNumber, which matches() compares). */
+	if (!p->pin_serial[0])
+		snprintf(p->pin_serial, sizeof(p->pin_serial), "%s", p->found_serial);
 	return 0;
 }
 

@@ -42,6 +42,9 @@ struct usb_priv {
 
 	/* What to open (from the URI). */
 	char want_serial[64];
+	char pin_serial[64];                    /* serial of the device opened first */
+	char found_serial[64];                  /* iSerialNumber of the device opened */
+	char other_serial[64];                  /* last rescan: another device's serial, or "" */
 	uint16_t vid, pid;
 	int detach;                             /* detach a bound kernel driver */
 	long rate_req;                          /* 0: keep the device's rate */

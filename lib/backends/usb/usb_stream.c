@@ -18,16 +18,19 @@
  * udevd libusb's own device list never learns of new devices. When
  * it is back it is configured as before, restarted, and the first block
  * carries FP_BLK_GAP | FP_BLK_RESUMED; the sample index jumps by the
- * outage's length at the nominal rate (counted in lost_samples).
+ * outage's length at the nominal rate (counted in lost_samples;
+ * lib/amp/replug.c, shared with kmod://). Only the device opened first
+ * comes back: without serial= its serial is pinned at the first open, and
+ * another amplifier found meanwhile is refused with a message naming both.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "util_int.h"
 #include "usb_int.h"
+#include "replug.h"
 
 #define BLK_BREAK (FP_BLK_GAP | FP_BLK_RESUMED | FP_BLK_OVERRUN)
 
@@ -359,6 +362,18 @@ static void went_away(struct usb_priv *p)
 	p->cnt.disconnects++;
 }
 
+/* While unplugged: the same words on every retry (a reader such as
+ * fplated logs a message once, and again only when it changes). */
+static int gone_msg(struct usb_priv *p)
+{
+	if (p->other_serial[0] && !fp_replug_same("usb://", p->pin_serial, p->other_serial,
+						  p->dev->msg, sizeof(p->dev->msg)))
+		return -ENODEV;
+	return fp_dev_err(p->dev, -ENODEV,
+			  "usb://: device %s was unplugged; waiting for it to come back",
+			  p->pin_serial[0] ? p->pin_serial : p->dev->info.serial);
+}
+
 static int try_reconnect(struct usb_priv *p)
 {
 	struct fp_info old = p->dev->info;
@@ -390,6 +405,8 @@ static int try_reconnect(struct usb_priv *p)
 					     &p->hotplug) == 0)
 		p->have_hotplug = 1;
 	ret = usb_connect(p, 1);
+	if (ret == -ENODEV)
+		gone_msg(p);
 	if (ret)
 		return ret;
 	if (p->dev->info.plates != old.plates || p->dev->info.channels != old.channels) {
@@ -401,8 +418,7 @@ static int try_reconnect(struct usb_priv *p)
 		return -ENODEV;
 	}
 	/* The device restarts at sample 0; the host index skips the outage. */
-	lost = (uint64_t)llround((double)(now - p->gone_since_ns) * 1e-9 * old.rate_hz);
-	p->offset = p->next_index + lost;
+	lost = fp_replug_resume(p->next_index, p->gone_since_ns, now, old.rate_hz, &p->offset);
 	p->next_index = p->offset;
 	p->cnt.lost_samples += lost;
 	p->cnt.gaps++;
@@ -465,9 +481,8 @@ int usb_stream_read(struct usb_priv *p, struct fp_block *blk, int timeout_ms)
 				went_away(p);
 			if (!p->gone_reported) {
 				p->gone_reported = 1;
-				return fp_dev_err(p->dev, -ENODEV,
-						  "usb://: device %s was unplugged; waiting for it to come back",
-						  p->dev->info.serial);
+				p->other_serial[0] = '\0';
+				return gone_msg(p);
 			}
 			if (now >= p->next_rescan_ns)
 				try_reconnect(p);

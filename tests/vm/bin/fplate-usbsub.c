@@ -7,8 +7,10 @@
  * Subscribes to `force` frames until SIGTERM/SIGINT (or SECONDS) and
  * prints one line of key=value figures: frames, samples, missed frames
  * (sequence jumps), frames flagged GAP / RESUMED, resumed frames without
- * GAP, sample-index jumps without GAP (must be 0), frames carrying sync
- * words, sync rising edges, the largest Fz per plate. The case decides.
+ * GAP, sample-index jumps without GAP (must be 0), frames whose index went
+ * back (must be 0), samples skipped by the index at flagged gaps, frames
+ * carrying sync words, sync rising edges, the largest Fz per plate, the
+ * last index seen. The case decides.
  */
 #include <errno.h>
 #include <math.h>
@@ -44,6 +46,7 @@ struct tally {
 	unsigned long long sync_frames, sync_edges, malformed;
 	unsigned long long last_edge, period_min, period_max; /* sync edges, in samples */
 	unsigned long long next_sample, next_seq;
+	unsigned long long backwards, skipped;  /* index went back; skipped at gaps */
 	uint32_t last_sync;
 	float max_fz[FP_WIRE_MAX_PLATES];
 	uint32_t plates;
@@ -59,6 +62,10 @@ static void count_frame(struct tally *t, const struct fp_wire_frame *f)
 			t->missed += h->sequence - t->next_seq;
 		if (h->first_sample != t->next_sample && !(h->flags & FP_WIRE_F_GAP))
 			t->unflagged++;
+		if (h->first_sample < t->next_sample)
+			t->backwards++;
+		else if (h->flags & FP_WIRE_F_GAP)
+			t->skipped += h->first_sample - t->next_sample;
 	}
 	t->have = 1;
 	t->next_seq = h->sequence + 1;
@@ -156,7 +163,8 @@ int main(int argc, char **argv)
 	       t.sync_frames, t.sync_edges, t.period_min, t.period_max, t.malformed, t.plates);
 	for (uint32_t p = 0; p < t.plates && p < FP_WIRE_MAX_PLATES; p++)
 		printf(" max_fz_p%u=%.0f", p + 1, t.max_fz[p]);
-	printf("\n");
+	printf(" index_backwards=%llu skipped_samples=%llu next_index=%llu\n", t.backwards,
+	       t.skipped, t.next_sample);
 	zmq_close(sub);
 	zmq_ctx_destroy(ctx);
 	return 0;

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * replug.h - what an amplifier backend does when its device comes back
+ * after an unplug (lib/amp/replug.c). Shared by usb:// and kmod:// so both
+ * keep the same time axis and refuse the same wrong devices.
+ */
+#ifndef FPLATE_LIB_REPLUG_H
+#define FPLATE_LIB_REPLUG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The device restarts at sample 0 after a replug; the host's sample index
+ * goes on. The samples the amplifier would have produced while it was away
+ * are estimated from the host time of the outage at the nominal rate:
+ * lost = round((back_ns - gone_ns) * rate_hz / 1e9) (0 for a negative
+ * outage). *offset becomes the host index of the device's sample 0, i.e.
+ * next_index + lost. Returns lost.
+ */
+uint64_t fp_replug_resume(uint64_t next_index, int64_t gone_ns, int64_t back_ns,
+			  double rate_hz, uint64_t *offset);
+
+/*
+ * Is `found` the amplifier whose serial was pinned at first open? An empty
+ * pin accepts any device. Returns 1 if it is; else 0 with one line in msg:
+ * "WHERE: found amplifier FOUND, not PINNED ...".
+ */
+int fp_replug_same(const char *where, const char *pinned, const char *found, char *msg,
+		   size_t msg_len);
+
+#endif

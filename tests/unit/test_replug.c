@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * test_replug.c - lib/amp/replug.c: the host sample index across an
+ * unplug/replug and the serial pinned at first open, shared by usb:// and
+ * kmod://. The backends' use of it is tested in the VM
+ * (kmod_time_axis, kmod_replug_swap, usb_replug_swap, usb_daemon).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "fp_test.h"
+#include "replug.h"
+#include "fplate/fplate.h"
+
+static void test_resume_index(void)
+{
+	uint64_t off = 0;
+
+	/* 1.5 s away at 1000 Hz: the amplifier made 1500 samples meanwhile,
+	 * so its sample 0 is host index 12345 + 1500. */
+	CU_ASSERT_EQUAL(fp_replug_resume(12345, 2000000000LL, 3500000000LL, 1000.0, &off), 1500);
+	CU_ASSERT_EQUAL(off, 12345 + 1500);
+	/* Rounded to the nearest sample: 0.25 ms and 0.75 ms at 2 kHz. */
+	CU_ASSERT_EQUAL(fp_replug_resume(0, 0, 10250000LL, 2000.0, &off), 21);
+	CU_ASSERT_EQUAL(fp_replug_resume(0, 0, 10200000LL, 2000.0, &off), 20);
+	/* A clock that did not advance (or a bogus earlier time) loses none,
+	 * and the index never goes back. */
+	CU_ASSERT_EQUAL(fp_replug_resume(777, 5000, 5000, 1000.0, &off), 0);
+	CU_ASSERT_EQUAL(off, 777);
+	CU_ASSERT_EQUAL(fp_replug_resume(777, 5000, 1000, 1000.0, &off), 0);
+	CU_ASSERT_EQUAL(off, 777);
+}
+
+static void test_same_serial(void)
+{
+	char msg[FP_MSG_MAX] = "";
+
+	CU_ASSERT_EQUAL(fp_replug_same("kmod:///dev/fplate0", "FP001", "FP001", msg, sizeof(msg)), 1);
+	CU_ASSERT_STRING_EQUAL(msg, "");
+	/* Nothing pinned yet: the first device is taken. */
+	CU_ASSERT_EQUAL(fp_replug_same("usb://", "", "FP002", msg, sizeof(msg)), 1);
+	CU_ASSERT_EQUAL(fp_replug_same("kmod:///dev/fplate0", "FP001", "FP002", msg, sizeof(msg)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "kmod:///dev/fplate0"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "found amplifier 'FP002', not 'FP001'"));
+	/* A prefix is another serial. */
+	CU_ASSERT_EQUAL(fp_replug_same("usb://", "FP001", "FP0011", NULL, 0), 0);
+}
+
+void fp_suite_replug(void)
+{
+	FP_ADD_SUITE("replug",
+		     { "host index after a replug", test_resume_index },
+		     { "pinned serial", test_same_serial });
+}
