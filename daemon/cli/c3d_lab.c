@@ -157,7 +157,7 @@ void fpc_c3d_lab_text(const struct fp_c3d *c, const struct fpc_c3d_lab *lab)
 	printf("\n");
 }
 
-static void jstr(const char *s)
+void fpc_json_str(const char *s)
 {
 	putchar('"');
 	for (; *s; s++) {
@@ -177,7 +177,7 @@ static void jopt_str(const char *key, const char *v)
 {
 	printf(",\"%s\":", key);
 	if (v[0])
-		jstr(v);
+		fpc_json_str(v);
 	else
 		printf("null");
 }

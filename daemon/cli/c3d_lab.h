@@ -30,5 +30,7 @@ void fpc_c3d_lab_free(struct fpc_c3d_lab *lab);
 /* Print for c3d-info: text lines, or JSON members ("lab" and "sync") after a comma. */
 void fpc_c3d_lab_text(const struct fp_c3d *c, const struct fpc_c3d_lab *lab);
 void fpc_c3d_lab_json(const struct fp_c3d *c, const struct fpc_c3d_lab *lab);
+/* s as a JSON string on stdout: quotes, backslashes and control bytes escaped. */
+void fpc_json_str(const char *s);
 
 #endif

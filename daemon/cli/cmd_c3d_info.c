@@ -23,23 +23,6 @@ static const char *proc_name(int p)
 	return p == FP_C3D_INTEL ? "Intel" : p == FP_C3D_DEC ? "DEC" : "MIPS";
 }
 
-/* JSON string body: escape quotes, backslashes and control bytes. */
-static void jstr(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 static void jnum(double v)
 {
 	if (isfinite(v))
@@ -88,7 +71,7 @@ static void print_param_json(const struct fp_c3d_param *p)
 		for (uint32_t i = 0; i < n && i < 1000; i++) {
 			fp_c3d_param_str(p, i, buf, sizeof(buf));
 			printf("%s", i ? "," : "");
-			jstr(buf);
+			fpc_json_str(buf);
 		}
 	} else {
 		for (uint32_t i = 0; i < p->count && i < 1000; i++) {
@@ -124,7 +107,7 @@ static void print_json(const struct fp_c3d *c, const struct fpc_c3d_lab *lab, in
 		       int params)
 {
 	printf("{\"file\":");
-	jstr(c->name);
+	fpc_json_str(c->name);
 	printf(",\"processor\":\"%s\",\"storage\":\"%s\",\"point_rate\":",
 	       proc_name(c->processor), c->is_float ? "REAL" : "INT");
 	jnum(c->point_rate);
@@ -137,9 +120,9 @@ static void print_json(const struct fp_c3d *c, const struct fpc_c3d_lab *lab, in
 	printf(",\"channels\":[");
 	for (uint32_t i = 0; i < c->n_analog; i++) {
 		printf("%s{\"label\":", i ? "," : "");
-		jstr(c->an_label[i]);
+		fpc_json_str(c->an_label[i]);
 		printf(",\"units\":");
-		jstr(c->an_units[i]);
+		fpc_json_str(c->an_units[i]);
 		printf(",\"scale\":");
 		jnum(c->an_scale[i]);
 		printf(",\"offset\":");
@@ -184,9 +167,9 @@ static void print_json(const struct fp_c3d *c, const struct fpc_c3d_lab *lab, in
 		printf("%s{\"time_s\":", i ? "," : "");
 		jnum(c->events[i].time_s);
 		printf(",\"context\":");
-		jstr(c->events[i].context);
+		fpc_json_str(c->events[i].context);
 		printf(",\"label\":");
-		jstr(c->events[i].label);
+		fpc_json_str(c->events[i].label);
 		printf("}");
 	}
 	printf("]");
@@ -199,7 +182,7 @@ static void print_json(const struct fp_c3d *c, const struct fpc_c3d_lab *lab, in
 
 			snprintf(key, sizeof(key), "%s:%s", p->group, p->name);
 			printf("%s", i ? "," : "");
-			jstr(key);
+			fpc_json_str(key);
 			printf(":");
 			print_param_json(p);
 		}

@@ -433,12 +433,7 @@ static int usb_open(struct fp_device *dev, const struct fp_uri *uri)
 	 * Hotplug events come from udev; without udevd running (a minimal
 	 * system, the test VM) none arrive and usb_stream.c rescans instead.
 	 */
-	if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) &&
-	    libusb_hotplug_register_callback(p->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
-					     LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0, p->vid, p->pid,
-					     LIBUSB_HOTPLUG_MATCH_ANY, usb_hotplug_cb, p,
-					     &p->hotplug) == 0)
-		p->have_hotplug = 1;
+	usb_hotplug_register(p);
 	/* Room for 2 s of samples or 4 full packets per transfer, whichever is more. */
 	ret = usb_ring_alloc(&p->ring, (uint32_t)fmax(2 * dev->info.rate_hz, 4.0 * p->n_xfers * p->k_max),
 			     dev->info.plates * dev->info.channels);

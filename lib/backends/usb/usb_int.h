@@ -93,5 +93,6 @@ int usb_ring_alloc(struct usb_ring *r, uint32_t cap, uint32_t nc);
 void usb_ring_free(struct usb_ring *r);
 int usb_hotplug_cb(libusb_context *ctx, libusb_device *d, libusb_hotplug_event ev,
 		   void *arg);
+void usb_hotplug_register(struct usb_priv *p);
 
 #endif

@@ -235,6 +235,18 @@ int usb_hotplug_cb(libusb_context *ctx, libusb_device *d, libusb_hotplug_event e
 	return 0; /* stay registered */
 }
 
+/* Arrivals and departures of our VID:PID wake the reader (when libusb has
+ * hotplug; without udevd none arrive and the reader rescans instead). */
+void usb_hotplug_register(struct usb_priv *p)
+{
+	if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) &&
+	    libusb_hotplug_register_callback(p->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
+					     LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0, p->vid, p->pid,
+					     LIBUSB_HOTPLUG_MATCH_ANY, usb_hotplug_cb, p,
+					     &p->hotplug) == 0)
+		p->have_hotplug = 1;
+}
+
 /* ---- transfers ---------------------------------------------------------- */
 
 static void handle_events_ms(struct usb_priv *p, int64_t ms)
@@ -398,12 +410,7 @@ static int try_reconnect(struct usb_priv *p)
 		p->ctx = NULL;
 		return -ENODEV;
 	}
-	if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) &&
-	    libusb_hotplug_register_callback(p->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
-					     LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0, p->vid, p->pid,
-					     LIBUSB_HOTPLUG_MATCH_ANY, usb_hotplug_cb, p,
-					     &p->hotplug) == 0)
-		p->have_hotplug = 1;
+	usb_hotplug_register(p);
 	ret = usb_connect(p, 1);
 	if (ret == -ENODEV)
 		gone_msg(p);
