@@ -14,7 +14,8 @@ run:
 # make bench: throughput, latency against the libzmq floor, daemon CPU/RSS.
 # BENCH_ARGS="--seconds 20" for a shorter (< 100 k samples) run.
 BENCH_BIN := $(BUILD)/tests/fplate-bench
-$(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(BUILD)/daemon/fplated/timefit.o $(LIB_A)
+$(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(BUILD)/tests/bench/bench_floor.o \
+		$(BUILD)/daemon/fplated/timefit.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 bench: all $(BENCH_BIN)

@@ -7,18 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fplate/gait.h"
 #include "facing.h"
 
-#define STANCE_ON_N   200.0  /* well loaded: the COP is meaningful */
-#define MIN_STANCE_S  0.08
 #define MAX_STANCES   64
 #define FOOT_MAX_MM   350.0  /* no foot rolls further than this from heel to toe */
 
-struct stance_track {
-	int in;
-	uint64_t start;
-	double y0, y1;
-};
+/* Steps whose stance was cut short or is not a step at all say nothing. */
+#define NOT_A_STANCE (FP_STEP_TOO_SHORT | FP_STEP_TOO_LONG | FP_STEP_TRUNCATED | FP_STEP_GAP)
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -27,40 +23,28 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Collect the COP y travel of each well-loaded stance in a block. */
-static void scan(const struct fp_frames *f, double rate, struct stance_track *t,
-		 double *dy, size_t *n)
+/* Pop the gait module's step records, keeping each stance's COP y travel. */
+static void collect(struct fp_gait *g, double *dy, size_t *n)
 {
-	for (uint32_t s = 0; s < f->n; s++) {
-		for (uint32_t p = 0; p < f->plates && *n < MAX_STANCES; p++) {
-			const double *v = f->v + ((size_t)s * f->plates + p) * FP_NFIELDS;
-			struct stance_track *k = &t[p];
+	struct fp_step s;
 
-			if (v[FP_FZ] > STANCE_ON_N && isfinite(v[FP_COPY])) {
-				if (!k->in) {
-					k->in = 1;
-					k->start = f->first_sample + s;
-					k->y0 = v[FP_COPY];
-				}
-				k->y1 = v[FP_COPY];
-			} else if (k->in) {
-				k->in = 0;
-				if ((double)(f->first_sample + s - k->start) / rate >= MIN_STANCE_S)
-					dy[(*n)++] = k->y1 - k->y0;
-			}
-		}
-	}
+	while (fp_gait_next_step(g, &s) == 1)
+		if (*n < MAX_STANCES && !(s.flags & NOT_A_STANCE) && isfinite(s.cop_y_travel_mm))
+			dy[(*n)++] = s.cop_y_travel_mm;
 }
 
 int fp_facing_detect(const char *uri, double belt_mps, double max_s, double *median_dy_mm)
 {
-	struct stance_track track[FP_MAX_PLATES] = { 0 };
 	double dy[MAX_STANCES], med;
 	struct fp_device *dev = NULL;
+	struct fp_gait *gait = NULL;
 	struct fp_block blk = { 0 };
 	struct fp_frames fr = { 0 };
+	struct fp_gait_options opt;
+	struct fp_gait_config cfg;
 	struct fp_calib cal;
 	struct fp_info info;
+	char msg[FP_MSG_MAX];
 	uint64_t done = 0;
 	size_t n = 0;
 	int ret, moving;
@@ -69,7 +53,14 @@ int fp_facing_detect(const char *uri, double belt_mps, double max_s, double *med
 	if (fp_open(uri, &dev, NULL, 0))
 		return 0;
 	fp_info(dev, &info);
+	/* The stances as fplate analyze sees them; the belt speed stays
+	 * unknown (NaN: only the source's), cop_y_travel_mm is uncorrected. */
+	fp_gait_options_default(&opt);
 	ret = fp_get_calibration(dev, &cal);
+	if (!ret)
+		ret = fp_gait_config_build(&cfg, &info, &cal, &opt, msg, sizeof(msg));
+	if (!ret)
+		ret = fp_gait_open(&cfg, &gait, msg, sizeof(msg));
 	if (!ret)
 		ret = fp_block_init(&blk, &info, 4096);
 	if (!ret)
@@ -79,11 +70,15 @@ int fp_facing_detect(const char *uri, double belt_mps, double max_s, double *med
 	while (!ret && n < MAX_STANCES && (double)done < max_s * info.rate_hz) {
 		int got = fp_read(dev, &blk, 1000);
 
-		if (got <= 0 || fp_calib_apply(&cal, info.unit, &blk, &fr))
+		if (got <= 0 || fp_calib_apply(&cal, info.unit, &blk, &fr) ||
+		    fp_gait_push(gait, &fr) < 0)
 			break;
-		scan(&fr, info.rate_hz, track, dy, &n);
+		collect(gait, dy, &n);
 		done += (uint64_t)got;
 	}
+	if (gait && !ret && fp_gait_flush(gait) >= 0)
+		collect(gait, dy, &n);
+	fp_gait_close(gait);
 	fp_frames_release(&fr);
 	fp_block_release(&blk);
 	fp_close(dev);

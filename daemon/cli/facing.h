@@ -7,7 +7,9 @@
  * elsewhere need not follow it: in a C3D file the runner may face -y. The
  * centre of pressure tells: during a stance on a moving belt it travels
  * backward by about v * contact time (far more than a foot is long), while
- * overground it moves forward from heel to toe.
+ * overground it moves forward from heel to toe. The stances and that travel
+ * are the gait module's (struct fp_step.cop_y_travel_mm): one stance
+ * detector for fplated, fplate analyze and this.
  */
 #ifndef FPLATE_CLI_FACING_H
 #define FPLATE_CLI_FACING_H
@@ -17,7 +19,8 @@
 /*
  * Scan up to max_s seconds of the source at uri (opened anew, so only for
  * replayable sources: c3d://, sim://) and return +1 when the runner faces
- * +y, -1 when -y, 0 when it cannot tell (no stances). belt_mps: the belt
+ * +y, -1 when -y, 0 when it cannot tell (fewer than 3 complete steps,
+ * up to 64 are used). belt_mps: the belt
  * speed if known (NaN or 0: unknown). *median_dy_mm gets the median COP
  * travel along y over a stance.
  */

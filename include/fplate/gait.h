@@ -186,6 +186,13 @@ struct fp_step {
 	double pushoff_mt_noise;    /* its SD from the plate's noise (noise model) */
 	double cop_ap_path_mm;
 	double cop_ap_velocity_m_s;
+	/*
+	 * The COP's travel along the plate's y from contact to toe-off, mm, as
+	 * measured: not belt-corrected, whatever the foot axis (the ends of
+	 * cop_ap_path_mm). Backward on a moving belt, heel to toe overground;
+	 * its sign tells which way the runner faces (fplate analyze --facing).
+	 */
+	double cop_y_travel_mm;
 	double foot_progression_deg;  /* + toe-out: markers or configured, else NaN */
 	int foot_frame;             /* enum fp_foot_frame */
 	double cop_mean_x_mm, cop_mean_y_mm;  /* common frame */

@@ -199,6 +199,24 @@ static double loaded_mean(const double *v, const double *fz, size_t from, size_t
 }
 
 /*
+ * loaded_mean() of the plate's y over [from, to) from the belt-corrected
+ * y (foot_path(): y + v·(i − c)), the belt's share taken out again.
+ */
+static double plate_y_mean(const struct gait_window *w, const double *y, double v,
+			   size_t from, size_t to)
+{
+	double s0 = 0, r0 = 0;
+
+	for (size_t j = from; j < to; j++) {
+		double fz2 = w->fz[j] * w->fz[j];
+
+		s0 += fz2;
+		r0 += fz2 * (y[j] - v * (double)(j - w->c) / w->rate_hz * 1000.0);
+	}
+	return s0 > 0 ? r0 / s0 : NAN;
+}
+
+/*
  * Samples at either end of the stance that loaded_mean() averages, the
  * half-width of roll_slope()'s fit (each at least END_MIN_SAMPLES), and the
  * largest COP noise per sample the ends are read with.
@@ -543,6 +561,12 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 	 * Fz²-weighted mean's is moment noise / √ΣFz² */
 	for (size_t i = ipo; i < br; i++)
 		fz2 += w->fz[i] * w->fz[i];
+	/* The plate-frame y travel, from the same ends as the AP path below. */
+	s->cop_y_travel_mm =
+		plate_y_mean(w, ap, isfinite(s->belt_speed_mps) ? s->belt_speed_mps : 0,
+			     br > ar + ne ? br - ne : ar, br) -
+		plate_y_mean(w, ap, isfinite(s->belt_speed_mps) ? s->belt_speed_mps : 0,
+			     ar, ar + ne < br ? ar + ne : br);
 	/* Medial offset from the foot axis: + medial for either foot. */
 	for (size_t i = a; i < b; i++) {
 		double rx = raw[i], ry = ap[i];

@@ -50,6 +50,7 @@ const struct fp_step_metric fp_step_metrics[] = {
 	S("pushoff_mt_noise", "", pushoff_mt_noise),
 	M("cop_ap_path_mm", "mm", cop_ap_path_mm),
 	M("cop_ap_velocity_m_s", "m/s", cop_ap_velocity_m_s),
+	X("cop_y_travel_mm", "mm", cop_y_travel_mm),
 	S("foot_progression_deg", "deg", foot_progression_deg),
 	X("cop_mean_x_mm", "mm", cop_mean_x_mm),
 	X("cop_mean_y_mm", "mm", cop_mean_y_mm),

@@ -224,21 +224,29 @@ static void test_left_right(void)
  * out 8°. With that toe-out configured the frame is the foot's: no medial
  * offset at contact or push-off. Without it the axis is the direction of
  * travel: no progression angle is claimed, the AP path is the projection
- * on it. Without a belt speed, what needs it is null and flagged.
+ * on it. Without a belt speed, what needs it is null and flagged. The COP's
+ * travel along the plate's y is the same whatever the configuration knows:
+ * the synthetic COP moves along y at (200 mm / T) cos 8° − v, linearly, so
+ * over the same end samples it is the belt-corrected travel times
+ * 1 − v T / (200 mm cos 8°).
  */
 static void test_cop_progression(void)
 {
 	struct run r;
 	double frac = (1 - asin(20 / 2000.0) / M_PI) - asin(0.1) / M_PI, travel_ap[MAXSTEPS];
+	double y_travel[MAXSTEPS], belt_share;
 
 	synth_defaults(&r.syn);
 	r.syn.fpa_deg = 8;
 	run_prepare(&r);
+	belt_share = r.syn.belt_mps * r.syn.stance_ms / (200 * cos(8 * M_PI / 180));
 	run_go(&r, 0);
 	CU_ASSERT_EQUAL_FATAL(r.got, (size_t)r.syn.steps);
 	for (size_t i = 2; i < r.got; i++) {
 		const struct fp_step *s = &r.steps[i];
 
+		y_travel[i] = s->cop_y_travel_mm;
+		FP_ASSERT_CLOSE(s->cop_y_travel_mm, s->cop_ap_path_mm * (1 - belt_share), 0.5);
 		CU_ASSERT_EQUAL(s->foot_frame, FP_FRAME_TRAVEL);
 		CU_ASSERT(isnan(s->foot_progression_deg));
 		CU_ASSERT(isnan(s->pushoff_mt_fraction));
@@ -260,6 +268,8 @@ static void test_cop_progression(void)
 		CU_ASSERT(isnan(s->curve_cop_ap_mm[50]));
 		/* along the travel axis the medial offsets do not need it */
 		CU_ASSERT(isfinite(s->cop_contact_ml_mm) && isfinite(s->pushoff_ml_mm));
+		/* nor does the plate-frame travel */
+		FP_ASSERT_CLOSE(s->cop_y_travel_mm, y_travel[i], 1e-6);
 	}
 	r.cfg.belt_speed_mps = r.syn.belt_mps;
 	r.cfg.toe_out_deg[0] = r.cfg.toe_out_deg[1] = 8;
@@ -279,6 +289,7 @@ static void test_cop_progression(void)
 		 */
 		FP_ASSERT_CLOSE(s->cop_ap_path_mm, 200 * frac, 0.02 * 200 * frac);
 		FP_ASSERT_CLOSE(travel_ap[i], s->cop_ap_path_mm * cos(8 * M_PI / 180), 0.5);
+		FP_ASSERT_CLOSE(s->cop_y_travel_mm, y_travel[i], 1e-6);
 		FP_ASSERT_CLOSE(s->step_width_mm, 2 * 60, 2);
 		FP_ASSERT_CLOSE(s->step_length_m, r.syn.belt_mps * 0.370, 0.01);
 	}
