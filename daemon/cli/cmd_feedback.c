@@ -173,6 +173,7 @@ struct sound {
 	FILE *wav;                   /* --sound-file */
 	uint32_t wav_samples;
 	const char *device;          /* aplay -D; NULL: no ALSA */
+	unsigned int played, failed; /* tones started, aplay runs that failed */
 	int muted;
 	int16_t tone[SND_RATE * SND_MS / 1000], silence[SND_RATE * SND_MS / 1000];
 };
@@ -200,34 +201,129 @@ static void pcm_write(FILE *f, const int16_t *pcm, size_t n)
 		put_le(f, (uint16_t)pcm[i], 2);
 }
 
-/* Play the tone through aplay without waiting for it. */
-static void alsa_tone(struct sound *s)
+/*
+ * Start aplay on the device reading 16-bit mono PCM from the returned fd;
+ * its stderr goes to errfd (-1: /dev/null, so that ALSA's messages do not
+ * land on the full-screen display). -1 if it could not be started.
+ */
+static pid_t aplay_start(const char *device, int errfd, int *in)
 {
 	int fd[2];
 	pid_t pid;
 
 	if (pipe(fd))
-		return;
+		return -1;
 	pid = fork();
 	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
 		dup2(fd[0], 0);
+		dup2(errfd >= 0 ? errfd : null, 2);
 		close(fd[0]);
 		close(fd[1]);
-		execlp("aplay", "aplay", "-q", "-D", s->device, "-t", "raw", "-f", "S16_LE",
+		execlp("aplay", "aplay", "-q", "-D", device, "-t", "raw", "-f", "S16_LE",
 		       "-r", "16000", "-c", "1", (char *)NULL);
 		_exit(127);
 	}
 	close(fd[0]);
-	if (pid > 0) {
-		FILE *w = fdopen(fd[1], "w");
+	if (pid < 0) {
+		close(fd[1]);
+		return -1;
+	}
+	*in = fd[1];
+	return pid;
+}
 
-		if (w) {
-			pcm_write(w, s->tone, sizeof(s->tone) / sizeof(s->tone[0]));
-			fclose(w);
-			return;
+/*
+ * Before the session: play 10 ms of silence on the device and wait, so
+ * that a missing aplay or a device ALSA cannot open is known (and named)
+ * up front instead of failing quietly on every over-target step.
+ * 0, or -1 with the reason in msg.
+ */
+static int alsa_probe(const char *device, char *msg, size_t len)
+{
+	int16_t silence[SND_RATE / 100] = { 0 };
+	int err[2], in, st = 0;
+	char text[512] = "";
+	ssize_t got, n = 0;
+	pid_t pid;
+	FILE *w;
+
+	if (pipe(err)) {
+		snprintf(msg, len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = aplay_start(device, err[1], &in);
+	close(err[1]);
+	if (pid < 0) {
+		snprintf(msg, len, "cannot start aplay: %s", strerror(errno));
+		close(err[0]);
+		return -1;
+	}
+	w = fdopen(in, "w");
+	if (w) {
+		pcm_write(w, silence, sizeof(silence) / sizeof(silence[0]));
+		fclose(w);
+	} else {
+		close(in);
+	}
+	/* keep the tail: ALSA's library talks first, aplay's verdict is last */
+	while ((got = read(err[0], text + n, sizeof(text) - 1 - (size_t)n)) > 0) {
+		n += got;
+		if (n == (ssize_t)sizeof(text) - 1) {
+			memmove(text, text + n / 2, (size_t)(n - n / 2));
+			n -= n / 2;
 		}
 	}
-	close(fd[1]);
+	text[n] = 0;
+	close(err[0]);
+	if (waitpid(pid, &st, 0) != pid) {
+		snprintf(msg, len, "waiting for aplay: %s", strerror(errno));
+		return -1;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+		snprintf(msg, len, "aplay not found (Debian package alsa-utils)");
+		return -1;
+	}
+	/* aplay's own last line says why (e.g. "audio open error: ...") */
+	while (n > 0 && text[n - 1] == '\n')
+		text[--n] = 0;
+	snprintf(msg, len, "aplay -D %s failed: %s", device,
+		 strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text[0] ? text : "(no message)");
+	return -1;
+}
+
+/* Play the tone through aplay without waiting for it. */
+static void alsa_tone(struct sound *s)
+{
+	int in;
+	FILE *w;
+
+	if (aplay_start(s->device, -1, &in) < 0) {
+		s->failed++;
+		return;
+	}
+	s->played++;
+	w = fdopen(in, "w");
+	if (w) {
+		pcm_write(w, s->tone, sizeof(s->tone) / sizeof(s->tone[0]));
+		fclose(w);
+	} else {
+		close(in);
+	}
+}
+
+/* Collect finished aplay runs (wait: all of them); count the failures. */
+static void alsa_reap(struct sound *s, int wait)
+{
+	int st;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, wait ? 0 : WNOHANG)) > 0)
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			s->failed++;
 }
 
 static void sound_cue(struct sound *s, int over)
@@ -242,8 +338,7 @@ static void sound_cue(struct sound *s, int over)
 	} else if (s->device && over) {
 		alsa_tone(s);
 	}
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	alsa_reap(s, 0);
 }
 
 /* ---- display ---- */
@@ -440,6 +535,17 @@ int fp_cmd_feedback(int argc, char **argv)
 			snd.device = o.audio_device ? o.audio_device : "default";
 		}
 	}
+	signal(SIGPIPE, SIG_IGN);            /* an aplay that died must not kill us */
+	if (snd.device && alsa_probe(snd.device, msg, sizeof(msg))) {
+		if (o.audio_device) {
+			fprintf(stderr, "fplate feedback: --audio-device %s: %s\n", snd.device, msg);
+			return 2;
+		}
+		/* no sound card: the display still works; say so and go on */
+		fprintf(stderr, "fplate feedback: no sound (%s); --audio-device DEV names "
+			"another ALSA device, --no-sound silences this\n", msg);
+		snd.device = NULL;
+	}
 	if (o.log) {
 		log = fopen(o.log, "w");
 		if (!log) {
@@ -452,7 +558,6 @@ int fp_cmd_feedback(int argc, char **argv)
 	}
 	o.plain |= !isatty(STDOUT_FILENO);
 	fpc_catch_signals();
-	signal(SIGPIPE, SIG_IGN);
 	if (fpc_sub_open("feedback", o.endpoint, FP_SUB_IMPACT | FP_SUB_STEP | FP_SUB_STATUS, &sub,
 			 msg, sizeof(msg))) {
 		fprintf(stderr, "fplate feedback: %s\n", msg);
@@ -513,6 +618,12 @@ int fp_cmd_feedback(int argc, char **argv)
 	tty_restore();
 	fp_sub_close(sub);
 out:
+	alsa_reap(&snd, 1);
+	if (snd.failed) {
+		fprintf(stderr, "fplate feedback: %u of %u tones failed to play on ALSA device %s\n",
+			snd.failed, snd.played, snd.device);
+		status = status ? status : 1;
+	}
 	if (snd.wav) {
 		/* sizes into the header now that they are known */
 		fflush(snd.wav);
