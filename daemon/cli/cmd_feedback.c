@@ -48,6 +48,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fplate feedback [--metric M] [--target X | --below PCT] [--baseline N]\n"
+		"                       [--tolerance MM]\n"
 		"                       [--schedule S] [--log FILE.csv] [--no-sound]\n"
 		"                       [--audio-device DEV | --sound-file FILE.wav] [--plain]\n"
 		"                       [--seconds N] [--endpoint E] [--timeout S]\n\n"
@@ -58,6 +59,10 @@ static void usage(FILE *out)
 		"  --below PCT      target PCT %% better than each foot's baseline (default 20;\n"
 		"                   lower for the loading rates, higher for cadence)\n"
 		"  --baseline N     steps per foot measured for the baseline, without cues (20)\n"
+		"  --tolerance MM   contact-ml only: a cue when the contact is more than MM from\n"
+		"                   the target position, medial or lateral (default %g); its\n"
+		"                   target is a position (--target, or the baseline mean moved\n"
+		"                   PCT %% towards 0 by --below)\n"
 		"  --schedule S     every (default), alternate, blocks:ON:OFF (steps with, then\n"
 		"                   without feedback: faded feedback)\n"
 		"  --log FILE.csv   every step's value, target and cue (put it beside the recording)\n"
@@ -69,9 +74,11 @@ static void usage(FILE *out)
 		"  --seconds N      stop after N seconds (default: until q or Ctrl-C)\n"
 		"  --endpoint E     fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
 		"  --timeout S      give up when fplated sends nothing for S seconds (default %g)\n\n"
-		"keys: + / - target 1 %% looser / stricter, b new baseline, s next schedule,\n"
+		"keys: + / - target 1 %% looser / stricter (contact-ml: tolerance %g mm wider /\n"
+		"      narrower), b new baseline, s next schedule,\n"
 		"      m sound on/off, q quit\n",
-		fp_cmd_feedback_help, SND_MS, SND_HZ, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
+		fp_cmd_feedback_help, FB_TOL_DEFAULT, SND_MS, SND_HZ, FP_DEFAULT_ENDPOINT,
+		FPC_DEFAULT_TIMEOUT_S, FB_TOL_STEP);
 }
 
 static int bad(const char *what, const char *value, const char *expected)
@@ -104,11 +111,12 @@ static int parse_opts(int argc, char **argv, struct fb_opts *o)
 		{ "schedule", required_argument, NULL, 'S' }, { "log", required_argument, NULL, 'l' },
 		{ "no-sound", no_argument, NULL, 'q' }, { "audio-device", required_argument, NULL, 'a' },
 		{ "sound-file", required_argument, NULL, 'w' }, { "plain", no_argument, NULL, 'p' },
+		{ "tolerance", required_argument, NULL, 'D' },
 		FPC_OPT_SECONDS, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT, FPC_OPT_HELP, FPC_OPT_END
 	};
 	char msg[256];
 	double v;
-	int c;
+	int c, tol = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = FPC_DEFAULT_TIMEOUT_S;
@@ -132,6 +140,11 @@ static int parse_opts(int argc, char **argv, struct fb_opts *o)
 			if (parse_num("--baseline", optarg, 1, FB_BASELINE_MAX, &v))
 				return -1;
 			o->st.baseline_steps = (unsigned int)v;
+			break;
+		case 'D':
+			if (parse_num("--tolerance", optarg, 0.1, 100, &o->st.tolerance))
+				return -1;
+			tol = 1;
 			break;
 		case 'S':
 			if (fb_schedule_parse(optarg, &o->st.sched, msg, sizeof(msg))) {
@@ -159,6 +172,11 @@ static int parse_opts(int argc, char **argv, struct fb_opts *o)
 	}
 	if (fpc_no_args("feedback", argc, argv))
 		return -1;
+	if (tol && !fb_metrics[o->st.metric].distance) {
+		fprintf(stderr, "fplate feedback: --tolerance is for --metric contact-ml (a position), "
+			"not %s\n", fb_metrics[o->st.metric].name);
+		return -1;
+	}
 	if (o->sound_file && o->audio_device) {
 		fprintf(stderr, "fplate feedback: --sound-file and --audio-device exclude each other\n");
 		return -1;
@@ -387,7 +405,9 @@ static void draw(const struct fb_opts *o, const struct screen *sc, const struct 
 		double t = isfinite(o->st.target_abs) ? o->st.target_abs : ft->target;
 
 		printf("  %c: ", f ? 'R' : 'L');
-		if (isfinite(t))
+		if (isfinite(t) && mi->distance)
+			printf("target %.1f \u00b1 %.1f", t, o->st.tolerance);
+		else if (isfinite(t))
 			printf("target %.1f", t);
 		else
 			printf("baseline %u/%u steps", ft->base_n, o->st.baseline_steps);
@@ -460,9 +480,14 @@ static int handle_key(int ch, struct fb_opts *o, struct sound *snd, struct scree
 	default: return 0;
 	}
 	fb_schedule_name(&o->st.sched, sched, sizeof(sched));
-	snprintf(sc->status, sizeof(sc->status), "key '%c': %s %.0f %%, %s, sound %s", ch,
-		 isfinite(o->st.target_abs) ? "target" : "change", isfinite(o->st.target_abs) ?
-		 o->st.target_abs : o->st.change_pct, sched, snd->muted ? "off" : "on");
+	if (fb_metrics[o->st.metric].distance && (ch == '+' || ch == '-'))
+		snprintf(sc->status, sizeof(sc->status), "key '%c': tolerance %.1f mm, %s, sound %s",
+			 ch, o->st.tolerance, sched, snd->muted ? "off" : "on");
+	else
+		snprintf(sc->status, sizeof(sc->status), "key '%c': %s %.0f %%, %s, sound %s", ch,
+			 isfinite(o->st.target_abs) ? "target" : "change",
+			 isfinite(o->st.target_abs) ? o->st.target_abs : o->st.change_pct, sched,
+			 snd->muted ? "off" : "on");
 	return 0;
 }
 
@@ -493,10 +518,10 @@ static void on_message(struct fb_opts *o, json_t *e, struct screen *sc, struct s
 		sound_cue(snd, cue.over);
 	if (log) {
 		fb_schedule_name(&o->st.sched, sched, sizeof(sched));
-		fprintf(log, "%.4f,%lld,%c,%s,%.6g,%.6g,%d,%d,%d,%.1f,%s\n", num(e, "contact_s"),
+		fprintf(log, "%.4f,%lld,%c,%s,%.6g,%.6g,%d,%d,%d,%.1f,%s,%.6g\n", num(e, "contact_s"),
 			(long long)json_integer_value(json_object_get(e, "contact_sample")), cue.foot,
 			mi->name, cue.value, cue.target, cue.over, cue.shown, cue.baseline,
-			num(e, "delay_ms"), sched);
+			num(e, "delay_ms"), sched, mi->distance ? o->st.tolerance : NAN);
 		fflush(log);
 	}
 	if (o->plain) {
@@ -554,7 +579,7 @@ int fp_cmd_feedback(int argc, char **argv)
 				fclose(snd.wav);
 			return 2;
 		}
-		fprintf(log, "contact_s,contact_sample,foot,metric,value,target,over,shown,baseline,delay_ms,schedule\n");
+		fprintf(log, "contact_s,contact_sample,foot,metric,value,target,over,shown,baseline,delay_ms,schedule,tolerance\n");
 	}
 	o.plain |= !isatty(STDOUT_FILENO);
 	fpc_catch_signals();
