@@ -71,7 +71,8 @@ DEPS := pkg-config=cmd:pkg-config gcc=cmd:gcc make=cmd:make \
         python3-numpy=py:numpy python3-zmq=py:zmq
 # scipy: the independent gait reference (tests/reference/gait_ref.py);
 # matplotlib: scripts/fplate-report, exercised by the integration tests;
-# tmux: test_view.sh runs fplate view in a terminal of a known size.
+# tmux: test_view.sh and test_feedback_tmux.py run fplate view / feedback in a
+# terminal of a known size.
 CHECK_DEPS := python3-scipy=py:scipy python3-matplotlib=py:matplotlib tmux=cmd:tmux
 CHECK_STEPS := unit unit-san integration
 

@@ -48,6 +48,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fplate feedback [--metric M] [--target X | --below PCT] [--baseline N]\n"
+		"                       [--tolerance MM]\n"
 		"                       [--schedule S] [--log FILE.csv] [--no-sound]\n"
 		"                       [--audio-device DEV | --sound-file FILE.wav] [--plain]\n"
 		"                       [--seconds N] [--endpoint E] [--timeout S]\n\n"
@@ -58,6 +59,10 @@ static void usage(FILE *out)
 		"  --below PCT      target PCT %% better than each foot's baseline (default 20;\n"
 		"                   lower for the loading rates, higher for cadence)\n"
 		"  --baseline N     steps per foot measured for the baseline, without cues (20)\n"
+		"  --tolerance MM   contact-ml only: a cue when the contact is more than MM from\n"
+		"                   the target position, medial or lateral (default %g); its\n"
+		"                   target is a position (--target, or the baseline mean moved\n"
+		"                   PCT %% towards 0 by --below)\n"
 		"  --schedule S     every (default), alternate, blocks:ON:OFF (steps with, then\n"
 		"                   without feedback: faded feedback)\n"
 		"  --log FILE.csv   every step's value, target and cue (put it beside the recording)\n"
@@ -69,9 +74,11 @@ static void usage(FILE *out)
 		"  --seconds N      stop after N seconds (default: until q or Ctrl-C)\n"
 		"  --endpoint E     fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
 		"  --timeout S      give up when fplated sends nothing for S seconds (default %g)\n\n"
-		"keys: + / - target 1 %% looser / stricter, b new baseline, s next schedule,\n"
+		"keys: + / - target 1 %% looser / stricter (contact-ml: tolerance %g mm wider /\n"
+		"      narrower), b new baseline, s next schedule,\n"
 		"      m sound on/off, q quit\n",
-		fp_cmd_feedback_help, SND_MS, SND_HZ, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
+		fp_cmd_feedback_help, FB_TOL_DEFAULT, SND_MS, SND_HZ, FP_DEFAULT_ENDPOINT,
+		FPC_DEFAULT_TIMEOUT_S, FB_TOL_STEP);
 }
 
 static int bad(const char *what, const char *value, const char *expected)
@@ -104,11 +111,12 @@ static int parse_opts(int argc, char **argv, struct fb_opts *o)
 		{ "schedule", required_argument, NULL, 'S' }, { "log", required_argument, NULL, 'l' },
 		{ "no-sound", no_argument, NULL, 'q' }, { "audio-device", required_argument, NULL, 'a' },
 		{ "sound-file", required_argument, NULL, 'w' }, { "plain", no_argument, NULL, 'p' },
+		{ "tolerance", required_argument, NULL, 'D' },
 		FPC_OPT_SECONDS, FPC_OPT_ENDPOINT, FPC_OPT_TIMEOUT, FPC_OPT_HELP, FPC_OPT_END
 	};
 	char msg[256];
 	double v;
-	int c;
+	int c, tol = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = FPC_DEFAULT_TIMEOUT_S;
@@ -132,6 +140,11 @@ static int parse_opts(int argc, char **argv, struct fb_opts *o)
 			if (parse_num("--baseline", optarg, 1, FB_BASELINE_MAX, &v))
 				return -1;
 			o->st.baseline_steps = (unsigned int)v;
+			break;
+		case 'D':
+			if (parse_num("--tolerance", optarg, 0.1, 100, &o->st.tolerance))
+				return -1;
+			tol = 1;
 			break;
 		case 'S':
 			if (fb_schedule_parse(optarg, &o->st.sched, msg, sizeof(msg))) {
@@ -159,6 +172,11 @@ static int parse_opts(int argc, char **argv, struct fb_opts *o)
 	}
 	if (fpc_no_args("feedback", argc, argv))
 		return -1;
+	if (tol && !fb_metrics[o->st.metric].distance) {
+		fprintf(stderr, "fplate feedback: --tolerance is for --metric contact-ml (a position), "
+			"not %s\n", fb_metrics[o->st.metric].name);
+		return -1;
+	}
 	if (o->sound_file && o->audio_device) {
 		fprintf(stderr, "fplate feedback: --sound-file and --audio-device exclude each other\n");
 		return -1;
@@ -173,6 +191,7 @@ struct sound {
 	FILE *wav;                   /* --sound-file */
 	uint32_t wav_samples;
 	const char *device;          /* aplay -D; NULL: no ALSA */
+	unsigned int played, failed; /* tones started, aplay runs that failed */
 	int muted;
 	int16_t tone[SND_RATE * SND_MS / 1000], silence[SND_RATE * SND_MS / 1000];
 };
@@ -200,34 +219,129 @@ static void pcm_write(FILE *f, const int16_t *pcm, size_t n)
 		put_le(f, (uint16_t)pcm[i], 2);
 }
 
-/* Play the tone through aplay without waiting for it. */
-static void alsa_tone(struct sound *s)
+/*
+ * Start aplay on the device reading 16-bit mono PCM from the returned fd;
+ * its stderr goes to errfd (-1: /dev/null, so that ALSA's messages do not
+ * land on the full-screen display). -1 if it could not be started.
+ */
+static pid_t aplay_start(const char *device, int errfd, int *in)
 {
 	int fd[2];
 	pid_t pid;
 
 	if (pipe(fd))
-		return;
+		return -1;
 	pid = fork();
 	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
 		dup2(fd[0], 0);
+		dup2(errfd >= 0 ? errfd : null, 2);
 		close(fd[0]);
 		close(fd[1]);
-		execlp("aplay", "aplay", "-q", "-D", s->device, "-t", "raw", "-f", "S16_LE",
+		execlp("aplay", "aplay", "-q", "-D", device, "-t", "raw", "-f", "S16_LE",
 		       "-r", "16000", "-c", "1", (char *)NULL);
 		_exit(127);
 	}
 	close(fd[0]);
-	if (pid > 0) {
-		FILE *w = fdopen(fd[1], "w");
+	if (pid < 0) {
+		close(fd[1]);
+		return -1;
+	}
+	*in = fd[1];
+	return pid;
+}
 
-		if (w) {
-			pcm_write(w, s->tone, sizeof(s->tone) / sizeof(s->tone[0]));
-			fclose(w);
-			return;
+/*
+ * Before the session: play 10 ms of silence on the device and wait, so
+ * that a missing aplay or a device ALSA cannot open is known (and named)
+ * up front instead of failing quietly on every over-target step.
+ * 0, or -1 with the reason in msg.
+ */
+static int alsa_probe(const char *device, char *msg, size_t len)
+{
+	int16_t silence[SND_RATE / 100] = { 0 };
+	int err[2], in, st = 0;
+	char text[512] = "";
+	ssize_t got, n = 0;
+	pid_t pid;
+	FILE *w;
+
+	if (pipe(err)) {
+		snprintf(msg, len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = aplay_start(device, err[1], &in);
+	close(err[1]);
+	if (pid < 0) {
+		snprintf(msg, len, "cannot start aplay: %s", strerror(errno));
+		close(err[0]);
+		return -1;
+	}
+	w = fdopen(in, "w");
+	if (w) {
+		pcm_write(w, silence, sizeof(silence) / sizeof(silence[0]));
+		fclose(w);
+	} else {
+		close(in);
+	}
+	/* keep the tail: ALSA's library talks first, aplay's verdict is last */
+	while ((got = read(err[0], text + n, sizeof(text) - 1 - (size_t)n)) > 0) {
+		n += got;
+		if (n == (ssize_t)sizeof(text) - 1) {
+			memmove(text, text + n / 2, (size_t)(n - n / 2));
+			n -= n / 2;
 		}
 	}
-	close(fd[1]);
+	text[n] = 0;
+	close(err[0]);
+	if (waitpid(pid, &st, 0) != pid) {
+		snprintf(msg, len, "waiting for aplay: %s", strerror(errno));
+		return -1;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+		snprintf(msg, len, "aplay not found (Debian package alsa-utils)");
+		return -1;
+	}
+	/* aplay's own last line says why (e.g. "audio open error: ...") */
+	while (n > 0 && text[n - 1] == '\n')
+		text[--n] = 0;
+	snprintf(msg, len, "aplay -D %s failed: %s", device,
+		 strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text[0] ? text : "(no message)");
+	return -1;
+}
+
+/* Play the tone through aplay without waiting for it. */
+static void alsa_tone(struct sound *s)
+{
+	int in;
+	FILE *w;
+
+	if (aplay_start(s->device, -1, &in) < 0) {
+		s->failed++;
+		return;
+	}
+	s->played++;
+	w = fdopen(in, "w");
+	if (w) {
+		pcm_write(w, s->tone, sizeof(s->tone) / sizeof(s->tone[0]));
+		fclose(w);
+	} else {
+		close(in);
+	}
+}
+
+/* Collect finished aplay runs (wait: all of them); count the failures. */
+static void alsa_reap(struct sound *s, int wait)
+{
+	int st;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, wait ? 0 : WNOHANG)) > 0)
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			s->failed++;
 }
 
 static void sound_cue(struct sound *s, int over)
@@ -242,8 +356,7 @@ static void sound_cue(struct sound *s, int over)
 	} else if (s->device && over) {
 		alsa_tone(s);
 	}
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	alsa_reap(s, 0);
 }
 
 /* ---- display ---- */
@@ -292,7 +405,9 @@ static void draw(const struct fb_opts *o, const struct screen *sc, const struct 
 		double t = isfinite(o->st.target_abs) ? o->st.target_abs : ft->target;
 
 		printf("  %c: ", f ? 'R' : 'L');
-		if (isfinite(t))
+		if (isfinite(t) && mi->distance)
+			printf("target %.1f \u00b1 %.1f", t, o->st.tolerance);
+		else if (isfinite(t))
 			printf("target %.1f", t);
 		else
 			printf("baseline %u/%u steps", ft->base_n, o->st.baseline_steps);
@@ -365,9 +480,14 @@ static int handle_key(int ch, struct fb_opts *o, struct sound *snd, struct scree
 	default: return 0;
 	}
 	fb_schedule_name(&o->st.sched, sched, sizeof(sched));
-	snprintf(sc->status, sizeof(sc->status), "key '%c': %s %.0f %%, %s, sound %s", ch,
-		 isfinite(o->st.target_abs) ? "target" : "change", isfinite(o->st.target_abs) ?
-		 o->st.target_abs : o->st.change_pct, sched, snd->muted ? "off" : "on");
+	if (fb_metrics[o->st.metric].distance && (ch == '+' || ch == '-'))
+		snprintf(sc->status, sizeof(sc->status), "key '%c': tolerance %.1f mm, %s, sound %s",
+			 ch, o->st.tolerance, sched, snd->muted ? "off" : "on");
+	else
+		snprintf(sc->status, sizeof(sc->status), "key '%c': %s %.0f %%, %s, sound %s", ch,
+			 isfinite(o->st.target_abs) ? "target" : "change",
+			 isfinite(o->st.target_abs) ? o->st.target_abs : o->st.change_pct, sched,
+			 snd->muted ? "off" : "on");
 	return 0;
 }
 
@@ -398,10 +518,10 @@ static void on_message(struct fb_opts *o, json_t *e, struct screen *sc, struct s
 		sound_cue(snd, cue.over);
 	if (log) {
 		fb_schedule_name(&o->st.sched, sched, sizeof(sched));
-		fprintf(log, "%.4f,%lld,%c,%s,%.6g,%.6g,%d,%d,%d,%.1f,%s\n", num(e, "contact_s"),
+		fprintf(log, "%.4f,%lld,%c,%s,%.6g,%.6g,%d,%d,%d,%.1f,%s,%.6g\n", num(e, "contact_s"),
 			(long long)json_integer_value(json_object_get(e, "contact_sample")), cue.foot,
 			mi->name, cue.value, cue.target, cue.over, cue.shown, cue.baseline,
-			num(e, "delay_ms"), sched);
+			num(e, "delay_ms"), sched, mi->distance ? o->st.tolerance : NAN);
 		fflush(log);
 	}
 	if (o->plain) {
@@ -440,6 +560,17 @@ int fp_cmd_feedback(int argc, char **argv)
 			snd.device = o.audio_device ? o.audio_device : "default";
 		}
 	}
+	signal(SIGPIPE, SIG_IGN);            /* an aplay that died must not kill us */
+	if (snd.device && alsa_probe(snd.device, msg, sizeof(msg))) {
+		if (o.audio_device) {
+			fprintf(stderr, "fplate feedback: --audio-device %s: %s\n", snd.device, msg);
+			return 2;
+		}
+		/* no sound card: the display still works; say so and go on */
+		fprintf(stderr, "fplate feedback: no sound (%s); --audio-device DEV names "
+			"another ALSA device, --no-sound silences this\n", msg);
+		snd.device = NULL;
+	}
 	if (o.log) {
 		log = fopen(o.log, "w");
 		if (!log) {
@@ -448,11 +579,10 @@ int fp_cmd_feedback(int argc, char **argv)
 				fclose(snd.wav);
 			return 2;
 		}
-		fprintf(log, "contact_s,contact_sample,foot,metric,value,target,over,shown,baseline,delay_ms,schedule\n");
+		fprintf(log, "contact_s,contact_sample,foot,metric,value,target,over,shown,baseline,delay_ms,schedule,tolerance\n");
 	}
 	o.plain |= !isatty(STDOUT_FILENO);
 	fpc_catch_signals();
-	signal(SIGPIPE, SIG_IGN);
 	if (fpc_sub_open("feedback", o.endpoint, FP_SUB_IMPACT | FP_SUB_STEP | FP_SUB_STATUS, &sub,
 			 msg, sizeof(msg))) {
 		fprintf(stderr, "fplate feedback: %s\n", msg);
@@ -513,6 +643,12 @@ int fp_cmd_feedback(int argc, char **argv)
 	tty_restore();
 	fp_sub_close(sub);
 out:
+	alsa_reap(&snd, 1);
+	if (snd.failed) {
+		fprintf(stderr, "fplate feedback: %u of %u tones failed to play on ALSA device %s\n",
+			snd.failed, snd.played, snd.device);
+		status = status ? status : 1;
+	}
 	if (snd.wav) {
 		/* sizes into the header now that they are known */
 		fflush(snd.wav);

@@ -15,7 +15,7 @@ const struct fb_metric_info fb_metrics[FB_NMETRICS] = {
 	[FB_VILR] = { "vilr", "vilr_bw_s", "BW/s", 1, 0 },
 	[FB_IMPACT] = { "impact", "impact_peak_bw", "BW", 1, 0 },
 	[FB_CADENCE] = { "cadence", "cadence_spm", "steps/min", 0, 1 },
-	[FB_CONTACT_ML] = { "contact-ml", "cop_contact_ml_mm", "mm", 0, 0 },
+	[FB_CONTACT_ML] = { "contact-ml", "cop_contact_ml_mm", "mm", 0, 0, 1 },
 };
 
 int fb_metric_parse(const char *s, enum fb_metric *m)
@@ -68,6 +68,7 @@ void fb_init(struct fb_state *st)
 	st->target_abs = NAN;
 	st->change_pct = 20;
 	st->baseline_steps = 20;
+	st->tolerance = FB_TOL_DEFAULT;
 	st->sched = (struct fb_schedule){ FB_EVERY, 1, 0 };
 	st->foot[0].target = st->foot[1].target = NAN;
 }
@@ -113,11 +114,18 @@ void fb_step(struct fb_state *st, char foot, double value, struct fb_cue *cue)
 		cue->target = ft->target;
 	}
 	cue->shown = scheduled(&st->sched, st->steps++);
-	cue->over = higher ? value < cue->target : value > cue->target;
+	if (fb_metrics[st->metric].distance)      /* medial and lateral alike */
+		cue->over = fabs(value - cue->target) > st->tolerance;
+	else
+		cue->over = higher ? value < cue->target : value > cue->target;
 }
 
 void fb_adjust(struct fb_state *st, double pct)
 {
+	if (fb_metrics[st->metric].distance) {
+		st->tolerance = fmax(FB_TOL_STEP, st->tolerance + FB_TOL_STEP * pct);
+		return;
+	}
 	if (isfinite(st->target_abs)) {
 		st->target_abs *= 1 + pct / 100;
 		return;

@@ -19,6 +19,8 @@ struct fb_metric_info {
 	const char *unit;
 	int from_impact;             /* 1: the impact topic; 0: the step topic */
 	int higher_better;           /* 1: a cue when below target (cadence) */
+	int distance;                /* 1: a signed position (contact ML): the target is a
+	                              * position, a cue when |value - target| > tolerance */
 };
 extern const struct fb_metric_info fb_metrics[FB_NMETRICS];
 
@@ -30,6 +32,8 @@ struct fb_schedule {
 };
 
 #define FB_BASELINE_MAX 200
+#define FB_TOL_DEFAULT 5.0          /* mm: a few times the 1-2 mm of contact ML (docs/metrics.md) */
+#define FB_TOL_STEP 0.5
 
 struct fb_foot {
 	double base_sum;
@@ -42,6 +46,7 @@ struct fb_state {
 	double target_abs;           /* NaN: from the baseline */
 	double change_pct;           /* target = baseline * (1 - pct/100), or (1 + pct/100) if higher_better */
 	unsigned int baseline_steps;
+	double tolerance;            /* distance metrics: the band around the target */
 	struct fb_schedule sched;
 	struct fb_foot foot[2];      /* L, R */
 	uint64_t steps;              /* steps seen (the schedule counts them) */
@@ -51,7 +56,8 @@ struct fb_state {
 struct fb_cue {
 	char foot;
 	double value, target;        /* target NaN: still in the baseline */
-	int over;                    /* 1: worse than the target (a tone) */
+	int over;                    /* 1: worse than the target (a tone); distance
+	                              * metrics: farther than the tolerance from it */
 	int shown;                   /* 1: the schedule gives feedback on this step */
 	int baseline;                /* 1: this step went into the baseline */
 };
@@ -63,7 +69,8 @@ void fb_schedule_name(const struct fb_schedule *sc, char *out, size_t len);
 void fb_init(struct fb_state *st);
 /* Take one step's value for foot 'L' or 'R'; fills *cue. */
 void fb_step(struct fb_state *st, char foot, double value, struct fb_cue *cue);
-/* Change the target by pct points (+: less strict for lower-better metrics). */
+/* Change the target by pct points (+: less strict for lower-better metrics);
+ * for a distance metric widen (+) or narrow the tolerance by FB_TOL_STEP per point. */
 void fb_adjust(struct fb_state *st, double pct);
 /* Start a new baseline. */
 void fb_rebaseline(struct fb_state *st);

@@ -304,9 +304,9 @@ void fpd_config_usage(FILE *out)
 	fprintf(out,
 		"usage: fplated [OPTIONS]\n\n"
 		"Acquire force-plate samples from a device, calibrate them and publish\n"
-		"them over ZeroMQ (topics force, status, step). Runs in the foreground;\n"
-		"stops cleanly on SIGINT or SIGTERM. Each option below is also a key of\n"
-		"the configuration file ([section] key).\n\noptions:\n"
+		"them over ZeroMQ (topics force, status, step, impact). Runs in the\n"
+		"foreground; stops cleanly on SIGINT or SIGTERM. Each option below is\n"
+		"also a key of the configuration file ([section] key).\n\noptions:\n"
 		"  -c, --config FILE       INI configuration (default %s if present)\n",
 		FPD_DEFAULT_CONFIG);
 	for (size_t i = 0; i < NKEYS; i++) {
