@@ -86,3 +86,11 @@ vm_between() {
 vm_kv() {
 	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
 }
+
+# vm_device_state EP: the device state in fplated's status ("running",
+# "gone", ...): the "state" of the "device" object, not the other "state"
+# keys status carries (clock_sync.state).
+vm_device_state() {
+	fplate status --json --endpoint "$1" --timeout 2 2>/dev/null |
+		sed -n 's/.*"device":{[^{}]*"state":"\([a-z]*\)".*/\1/p'
+}

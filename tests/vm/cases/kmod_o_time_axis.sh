@@ -15,7 +15,7 @@ kmod_up --plates 2 --rate $rate --source builtin:7 ||
 	{ vm_result $name FAIL "device did not come up"; exit 1; }
 kmod_start_fplated
 status() { fplate status --json --endpoint "$KMOD_EP" --timeout 2 2>/dev/null; }
-state() { status | grep -o '"state":"[a-z]*"' | cut -d'"' -f4; }
+state() { vm_device_state "$KMOD_EP"; }
 running() { [ "$(state)" = running ]; }
 gone() { [ "$(state)" = gone ]; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }

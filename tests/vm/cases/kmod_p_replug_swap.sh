@@ -14,8 +14,8 @@ vm_need "$KMOD_KO" /fplate/bin/fplate-gadget /fplate/bin/fplated /fplate/bin/fpl
 gadget() { vm_gadget_start --plates 2 --rate 2000 --source builtin:9 --serial "$@"; }
 status() { fplate status --json --endpoint "$KMOD_EP" --timeout 2 2>/dev/null; }
 field() { status | grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | cut -d'"' -f4; }
-running() { [ "$(field state)" = running ]; }
-gone() { [ "$(field state)" = gone ]; }
+running() { [ "$(vm_device_state "$KMOD_EP")" = running ]; }
+gone() { [ "$(vm_device_state "$KMOD_EP")" = gone ]; }
 kmod_up --plates 2 --rate 2000 --source builtin:9 --serial FPEMU0001 ||
 	{ vm_result $name FAIL "device did not come up"; exit 1; }
 kmod_start_fplated

@@ -15,7 +15,7 @@ vm_gadget_start --plates 2 --rate 2000 --source "$src" ||
 	{ vm_result $name FAIL "emulator did not enumerate"; exit 1; }
 fplated --device 'usb://?serial=FPEMU0001' --pub "$ep" --log-level warn >/tmp/fplated.log 2>&1 &
 fpd=$!
-state() { fplate status --json --endpoint "$ep" --timeout 2 2>/dev/null | grep -o '"state":"[a-z]*"' | cut -d'"' -f4; }
+state() { vm_device_state "$ep"; }
 running() { [ "$(state)" = running ]; }
 gone() { [ "$(state)" = gone ]; }
 vm_check "fplated reports the device running" vm_wait_for 15 running

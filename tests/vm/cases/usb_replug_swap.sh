@@ -15,8 +15,8 @@ vm_need /fplate/bin/fplate-gadget /fplate/bin/fplated /fplate/bin/fplate
 gadget() { vm_gadget_start --plates 2 --rate 2000 --source builtin:9 --serial "$@"; }
 status() { fplate status --json --endpoint "$ep" --timeout 2 2>/dev/null; }
 field() { status | grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | cut -d'"' -f4; }
-running() { [ "$(field state)" = running ]; }
-gone() { [ "$(field state)" = gone ]; }
+running() { [ "$(vm_device_state "$ep")" = running ]; }
+gone() { [ "$(vm_device_state "$ep")" = gone ]; }
 gadget FPEMU0001 || { vm_result $name FAIL "emulator did not enumerate"; exit 1; }
 fplated --device 'usb://' --pub "$ep" --log-level warn >/tmp/fplated.log 2>&1 &
 fpd=$!
