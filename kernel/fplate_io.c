@@ -302,9 +302,10 @@ void fplate_fail_work(struct work_struct *work)
 		dev->io_error = dev->fail_status;
 		dev->streaming = false;
 		failed = true;
-		dev_err(&dev->udev->dev,
-			"stream failed: %u transfers in a row failed (%llu in all), no valid packet since: %d\n",
-			dev->err_run, dev->counters.urb_errors, dev->fail_status);
+		/* interface is cleared only after `disconnected` is set */
+		dev_err(&dev->interface->dev,
+			"stream failed: %u transfers in a row failed without a valid packet; read() reports %d\n",
+			dev->err_run, dev->fail_status);
 	}
 	dev->failing = false;
 	spin_unlock_irq(&dev->lock);
@@ -331,8 +332,12 @@ int fplate_start(struct fplate_dev *dev)
 		dev_err(&dev->interface->dev, "STOP before START failed: %d\n", ret);
 		return ret;
 	}
-	/* After STOP: a device that kept halting its endpoint has stopped now. */
-	if (dev->halted) {
+	/*
+	 * After STOP: a device that kept halting its endpoint has stopped now.
+	 * If the last transfers failed, the endpoint may have been halted again
+	 * after halt_work cleared it: clear it anyway (harmless when not halted).
+	 */
+	if (dev->halted || dev->err_run) {
 		ret = usb_clear_halt(dev->udev, usb_rcvbulkpipe(dev->udev, dev->ep_in));
 		if (ret)
 			return ret;
