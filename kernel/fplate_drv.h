@@ -25,10 +25,13 @@
  *    a second reader would steal records. Counters are in sysfs for others.
  *
  * Stream state (docs/kernel.md): idle (after probe or STOP) -> streaming
- * (START: STOP, submit, START; `streaming`) -> error (a transfer error or a
- * stall that could not be cleared: `io_error` set, `streaming` false, URBs
- * idle) -> stopped (STOP or release: STOP is always sent, so a device left
- * streaming by a dead stream accepts the next START).
+ * (START: STOP, submit, START; `streaming`) -> failing (FPLATE_ERR_ROUNDS *
+ * n_urbs transfer errors in a row, or a stall that could not be cleared:
+ * `failing`, nothing resubmitted; disconnect() within FPLATE_FAIL_GRACE_MS
+ * makes it an unplug, ENODEV) -> error (fail_work: `io_error` set,
+ * `streaming` false; a fatal URB status goes here at once) -> stopped (STOP
+ * or release: STOP is always sent, so a device left streaming by a dead
+ * stream accepts the next START).
  *
  * Files: fplate_main.c (module, probe, disconnect, power management),
  * fplate_io.c (packet path, control requests, streaming), fplate_fops.c
@@ -63,6 +66,16 @@
 /* SET_RATE carries the rate in wValue (16 bits): no device can be set higher. */
 #define FPLATE_MAX_RATE_HZ	65535
 #define FPLATE_RING_MAX_BYTES	(64u << 20)
+/*
+ * A stream fails after FPLATE_ERR_ROUNDS * n_urbs transfers in a row failed
+ * (no valid packet between): every URB failed that many times over, so the
+ * bus or the device is not coming back by itself. The verdict waits
+ * FPLATE_FAIL_GRACE_MS: an unplug shows first as transfer errors (-EPROTO)
+ * and only later as disconnect() (a hub reports it at its next poll, up to
+ * 256 ms), and an unplug must read as ENODEV, not EIO.
+ */
+#define FPLATE_ERR_ROUNDS	4
+#define FPLATE_FAIL_GRACE_MS	500
 
 
 struct fplate_dev {
@@ -74,6 +87,7 @@ struct fplate_dev {
 	wait_queue_head_t read_wait;
 	struct usb_anchor anchor;
 	struct work_struct halt_work;	/* clears a stalled endpoint */
+	struct delayed_work fail_work;	/* declares a failing stream dead */
 	struct urb *urbs[FPLATE_MAX_URBS];
 	unsigned int n_urbs;
 	unsigned int pkt_size;		/* URB buffer length: the largest packet */
@@ -95,6 +109,10 @@ struct fplate_dev {
 	bool streaming;
 	bool suspended;
 	bool halted;			/* stalled: halt_work clears it and resubmits */
+	bool failing;			/* too many errors: no resubmit, fail_work
+					 * sets io_error unless disconnect() comes */
+	int fail_status;		/* io_error that fail_work reports */
+	unsigned int err_run;		/* transfers failed since the last valid packet */
 	struct fp_usb_seq seq;		/* device seq / sample index expected next */
 	u64 offset;			/* record index - device index (restarts) */
 	u64 next_index;			/* record index expected next */
@@ -117,6 +135,7 @@ int fplate_ctrl_in(struct fplate_dev *dev, struct usb_interface *intf,
 int fplate_submit_all(struct fplate_dev *dev);
 void fplate_halt_urbs(struct fplate_dev *dev, bool suspend);
 void fplate_halt_work(struct work_struct *work);
+void fplate_fail_work(struct work_struct *work);
 int fplate_start(struct fplate_dev *dev);
 int fplate_stop(struct fplate_dev *dev);
 

@@ -64,6 +64,7 @@ static bool fplate_process_packet(struct fplate_dev *dev, const u8 *buf,
 		dev->counters.malformed++;
 		return false;
 	}
+	dev->err_run = 0;	/* the device talks again: errors start over */
 	fp_usb_seq_check(&dev->seq, &v, &res);
 	switch (res.verdict) {
 	case FP_USB_SEQ_STALE:
@@ -96,6 +97,36 @@ static bool fplate_process_packet(struct fplate_dev *dev, const u8 *buf,
 	return true;
 }
 
+/*
+ * Caller holds dev->lock. The stream is failing from now on: no URB is
+ * resubmitted, and fail_work reports `status` after the grace period unless
+ * disconnect() comes first (an unplug reads as ENODEV, not as an error).
+ */
+static void fplate_fail(struct fplate_dev *dev, int status)
+{
+	if (dev->failing || !dev->streaming || dev->disconnected)
+		return;
+	dev->failing = true;
+	dev->fail_status = status;
+	mod_delayed_work(system_wq, &dev->fail_work,
+			 msecs_to_jiffies(FPLATE_FAIL_GRACE_MS));
+}
+
+/*
+ * Caller holds dev->lock. Count a failed transfer; true when the run of
+ * failures since the last valid packet is long enough to give up (every URB
+ * failed FPLATE_ERR_ROUNDS times): this bounds the resubmission of -EPROTO
+ * while a device is being unplugged, and a device that keeps stalling.
+ */
+static bool fplate_count_error(struct fplate_dev *dev)
+{
+	dev->counters.urb_errors++;
+	if (++dev->err_run < FPLATE_ERR_ROUNDS * dev->n_urbs)
+		return dev->failing;
+	fplate_fail(dev, -EIO);
+	return true;
+}
+
 void fplate_read_complete(struct urb *urb)
 {
 	struct fplate_dev *dev = urb->context;
@@ -118,17 +149,19 @@ void fplate_read_complete(struct urb *urb)
 		spin_unlock_irqrestore(&dev->lock, flags);
 		return;
 	case -EPIPE:		/* endpoint stalled: clear it in process context */
-		dev->counters.urb_errors++;
-		if (!dev->halted && !dev->disconnected) {
+		if (!fplate_count_error(dev) && !dev->halted && !dev->disconnected) {
 			dev->halted = true;
 			schedule_work(&dev->halt_work);
+		} else if (dev->failing) {
+			dev->halted = true;	/* START clears it */
 		}
 		goto out;
-	case -EPROTO:		/* bit error or unplug in progress: try again */
-	case -EILSEQ:
+	case -EPROTO:		/* bit error or unplug in progress: try again, */
+	case -EILSEQ:		/* a bounded number of times */
 	case -ETIME:
 	case -EOVERFLOW:	/* packet larger than announced */
-		dev->counters.urb_errors++;
+		if (fplate_count_error(dev))
+			goto out;
 		break;
 	default:		/* anything worse: stop, let read() report */
 		dev->counters.urb_errors++;
@@ -137,7 +170,7 @@ void fplate_read_complete(struct urb *urb)
 		wake = true;
 		goto out;
 	}
-	if (dev->streaming && !dev->suspended && !dev->disconnected) {
+	if (dev->streaming && !dev->suspended && !dev->disconnected && !dev->failing) {
 		usb_anchor_urb(urb, &dev->anchor);
 		ret = usb_submit_urb(urb, GFP_ATOMIC);
 		if (ret) {
@@ -228,17 +261,16 @@ void fplate_halt_work(struct work_struct *work)
 	usb_kill_anchored_urbs(&dev->anchor);
 	ret = usb_clear_halt(dev->udev, usb_rcvbulkpipe(dev->udev, dev->ep_in));
 	if (ret) {
+		/* An unplug fails the clear too: fail_work tells them apart. */
 		dev_err(&dev->interface->dev, "cannot clear the stalled endpoint: %d\n", ret);
 		spin_lock_irq(&dev->lock);
-		dev->io_error = -EPIPE;
-		dev->streaming = false;
+		fplate_fail(dev, -EPIPE);
 		spin_unlock_irq(&dev->lock);
-		wake_up_interruptible_all(&dev->read_wait);
 		goto out;
 	}
 	spin_lock_irq(&dev->lock);
 	dev->halted = false;
-	resubmit = dev->streaming && !dev->suspended;
+	resubmit = dev->streaming && !dev->suspended && !dev->failing;
 	spin_unlock_irq(&dev->lock);
 	if (resubmit && fplate_submit_all(dev) == 0)
 		goto out;
@@ -251,6 +283,34 @@ void fplate_halt_work(struct work_struct *work)
 	}
 out:
 	mutex_unlock(&dev->io_mutex);
+}
+
+/*
+ * failing -> error: no valid packet came back and the device was not
+ * unplugged meanwhile (disconnect() sets `disconnected` and cancels this),
+ * so the stream is dead: read() reports it (EIO, EPIPE for a stall that
+ * could not be cleared) once the ring is empty. STOP + START recover.
+ */
+void fplate_fail_work(struct work_struct *work)
+{
+	struct fplate_dev *dev = container_of(to_delayed_work(work),
+					      struct fplate_dev, fail_work);
+	bool failed = false;
+
+	spin_lock_irq(&dev->lock);
+	if (dev->failing && dev->streaming && !dev->disconnected) {
+		dev->io_error = dev->fail_status;
+		dev->streaming = false;
+		failed = true;
+		/* interface is cleared only after `disconnected` is set */
+		dev_err(&dev->interface->dev,
+			"stream failed: %u transfers in a row failed without a valid packet; read() reports %d\n",
+			dev->err_run, dev->fail_status);
+	}
+	dev->failing = false;
+	spin_unlock_irq(&dev->lock);
+	if (failed)
+		wake_up_interruptible_all(&dev->read_wait);
 }
 
 /*
@@ -267,18 +327,23 @@ int fplate_start(struct fplate_dev *dev)
 		return 0;
 	/* After a stream died on an error some URBs may still be queued. */
 	usb_kill_anchored_urbs(&dev->anchor);
-	if (dev->halted) {
+	ret = fplate_ctrl_out(dev, FP_USB_REQ_STOP, 0);
+	if (ret) {
+		dev_err(&dev->interface->dev, "STOP before START failed: %d\n", ret);
+		return ret;
+	}
+	/*
+	 * After STOP: a device that kept halting its endpoint has stopped now.
+	 * If the last transfers failed, the endpoint may have been halted again
+	 * after halt_work cleared it: clear it anyway (harmless when not halted).
+	 */
+	if (dev->halted || dev->err_run) {
 		ret = usb_clear_halt(dev->udev, usb_rcvbulkpipe(dev->udev, dev->ep_in));
 		if (ret)
 			return ret;
 		spin_lock_irq(&dev->lock);
 		dev->halted = false;
 		spin_unlock_irq(&dev->lock);
-	}
-	ret = fplate_ctrl_out(dev, FP_USB_REQ_STOP, 0);
-	if (ret) {
-		dev_err(&dev->interface->dev, "STOP before START failed: %d\n", ret);
-		return ret;
 	}
 	spin_lock_irq(&dev->lock);
 	dev->ring_head = 0;
@@ -289,6 +354,8 @@ int fplate_start(struct fplate_dev *dev)
 	dev->next_index = 0;
 	dev->pending_flags = 0;
 	dev->io_error = 0;
+	dev->failing = false;
+	dev->err_run = 0;
 	dev->streaming = true;
 	spin_unlock_irq(&dev->lock);
 

@@ -191,6 +191,7 @@ static int fplate_probe(struct usb_interface *interface,
 	init_waitqueue_head(&dev->read_wait);
 	init_usb_anchor(&dev->anchor);
 	INIT_WORK(&dev->halt_work, fplate_halt_work);
+	INIT_DELAYED_WORK(&dev->fail_work, fplate_fail_work);
 	dev->udev = usb_get_dev(interface_to_usbdev(interface));
 	dev->interface = interface;
 
@@ -261,6 +262,8 @@ static void fplate_disconnect(struct usb_interface *interface)
 
 	/* Not under io_mutex: the work takes it. It sees `disconnected`. */
 	cancel_work_sync(&dev->halt_work);
+	/* A failing stream was this unplug: read() says ENODEV, not EIO. */
+	cancel_delayed_work_sync(&dev->fail_work);
 	usb_kill_anchored_urbs(&dev->anchor);
 	/* Nothing submits after `disconnected`; an open file keeps only the ring. */
 	fplate_free_urbs(dev);
@@ -291,7 +294,7 @@ static int fplate_resume(struct usb_interface *intf)
 		return 0;
 	spin_lock_irq(&dev->lock);
 	dev->suspended = false;
-	streaming = dev->streaming;
+	streaming = dev->streaming && !dev->failing;	/* fail_work ends it */
 	halted = dev->halted;
 	spin_unlock_irq(&dev->lock);
 	/* A stall seen before suspend: clear it first, the work resubmits. */

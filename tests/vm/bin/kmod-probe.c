@@ -32,6 +32,16 @@
  *   kmod-probe blocked-read DEV       START, read until read() fails; exit 0
  *                                     only if it failed with ENODEV (the test
  *                                     unplugs the device meanwhile)
+ *   kmod-probe error-restart DEV RUNS RECORDS
+ *                                     RUNS times on one open file: START, read
+ *                                     (checked as for stream) until read()
+ *                                     fails, which must be EIO after exactly
+ *                                     RECORDS records from index 0 (the
+ *                                     emulator fails its endpoint for good
+ *                                     after that), then 0 (the error is
+ *                                     reported once), then STOP. Run 2 and
+ *                                     later prove a stream ended by an I/O
+ *                                     error starts again without a replug
  * Every result line is "key=value ..."; the exit status says pass (0) or fail.
  */
 #include <endian.h>
@@ -54,7 +64,8 @@ static int failures;
 static void usage(FILE *out)
 {
 	fputs("usage: kmod-probe info DEV | ioctls DEV | stream DEV SECONDS [KEY=VALUE]... |\n"
-	      "                  overrun DEV PAUSE_MS | blocked-read DEV\n"
+	      "                  overrun DEV PAUSE_MS | blocked-read DEV |\n"
+	      "                  error-restart DEV RUNS RECORDS\n"
 	      "Tests /dev/fplateN of fplate.ko (see the comment at the top of kmod-probe.c).\n",
 	      out);
 }
@@ -465,6 +476,51 @@ static int cmd_blocked_read(const char *path)
 	return read_errno == ENODEV && !failures ? 0 : 1;
 }
 
+static int cmd_error_restart(const char *path, int runs, uint64_t want)
+{
+	struct reader r;
+	ssize_t again;
+	int bad = 0;
+
+	reader_open(&r, path);
+	for (int run = 1; run <= runs; run++) {
+		double t0, t_err;
+		int ret = 0;
+
+		r.records = r.lost = r.gaps = r.flagged = 0;
+		r.have_next = 0;
+		if (ioctl(r.fd, FPLATE_IOC_START, 0) < 0) {
+			printf("run=%d FAIL START: %s\n", run, strerror(errno));
+			return 1;
+		}
+		t0 = now_s();
+		/* The device fails for good: without a verdict read() would wait forever. */
+		while (ret >= 0 && now_s() < t0 + 20)
+			ret = reader_step(&r, 100);
+		t_err = now_s() - t0;
+		/* The error is reported once; then end of stream until STOP/START. */
+		again = read(r.fd, r.buf, r.info.record_size);
+		printf("run=%d records=%llu first=%llu lost=%llu gaps=%llu read_error=%s "
+		       "seconds=%.2f read_after=%zd\n",
+		       run, (unsigned long long)r.records, (unsigned long long)r.first,
+		       (unsigned long long)r.lost, (unsigned long long)r.gaps,
+		       ret < 0 ? strerror(-ret) : "none", t_err, again);
+		if (ret != -EIO || r.records != want || r.first != 0 || r.lost || r.gaps ||
+		    again != 0) {
+			printf("run=%d FAIL want EIO after %llu records from 0, nothing lost, "
+			       "then read() 0\n", run, (unsigned long long)want);
+			bad = 1;
+		}
+		if (ioctl(r.fd, FPLATE_IOC_STOP, 0) < 0) {
+			printf("run=%d FAIL STOP after the error: %s\n", run, strerror(errno));
+			bad = 1;
+		}
+	}
+	print_counters(r.fd);
+	close(r.fd);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -482,6 +538,8 @@ int main(int argc, char **argv)
 		return cmd_overrun(argv[2], atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "blocked-read"))
 		return cmd_blocked_read(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "error-restart"))
+		return cmd_error_restart(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10));
 	usage(stderr);
 	return 2;
 }

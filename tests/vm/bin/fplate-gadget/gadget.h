@@ -10,7 +10,8 @@
  * a device FIFO absorbs host latency and overflows, flagged, when the host
  * falls too far behind). Faults can be injected to test the host side:
  * dropped packets (the seq advances, the data never leaves), corrupted
- * packets (a byte flipped after the CRC), endpoint stalls (halt), and the
+ * packets (a byte flipped after the CRC), endpoint stalls (halt, once or
+ * again and again for a while: a persistent transfer error), and the
  * test scripts unplug it by unbinding the UDC.
  *
  * Files: main.c (configfs, descriptors, main), stream.c (sample clock and
@@ -50,6 +51,7 @@ struct opts {
 	const char *bad_info;       /* GET_INFO field to report as nonsense, or NULL */
 	uint32_t plates, channels, rate, max_rate, k, fifo_ms, ext_rate;
 	uint32_t sync_period, sync_width;
+	uint32_t stall_ms;          /* each --stall lasts this long (0: one halt) */
 	uint64_t trigger_at, checksum_at;
 	uint32_t drop[MAX_LIST], corrupt[MAX_LIST], stall[MAX_LIST], repeat[MAX_LIST];
 	unsigned n_drop, n_corrupt, n_stall, n_repeat;

@@ -30,6 +30,10 @@ static const char usage_text[] =
 "  --drop LIST            never send these packets (seq and samples advance)\n"
 "  --corrupt LIST         flip a byte of these packets after the CRC\n"
 "  --stall LIST           halt the endpoint before these packets\n"
+"  --stall-ms MS          keep each of those stalls for MS ms: the endpoint is\n"
+"                         halted again within 1 ms whenever the host clears\n"
+"                         it, so every transfer fails until then (a STOP ends\n"
+"                         it; 0 = one halt, the default)\n"
 "  --repeat LIST          send these packets twice, the copy with the next seq\n"
 "                         (later packets number on from there)\n"
 "  --restart-after SEQ    after packet SEQ the clock restarts once (seq 0,\n"
@@ -80,7 +84,7 @@ void parse_options(struct opts *o, int argc, char **argv)
 		{ "name", 1, 0, 'n' }, { "udc", 1, 0, 'u' }, { "checksum-at", 1, 0, 'C' },
 		{ "stats", 1, 0, 'o' }, { "t0-file", 1, 0, 't' }, { "help", 0, 0, 'h' },
 		{ "bad-info", 1, 0, 'B' }, { "repeat", 1, 0, 'R' },
-		{ "restart-after", 1, 0, 'A' },
+		{ "restart-after", 1, 0, 'A' }, { "stall-ms", 1, 0, 'L' },
 		{ 0, 0, 0, 0 }
 	};
 	int c;
@@ -105,6 +109,7 @@ void parse_options(struct opts *o, int argc, char **argv)
 		case 'x': o->n_corrupt = parse_list(name, optarg, o->corrupt); break;
 		case 'H': o->n_stall = parse_list(name, optarg, o->stall); break;
 		case 'R': o->n_repeat = parse_list(name, optarg, o->repeat); break;
+		case 'L': o->stall_ms = num(name, optarg, 0, 600000); break;
 		case 'A': o->restart_after = num(name, optarg, 0, UINT32_MAX); break;
 		case 'n': o->name = optarg; break;
 		case 'u': o->udc = optarg; break;

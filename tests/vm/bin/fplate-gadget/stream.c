@@ -51,6 +51,38 @@ static void update_checksum(struct gadget *g, const uint8_t *records, uint32_t n
 }
 
 /*
+ * Halt ep1 before a packet of --stall (reading an IN endpoint halts it,
+ * FunctionFS). With --stall-ms, halt it again every millisecond for that
+ * long: each time the host clears the halt the next transfer fails again, as
+ * on a device whose endpoint keeps failing. STOP, DISABLE or another
+ * session ends it. Returns the number of halts set.
+ */
+static uint32_t stall_ep(struct gadget *g, uint64_t session)
+{
+	int64_t end = now_ns(CLOCK_MONOTONIC) + (int64_t)g->o.stall_ms * 1000000;
+	const struct timespec ms = { 0, 1000000 };
+	uint32_t n = 0;
+	int go;
+	char b;
+
+	do {
+		pthread_mutex_lock(&g->lock);
+		go = g->streaming && g->enabled && !g->quit && g->session == session;
+		pthread_mutex_unlock(&g->lock);
+		if (!go)
+			break;
+		/* as a write: stop_stream() interrupts it (blocks while disabled) */
+		__atomic_store_n(&g->in_write, 1, __ATOMIC_SEQ_CST);
+		if (read(g->ep1, &b, 1) < 0 && errno == EBADMSG)
+			n++;
+		__atomic_store_n(&g->in_write, 0, __ATOMIC_SEQ_CST);
+		if (g->o.stall_ms)
+			nanosleep(&ms, NULL);
+	} while (now_ns(CLOCK_MONOTONIC) < end);
+	return n;
+}
+
+/*
  * One streaming session (START to STOP/DISABLE). The device clock is
  * CLOCK_MONOTONIC: sample i is taken at t0 + i / rate.
  */
@@ -64,7 +96,8 @@ static void stream_session(struct gadget *g)
 	uint8_t pkt[FP_USB_PKT_MAX];
 	struct timespec due;
 	int32_t zero[FP_MAX_PLATES * FP_MAX_CHANNELS];
-	int overrun = 0, dropped, corrupted, stalled, ext_clock, zero_now, repeated;
+	int overrun = 0, dropped, corrupted, ext_clock, zero_now, repeated;
+	uint32_t stalled;
 	int restart, restarted = 0;
 
 	pthread_mutex_lock(&g->lock);
@@ -136,15 +169,15 @@ static void stream_session(struct gadget *g)
 		if (!dropped) {
 			if (corrupted)
 				pkt[len - 3] ^= 0x5a; /* inside the last record, after the CRC */
-			if (in_list(g->o.stall, g->o.n_stall, seq)) {
-				char b;
-
-				/* Reading an IN endpoint halts it (FunctionFS). */
-				stalled = read(g->ep1, &b, 1) < 0 && errno == EBADMSG;
-			}
+			if (in_list(g->o.stall, g->o.n_stall, seq))
+				stalled = stall_ep(g, session);
 			__atomic_store_n(&g->in_write, 1, __ATOMIC_SEQ_CST);
-			if (g->streaming && g->session == session)
+			if (g->streaming && g->session == session) {
 				w = write(g->ep1, pkt, len);
+			} else {
+				w = -1;	/* stopped meanwhile: not sent */
+				errno = ECONNRESET;
+			}
 			__atomic_store_n(&g->in_write, 0, __ATOMIC_SEQ_CST);
 		}
 		/* A repeat: the same samples again, numbered as the next packet. */
@@ -161,6 +194,7 @@ static void stream_session(struct gadget *g)
 		restart = !restarted && g->o.restart_after >= 0 &&
 			  (int64_t)seq == g->o.restart_after;
 		pthread_mutex_lock(&g->lock);
+		g->stalled += stalled;
 		if (w != (ssize_t)len) {
 			/* Disabled, unplugged or stopped: this session is over. */
 			if (w < 0 && errno != EINTR && errno != ESHUTDOWN && errno != ECONNRESET &&
@@ -171,7 +205,6 @@ static void stream_session(struct gadget *g)
 		overrun = 0;
 		g->dropped += dropped;
 		g->corrupted += corrupted;
-		g->stalled += stalled;
 		if (!dropped) {
 			g->packets_sent++;
 			g->samples_sent += k;
