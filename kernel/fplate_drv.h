@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fplate.h - what the files of fplate.ko, the USB driver for fplate
+ * fplate_drv.h - what the files of fplate.ko, the USB driver for fplate
  * force-plate amplifiers, share.
  *
  * The device streams packets (include/fplate/usb_proto.h) on one bulk IN

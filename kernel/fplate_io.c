@@ -2,7 +2,7 @@
 /*
  * fplate_io.c - the packet path (URB completion, atomic context: check
  * each packet, store its samples in the ring), control requests and
- * starting/stopping the stream (process context). Locking: fplate.h.
+ * starting/stopping the stream (process context). Locking: fplate_drv.h.
  */
 #include "fplate_drv.h"
 

@@ -2,7 +2,7 @@
 /*
  * fplate_main.c - USB driver for fplate force-plate amplifiers: module
  * parameters, probe (device information, ring and URBs), disconnect,
- * suspend/resume. The files and the locking rules: fplate.h.
+ * suspend/resume. The files and the locking rules: fplate_drv.h.
  */
 #include "fplate_drv.h"
 
