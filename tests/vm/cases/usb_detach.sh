@@ -17,7 +17,7 @@ vm_check "without detach=1 usb:// refuses, naming detach=1" sh -c "echo '$busy' 
 vm_check "the kernel driver still has it" node
 out=$(fplate-usbtest --seconds 3 --verify builtin:4 'usb://?serial=FPEMU0001&detach=1')
 echo "detach=1: $out"
-vm_check "detach=1 streams exact data" [ "$(vm_kv samples "$out")" -ge 4000 ] && [ "$(vm_kv mismatches "$out")" = 0 ]
+vm_check "detach=1 streams exact data" [ "$(vm_kv samples "$out")" -ge 4000 -a "$(vm_kv mismatches "$out")" = 0 ]
 rebound=no
 vm_wait_for 10 node && rebound=yes
 vm_check "after close the kernel driver is bound again" [ $rebound = yes ]

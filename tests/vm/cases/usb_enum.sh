@@ -23,7 +23,7 @@ cls=$(cat "$dev"/*:1.0/bInterfaceClass 2>/dev/null)
 sub=$(cat "$dev"/*:1.0/bInterfaceSubClass 2>/dev/null)
 ep=$(ls -d "$dev"/*:1.0/ep_81 2>/dev/null)
 mps=$(cat "$ep/wMaxPacketSize" 2>/dev/null)
-vm_check "interface class ff/46 with ep 0x81" [ "$cls" = ff ] && [ "$sub" = 46 ] && [ -n "$ep" ]
+vm_check "interface class ff/46 with ep 0x81" [ "$cls" = ff -a "$sub" = 46 -a -n "$ep" ]
 list=$(fplate-usbtest --list)
 echo "fp_list: $list"
 vm_check "fp_list lists usb://?serial=FPENUM01" sh -c "echo '$list' | grep -q '^usb://?serial=FPENUM01'"

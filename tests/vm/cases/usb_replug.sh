@@ -31,9 +31,9 @@ echo "gadget: $(cat /tmp/gadget.stats 2>/dev/null)"
 get() { vm_kv "$1" "$out"; }
 gs() { vm_kv "$1" "$(cat /tmp/gadget.stats 2>/dev/null)"; }
 vm_check "$cycles unplugs reported as -ENODEV" [ "$(get nodev)" = $cycles ]
-vm_check "$cycles resumed blocks, all flagged GAP" [ "$(get resumed)" = $cycles ] && [ "$(get resumed_without_gap)" = 0 ]
+vm_check "$cycles resumed blocks, all flagged GAP" [ "$(get resumed)" = $cycles -a "$(get resumed_without_gap)" = 0 ]
 vm_check "$cycles disconnects counted" [ "$(get c_disconnects)" = $cycles ]
-vm_check "no unflagged gap, no malformed packet" [ "$(get unflagged_gaps)" = 0 ] && [ "$(get c_malformed)" = 0 ]
+vm_check "no unflagged gap, no malformed packet" [ "$(get unflagged_gaps)" = 0 -a "$(get c_malformed)" = 0 ]
 vm_check "the device was started $((cycles + 1)) times" [ "$(gs starts)" = $((cycles + 1)) ]
 # After the last replug (3 s before the end) data must flow again.
 vm_check "streaming after the last replug" vm_between "$(get rate_hz)" 1900 2100

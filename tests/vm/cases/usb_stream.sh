@@ -23,13 +23,13 @@ gs() { vm_kv "$1" "$(cat /tmp/gadget.stats 2>/dev/null)"; }
 samples=$(get samples); rate=$(get rate_hz)
 lost=$(( $(get c_lost) + $(get gap_blocks) + $(get unflagged_gaps) ))
 vm_check "at least 97 % of $secs s of samples" [ "${samples:-0}" -ge $((secs * 2000 * 97 / 100)) ]
-vm_check "indices contiguous from 0" [ "$(get first)" = 0 ] && [ "$(get next)" = "$samples" ]
+vm_check "indices contiguous from 0" [ "$(get first)" = 0 -a "$(get next)" = "$samples" ]
 vm_check "no sample lost" [ "$lost" = 0 ]
 vm_check "values equal the generator's" [ "$(get mismatches)" = 0 ]
 vm_check "no malformed packet" [ "$(get c_malformed)" = 0 ]
-vm_check "no overrun (host or device)" [ "$(get c_overruns)" = 0 ] && [ "$(gs overruns)" = 0 ]
+vm_check "no overrun (host or device)" [ "$(get c_overruns)" = 0 -a "$(gs overruns)" = 0 ]
 vm_check "rate 2000 Hz +-0.5 %" vm_between "$rate" 1990 2010
-vm_check "sync pulse period 200 samples" [ "$(get sync_period_min)" = 200 ] && [ "$(get sync_period_max)" = 200 ]
+vm_check "sync pulse period 200 samples" [ "$(get sync_period_min)" = 200 -a "$(get sync_period_max)" = 200 ]
 st=PASS; [ $VM_FAILED = 0 ] || st=FAIL
 vm_result $name $st "samples=$samples lost=$lost mismatches=$(get mismatches) rate_hz=$rate" \
 	"sync_period=$(get sync_period_min)..$(get sync_period_max) sync_edges=$(get sync_edges)" \

@@ -26,7 +26,7 @@ bad=$(awk -F, 'NR > 1 { w = ($1 % 200 < 20) ? 1 : 0; if ($14 != w) b++ } END { p
 edges=$(awk -F, 'NR > 1 && $3 == 1 && $1 % 200 == 0 { e++ } END { print e + 0 }' /tmp/s.csv)
 vm_check "CSV header ends with flags,sync" sh -c 'head -n 1 /tmp/s.csv | grep -q ",tz,flags,sync$"'
 # (--seconds counts by the fitted period, which TCG's clock makes approximate)
-vm_check "about 1 s of 2 plates in the CSV" [ "$rows" -ge 3000 ] && [ $((rows % 2)) = 0 ]
+vm_check "about 1 s of 2 plates in the CSV" [ "$rows" -ge 3000 -a $((rows % 2)) = 0 ]
 vm_check "sync column = the amplifier's pulse on every row" [ "$bad" = 0 ]
 
 # 2. trigger-started recording of one pulse period
@@ -37,7 +37,7 @@ info=$(fplate c3d-info /tmp/t.c3d)
 echo "$info" | grep -E "^(frames|first sample|sync)"
 first=$(echo "$info" | sed -n 's/^first sample: device index \([0-9]*\).*/\1/p')
 vm_check "file starts on the sync edge" sh -c "echo '$info' | grep -q 'started on the sync edge rising 0'"
-vm_check "first sample $first is an edge sample (multiple of 200)" [ -n "$first" ] && [ $((first % 200)) = 0 ]
+vm_check "first sample $first is an edge sample (multiple of 200)" [ -n "$first" -a $((first % 200)) = 0 ]
 vm_check "exactly one period: 10 frames of 20 samples" sh -c "echo '$info' | grep -q '^frames: *10 '"
 vm_check "SYNC has one rising edge, on sample 0" \
 	sh -c "echo '$info' | grep -q '1 rising edges, first at sample 0 '"
