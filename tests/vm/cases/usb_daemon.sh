@@ -27,7 +27,7 @@ vm_check "frames arrive" [ "$(vm_kv frames "$out1")" -ge 200 ]
 vm_check "no frame missed, no gap" [ "$(vm_kv missed_frames "$out1")" = 0 -a "$(vm_kv gap_frames "$out1")" = 0 ]
 vm_check "sync words reach the subscriber" [ "$(vm_kv sync_frames "$out1")" = "$(vm_kv frames "$out1")" -a "$(vm_kv sync_edges "$out1")" -ge 20 ]
 vm_check "sync pulse period 200 samples at the subscriber" \
-	[ "$(vm_kv sync_period_min "$out1")" = 200 ] && [ "$(vm_kv sync_period_max "$out1")" = 200 ]
+	[ "$(vm_kv sync_period_min "$out1")" = 200 -a "$(vm_kv sync_period_max "$out1")" = 200 ]
 if [ "${src%%:*}" = sim ]; then
 	# The simulated runner loads each plate with more than body weight.
 	vm_check "runner's Fz on both plates" vm_between "$(vm_kv max_fz_p1 "$out1")" 700 5000 &&
@@ -63,7 +63,7 @@ vm_check "status said running after each replug" [ $back = $cycles ]
 vm_check "fplated survived" kill -0 $fpd
 vm_check "fplated counted $cycles resumes and disconnects" [ "$resumes:$disc" = "$cycles:$cycles" ]
 vm_check "subscriber saw $cycles resumed frames, all flagged GAP" \
-	[ "$(vm_kv resumed_frames "$out2")" = $cycles ] && [ "$(vm_kv resumed_without_gap "$out2")" = 0 ]
+	[ "$(vm_kv resumed_frames "$out2")" = $cycles -a "$(vm_kv resumed_without_gap "$out2")" = 0 ]
 vm_check "no unflagged index jump" [ "$(vm_kv unflagged_jumps "$out2")" = 0 ]
 kill -TERM $fpd
 wait $fpd

@@ -18,7 +18,7 @@ get() { vm_kv "$1" "$out"; }
 gs() { vm_kv "$1" "$(cat /tmp/gadget.stats 2>/dev/null)"; }
 k=10 # samples per packet at 2000 Hz (fplate-gadget: rate / 200)
 vm_check "emulator injected 5 drops, 3 corruptions, 1 stall" \
-	[ "$(gs dropped)" = 5 ] && [ "$(gs corrupted)" = 3 ] && [ "$(gs stalled)" = 1 ]
+	[ "$(gs dropped)" = 5 -a "$(gs corrupted)" = 3 -a "$(gs stalled)" = 1 ]
 vm_check "3 malformed packets counted" [ "$(get c_malformed)" = 3 ]
 vm_check "7 gap events counted and flagged" [ "$(get c_gaps)" = 7 -a "$(get gap_blocks)" = 7 ]
 vm_check "8 packets of samples lost" [ "$(get c_lost)" = $((8 * k)) ]

@@ -35,7 +35,7 @@ vm_check "about 1.5 s of samples discarded (2.5 s stop - 1 s FIFO)" \
 vm_check "one flagged gap per overrun" [ "$(vm_kv gap_blocks "$out")" = "$ov" -a "$(vm_kv unflagged_gaps "$out")" = 0 ]
 vm_check "values exact around the overrun" [ "$(vm_kv mismatches "$out")" = 0 ]
 vm_check "sync pulse period 200 on both sides" \
-	[ "$(vm_kv sync_period_min "$out")" = 200 ] && [ "$(vm_kv sync_period_max "$out")" = 200 ]
+	[ "$(vm_kv sync_period_min "$out")" = 200 -a "$(vm_kv sync_period_max "$out")" = 200 ]
 st=PASS; [ $VM_FAILED = 0 ] || st=FAIL
 vm_result $name $st "device_overruns=$(vm_kv overruns "$st_g") device_discarded=$(vm_kv overrun_samples "$st_g")" \
 	"host_overruns=$(vm_kv c_overruns "$out") host_lost=$(vm_kv c_lost "$out")" \
