@@ -18,6 +18,10 @@
  * error (it changes when, say, another amplifier is plugged in its place:
  * the backends refuse a device with another serial). -EPIPE: a finite source ended; the daemon drains and
  * exits 0. Other errors: state FAILED, the daemon exits 1.
+ *
+ * A paced device with coalescing has no acquisition thread: the main loop
+ * calls fpd_acq_step() for the same read-and-cut (acquire_once) and sleeps
+ * until the next block is due itself (main.c run_inline); no eventfd.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,6 +53,8 @@ static void wake(struct fpd_acq *a)
 {
 	uint64_t one = 1;
 
+	if (a->inline_mode)          /* the reader is the processing thread */
+		return;
 	/* Cannot fail short of a counter overflow (2^64 wakes): ignore. */
 	if (write(a->wake_fd, &one, sizeof(one)) < 0)
 		return;
@@ -68,8 +74,8 @@ static void snapshot_counters(struct fpd *d)
 	pthread_mutex_unlock(&d->acq.counters_lock);
 }
 
-/* Take the backend's words as the error; 1 if they changed. Only this
- * thread writes error_msg, so reading it here needs no lock. */
+/* Take the backend's words as the error; 1 if they changed. Only the
+ * reading thread writes error_msg, so reading it here needs no lock. */
 static int set_error(struct fpd_acq *a, const char *msg)
 {
 	if (!strcmp(a->error_msg, msg))
@@ -129,26 +135,11 @@ int fpd_acq_init(struct fpd *d)
 	return 0;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+/* The block being filled (struct fpd_fill, fplated.h). A slot is reserved
+ * only when the first samples for it arrive, so a ring that drains in the
+ * meantime is used at once and each dropped block counts one overrun. */
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/* The block being filled: a ring slot, the scratch block while the ring is
- * full, or none (blk NULL) between blocks. A slot is reserved only when
- * the first samples for it arrive, so a ring that drains in the meantime
- * is used at once and each dropped block counts one overrun. */
-struct fill {
-	int slot;                    /* ring index, or -1 for scratch */
-	struct fp_block *blk;
-	uint32_t pending_flags;      /* for the next block committed */
-	uint32_t blocks;
-};
-
-static void open_slot(struct fpd *d, struct fill *f)
+static void open_slot(struct fpd *d, struct fpd_fill *f)
 {
 	f->slot = fp_ring_reserve(&d->acq.ring);
 	f->blk = f->slot >= 0 ? &d->acq.slots[f->slot] : &d->acq.scratch;
@@ -158,7 +149,7 @@ static void open_slot(struct fpd *d, struct fill *f)
 
 /* Hand a filled block to the processing side, or drop it when it is the
  * scratch block. An empty block stays open. */
-static void close_slot(struct fpd *d, struct fill *f)
+static void close_slot(struct fpd *d, struct fpd_fill *f)
 {
 	struct fpd_acq *a = &d->acq;
 
@@ -199,7 +190,7 @@ static void append(struct fp_block *dst, const struct fp_block *src, uint32_t fr
 
 /* Move what was read into the staging block into ring slots. A frame must
  * be contiguous, so a discontinuity closes the block being filled first. */
-static void stage_into_slots(struct fpd *d, struct fill *f, const struct fp_block *in)
+static void stage_into_slots(struct fpd *d, struct fpd_fill *f, const struct fp_block *in)
 {
 	uint32_t done = 0;
 
@@ -222,7 +213,7 @@ static void stage_into_slots(struct fpd *d, struct fill *f, const struct fp_bloc
 	}
 }
 
-static void on_data(struct fpd *d, struct fill *f, struct fp_block *in)
+static void on_data(struct fpd *d, struct fpd_fill *f, struct fp_block *in)
 {
 	struct fpd_acq *a = &d->acq;
 
@@ -261,12 +252,17 @@ static int64_t mono_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void wait_for_block(struct fpd *d, const struct fp_block *blk, int64_t last_ns)
+/* When the rest of the block being filled is due, CLOCK_MONOTONIC ns. */
+static int64_t block_deadline(struct fpd *d, const struct fp_block *blk, int64_t read_ns)
 {
 	uint32_t missing = blk ? blk->capacity - blk->n : d->block_samples;
 	int64_t wait = (int64_t)(missing * 1e9 / d->info.rate_hz) + COALESCE_MARGIN_NS;
-	int64_t deadline = last_ns + (wait < d->cfg.block_ms * 1000000LL ? wait :
-				      d->cfg.block_ms * 1000000LL);
+
+	return read_ns + (wait < d->cfg.block_ms * 1000000LL ? wait : d->cfg.block_ms * 1000000LL);
+}
+
+static void sleep_until(int64_t deadline)
+{
 	struct timespec ts = { deadline / 1000000000, deadline % 1000000000 };
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
@@ -296,58 +292,92 @@ static void apply_device_set(struct fpd *d)
 	pthread_mutex_unlock(&a->set_lock);
 }
 
+/*
+ * One read and what follows from it. Returns 1 when acquisition is over
+ * (end of source, failure), else 0. *due_ns (CLOCK_MONOTONIC) is when the
+ * next read should be made: the rest of the block when coalescing, the
+ * retry while the device is gone; 0 to read again at once.
+ */
+static int acquire_once(struct fpd *d, struct fpd_fill *f, int coalesce, int64_t *due_ns)
+{
+	struct fpd_acq *a = &d->acq;
+	int64_t read_ns;
+	int ret;
+
+	*due_ns = 0;
+	apply_device_set(d);
+	ret = fp_read(d->dev, &a->staging, READ_TIMEOUT_MS);
+	read_ns = mono_now_ns();
+
+	if (ret > 0) {
+		on_data(d, f, &a->staging);
+		if (coalesce && (uint32_t)ret < a->staging.capacity)
+			*due_ns = block_deadline(d, f->blk, read_ns);
+	} else if (ret == 0) {
+		close_slot(d, f);
+	} else if (ret == -ENODEV) {
+		close_slot(d, f);
+		if (atomic_load(&a->state) != FPD_DEV_GONE) {
+			snapshot_counters(d);
+			set_error(a, fp_device_message(d->dev));
+			set_state(a, FPD_DEV_GONE);
+		} else if (set_error(a, fp_device_message(d->dev))) {
+			wake(a); /* e.g. another amplifier came back instead */
+		}
+		*due_ns = read_ns + RETRY_MS * 1000000LL;
+	} else if (ret == -EPIPE) {
+		close_slot(d, f);
+		snapshot_counters(d);
+		set_state(a, FPD_DEV_ENDED);
+		return 1;
+	} else {
+		char msg[FP_MSG_MAX];
+
+		close_slot(d, f);
+		a->error = ret;
+		snprintf(msg, sizeof(msg), "%s%s%s", fp_strerror(ret),
+			 fp_device_message(d->dev)[0] ? ": " : "",
+			 fp_device_message(d->dev));
+		set_error(a, msg);
+		set_state(a, FPD_DEV_FAILED);
+		return 1;
+	}
+	return 0;
+}
+
 static void *acquire_thread(void *arg)
 {
 	struct fpd *d = arg;
 	struct fpd_acq *a = &d->acq;
-	struct fill f = { 0 };
 	int coalesce = d->cfg.coalesce && d->info.paced;
 
 	while (!atomic_load_explicit(&a->stop, memory_order_relaxed)) {
-		int64_t read_ns;
-		int ret;
+		int64_t due;
 
-		apply_device_set(d);
-		ret = fp_read(d->dev, &a->staging, READ_TIMEOUT_MS);
-		read_ns = mono_now_ns();
-
-		if (ret > 0) {
-			on_data(d, &f, &a->staging);
-			if (coalesce && (uint32_t)ret < a->staging.capacity)
-				wait_for_block(d, f.blk, read_ns);
-		} else if (ret == 0) {
-			close_slot(d, &f);
-		} else if (ret == -ENODEV) {
-			close_slot(d, &f);
-			if (atomic_load(&a->state) != FPD_DEV_GONE) {
-				snapshot_counters(d);
-				set_error(a, fp_device_message(d->dev));
-				set_state(a, FPD_DEV_GONE);
-			} else if (set_error(a, fp_device_message(d->dev))) {
-				wake(a); /* e.g. another amplifier came back instead */
-			}
-			sleep_ms(RETRY_MS);
-		} else if (ret == -EPIPE) {
-			close_slot(d, &f);
-			snapshot_counters(d);
-			set_state(a, FPD_DEV_ENDED);
+		if (acquire_once(d, &a->fill, coalesce, &due))
 			break;
-		} else {
-			char msg[FP_MSG_MAX];
-
-			close_slot(d, &f);
-			a->error = ret;
-			snprintf(msg, sizeof(msg), "%s%s%s", fp_strerror(ret),
-				 fp_device_message(d->dev)[0] ? ": " : "",
-				 fp_device_message(d->dev));
-			set_error(a, msg);
-			set_state(a, FPD_DEV_FAILED);
-			break;
-		}
+		if (due)
+			sleep_until(due);
 	}
 	/* Stopping: publish what was read. */
-	close_slot(d, &f);
+	close_slot(d, &a->fill);
 	return NULL;
+}
+
+/*
+ * The device-paced path (see fplated.h): the main thread reads, and the
+ * block it completes is processed right after by the same thread, so a
+ * frame costs one wake-up instead of two plus an eventfd round trip.
+ */
+int fpd_acq_inline(const struct fpd *d)
+{
+	return d->cfg.coalesce && d->info.paced;
+}
+
+int fpd_acq_step(struct fpd *d, int64_t *due_ns)
+{
+	d->acq.inline_mode = 1;
+	return acquire_once(d, &d->acq.fill, 1, due_ns);
 }
 
 int fpd_acq_start(struct fpd *d)
@@ -362,6 +392,11 @@ int fpd_acq_start(struct fpd *d)
 
 void fpd_acq_stop(struct fpd *d)
 {
+	if (d->acq.inline_mode) {
+		close_slot(d, &d->acq.fill); /* publish what was read */
+		snapshot_counters(d);
+		return;
+	}
 	if (!d->acq.running)
 		return;
 	atomic_store(&d->acq.stop, 1);

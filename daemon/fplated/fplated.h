@@ -27,7 +27,8 @@
  *
  * Threads: the acquisition thread owns the device while running and only
  * touches struct fpd_acq (atomics and its side of the ring); everything
- * else belongs to the main thread. The control socket is served from the
+ * else belongs to the main thread. A paced device with coalescing has no
+ * acquisition thread: the main thread reads it too (fpd_acq_step). The control socket is served from the
  * main thread's poll loop, so it may use all of struct fpd.
  */
 #ifndef FPLATED_H
@@ -66,7 +67,16 @@ void fpd_acq_error(struct fpd *d, char *buf, size_t len);
 
 enum fpd_set_state { FPD_SET_IDLE = 0, FPD_SET_PENDING, FPD_SET_DONE };
 
-/* Acquisition thread side (acquire.c). */
+/* Acquisition side (acquire.c). */
+/* The block being filled: a ring slot, the scratch block while the ring is
+ * full, or none (blk NULL) between blocks. */
+struct fpd_fill {
+	int slot;                    /* ring index, or -1 for scratch */
+	struct fp_block *blk;
+	uint32_t pending_flags;      /* for the next block committed */
+	uint32_t blocks;
+};
+
 struct fpd_acq {
 	struct fp_ring ring;
 	struct fp_block *slots;      /* [ring capacity = ring_slots, 4..65536, default
@@ -77,6 +87,8 @@ struct fpd_acq {
 	int wake_fd;                 /* eventfd: a block or a state change is ready */
 	pthread_t thread;
 	int running;                 /* thread was created (main thread only) */
+	int inline_mode;             /* no thread: the main thread reads (fpd_acq_step) */
+	struct fpd_fill fill;        /* the reader's block being filled */
 	_Atomic int stop;
 	_Atomic int state;           /* enum fpd_dev_state */
 	_Atomic uint64_t overrun_blocks;
@@ -292,8 +304,19 @@ void fpd_log(enum fpd_log_level level, const char *fmt, ...)
 /* acquire.c */
 int fpd_acq_init(struct fpd *d);
 int fpd_acq_start(struct fpd *d);
-void fpd_acq_stop(struct fpd *d);    /* ask, join; safe if never started */
+void fpd_acq_stop(struct fpd *d);    /* ask, join (inline: flush); safe if never started */
 void fpd_acq_release(struct fpd *d);
+/*
+ * The device-paced path: with coalescing on a paced device (sim://, USB,
+ * kmod, comedi, c3d at rate=realtime) no acquisition thread is started;
+ * the main loop calls fpd_acq_step() (one read; completed blocks go into
+ * the ring without an eventfd write), drains the ring itself and waits in
+ * ppoll() until *due_ns (CLOCK_MONOTONIC; 0: read again at once). Returns
+ * 1 at the end of the source or on failure (see the state), else 0.
+ * fpd_acq_stop() hands over the partial block.
+ */
+int fpd_acq_inline(const struct fpd *d);
+int fpd_acq_step(struct fpd *d, int64_t *due_ns);
 
 /* publish.c */
 /*

@@ -9,13 +9,17 @@
  * The main loop waits in zmq_poll() on the acquisition eventfd and a
  * signalfd (signals are blocked in every thread, so no handler runs
  * asynchronously), with the time to the next status message as timeout.
- * The control socket, when enabled, is one more poll item.
+ * The control sockets and the ZAP socket, when enabled, are more poll
+ * items. A paced device with coalescing (the usual case) has no
+ * acquisition thread: run_inline reads it on this thread and sleeps in
+ * ppoll() until the next block is due.
  *
  * Exit status: 0 clean stop or end of source, 1 runtime error (device,
  * socket), 2 bad option or configuration.
  */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,10 +134,65 @@ static int setup(struct fpd *d, char *msg, size_t msg_len)
 		return ret;
 	}
 	d->start_mono_ns = fp_clock_ns(CLOCK_MONOTONIC);
-	ret = fpd_acq_start(d);
+	/* a paced device is read by the main thread itself (run_inline) */
+	d->acq.inline_mode = fpd_acq_inline(d);
+	ret = d->acq.inline_mode ? 0 : fpd_acq_start(d);
 	if (ret)
 		snprintf(msg, msg_len, "cannot start the acquisition thread: %s", strerror(-ret));
 	return ret;
+}
+
+/* A signal arrived: 1 when the loop ends (exit status 0). */
+static int got_signal(int sig_fd)
+{
+	struct signalfd_siginfo si = { 0 };
+
+	if (read(sig_fd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGHUP) {
+		/* a closed terminal or a reload request must not stop acquisition */
+		fpd_warn("SIGHUP ignored: fplated has no configuration reload; "
+			 "restart it to apply a new configuration");
+		return 0;
+	}
+	if (!si.ssi_signo)
+		return 0;
+	fpd_info("%s: stopping", strsignal((int)si.ssi_signo));
+	return 1;
+}
+
+/* The end of acquisition: the exit status, or -1 while it goes on. */
+static int acq_over(struct fpd *d)
+{
+	int state = atomic_load(&d->acq.state);
+
+	if (state == FPD_DEV_ENDED) {
+		fpd_proc_drain(d);
+		fpd_info("end of source after %llu samples", (unsigned long long)d->stats.samples);
+		return 0;
+	}
+	if (state == FPD_DEV_FAILED) {
+		char msg[FP_MSG_MAX];
+
+		fpd_acq_error(d, msg, sizeof(msg));
+		fpd_err("device '%s': %s", d->cfg.device_uri, msg);
+		return 1;
+	}
+	return -1;
+}
+
+/* Time until the next status message or watchdog ping, ms (-1: none). */
+static int tick_timeout(struct fpd *d)
+{
+	int timeout_ms = fpd_status_tick(d);
+	int wd_ms = (int)(fp_notify_watchdog_usec() / 1000);
+
+	/* Wake often enough to feed systemd's watchdog (WatchdogSec=). */
+	if (wd_ms > 0 && (timeout_ms < 0 || timeout_ms > wd_ms))
+		timeout_ms = wd_ms;
+	fp_notify_watchdog();
+	/* a pending control request is answered as soon as its data is in */
+	if (d->ctl.busy && timeout_ms > 20)
+		timeout_ms = 20;
+	return timeout_ms;
 }
 
 /* Returns the exit status once the loop should end. */
@@ -152,17 +211,9 @@ static int run_loop(struct fpd *d, int sig_fd)
 			items[n_items++] = (zmq_pollitem_t){ extra[i], -1, ZMQ_POLLIN, 0 };
 
 	for (;;) {
-		int timeout_ms = fpd_status_tick(d);
-		int wd_ms = (int)(fp_notify_watchdog_usec() / 1000);
+		int timeout_ms = tick_timeout(d);
 		int state;
 
-		/* Wake often enough to feed systemd's watchdog (WatchdogSec=). */
-		if (wd_ms > 0 && (timeout_ms < 0 || timeout_ms > wd_ms))
-			timeout_ms = wd_ms;
-		fp_notify_watchdog();
-		/* a pending control request is answered as soon as its data is in */
-		if (d->ctl.busy && timeout_ms > 20)
-			timeout_ms = 20;
 		/* other clients are answered while a request is pending */
 		if (zmq_poll(items, n_items, timeout_ms) < 0 &&
 		    errno != EINTR) {
@@ -180,32 +231,103 @@ static int run_loop(struct fpd *d, int sig_fd)
 			else
 				fpd_ctl_handle(d, items[i].socket);
 		}
-		if (items[1].revents & ZMQ_POLLIN) {
-			struct signalfd_siginfo si = { 0 };
-
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGHUP) {
-				/* a closed terminal or a reload request must not stop acquisition */
-				fpd_warn("SIGHUP ignored: fplated has no configuration reload; "
-					 "restart it to apply a new configuration");
-			} else if (si.ssi_signo) {
-				fpd_info("%s: stopping", strsignal((int)si.ssi_signo));
-				return 0;
-			}
-		}
-		state = atomic_load(&d->acq.state);
-		if (state == FPD_DEV_ENDED) {
-			fpd_proc_drain(d);
-			fpd_info("end of source after %llu samples",
-				 (unsigned long long)d->stats.samples);
+		if ((items[1].revents & ZMQ_POLLIN) && got_signal(sig_fd))
 			return 0;
-		}
-		if (state == FPD_DEV_FAILED) {
-			char msg[FP_MSG_MAX];
+		state = acq_over(d);
+		if (state >= 0)
+			return state;
+	}
+}
 
-			fpd_acq_error(d, msg, sizeof(msg));
-			fpd_err("device '%s': %s", d->cfg.device_uri, msg);
+/*
+ * The device-paced loop (fpd_acq_inline): read, process and publish on
+ * this thread, then sleep in ppoll() on the signalfd and the ZeroMQ
+ * sockets' ZMQ_FD until the next block is due. The deadline is on
+ * CLOCK_MONOTONIC and the timeout relative, so a wall-clock step changes
+ * nothing. One wake-up per frame instead of two plus an eventfd.
+ *
+ * ZMQ_FD only says that a socket's state may have changed, and any
+ * operation on the socket may consume that signal: ZMQ_EVENTS (a poll()
+ * and a getpid() inside libzmq) is read for a socket whose fd fired, on
+ * which requests were just handled, or after a pending reply went out,
+ * until it says nothing is queued; not on every frame. At most one burst
+ * of requests per socket is handled between two device reads.
+ */
+static int run_inline(struct fpd *d, int sig_fd)
+{
+	void *zap = fpd_curve_zap_socket();
+	void *want[3] = { d->ctl.sock, d->ctl.read_sock, zap };
+	void *sock[4] = { NULL };
+	struct pollfd pfd[4] = { { sig_fd, POLLIN, 0 } };
+	int check[4] = { 0 };
+	int64_t due = 0;             /* CLOCK_MONOTONIC ns of the next read, 0: now */
+	int n = 1;
+
+	for (int i = 0; i < 3; i++) {
+		size_t len = sizeof(pfd[n].fd);
+
+		if (!want[i])
+			continue;
+		if (zmq_getsockopt(want[i], ZMQ_FD, &pfd[n].fd, &len)) {
+			fpd_err("%s socket: ZMQ_FD: %s", want[i] == zap ? "ZAP" : "control",
+				zmq_strerror(errno));
 			return 1;
 		}
+		pfd[n].events = POLLIN;
+		sock[n] = want[i];
+		check[n++] = 1;      /* input may be queued already */
+	}
+	for (;;) {
+		int64_t now = fp_clock_ns(CLOCK_MONOTONIC), wait_ns = 0;
+		int timeout_ms, was_busy, more = 0;
+		struct timespec ts;
+
+		if (now >= due) {
+			int over = fpd_acq_step(d, &due);
+
+			fpd_proc_drain(d);
+			if (over) {
+				over = acq_over(d);
+				return over < 0 ? 1 : over;
+			}
+			now = fp_clock_ns(CLOCK_MONOTONIC);
+		}
+		timeout_ms = tick_timeout(d);
+		was_busy = d->ctl.busy;
+		fpd_ctl_tick(d);
+		for (int i = 1; i < n; i++) {
+			int ev = 0;
+			size_t len = sizeof(ev);
+
+			if (was_busy && !d->ctl.busy)
+				check[i] = 1;    /* a reply went out */
+			if (!check[i])
+				continue;
+			if (zmq_getsockopt(sock[i], ZMQ_EVENTS, &ev, &len) || !(ev & ZMQ_POLLIN)) {
+				check[i] = 0;
+				continue;
+			}
+			if (sock[i] == zap)
+				fpd_curve_zap_handle(d);
+			else
+				fpd_ctl_handle(d, sock[i]);
+			more = 1;            /* look again before sleeping */
+		}
+		if (!more) {
+			wait_ns = due > now ? due - now : 0;
+			if (timeout_ms >= 0 && wait_ns > timeout_ms * 1000000LL)
+				wait_ns = timeout_ms * 1000000LL;
+		}
+		ts = (struct timespec){ wait_ns / 1000000000, wait_ns % 1000000000 };
+		if (ppoll(pfd, (nfds_t)n, &ts, NULL) < 0 && errno != EINTR) {
+			fpd_err("ppoll: %s", strerror(errno));
+			return 1;
+		}
+		if ((pfd[0].revents & POLLIN) && got_signal(sig_fd))
+			return 0;
+		for (int i = 1; i < n; i++)
+			if (pfd[i].revents & POLLIN)
+				check[i] = 1;
 	}
 }
 
@@ -292,7 +414,7 @@ int main(int argc, char **argv)
 	ret = fp_notify_ready(msg);
 	if (ret < 0)
 		fpd_warn("cannot notify the service manager ($NOTIFY_SOCKET): %s", strerror(-ret));
-	status = run_loop(&d, sig_fd);
+	status = d.acq.inline_mode ? run_inline(&d, sig_fd) : run_loop(&d, sig_fd);
 	fp_notify_stopping();
 	teardown(&d);
 	close(sig_fd);

@@ -150,7 +150,7 @@ int fpd_proc_drain(struct fpd *d)
 
 	/* Clear the wake-up first: a block committed after this read will
 	 * wake us again, so none is left behind. */
-	if (read(a->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+	if (!a->inline_mode && read(a->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		fpd_warn("reading the wake-up eventfd: %s", strerror(errno));
 	while ((i = fp_ring_peek(&a->ring)) >= 0) {
 		process_block(d, &a->slots[i]);

@@ -206,6 +206,118 @@ static void test_packets_gone_resumed_end(void)
 	rig_teardown(&r);
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * The device-paced path (fpd_acq_inline): no acquisition thread, the
+ * caller reads with fpd_acq_step() and drains. The frames must be the same
+ * as through the thread, no eventfd is written, and the next read is asked
+ * for when the rest of the block is due by the sample clock (missing
+ * samples / rate + the 50 us coalescing margin) or, while the device is
+ * gone, 100 ms on; both on CLOCK_MONOTONIC, counted from the read.
+ */
+static void test_inline_path(void)
+{
+	static struct rig r;
+	struct fp_wire_header h[64];
+	struct pollfd pfd;
+	int n, steps = 0, waits = 0, retries = 0;
+
+	rig_setup(&r, 16);
+	r.fk.packet = 2;
+	r.fk.gone_from = 50;
+	r.fk.gone_to = 53;
+	r.fk.jump = 37;
+	r.fk.end_at = 53 + 25;
+	CU_ASSERT_EQUAL(fpd_acq_inline(&r.d), 0);   /* not paced: the thread */
+	r.d.info.paced = 1;
+	CU_ASSERT_EQUAL_FATAL(fpd_acq_inline(&r.d), 1);
+	r.d.cfg.coalesce = 0;
+	CU_ASSERT_EQUAL(fpd_acq_inline(&r.d), 0);   /* coalescing off: the thread */
+	r.d.cfg.coalesce = 1;
+	for (;;) {
+		int64_t due, before = mono_ns(), after;
+		int over = fpd_acq_step(&r.d, &due);
+		const struct fp_block *f = r.d.acq.fill.blk;
+		int gone = atomic_load(&r.d.acq.state) == FPD_DEV_GONE;
+
+		after = mono_ns();
+		fpd_proc_drain(&r.d);
+		steps++;
+		if (over) {
+			CU_ASSERT_EQUAL(due, 0);
+			break;
+		}
+		CU_ASSERT_FATAL(due != 0);  /* every read here is a short packet or a loss */
+		if (gone) {
+			CU_ASSERT(due >= before + 100000000LL && due <= after + 100000000LL);
+			retries++;
+		} else {
+			uint32_t missing = f ? f->capacity - f->n : r.d.block_samples;
+			int64_t wait = (int64_t)missing * 500000 + 50000;
+
+			CU_ASSERT(due >= before + wait && due <= after + wait);
+			waits++;
+		}
+	}
+	fpd_acq_stop(&r.d);          /* hands over a partial block: none here */
+	fpd_proc_drain(&r.d);
+	CU_ASSERT_EQUAL(r.d.acq.running, 0);
+	CU_ASSERT_EQUAL(steps, 53 + 25 + 1);
+	CU_ASSERT_EQUAL(waits, 75);   /* every successful read of a 2-sample packet */
+	CU_ASSERT_EQUAL(retries, 3);
+	CU_ASSERT_EQUAL(atomic_load(&r.d.acq.state), FPD_DEV_ENDED);
+	pfd = (struct pollfd){ r.d.acq.wake_fd, POLLIN, 0 };
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 0), 0);         /* nobody to wake */
+	n = collect(&r, h, 64);
+	CU_ASSERT_EQUAL(n, 15);
+	CU_ASSERT_EQUAL(r.d.stats.samples, 150);
+	CU_ASSERT_EQUAL(r.d.stats.gaps, 1);
+	CU_ASSERT_EQUAL(r.d.stats.lost_samples, 37);
+	CU_ASSERT_EQUAL(r.d.stats.resumes, 1);
+	for (int i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(h[i].n_samples, 10);
+		CU_ASSERT_EQUAL(h[i].sequence, (uint64_t)i);
+		if (i < 10)
+			CU_ASSERT_EQUAL(h[i].first_sample, (uint64_t)i * 10);
+	}
+	CU_ASSERT_EQUAL(h[10].first_sample, 137);
+	CU_ASSERT_EQUAL(h[10].flags & 0xff, FP_WIRE_F_GAP | FP_WIRE_F_RESUMED);
+	CU_ASSERT_EQUAL(h[14].first_sample, 177);
+	rig_teardown(&r);
+}
+
+/* Stopping the inline path mid-block publishes the partial block. */
+static void test_inline_flush(void)
+{
+	static struct rig r;
+	struct fp_wire_header h[8];
+	int64_t due;
+
+	rig_setup(&r, 16);
+	r.fk.packet = 3;
+	r.fk.gone_from = r.fk.gone_to = 1000;
+	r.fk.end_at = 1000;
+	r.d.info.paced = 1;
+	for (int i = 0; i < 4; i++)  /* 12 samples: one block of 10, 2 left */
+		CU_ASSERT_EQUAL(fpd_acq_step(&r.d, &due), 0);
+	fpd_proc_drain(&r.d);
+	CU_ASSERT_EQUAL(r.d.stats.samples, 10);
+	fpd_acq_stop(&r.d);
+	fpd_proc_drain(&r.d);
+	CU_ASSERT_EQUAL(r.d.stats.samples, 12);
+	CU_ASSERT_EQUAL_FATAL(collect(&r, h, 8), 2);
+	CU_ASSERT_EQUAL(h[1].first_sample, 10);
+	CU_ASSERT_EQUAL(h[1].n_samples, 2);
+	rig_teardown(&r);
+}
+
 static void test_ring_overrun(void)
 {
 	static struct rig r;
@@ -250,5 +362,8 @@ void fp_suite_daemon(void)
 {
 	FP_ADD_SUITE("daemon",
 		     { "packets -> frames, device gone and back, end", test_packets_gone_resumed_end },
+		     { "device-paced path: no thread, same frames, waits by the sample clock",
+		       test_inline_path },
+		     { "device-paced path: stopping publishes the partial block", test_inline_flush },
 		     { "ring overrun while processing stalls", test_ring_overrun });
 }
