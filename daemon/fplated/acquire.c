@@ -371,7 +371,7 @@ static void *acquire_thread(void *arg)
  */
 int fpd_acq_inline(const struct fpd *d)
 {
-	return d->cfg.coalesce && d->info.paced;
+	return d->cfg.single_thread && d->cfg.coalesce && d->info.paced;
 }
 
 int fpd_acq_step(struct fpd *d, int64_t *due_ns)

@@ -27,8 +27,9 @@
  *
  * Threads: the acquisition thread owns the device while running and only
  * touches struct fpd_acq (atomics and its side of the ring); everything
- * else belongs to the main thread. A paced device with coalescing has no
- * acquisition thread: the main thread reads it too (fpd_acq_step). The control socket is served from the
+ * else belongs to the main thread. With [device] single_thread = yes a
+ * paced device with coalescing has no acquisition thread: the main thread
+ * reads it too (fpd_acq_step). The control socket is served from the
  * main thread's poll loop, so it may use all of struct fpd.
  */
 #ifndef FPLATED_H

@@ -235,8 +235,12 @@ static void test_inline_path(void)
 	r.fk.gone_to = 53;
 	r.fk.jump = 37;
 	r.fk.end_at = 53 + 25;
+	r.d.cfg.single_thread = 1;
 	CU_ASSERT_EQUAL(fpd_acq_inline(&r.d), 0);   /* not paced: the thread */
 	r.d.info.paced = 1;
+	r.d.cfg.single_thread = 0;
+	CU_ASSERT_EQUAL(fpd_acq_inline(&r.d), 0);   /* not asked for ([device] single_thread) */
+	r.d.cfg.single_thread = 1;
 	CU_ASSERT_EQUAL_FATAL(fpd_acq_inline(&r.d), 1);
 	r.d.cfg.coalesce = 0;
 	CU_ASSERT_EQUAL(fpd_acq_inline(&r.d), 0);   /* coalescing off: the thread */
