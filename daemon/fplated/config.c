@@ -125,6 +125,7 @@ void fpd_config_defaults(struct fpd_config *cfg)
 		 dir && dir[0] && !strchr(dir, ':') ? dir : FPD_DEFAULT_CALIB_DIR);
 	cfg->block_ms = 10;
 	cfg->coalesce = 1;
+	cfg->single_thread = 1;
 	cfg->sndhwm = 2000;
 	cfg->drop_policy = FPD_DROP_COUNT;
 	cfg->status_ms = 1000;

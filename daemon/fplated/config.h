@@ -37,7 +37,7 @@ struct fpd_config {
 	char calibration[FPD_PATH_MAX];   /* "" = device's stored, else neutral */
 	int block_ms;                     /* samples per frame = rate * block_ms / 1000 */
 	int coalesce;                     /* 1: wake once per block, not per device packet */
-	int single_thread;                /* 1: paced + coalesced: no acquisition thread (off by default) */
+	int single_thread;                /* 1 (default): paced + coalesced: no acquisition thread */
 	/* [publish] */
 	char endpoint[256];
 	char ctl_endpoint[256];           /* ZeroMQ REP control socket */
