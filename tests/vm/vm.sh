@@ -16,6 +16,8 @@
 #              depends on, else the newest /usr/src/linux-headers-*-amd64),
 #              e.g. KVER=6.12 picks the newest installed 6.12 headers
 #   VMCASES    space-separated globs on case names (default all), e.g. 'usb_*'
+#   VMRUN      folder of one run's initramfs, console and kernel logs
+#              (default $BUILD/vm), so that runs can go side by side
 #   VMMEM      guest memory in MiB (default 768)      VMSMP  vCPUs (default 1)
 #   VMACCEL    QEMU accelerator (default tcg; kvm where it works)
 #   VMVERBOSE  1: echo the whole serial console while it runs
@@ -32,6 +34,8 @@ top=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 VMCASES=${VMCASES:-}
+VMRUN=${VMRUN:-$BUILD/vm}
+case $VMRUN in /*) ;; *) VMRUN=$top/$VMRUN ;; esac
 VMMEM=${VMMEM:-768}
 VMSMP=${VMSMP:-1}
 VMVERBOSE=${VMVERBOSE:-0}
@@ -40,7 +44,7 @@ BAD_KERNEL_RE='WARNING:|BUG:|Oops|general protection|Kernel panic|refcount_t|use
 die() { echo "vm: $*" >&2; exit 2; }
 
 usage() {
-	sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,28p' "$0" | sed 's/^# \{0,1\}//'
 	echo "Cases found:"
 	for c in "$here"/cases/*.sh; do [ -e "$c" ] && echo "  $(basename "$c" .sh)"; done
 	exit 0
@@ -161,7 +165,7 @@ file_is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = '177
 build_initramfs() { # area, cases...
 	local area=$1 f line src dest opt name m
 	shift
-	ROOT=$BUILD/vm/root-$area
+	ROOT=$VMRUN/root-$area
 	rm -rf "$ROOT"
 	mkdir -p "$ROOT"/{bin,sbin,dev,proc,sys,tmp,run,etc,lib/modules/fplate,fplate/bin,fplate/cases,fplate/files}
 	mkdir -p "$ROOT/lib64" "$ROOT/usr/bin" "$ROOT/usr/sbin" "$ROOT/var/run"
@@ -227,7 +231,7 @@ build_initramfs() { # area, cases...
 		echo "VM_AREA=$area"
 		echo "VM_KVER=$KVER_USED"
 	} >"$ROOT/fplate/config"
-	(cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/vm/initrd-$area.gz"
+	(cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) >"$VMRUN/initrd-$area.gz"
 }
 
 # ---- run one area's VM and judge it --------------------------------------
@@ -242,11 +246,11 @@ run_area() { # area, cases... ; returns 0 pass, 1 fail
 	shift
 	for c in "$@"; do total=$((total + $(case_timeout "$c") + 5)); done
 	build_initramfs "$area" "$@"
-	log=$BUILD/vm/console-$area.log
+	log=$VMRUN/console-$area.log
 	# Software emulation by default: /dev/kvm may exist without working
 	# (nested virtualisation), and timing results must not depend on it.
 	accel=${VMACCEL:-tcg}
-	rm -f "$BUILD/vm/qemu-$area.rc"
+	rm -f "$VMRUN/qemu-$area.rc"
 	echo "vm: area $area: ${#@} case(s), kernel $KVER_USED, accel $accel, -m $VMMEM -smp $VMSMP, timeout ${total}s"
 	t0=$EPOCHREALTIME
 	: >"$log"
@@ -262,16 +266,16 @@ run_area() { # area, cases... ; returns 0 pass, 1 fail
 		esac
 	done < <(timeout -k 5 "$total" qemu-system-x86_64 -accel "$accel" -m "$VMMEM" -smp "$VMSMP" \
 		-nographic -monitor none -no-reboot \
-		-kernel "$BUILD/vm/kernel/$KVER_USED/vmlinuz" -initrd "$BUILD/vm/initrd-$area.gz" \
+		-kernel "$BUILD/vm/kernel/$KVER_USED/vmlinuz" -initrd "$VMRUN/initrd-$area.gz" \
 		-append "console=ttyS0 loglevel=4 panic=-1 oops=panic" </dev/null 2>&1
-		echo $? >"$BUILD/vm/qemu-$area.rc")
+		echo $? >"$VMRUN/qemu-$area.rc")
 	local t_all
 	t_all=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 
-	status=$(cat "$BUILD/vm/qemu-$area.rc" 2>/dev/null || echo "?")
-	sed -n '/^vmkernel-log-begin/,/^vmkernel-log-end/p' "$log" | sed '1d;$d' >"$BUILD/vm/kernel-$area.log"
+	status=$(cat "$VMRUN/qemu-$area.rc" 2>/dev/null || echo "?")
+	sed -n '/^vmkernel-log-begin/,/^vmkernel-log-end/p' "$log" | sed '1d;$d' >"$VMRUN/kernel-$area.log"
 	echo "vm: area $area: /init reached after ${t_init:-?} s (host), whole run $t_all s"
-	echo "vm: area $area boot_s=${t_init:-?} run_s=$t_all" >>"$BUILD/vm/times.log"
+	echo "vm: area $area kernel $KVER_USED boot_s=${t_init:-?} run_s=$t_all" >>"$BUILD/vm/times.log"
 	if [ "$status" = 124 ] || [ "$status" = 137 ]; then
 		echo "vm: area $area: TIMEOUT after ${total}s (last console lines follow)"
 		tail -n 30 "$log" | sed 's/^/  | /'
@@ -301,9 +305,9 @@ run_area() { # area, cases... ; returns 0 pass, 1 fail
 	fi
 	# The boot messages before /init are the same every time; show the part
 	# the tests influenced (the whole log, also checked, is in the file).
-	echo "vm: area $area kernel log checked ($(wc -l <"$BUILD/vm/kernel-$area.log") lines in" \
-		"$BUILD/vm/kernel-$area.log), from 'Run /init' on:"
-	sed -n '/Run \/init as init process/,$p' "$BUILD/vm/kernel-$area.log" | sed 's/^/  k /'
+	echo "vm: area $area kernel log checked ($(wc -l <"$VMRUN/kernel-$area.log") lines in" \
+		"$VMRUN/kernel-$area.log), from 'Run /init' on:"
+	sed -n '/Run \/init as init process/,$p' "$VMRUN/kernel-$area.log" | sed 's/^/  k /'
 	[ "$rc" = 0 ] && echo "vm: area $area kernel log: no WARNING/BUG/oops/refcount/use-after-free/sleeping-in-atomic"
 	return $rc
 }
@@ -325,7 +329,7 @@ done
 [ -x /bin/busybox ] || die "/bin/busybox missing (apt-get install busybox-static)"
 
 KVER_USED=$(pick_kver)
-mkdir -p "$BUILD/vm"
+mkdir -p "$BUILD/vm" "$VMRUN"
 fetch_kernel "$KVER_USED"
 KMODDIR=$BUILD/vm/kernel/$KVER_USED/lib/modules/$KVER_USED
 
