@@ -8,11 +8,15 @@
  * record uses, on the stance's window as far as it has arrived (drift
  * offset: the one measured before the contact). While the stance is open
  * the decision waits until nothing that can still arrive could change it:
- * the filtered curve settled (the filter's padding after the last sample
- * it needs), a later sample above the impact peak, the peak inside 30 %
- * of any stance that long, and its prominence clear of the active-peak
- * bound GAIT_ACTIVE_MAX_BW. A stance without an impact peak (virtual 13 %
- * peak) is decided once its toe-off and the padding after it are in. The
+ * the filtered curve settled (the filter's own settling, `settle`, after
+ * the last sample it needs), a later sample above the impact peak or the
+ * peak below the spring-mass estimate of the active peak, the peak inside
+ * 30 % of the expected contact time (the same foot's previous stances;
+ * without one: of any stance that long), and its prominence clear of the
+ * active-peak bound GAIT_ACTIVE_MAX_BW. A stance without an impact peak
+ * (virtual 13 % peak) is decided once 30 % of its expected contact time
+ * has settled; without an expected contact time, once its toe-off and
+ * the settling after it are in. The
  * decided values are kept and the step record takes them over, so the
  * event and the record of a stance carry identical numbers by construction
  * (docs/metrics.md, "Impact event").
