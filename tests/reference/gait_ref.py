@@ -110,14 +110,13 @@ def last_crossing(f, top, level):
     return (k - 1) + (level - f[k - 1]) / (f[k] - f[k - 1])
 
 
-def expected_contact(c, plate, neighbours, rate):
+def expected_contact(k, seq, rate):
     """Median contact time (samples) of the same foot's previous up to three
-    stances: 2, 4 and 6 contacts back (any plate), while every step between
-    is under 2 s and no stance is truncated (began with the data), each of
-    running length; None when there is none."""
-    seq = sorted((s, p, t) for p, s, t in neighbours)
-    k = seq.index(next(x for x in seq if x[0] == c and x[1] == plate))
-    if c == 0:
+    stances of stance seq[k] (seq: every (contact, plate, toe-off), sorted):
+    2, 4 and 6 contacts back (any plate), while every step between is under
+    2 s and no stance is truncated (began with the data), each of running
+    length; None when there is none."""
+    if seq[k][0] == 0:
         return None
     lens = []
     for m in range(1, 7):
@@ -190,12 +189,14 @@ def step_metrics(fz, rate, c, e, cutoff, gait="running", ref_ct=None):
 def analyse(fz_by_plate, rate, cutoff):
     steps = []
     neighbours = [(p, s, e) for p, fz in enumerate(fz_by_plate) for s, e in contacts(fz, rate, True)]
+    seq = sorted((s, p, e) for p, s, e in neighbours)
+    at = {(s, p): k for k, (s, p, _) in enumerate(seq)}
     for plate, fz in enumerate(fz_by_plate):
         for c, e in contacts(fz, rate):
             if not (MIN_CONTACT_S * rate <= e - c <= MAX_STANCE_S * rate):
                 continue
             s = step_metrics(fz, rate, c, e, cutoff, gait_of(c, e, plate, neighbours, rate),
-                             expected_contact(c, plate, neighbours, rate))
+                             expected_contact(at[(c, plate)], seq, rate))
             s["plate"] = plate + 1   # numbered from 1, as fplate's step records
             steps.append(s)
     steps.sort(key=lambda s: (s["contact_sample"], s["plate"]))
