@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a definition in docs/metrics.md changes. */
-#define FP_METRICS_VERSION 3
+#define FP_METRICS_VERSION 4
 
 #define FP_GRAVITY 9.80665
 
@@ -55,7 +55,7 @@ enum fp_step_flag {
 	FP_STEP_TRUNCATED      = 1u << 11, /* the source began or ended inside the step */
 	FP_STEP_NO_BELT_SPEED  = 1u << 12, /* belt speed unknown: metrics needing it NaN */
 	FP_STEP_IMPLAUSIBLE    = 1u << 13, /* a COP metric out of physical range was dropped */
-	FP_STEP_IMPACT_REVISED = 1u << 14, /* the active peak broke the bound the impact event assumed */
+	FP_STEP_IMPACT_REVISED = 1u << 14, /* the active peak broke a bound the impact event assumed */
 };
 #define FP_STEP_NFLAGS 15
 
@@ -162,7 +162,7 @@ struct fp_step {
 	 * on it either way.
 	 */
 	double impact_peak_n, impact_peak_bw;
-	int impact_virtual;         /* 1: Fz at 13 % of stance (no impact peak) */
+	int impact_virtual;         /* 1: Fz at 13 % of the expected contact time (no impact peak) */
 	double transient_peak_n;    /* walking: heel-strike transient before it, NaN if none */
 	double time_to_transient_ms;
 	double time_to_impact_ms;

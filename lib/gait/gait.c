@@ -145,6 +145,9 @@ int fp_gait_open(const struct fp_gait_config *cfg, struct fp_gait **out, char *m
 	g->max_wait = ms_to_samples(1000, cfg->rate_hz);
 	g->cap = g->max_stance + g->max_wait + 2 * g->pad + 16;
 	fp_butter2_lowpass(cfg->cutoff_hz, cfg->rate_hz, &g->bq);
+	g->settle = gait_settle_samples(&g->bq, GAIT_SETTLE_FRACTION);
+	if (g->settle > g->pad)
+		g->settle = g->pad;
 	fp_butter2_lowpass(cfg->cop_cutoff_hz, cfg->rate_hz, &g->bq_cop);
 	if (cfg->calib) {
 		g->calib = *cfg->calib;
@@ -376,7 +379,7 @@ static void contact_start(struct fp_gait *g, uint32_t p, uint64_t s)
 		}
 	gait_hist_add(g, p, c, s, !pl->have_below);
 	pl->contact = c;
-	pl->imp = (struct gait_impact){ 0 };
+	gait_impact_start(g, p, c);
 	pl->contacts_seen = 1;
 	/* loaded from the first sample: the stance began before the data */
 	pl->stance_flags = pl->have_below ? 0 : FP_STEP_TRUNCATED;

@@ -18,6 +18,9 @@
 struct gait_window {
 	size_t n;                /* samples in the window */
 	size_t c, e;             /* stance as window indices */
+	size_t ref_n;            /* the expected contact time the impact phase's
+				  * 30 % and 13 % points are taken of (samples);
+				  * 0: the stance's own (docs/metrics.md) */
 	double rate_hz;
 	double *fz, *fy, *tz;    /* corrected, unfiltered */
 	double *copx, *copy;     /* plate frame, mm, NaN where unloaded */
@@ -53,11 +56,14 @@ void gait_force_metrics(const struct gait_window *w, double prominence, struct f
  * is still loaded at the window's end (it ends at e = w->n or later) and
  * the filtered curve is settled only before index `settled`; the impact
  * is decided only if no later data can change it, given that the active
- * peak will not exceed active_hi (N). Returns 1 when s holds the values,
- * 0 when the data do not decide it yet.
+ * peak will not exceed active_hi (N) and, once the curve is below
+ * active_min (N, 0: no such bound), that a higher sample will come. The
+ * 30 % and 13 % points are of w->ref_n (the expected contact time) when
+ * set, else of the stance (open: of the stance so far, a lower bound).
+ * Returns 1 when s holds the values, 0 when the data do not decide it yet.
  */
 int gait_impact_metrics(const struct gait_window *w, double prominence, int open,
-			size_t settled, double active_hi, struct fp_step *s);
+			size_t settled, double active_min, double active_hi, struct fp_step *s);
 
 /*
  * The bound on the active peak an impact event assumes while the stance
@@ -65,6 +71,27 @@ int gait_impact_metrics(const struct gait_window *w, double prominence, int open
  * even at top sprint speed (docs/metrics.md, "Impact event").
  */
 #define GAIT_ACTIVE_MAX_BW 6.0
+
+/*
+ * The lower bound on the active peak an impact event assumes while the
+ * stance is open, as a share of the spring-mass (sine-wave) estimate
+ * F = BW (pi/2) (step time / contact time) of Morin et al. 2005 from the
+ * same foot's previous stances (docs/metrics.md, "Impact event"): an
+ * impact peak candidate below it has a higher sample to come.
+ */
+#define GAIT_ACTIVE_MIN_MODEL 0.8
+
+/*
+ * The settling of the zero-lag filter at the end of a window that stops
+ * while the stance goes on: the backward pass starts there and its error
+ * decays as the filter's impulse-response envelope r^n (r the largest
+ * pole radius); the impact event uses the samples where that envelope
+ * has fallen below GAIT_SETTLE_FRACTION (docs/metrics.md).
+ */
+#define GAIT_SETTLE_FRACTION 0.01
+
+/* Samples for the envelope of bq's impulse response to fall below fraction. */
+uint32_t gait_settle_samples(const struct fp_biquad *bq, double fraction);
 
 /* BW-normalised values and the centre-of-mass metrics, once BW is known. */
 void gait_bw_metrics(const struct gait_window *w, struct fp_step *s);
@@ -110,9 +137,12 @@ struct gait_offset {
 
 /* A stance's impact phase, decided once (gait_impact.c). */
 struct gait_impact {
+	uint64_t ref_n;             /* expected contact time (samples), 0: none */
+	uint64_t stride_n;          /* same foot's previous stride (samples) */
 	int decided;
 	int in_stance;              /* decided while the stance was open */
 	double active_hi;           /* the active peak bound it relied on (N) */
+	int relied_min;             /* a higher sample assumed (active_min bound) */
 	double impact_peak_n, time_to_impact_ms, valr_n_s, vilr_n_s;
 	int impact_virtual;
 };
@@ -161,6 +191,7 @@ struct gait_contact {
 struct fp_gait {
 	struct fp_gait_config cfg;
 	uint32_t cap, pad;          /* ring samples; filter padding samples */
+	uint32_t settle;            /* filter settling at a window's end (samples) */
 	uint32_t skip, aerial, min_contact, min_gap, max_stance, max_wait;
 	struct gait_plate plate[FP_MAX_PLATES];
 	int started;
@@ -241,6 +272,8 @@ uint64_t gait_window_from(const struct fp_gait *g, uint64_t contact);
 /* gait_impact.c */
 /* Sample s of plate p has arrived: decide the impact phases it determines; queue their events. */
 void gait_impact_sample(struct fp_gait *g, uint32_t p, uint64_t s);
+/* A contact c began on plate p: the expected contact time of its impact phase. */
+void gait_impact_start(struct fp_gait *g, uint32_t p, uint64_t c);
 /* At finalize: take the decided impact phase into s, or decide it from s and queue its event. */
 void gait_impact_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
 			  struct fp_step *s);

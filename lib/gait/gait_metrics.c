@@ -47,24 +47,30 @@ int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq)
 #define IMPACT_UNDECIDED (-2)
 
 /*
- * Index of the impact peak in [c, e) or -1: the first local maximum in
- * the first 30 % of stance whose prominence (height above the higher of
- * the lowest points on either side, bounded by the stance and by the next
- * higher sample to the right, as scipy.signal.peak_prominences) is at
- * least `prominence` × the active peak.
+ * Index of the impact peak in [c, e) or -1: the first local maximum at or
+ * before index `last` (30 % of the stance) whose prominence (height above
+ * the higher of the lowest points on either side, bounded by the stance
+ * and by the next higher sample to the right, as scipy.signal.
+ * peak_prominences) is at least `prominence` x the active peak.
  *
- * Over a stance still open (open 1) the curve is known on [c, end), the
- * stance reaches at least `last` / 0.3 and the active peak lies in
- * [active_lo, active_hi]: the same walk returns IMPACT_UNDECIDED wherever
- * later data could change its answer (no higher sample yet, a prominence
- * between the bounds, candidates still to come).
+ * Over a stance still open (open 1) the curve is known on [c, end) and the
+ * active peak lies in [active_lo, active_hi]: the same walk returns
+ * IMPACT_UNDECIDED wherever later data could change its answer (no higher
+ * sample yet, a prominence between the bounds, candidates still to come).
+ * complete: `last` is final (an expected contact time), so once every
+ * sample up to last + 1 is known the walk can end with -1. A candidate
+ * below active_min (a lower bound on the active peak, 0: none) has a
+ * higher sample to come: its prominence so far (the right side's lowest
+ * point so far) can only grow, and clearing the upper bound decides it.
  */
 static long impact_search(const double *f, size_t c, size_t last, size_t end, int open,
-			  double active_lo, double active_hi, double prominence)
+			  int complete, double active_min, double active_lo, double active_hi,
+			  double prominence)
 {
 	double left_min = f[c];
+	size_t i;
 
-	for (size_t i = c + 1; i <= last && i + 1 < end; i++) {
+	for (i = c + 1; i <= last && i + 1 < end; i++) {
 		size_t j;
 		double right_min = f[i], prom;
 
@@ -74,9 +80,14 @@ static long impact_search(const double *f, size_t c, size_t last, size_t end, in
 		for (j = i + 1; j < end && f[j] <= f[i]; j++)
 			right_min = fmin(right_min, f[j]);
 		if (j == end) {
-			if (open)
+			if (!open)
+				continue;       /* nothing higher later: the active peak */
+			if (!(f[i] < active_min))
 				return IMPACT_UNDECIDED;
-			continue;               /* nothing higher later: the active peak */
+			/* a higher sample will come; the prominence can only grow */
+			if (f[i] - fmax(left_min, right_min) >= prominence * active_hi)
+				return (long)i;
+			return IMPACT_UNDECIDED;
 		}
 		prom = f[i] - fmax(left_min, right_min);
 		if (prom >= prominence * active_hi)
@@ -84,7 +95,9 @@ static long impact_search(const double *f, size_t c, size_t last, size_t end, in
 		if (open && prom >= prominence * active_lo)
 			return IMPACT_UNDECIDED;
 	}
-	return open ? IMPACT_UNDECIDED : -1;
+	if (open && !(complete && i > last))
+		return IMPACT_UNDECIDED;
+	return -1;
 }
 
 /* First upward crossing of level at or after index from (fractional index). */
@@ -144,11 +157,12 @@ static void loading_rates(const struct gait_window *w, double peak_idx, double p
 }
 
 int gait_impact_metrics(const struct gait_window *w, double prominence, int open,
-			size_t settled, double active_hi, struct fp_step *s)
+			size_t settled, double active_min, double active_hi, struct fp_step *s)
 {
 	const double *f = w->fz_f, dt = 1.0 / w->rate_hz;
-	size_t end = open ? settled : w->e, last = w->c + (size_t)floor(0.3 * (double)(w->e - w->c));
-	double active = -INFINITY;
+	size_t end = open ? settled : w->e;
+	double ref = (double)(w->ref_n ? w->ref_n : w->e - w->c), active = -INFINITY;
+	size_t last = w->c + (size_t)floor(0.3 * ref);
 	long imp;
 
 	if (end > w->n)
@@ -157,8 +171,8 @@ int gait_impact_metrics(const struct gait_window *w, double prominence, int open
 		return 0;
 	for (size_t i = w->c; i < end; i++)
 		active = fmax(active, f[i]);
-	imp = impact_search(f, w->c, last, end, open, active, open ? fmax(active, active_hi) : active,
-			    prominence);
+	imp = impact_search(f, w->c, last, end, open, w->ref_n != 0, open ? active_min : 0,
+			    active, open ? fmax(active, active_hi) : active, prominence);
 	if (imp == IMPACT_UNDECIDED)
 		return 0;
 	if (imp >= 0) {
@@ -167,12 +181,13 @@ int gait_impact_metrics(const struct gait_window *w, double prominence, int open
 		s->time_to_impact_ms = (double)((size_t)imp - w->c) * 1000.0 * dt;
 		loading_rates(w, (double)imp, s->impact_peak_n, s);
 	} else {
-		/* No impact peak (mid/forefoot): Fz at 13 % of stance (Ueda 2016). */
-		double t13 = (double)w->c + 0.13 * (double)(w->e - w->c);
+		/* No impact peak (mid/forefoot): Fz at 13 % of stance (Ueda 2016),
+		 * of the expected contact time when there is one. */
+		double t13 = (double)w->c + 0.13 * ref;
 
 		s->impact_virtual = 1;
 		s->impact_peak_n = gait_interp(f, w->n, t13);
-		s->time_to_impact_ms = 0.13 * (double)(w->e - w->c) * 1000.0 * dt;
+		s->time_to_impact_ms = 0.13 * ref * 1000.0 * dt;
 		loading_rates(w, t13, s->impact_peak_n, s);
 	}
 	return 1;
@@ -209,7 +224,8 @@ void gait_force_metrics(const struct gait_window *w, double prominence, struct f
 		 * first peak on others, rates 4-7 times apart.
 		 */
 		size_t last = w->c + (size_t)floor(0.3 * (double)(w->e - w->c));
-		long imp = impact_search(f, w->c, last, w->e, 0, f[imax], f[imax], prominence);
+		long imp = impact_search(f, w->c, last, w->e, 0, 0, 0, f[imax], f[imax],
+					  prominence);
 		size_t half = w->c + (w->e - w->c) / 2, i1 = w->c;
 
 		for (size_t i = w->c; i <= half && i < w->e; i++)
@@ -224,7 +240,7 @@ void gait_force_metrics(const struct gait_window *w, double prominence, struct f
 		}
 		loading_rates(w, (double)i1, s->impact_peak_n, s);
 	} else {
-		gait_impact_metrics(w, prominence, 0, w->e, f[imax], s);
+		gait_impact_metrics(w, prominence, 0, w->e, 0, f[imax], s);
 	}
 }
 

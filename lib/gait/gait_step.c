@@ -440,6 +440,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 		return;
 	}
 	gait_fill_window(g, p, pd, from, to, &w);
+	w.ref_n = (size_t)pd->imp.ref_n;
 	if (g->cfg.drift_correction && !pd->before.valid && !pd->after.valid)
 		s.flags |= FP_STEP_NO_OFFSET;
 	s.offset_n = offset_at(&pd->before, &pd->after, 2, (double)(pd->contact + pd->toeoff) / 2.0);

@@ -17,9 +17,15 @@ impact peak, scipy.signal.filtfilt for the zero-lag filter):
               filtered with a 2nd-order Butterworth forward and backward
   gait        walking if the stance lasts 450 ms or more or another contact
               (any plate) overlaps it, else running
-  impact      running: first local maximum in the first 30 % of stance with
-              a prominence >= 0.5 % of the stance maximum and a higher
-              sample later; else Fz at 13 % of stance (virtual). Walking:
+  impact      running: first local maximum in the first 30 % of the expected
+              contact time with a prominence >= 0.5 % of the stance maximum
+              and a higher sample later; else Fz at 13 % of the expected
+              contact time (virtual). The expected contact time is the
+              median contact time of the same foot's previous up to three
+              stances (2, 4 and 6 contacts back on any plate, every step
+              between under 2 s, each 100-450 ms, none truncated); the
+              stance's own when there is none; rounded to a sample
+              (metrics_version 4). Walking:
               the largest Fz in the first half of the stance (first peak),
               and that running impact peak, if earlier and lower, as the
               heel-strike transient
@@ -104,7 +110,31 @@ def last_crossing(f, top, level):
     return (k - 1) + (level - f[k - 1]) / (f[k] - f[k - 1])
 
 
-def step_metrics(fz, rate, c, e, cutoff, gait="running"):
+def expected_contact(k, seq, rate):
+    """Median contact time (samples) of the same foot's previous up to three
+    stances of stance seq[k] (seq: every (contact, plate, toe-off), sorted):
+    2, 4 and 6 contacts back (any plate), while every step between is under
+    2 s and no stance is truncated (began with the data), each of running
+    length; None when there is none."""
+    if seq[k][0] == 0:
+        return None
+    lens = []
+    for m in range(1, 7):
+        if m > k:
+            break
+        s, _, t = seq[k - m]
+        if seq[k - m + 1][0] - s > 2 * rate or s == 0:
+            break
+        if m % 2:
+            continue
+        if not (round(MIN_CONTACT_S * rate) <= t - s < WALK_CONTACT_MS * rate / 1000.0):
+            break
+        lens.append(t - s)
+    # rounded to a whole sample, half up
+    return float(np.floor(np.median(lens) + 0.5)) if lens else None
+
+
+def step_metrics(fz, rate, c, e, cutoff, gait="running", ref_ct=None):
     pad = max(int(round(0.05 * rate)), 10)
     lo, hi = max(c - pad, 0), min(e + pad, len(fz))
     b, a = ss.butter(2, cutoff / (rate / 2))
@@ -113,7 +143,8 @@ def step_metrics(fz, rate, c, e, cutoff, gait="running"):
     seg = f[c0:e0]
     active = seg.max()
     peaks, props = ss.find_peaks(seg, prominence=PROMINENCE * active)
-    last = int(np.floor(0.3 * (e - c)))
+    ref = float(e - c) if ref_ct is None else ref_ct
+    last = int(np.floor(0.3 * ref))
     impact = None
     for p, prom in zip(peaks, props["prominences"]):
         if p > last:
@@ -132,7 +163,7 @@ def step_metrics(fz, rate, c, e, cutoff, gait="running"):
         virtual, peak_t, peak_n = False, float(impact), f[impact]
     else:
         virtual = True
-        peak_t = c0 + 0.13 * (e - c)
+        peak_t = c0 + 0.13 * ref
         peak_n = float(np.interp(peak_t, np.arange(len(f)), f))
     out = {"contact_sample": int(c), "toeoff_sample": int(e), "impact_virtual": virtual,
            "gait": gait, "transient_peak_n": transient,
@@ -158,11 +189,14 @@ def step_metrics(fz, rate, c, e, cutoff, gait="running"):
 def analyse(fz_by_plate, rate, cutoff):
     steps = []
     neighbours = [(p, s, e) for p, fz in enumerate(fz_by_plate) for s, e in contacts(fz, rate, True)]
+    seq = sorted((s, p, e) for p, s, e in neighbours)
+    at = {(s, p): k for k, (s, p, _) in enumerate(seq)}
     for plate, fz in enumerate(fz_by_plate):
         for c, e in contacts(fz, rate):
             if not (MIN_CONTACT_S * rate <= e - c <= MAX_STANCE_S * rate):
                 continue
-            s = step_metrics(fz, rate, c, e, cutoff, gait_of(c, e, plate, neighbours, rate))
+            s = step_metrics(fz, rate, c, e, cutoff, gait_of(c, e, plate, neighbours, rate),
+                             expected_contact(at[(c, plate)], seq, rate))
             s["plate"] = plate + 1   # numbered from 1, as fplate's step records
             steps.append(s)
     steps.sort(key=lambda s: (s["contact_sample"], s["plate"]))

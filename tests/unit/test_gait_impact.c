@@ -11,10 +11,20 @@
  *  - the foot of the event is the record's, except where the record itself
  *    says the foot was guessed;
  *  - an event sent "in stance" was really known before the toe-off sample
- *    arrived, and its delay is the known sample minus the contact sample.
+ *    arrived, and its delay is the known sample minus the contact sample;
+ *  - where the definition (metrics_version 4, docs/metrics.md "Impact
+ *    event") lets the event be decided in stance — body weight known and an
+ *    expected contact time from the same foot's previous stances — it is:
+ *    no earlier than the samples it uses (up to the impact peak, or the
+ *    whole 30 % window for a virtual peak, + 1) have settled in the filter,
+ *    and a virtual one no later than the first 2 ms check after that; the
+ *    13 % point lies at 13 % of that expected contact time. The expected
+ *    contact time is recomputed here from the step records, the settling
+ *    from the analogue Butterworth prototype (bilinear transform).
  * The delays are printed (their latency budget is benchmarked in
  * tests/bench, not asserted here).
  */
+#include <complex.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +227,125 @@ static size_t check_run(const char *name, struct run *r, size_t *in_stance_out)
 	return with;
 }
 
+/*
+ * Samples after which the impulse-response envelope of the 2nd-order
+ * Butterworth at cutoff falls below 1 %: its poles are the analogue
+ * prototype's w e^(+-j 3pi/4), w = 2 fs tan(pi fc / fs) (pre-warped),
+ * mapped by z = (1 + s/2fs) / (1 - s/2fs); capped at the 50 ms padding.
+ */
+static uint64_t settle_samples(double cutoff, double rate)
+{
+	double w = 2.0 * rate * tan(M_PI * cutoff / rate);
+	double complex sp = w * cexp(I * 3.0 * M_PI / 4.0);
+	double r = cabs((1.0 + sp / (2.0 * rate)) / (1.0 - sp / (2.0 * rate)));
+	uint64_t n = (uint64_t)ceil(log(0.01) / log(r));
+	uint64_t pad = (uint64_t)fmax(10.0, (double)lround(0.05 * rate));
+
+	return n < pad ? n : pad;
+}
+
+/*
+ * The expected contact time (samples) of record k from the records of
+ * the same run: the median contact time of the stances 2, 4 and 6
+ * contacts back (any plate) while every step between is under 2 s and
+ * none is truncated, each 100 ms to 450 ms; rounded; 0 when none.
+ */
+static uint64_t expected_ct(const struct run *r, const size_t *order, size_t k)
+{
+	double v[3], t;
+	size_t n = 0;
+
+	if (r->steps[order[k]].flags & FP_STEP_TRUNCATED)
+		return 0;
+	for (size_t m = 1; m <= 6 && m <= k; m++) {
+		const struct fp_step *h = &r->steps[order[k - m]];
+		double len = (double)(h->toeoff_sample - h->contact_sample);
+
+		if ((double)(r->steps[order[k - m + 1]].contact_sample - h->contact_sample) >
+		    2 * r->rate || (h->flags & FP_STEP_TRUNCATED))
+			break;
+		if (m % 2)
+			continue;
+		if (len < (double)lround(0.1 * r->rate) || len >= 0.45 * r->rate)
+			break;
+		v[n++] = len;
+	}
+	if (!n)
+		return 0;
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a + 1; b < n; b++)
+			if (v[b] < v[a]) {
+				t = v[a];
+				v[a] = v[b];
+				v[b] = t;
+			}
+	return (uint64_t)llround(n == 2 ? 0.5 * (v[0] + v[1]) : v[n / 2]);
+}
+
+static const struct run *sort_run;
+
+static int cmp_contact(const void *a, const void *b)
+{
+	uint64_t x = sort_run->steps[*(const size_t *)a].contact_sample;
+	uint64_t y = sort_run->steps[*(const size_t *)b].contact_sample;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * When the events of run r were decided, against what the definition
+ * allows (see the top of the file). Returns the events checked; *late
+ * counts those decided later than allowed (also asserted).
+ */
+static size_t check_timing(const char *name, struct run *r)
+{
+	static size_t order[MAXN];
+	size_t checked = 0, early = 0, late = 0, wrong13 = 0;
+	uint64_t every = (uint64_t)ceil(r->rate / 500.0);
+
+	for (size_t i = 0; i < r->n_steps; i++)
+		order[i] = i;
+	sort_run = r;
+	qsort(order, r->n_steps, sizeof(order[0]), cmp_contact);
+	for (size_t k = 0; k < r->n_steps; k++) {
+		const struct fp_step *s = &r->steps[order[k]];
+		const struct fp_impact *e = NULL;
+		uint64_t ref = expected_ct(r, order, k), settle, delay, need;
+
+		if (!ref || !isfinite(s->impact_peak_n) || s->gait != FP_GAIT_RUNNING ||
+		    (s->flags & (FP_STEP_NO_BODY_WEIGHT | FP_STEP_IMPACT_REVISED | FP_STEP_GAP)))
+			continue;
+		for (size_t j = 0; j < r->n_imp; j++)
+			if (r->imp[j].plate == s->plate && r->imp[j].contact_sample == s->contact_sample)
+				e = &r->imp[j];
+		if (!e)
+			continue;
+		checked++;
+		settle = settle_samples(s->cutoff_hz, r->rate);
+		delay = e->known_sample + 1 - e->contact_sample;
+		if (s->impact_virtual) {
+			/* every sample of the 30 % window and the one after it, settled */
+			need = (uint64_t)floor(0.3 * (double)ref) + 2 + settle;
+			if (fabs(s->time_to_impact_ms - 0.13 * (double)ref * 1000.0 / r->rate) > 1e-9)
+				wrong13++;
+		} else {
+			/* the impact peak and the sample after it, settled */
+			need = (uint64_t)llround(s->time_to_impact_ms * r->rate / 1000.0) + 2 + settle;
+		}
+		early += delay < need;
+		/* the last check before it is known: the whole window in */
+		late += !e->in_stance ||
+			delay > (uint64_t)floor(0.3 * (double)ref) + 2 + settle + every - 1;
+	}
+	printf("\n    %s: %zu events with body weight and an expected contact time: "
+	       "decided too early %zu, too late %zu, 13 %% point wrong %zu",
+	       name, checked, early, late, wrong13);
+	CU_ASSERT_EQUAL(early, 0);
+	CU_ASSERT_EQUAL(late, 0);
+	CU_ASSERT_EQUAL(wrong13, 0);
+	return checked;
+}
+
 static struct run R;
 
 static void test_sim(void)
@@ -235,6 +364,8 @@ static void test_sim(void)
 		CU_ASSERT_EQUAL_FATAL(run_uri(uris[u], 30, &R), 0);
 		with = check_run(uris[u], &R, &in_stance);
 		CU_ASSERT(with >= 60);          /* 30 s of running: ~80 steps */
+		/* all but the first strides (body weight, previous stances) */
+		CU_ASSERT(check_timing(uris[u], &R) + 12 >= with);
 		/* rearfoot strikes have an impact peak: known during the stance */
 		if (strstr(uris[u], "rear"))
 			CU_ASSERT(in_stance * 10 >= with * 9);
@@ -251,6 +382,7 @@ static void test_real_run(void)
 	CU_ASSERT_EQUAL_FATAL(run_uri(uri, 1000, &R), 0);
 	with = check_run("fukuchi_RBDS001runT35", &R, &in_stance);
 	CU_ASSERT(with >= 20);
+	CU_ASSERT(check_timing("fukuchi_RBDS001runT35", &R) + 12 >= with);
 }
 
 void fp_suite_gait_impact(void)

@@ -143,12 +143,47 @@ static const struct fp_step *find_in(const struct fp_step *steps, size_t n,
  * generated noise-free Fz over that stance, sample-based like the sim's
  * truth (first samples at or above 20 % / 80 %, chord slope).
  */
+/*
+ * The contact time the 13 % virtual peak is taken of (metrics_version 4,
+ * docs/metrics.md): the median generated contact time of the same foot's
+ * previous up to three stances (2, 4, 6 steps back, every step between
+ * under 2 s, each of running length), else the stance's own.
+ */
+static double truth_ref_ct(const struct sim_result *r, size_t i)
+{
+	double v[3], t;
+	size_t n = 0;
+
+	for (size_t m = 1; m <= 6 && m <= i; m++) {
+		const struct fp_sim_step *h = &r->truth[i - m];
+		double len = (double)(h->toeoff_sample - h->contact_sample);
+
+		if ((double)(r->truth[i - m + 1].contact_sample - h->contact_sample) > 2 * r->rate)
+			break;
+		if (m % 2)
+			continue;
+		if (len < 0.1 * r->rate || len >= 0.45 * r->rate)
+			break;
+		v[n++] = len;
+	}
+	if (!n)
+		return (double)(r->truth[i].toeoff_sample - r->truth[i].contact_sample);
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a + 1; b < n; b++)
+			if (v[b] < v[a]) {
+				t = v[a];
+				v[a] = v[b];
+				v[b] = t;
+			}
+	return n == 2 ? 0.5 * (v[0] + v[1]) : v[n / 2];
+}
+
 static double truth_virtual_valr(const struct sim_result *r, const struct fp_sim_step *t,
-				 double *f13)
+				 double ref_ct, double *f13)
 {
 	const double *fz = r->truth_fz[t->plate];
-	double c = (double)t->contact_sample, e = (double)t->toeoff_sample;
-	double t13 = c + 0.13 * (e - c);
+	double c = (double)t->contact_sample;
+	double t13 = c + 0.13 * ref_ct;
 	size_t i = (size_t)t->contact_sample, i20, i80, k = (size_t)t13;
 
 	*f13 = fz[k] + (t13 - (double)k) * (fz[k + 1] - fz[k]);
@@ -221,9 +256,9 @@ static void compare(const struct sim_result *r, struct errors *e)
 				1000.0 / r->rate;
 			e->valr_pct = fmax(e->valr_pct, pct(s->valr_n_s, t->valr_n_per_s));
 		} else {
-			double f13, valr = truth_virtual_valr(r, t, &f13);
+			double ref = truth_ref_ct(r, i), f13, valr = truth_virtual_valr(r, t, ref, &f13);
 
-			t_imp = 0.13 * (double)(t->toeoff_sample - t->contact_sample) * 1000.0 / r->rate;
+			t_imp = 0.13 * ref * 1000.0 / r->rate;
 			e->valr_pct = fmax(e->valr_pct, pct(s->valr_n_s, valr));
 		}
 		e->impact_ms = fmax(e->impact_ms, fabs(s->time_to_impact_ms - t_imp));
