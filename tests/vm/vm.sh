@@ -15,6 +15,7 @@
 #   KVER       kernel version or prefix (default: the one linux-headers-amd64
 #              depends on, else the newest /usr/src/linux-headers-*-amd64),
 #              e.g. KVER=6.12 picks the newest installed 6.12 headers
+#              (not PREEMPT_RT; KVER=6.12-rt for that one)
 #   VMCASES    space-separated globs on case names (default all), e.g. 'usb_*'
 #   VMRUN      folder of one run's initramfs, console and kernel logs
 #              (default $BUILD/vm), so that runs can go side by side
@@ -44,7 +45,7 @@ BAD_KERNEL_RE='WARNING:|BUG:|Oops|general protection|Kernel panic|refcount_t|use
 die() { echo "vm: $*" >&2; exit 2; }
 
 usage() {
-	sed -n '4,28p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,/^set -e/{/^set -e/d;p}' "$0" | sed 's/^# \{0,1\}//'
 	echo "Cases found:"
 	for c in "$here"/cases/*.sh; do [ -e "$c" ] && echo "  $(basename "$c" .sh)"; done
 	exit 0
@@ -63,8 +64,16 @@ pick_kver() {
 	if [ -n "$want" ] && [ -d "/usr/src/linux-headers-$want" ]; then
 		echo "$want"; return
 	fi
-	cands=$(cd /usr/src 2>/dev/null && ls -d linux-headers-${want}*-amd64 2>/dev/null |
-		sed 's/^linux-headers-//' | sort -V | tail -n 1) || true
+	# A prefix picks the newest match, the PREEMPT_RT flavour only when asked
+	# for (KVER=6.12 is 6.12.95+deb12-amd64, KVER=6.12-rt or 6.12.95+deb12-rt
+	# the RT one).
+	cands=$(cd /usr/src 2>/dev/null && ls -d linux-headers-${want}-amd64 linux-headers-${want}[.+-]*-amd64 2>/dev/null |
+		sed 's/^linux-headers-//' |
+		{ case $want in *rt*) cat ;; *) grep -v -- '-rt-amd64$' ;; esac; } |
+		sort -V | tail -n 1) || true
+	case $want in *-rt) [ -n "$cands" ] || cands=$(cd /usr/src 2>/dev/null &&
+		ls -d linux-headers-${want%-rt}[.+-]*-rt-amd64 2>/dev/null |
+		sed 's/^linux-headers-//' | sort -V | tail -n 1) || true ;; esac
 	if [ -n "$cands" ]; then echo "$cands"; return; fi
 	if [ -n "$want" ]; then
 		# Not installed as headers: take it as a full version and let apt decide.
