@@ -40,7 +40,7 @@ struct gait_window {
 /* Arrays of struct gait_window carved out of fp_gait.scratch (gait_step.c). */
 #define GAIT_SCRATCH_ARRAYS 21
 
-/* Filter fz, fy, tz into *_f. -EINVAL when the window is too short. */
+/* Filter fz, fy, tz (those not NULL) into *_f. -EINVAL when the window is too short. */
 int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq);
 
 /* Impact peak (by s->gait), loading rates, active peak, impulses, free moment (N units). */
@@ -233,6 +233,10 @@ void gait_emit(struct fp_gait *g, const struct fp_step *s);
 /* gait_step.c */
 double gait_body_weight(struct fp_gait *g, uint32_t p, uint64_t contact);
 /* Copy [from, to) of plate p out of the ring, drift-corrected with pd's offsets, into w. */
+void gait_fill_window_all(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+			  uint64_t from, uint64_t to, struct gait_window *w);
+/* The same for Fz alone (the impact phase's input, tried every 2 ms of an
+ * open stance): fy, tz, copx, copy, fy_f, tz_f are NULL in w. */
 void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
 		      uint64_t from, uint64_t to, struct gait_window *w);
 /* The first sample of a step's window (pad before contact where the ring has it). */

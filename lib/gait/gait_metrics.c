@@ -33,14 +33,18 @@ double gait_interp(const double *y, size_t n, double t)
 int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq)
 {
 	double *const out[3] = { w->fz_f, w->fy_f, w->tz_f };
+	unsigned int nch = w->fy ? 3 : 1;   /* gait_fill_window(): Fz alone */
 
 	w->fz_f_valid = 0;
 	if (w->n <= FP_FILTFILT_PAD || w->e <= w->c + 2)
 		return -EINVAL;
 	memcpy(w->fz_f, w->fz, w->n * sizeof(double));
-	memcpy(w->fy_f, w->fy, w->n * sizeof(double));
-	memcpy(w->tz_f, w->tz, w->n * sizeof(double));
-	w->fz_f_valid = fp_filtfilt2_multi(bq, out, 3, w->n, w->work) == 0;
+	if (nch == 3) {
+		memcpy(w->fy_f, w->fy, w->n * sizeof(double));
+		memcpy(w->tz_f, w->tz, w->n * sizeof(double));
+	}
+	/* the channels are independent: Fz's values do not depend on nch */
+	w->fz_f_valid = fp_filtfilt2_multi(bq, out, nch, w->n, w->work) == 0;
 	return w->fz_f_valid ? 0 : -EINVAL;
 }
 

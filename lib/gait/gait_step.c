@@ -301,8 +301,8 @@ uint64_t gait_window_from(const struct fp_gait *g, uint64_t contact)
 	return from;
 }
 
-void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
-		      uint64_t from, uint64_t to, struct gait_window *w)
+void gait_fill_window_all(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+			  uint64_t from, uint64_t to, struct gait_window *w)
 {
 	window_arrays(g, w);
 	w->n = (size_t)(to - from);
@@ -327,6 +327,22 @@ void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *
 		}
 		w->tz[i] = isfinite(tz) ? tz : 0.0;
 	}
+}
+
+void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+		      uint64_t from, uint64_t to, struct gait_window *w)
+{
+	window_arrays(g, w);
+	w->n = (size_t)(to - from);
+	w->c = (size_t)(pd->contact - from);
+	w->e = (size_t)(pd->toeoff - from);
+	/* the impact phase is Fz's alone: the other channels stay out (NULL,
+	 * so that a use of one fails loudly) and gait_filter_window() filters
+	 * Fz only; each value is the one gait_fill_window_all() computes */
+	w->fy = w->tz = w->copx = w->copy = w->fy_f = w->tz_f = NULL;
+	for (uint64_t t = from; t < to; t++)
+		w->fz[t - from] = ring_at(g, p, t)[FP_FZ] -
+				  offset_at(&pd->before, &pd->after, FP_FZ, (double)t);
 }
 
 /*
@@ -439,7 +455,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 		gait_emit(g, &s);
 		return;
 	}
-	gait_fill_window(g, p, pd, from, to, &w);
+	gait_fill_window_all(g, p, pd, from, to, &w);
 	if (g->cfg.drift_correction && !pd->before.valid && !pd->after.valid)
 		s.flags |= FP_STEP_NO_OFFSET;
 	s.offset_n = offset_at(&pd->before, &pd->after, 2, (double)(pd->contact + pd->toeoff) / 2.0);
