@@ -180,6 +180,16 @@ int fp_gait_open(const struct fp_gait_config *cfg, struct fp_gait **out, char *m
 			goto nomem;
 	}
 	win = g->cap + 2 * FP_FILTFILT_PAD;
+	for (uint32_t p = 0; p < cfg->plates; p++) {
+		struct fp_filtfilt_cache *fc = &g->plate[p].fz_fwd;
+
+		fc->x = calloc(win * 2, sizeof(double));
+		if (!fc->x)
+			goto nomem;
+		fc->fwd = fc->x + g->cap;
+		fc->cap = g->cap;
+		fp_prefault(fc->x, win * 2 * sizeof(double));
+	}
 	/* Each window uses the first n samples of every array, n the longest
 	 * step so far: prefaulted so a longer step later does not add to the
 	 * RSS of a long run (prefault.h). ~1 MB at 2 kHz. */
@@ -201,6 +211,7 @@ void fp_gait_close(struct fp_gait *g)
 	for (uint32_t p = 0; p < FP_MAX_PLATES; p++) {
 		free(g->plate[p].ring);
 		free(g->plate[p].rflags);
+		free(g->plate[p].fz_fwd.x);
 	}
 	free(g->scratch);
 	free(g->marker_data);

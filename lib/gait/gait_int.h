@@ -23,6 +23,7 @@ struct gait_window {
 	double *copx, *copy;     /* plate frame, mm, NaN where unloaded */
 	double *fz_f, *fy_f, *tz_f; /* zero-lag filtered */
 	int fz_f_valid;          /* gait_filter_window() succeeded */
+	struct fp_filtfilt_cache *fz_cache; /* Fz alone: the plate's forward pass, resumed */
 	double *work;            /* 3 * (n + 2 * FP_FILTFILT_PAD) scratch */
 	double *tmp, *tmp2, *tmp3; /* n scratch each */
 	const double *cycle_fz;  /* total Fz (all plates) from contact to next contact */
@@ -132,6 +133,9 @@ struct gait_pending {
 struct gait_plate {
 	double *ring;               /* [cap][FP_NFIELDS] input, NaN forces held; owned */
 	uint8_t *rflags;            /* [cap] RF_* */
+	/* the impact phase's Fz filter over the open stance's growing window;
+	 * arrays owned, prefaulted, cap + 2 FP_FILTFILT_PAD each */
+	struct fp_filtfilt_cache fz_fwd;
 	enum plate_state state;
 	int have_below;
 	uint64_t last_below;        /* last sample with corrected Fz < off */

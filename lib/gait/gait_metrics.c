@@ -38,6 +38,10 @@ int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq)
 	w->fz_f_valid = 0;
 	if (w->n <= FP_FILTFILT_PAD || w->e <= w->c + 2)
 		return -EINVAL;
+	if (nch == 1 && w->fz_cache) {
+		w->fz_f_valid = fp_filtfilt2_grow(bq, w->fz, w->fz_f, w->n, w->fz_cache) == 0;
+		return w->fz_f_valid ? 0 : -EINVAL;
+	}
 	memcpy(w->fz_f, w->fz, w->n * sizeof(double));
 	if (nch == 3) {
 		memcpy(w->fy_f, w->fy, w->n * sizeof(double));

@@ -305,6 +305,7 @@ void gait_fill_window_all(struct fp_gait *g, uint32_t p, const struct gait_pendi
 			  uint64_t from, uint64_t to, struct gait_window *w)
 {
 	window_arrays(g, w);
+	w->fz_cache = NULL;
 	w->n = (size_t)(to - from);
 	w->c = (size_t)(pd->contact - from);
 	w->e = (size_t)(pd->toeoff - from);
@@ -340,6 +341,7 @@ void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *
 	 * so that a use of one fails loudly) and gait_filter_window() filters
 	 * Fz only; each value is the one gait_fill_window_all() computes */
 	w->fy = w->tz = w->copx = w->copy = w->fy_f = w->tz_f = NULL;
+	w->fz_cache = &g->plate[p].fz_fwd;
 	for (uint64_t t = from; t < to; t++)
 		w->fz[t - from] = ring_at(g, p, t)[FP_FZ] -
 				  offset_at(&pd->before, &pd->after, FP_FZ, (double)t);
