@@ -430,14 +430,15 @@ static void initial_offset(struct fp_gait *g, uint32_t p, uint64_t s)
 	}
 }
 
-static void plate_sample(struct fp_gait *g, uint32_t p, uint64_t s, double fz_c)
+/* Sample s (ring index r = s % cap) of plate p, Fz corrected fz_c. */
+static void plate_sample(struct fp_gait *g, uint32_t p, uint64_t s, size_t r, double fz_c)
 {
 	struct gait_plate *pl = &g->plate[p];
 	int below = fz_c < g->cfg.off_n, above = fz_c >= g->cfg.on_n;
 
 	if (pl->state == P_STANCE || pl->state == P_ENDING)
-		pl->stance_flags |= (pl->rflags[s % g->cap] & RF_NAN ? FP_STEP_NAN_INPUT : 0) |
-				    (pl->rflags[s % g->cap] & RF_SAT ? FP_STEP_SATURATED : 0);
+		pl->stance_flags |= (pl->rflags[r] & RF_NAN ? FP_STEP_NAN_INPUT : 0) |
+				    (pl->rflags[r] & RF_SAT ? FP_STEP_SATURATED : 0);
 	switch (pl->state) {
 	case P_RESYNC:
 		if (below)
@@ -529,13 +530,14 @@ int fp_gait_push(struct fp_gait *g, const struct fp_frames *f)
 		g->belt_speed_mps = f->belt_speed_mps;
 	for (uint32_t i = 0; i < f->n; i++) {
 		uint64_t s = f->first_sample + i;
+		size_t ri = (size_t)(s % g->cap);
 		double total = 0;
 
 		g->next_sample = s + 1;
 		for (uint32_t p = 0; p < np; p++) {
 			struct gait_plate *pl = &g->plate[p];
 			const double *in = f->v + ((size_t)i * np + p) * FP_NFIELDS;
-			double *r = ring_at(g, p, s);
+			double *r = pl->ring + ri * FP_NFIELDS;      /* ring_at(g, p, s) */
 			uint8_t fl = f->flags & FP_BLK_SATURATED ? RF_SAT : 0;
 
 			for (int k = 0; k < FP_NFIELDS; k++) {
@@ -552,9 +554,9 @@ int fp_gait_push(struct fp_gait *g, const struct fp_frames *f)
 			}
 			if (!(fl & RF_NAN))
 				pl->have_held = 1;
-			pl->rflags[s % g->cap] = fl;
+			pl->rflags[ri] = fl;
 			total += r[FP_FZ] - offset_fz(&pl->offset);
-			plate_sample(g, p, s, r[FP_FZ] - offset_fz(&pl->offset));
+			plate_sample(g, p, s, ri, r[FP_FZ] - offset_fz(&pl->offset));
 		}
 		g->cum_fz += total;
 	}

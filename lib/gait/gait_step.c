@@ -304,16 +304,21 @@ uint64_t gait_window_from(const struct fp_gait *g, uint64_t contact)
 void gait_fill_window_all(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
 			  uint64_t from, uint64_t to, struct gait_window *w)
 {
+	const double *ring = g->plate[p].ring;
+	size_t r = (size_t)(from % g->cap);
+
 	window_arrays(g, w);
 	w->fz_cache = NULL;
 	w->n = (size_t)(to - from);
 	w->c = (size_t)(pd->contact - from);
 	w->e = (size_t)(pd->toeoff - from);
 	for (uint64_t t = from; t < to; t++) {
-		const double *v = ring_at(g, p, t);
+		const double *v = ring + r * FP_NFIELDS;   /* ring_at(g, p, t) */
 		size_t i = (size_t)(t - from);
 		double fm[6], tz;
 
+		if (++r == g->cap)
+			r = 0;
 		for (int k = 0; k < 6; k++)
 			fm[k] = v[k] - offset_at(&pd->before, &pd->after, k, (double)t);
 		w->fz[i] = fm[FP_FZ];
@@ -333,18 +338,37 @@ void gait_fill_window_all(struct fp_gait *g, uint32_t p, const struct gait_pendi
 void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
 		      uint64_t from, uint64_t to, struct gait_window *w)
 {
+	const struct gait_offset *a = &pd->before, *b = &pd->after;
+	const double *ring = g->plate[p].ring;
+	size_t n = (size_t)(to - from), r = (size_t)(from % g->cap);
+
 	window_arrays(g, w);
-	w->n = (size_t)(to - from);
+	w->n = n;
 	w->c = (size_t)(pd->contact - from);
 	w->e = (size_t)(pd->toeoff - from);
 	/* the impact phase is Fz's alone: the other channels stay out (NULL,
 	 * so that a use of one fails loudly) and gait_filter_window() filters
-	 * Fz only; each value is the one gait_fill_window_all() computes */
+	 * Fz only, resuming the plate's forward pass; each value is the one
+	 * gait_fill_window_all() computes */
 	w->fy = w->tz = w->copx = w->copy = w->fy_f = w->tz_f = NULL;
 	w->fz_cache = &g->plate[p].fz_fwd;
-	for (uint64_t t = from; t < to; t++)
-		w->fz[t - from] = ring_at(g, p, t)[FP_FZ] -
-				  offset_at(&pd->before, &pd->after, FP_FZ, (double)t);
+	if (a->valid && b->valid && b->centre > a->centre) {
+		for (size_t i = 0; i < n; i++) {
+			w->fz[i] = ring[r * FP_NFIELDS + FP_FZ] -
+				   offset_at(a, b, FP_FZ, (double)(from + i));
+			if (++r == g->cap)
+				r = 0;
+		}
+	} else {
+		/* offset_at() without two estimates: one value for the window */
+		double off = offset_at(a, b, FP_FZ, 0.0);
+
+		for (size_t i = 0; i < n; i++) {
+			w->fz[i] = ring[r * FP_NFIELDS + FP_FZ] - off;
+			if (++r == g->cap)
+				r = 0;
+		}
+	}
 }
 
 /*
