@@ -147,18 +147,60 @@ static inline float intel_f32(const uint8_t *p)
 	return f;
 }
 
+/* Stored value at p as c->analog holds it (float of the int16 / uint16 / REAL). */
+static inline float analog_value(const struct fp_c3d *c, const uint8_t *p)
+{
+	if (c->is_float)
+		return c->processor == FP_C3D_INTEL ? intel_f32(p) : c3d_f32(p, c->processor);
+	if (c->an_unsigned)
+		return (float)c3d_u16(p, c->processor);
+	return (float)(int16_t)c3d_u16(p, c->processor);
+}
+
+/* Every analog value into c->analog (c->data must be set). */
+static int decode_analog(struct fp_c3d *c)
+{
+	uint64_t nf = c->n_frames, esz = c->is_float ? 4 : 2;
+	uint32_t per = c->n_analog * c->analog_spf;
+
+	if (c->analog || !nf || !per)
+		return 0;
+	c->analog = malloc(nf * per * sizeof(float));
+	if (!c->analog)
+		return -ENOMEM;
+	/* frames without channels hold nothing to read: a header declaring
+	 * 2^31 of them must not cost a loop over each (per > 0 here) */
+	for (uint64_t f = 0; f < nf; f++) {
+		const uint8_t *p = c->data + f * c->frame_bytes + 4 * c->n_points * esz;
+		float *an = c->analog + f * per;
+
+		if (c->is_float && c->processor == FP_C3D_INTEL)
+			for (uint32_t i = 0; i < per; i++, p += 4)
+				an[i] = intel_f32(p);
+		else
+			for (uint32_t i = 0; i < per; i++, p += esz)
+				an[i] = analog_value(c, p);
+	}
+	return 0;
+}
+
+int fp_c3d_load_analog(struct fp_c3d *c)
+{
+	return c->analog || !c->data ? 0 : decode_analog(c);
+}
+
 /*
- * Check the data section's size and convert its analog values. Markers are
- * converted here too unless lazy (the buffer then outlives c: fp_c3d_open's
- * mapping), when fp_c3d_load_points() or fp_c3d_point_plate() decode them.
+ * Check the data section's size and convert its values, except what flags
+ * leave in the buffer (which then outlives c: fp_c3d_open's mapping) for
+ * fp_c3d_analog() / fp_c3d_point_plate() to decode where read.
  */
 static int read_data(struct fp_c3d *c, const uint8_t *buf, size_t len, const struct hdr *h,
-		     int lazy, char *msg, size_t msg_len)
+		     unsigned flags, char *msg, size_t msg_len)
 {
 	uint64_t off = ((uint64_t)h->data_start - 1) * C3D_BLOCK, esz = c->is_float ? 4 : 2;
 	uint64_t per_frame = (uint64_t)4 * c->n_points + h->an_total, fbytes = per_frame * esz;
 	uint64_t have, nf = c->n_frames;
-	int ret;
+	int ret = 0;
 
 	if (h->data_start < 2 || off > len)
 		return c3d_err(msg, msg_len, c->name, "header: data start block %u is outside "
@@ -170,35 +212,13 @@ static int read_data(struct fp_c3d *c, const uint8_t *buf, size_t len, const str
 			       (unsigned long long)nf);
 	c->data = buf + off;
 	c->frame_bytes = fbytes;
-	if (!lazy && (ret = decode_points(c)))
-		return ret;
-	if (nf && h->an_total) {
-		c->analog = malloc(nf * h->an_total * sizeof(float));
-		if (!c->analog)
-			return -ENOMEM;
-	}
-	/* frames without channels hold nothing to read: a header declaring
-	 * 2^31 of them must not cost a loop over each */
-	for (uint64_t f = 0; f < nf && c->analog; f++) {
-		const uint8_t *p = c->data + f * fbytes + 4 * c->n_points * esz;
-		float *an = c->analog + f * h->an_total;
-
-		if (c->is_float && c->processor == FP_C3D_INTEL)
-			for (uint32_t i = 0; i < h->an_total; i++, p += 4)
-				an[i] = intel_f32(p);
-		else
-			for (uint32_t i = 0; i < h->an_total; i++, p += esz) {
-				if (c->is_float)
-					an[i] = c3d_f32(p, c->processor);
-				else if (c->an_unsigned)
-					an[i] = (float)c3d_u16(p, c->processor);
-				else
-					an[i] = (float)(int16_t)c3d_u16(p, c->processor);
-			}
-	}
-	if (!lazy)
+	if (!(flags & FP_C3D_LAZY_POINTS))
+		ret = decode_points(c);
+	if (!ret && !(flags & FP_C3D_LAZY_ANALOG))
+		ret = decode_analog(c);
+	if (!(flags & (FP_C3D_LAZY_POINTS | FP_C3D_LAZY_ANALOG)))
 		c->data = NULL;         /* the caller's buffer: not kept */
-	return 0;
+	return ret;
 }
 
 /* ANALOG:SCALE / OFFSET: n_analog finite values (defaults when absent). */
@@ -423,7 +443,7 @@ int fp_c3d_parse_flags(const uint8_t *buf, size_t len, const char *name, unsigne
 	if (!ret)
 		ret = read_analog_params(c, msg, msg_len);
 	if (!ret)
-		ret = read_data(c, buf, len, &h, !!(flags & FP_C3D_LAZY_POINTS), msg, msg_len);
+		ret = read_data(c, buf, len, &h, flags, msg, msg_len);
 	if (!ret)
 		ret = read_events(c);
 	if (!ret)
@@ -496,9 +516,9 @@ int fp_c3d_open(const char *path, struct fp_c3d **out, char *msg, size_t msg_len
 		buf = map;
 	}
 	close(fd);
-	ret = fp_c3d_parse_flags(buf, (size_t)st.st_size, path, FP_C3D_LAZY_POINTS, out, msg,
-				 msg_len);
-	if (ret || !(*out)->n_points || !(*out)->n_frames) {
+	ret = fp_c3d_parse_flags(buf, (size_t)st.st_size, path,
+				 FP_C3D_LAZY_POINTS | FP_C3D_LAZY_ANALOG, out, msg, msg_len);
+	if (ret || !(*out)->n_frames || !((*out)->n_points || (*out)->n_analog)) {
 		/* nothing left to read from the file */
 		if (!ret)
 			(*out)->data = NULL;
@@ -536,6 +556,14 @@ double fp_c3d_analog(const struct fp_c3d *c, uint64_t sample, uint32_t ch)
 
 	if (ch >= c->n_analog || sample >= fp_c3d_analog_samples(c))
 		return NAN;
-	raw = c->analog[sample * c->n_analog + ch];
+	if (c->analog) {
+		raw = c->analog[sample * c->n_analog + ch];
+	} else {
+		/* left in the file (fp_c3d_open): this one value, as decode_analog() */
+		uint64_t f = sample / c->analog_spf, k = sample - f * c->analog_spf;
+		uint64_t i = (uint64_t)4 * c->n_points + k * c->n_analog + ch;
+
+		raw = analog_value(c, c->data + f * c->frame_bytes + i * (c->is_float ? 4 : 2));
+	}
 	return (raw - c->an_offset[ch]) * c->gen_scale * c->an_scale[ch];
 }

@@ -167,9 +167,9 @@ out:
 
 /* TYPE-2 (diagonal) vs TYPE-4 (full matrix) copies agree within 2 % in stance. */
 /*
- * fp_c3d_open() decodes markers only when read: on every file the markers
- * it gives (one at a time, then all) and its analog values are the ones
- * an eager parse of the same bytes gives, bit for bit.
+ * fp_c3d_open() decodes analog values and markers only when read: on every
+ * file what it gives (one at a time, then all) is what an eager parse of
+ * the same bytes gives, bit for bit.
  */
 static void test_lazy_points_equal_eager(void)
 {
@@ -198,6 +198,16 @@ static void test_lazy_points_equal_eager(void)
 		CU_ASSERT_EQUAL(lz->n_frames, eg->n_frames);
 		if (eg->n_points)
 			CU_ASSERT_PTR_NULL(lz->points);
+		CU_ASSERT_PTR_NULL(lz->analog);
+		for (uint64_t sa = 0; sa < fp_c3d_analog_samples(eg); sa++)
+			for (uint32_t ch = 0; ch < eg->n_analog; ch++) {
+				double a = fp_c3d_analog(lz, sa, ch), b = fp_c3d_analog(eg, sa, ch);
+
+				diff += memcmp(&a, &b, sizeof(a)) != 0;
+			}
+		CU_ASSERT_EQUAL(diff, 0);
+		CU_ASSERT_EQUAL(fp_c3d_load_analog(lz), 0);
+		CU_ASSERT_PTR_NOT_NULL(lz->analog);
 		CU_ASSERT_EQUAL(memcmp(lz->analog, eg->analog, fp_c3d_analog_samples(eg) *
 				       eg->n_analog * sizeof(float)), 0);
 		for (uint32_t fr = 0; fr < eg->n_frames && eg->n_plates && eg->plate[0].lab_ok;
@@ -401,7 +411,7 @@ void fp_suite_c3d(void)
 		     { "real files vs SOURCES.md", test_sources_numbers },
 		     { "Kistler header-faithful", test_kistler_header_faithful },
 		     { "Intel INT == DEC REAL", test_intel_int_equals_dec_real },
-		     { "lazy markers == eager", test_lazy_points_equal_eager },
+		     { "lazy analog and markers == eager", test_lazy_points_equal_eager },
 		     { "TYPE-2 vs TYPE-4", test_type2_vs_type4 },
 		     { "plate and lab frames agree", test_frames_agree },
 		     { "special cases", test_special_cases },
