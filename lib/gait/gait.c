@@ -331,7 +331,7 @@ static void close_stance(struct fp_gait *g, uint32_t p, uint64_t c, uint64_t e)
 		double peak = 0;
 
 		for (uint64_t s = c; s < e && in_ring(g, c, e); s++)
-			peak = fmax(peak, ring_at(g, p, s)[FP_FZ] - offset_fz(&pl->offset));
+			peak = gait_fmax(peak, ring_at(g, p, s)[FP_FZ] - offset_fz(&pl->offset));
 		if (peak < 4 * g->cfg.on_n) {          /* belt noise, not a step */
 			gait_hist_remove(g, p, c);
 			g->stats.rejected++;
@@ -410,8 +410,8 @@ static void initial_offset(struct fp_gait *g, uint32_t p, uint64_t s)
 
 		if (pl->rflags[t % g->cap] & RF_NAN)
 			return;
-		lo = fmin(lo, fz);
-		hi = fmax(hi, fz);
+		lo = gait_fmin(lo, fz);
+		hi = gait_fmax(hi, fz);
 		sum += fz;
 	}
 	if (hi - lo < 10.0 && fabs(sum / g->aerial) < g->cfg.on_n) {

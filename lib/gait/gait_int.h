@@ -7,6 +7,8 @@
 #ifndef FPLATE_LIB_GAIT_INTERNAL_H
 #define FPLATE_LIB_GAIT_INTERNAL_H
 
+#include <math.h>
+
 #include "fplate/gait.h"
 #include "filter.h"
 
@@ -92,6 +94,30 @@ void gait_fill_holes(double *v, size_t a, size_t b);
 
 /* Linear interpolation of y at fractional index t (0 <= t <= n - 1). */
 double gait_interp(const double *y, size_t n, double t);
+
+/*
+ * fmax() and fmin() as glibc computes them (its generic C versions: equal
+ * values, ±0 included, give x; a NaN gives the other operand), inline:
+ * libm's are calls the compiler cannot inline without changing what ±0
+ * and NaN give, and the per-sample loops of the metrics make many.
+ */
+static inline double gait_fmax(double x, double y)
+{
+	if (isgreaterequal(x, y))
+		return x;
+	if (isless(x, y))
+		return y;
+	return isnan(y) ? x : y;
+}
+
+static inline double gait_fmin(double x, double y)
+{
+	if (islessequal(x, y))
+		return x;
+	if (isgreater(x, y))
+		return y;
+	return isnan(y) ? x : y;
+}
 
 /* ---- the detector's state, shared by gait.c and gait_step.c ---- */
 

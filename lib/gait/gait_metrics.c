@@ -76,17 +76,17 @@ static long impact_search(const double *f, size_t c, size_t last, size_t end, in
 		size_t j;
 		double right_min = f[i], prom;
 
-		left_min = fmin(left_min, f[i]);
+		left_min = gait_fmin(left_min, f[i]);
 		if (!(f[i] > f[i - 1] && f[i] > f[i + 1]))
 			continue;
 		for (j = i + 1; j < end && f[j] <= f[i]; j++)
-			right_min = fmin(right_min, f[j]);
+			right_min = gait_fmin(right_min, f[j]);
 		if (j == end) {
 			if (open)
 				return IMPACT_UNDECIDED;
 			continue;               /* nothing higher later: the active peak */
 		}
-		prom = f[i] - fmax(left_min, right_min);
+		prom = f[i] - gait_fmax(left_min, right_min);
 		if (prom >= prominence * active_hi)
 			return (long)i;
 		if (open && prom >= prominence * active_lo)
@@ -147,7 +147,7 @@ static void loading_rates(const struct gait_window *w, double peak_idx, double p
 	s->valr_n_s = 0.6 * peak_n / ((t80 - t20) / w->rate_hz);
 	/* every sample pair that overlaps [t20, t80] */
 	for (size_t i = (size_t)floor(t20); (double)i < t80 && i + 1 < w->n; i++)
-		vilr = fmax(vilr, (f[i + 1] - f[i]) * w->rate_hz);
+		vilr = gait_fmax(vilr, (f[i + 1] - f[i]) * w->rate_hz);
 	s->vilr_n_s = isfinite(vilr) ? vilr : s->valr_n_s;
 }
 
@@ -164,8 +164,8 @@ int gait_impact_metrics(const struct gait_window *w, double prominence, int open
 	if (end <= w->c + 2)
 		return 0;
 	for (size_t i = w->c; i < end; i++)
-		active = fmax(active, f[i]);
-	imp = impact_search(f, w->c, last, end, open, active, open ? fmax(active, active_hi) : active,
+		active = gait_fmax(active, f[i]);
+	imp = impact_search(f, w->c, last, end, open, active, open ? gait_fmax(active, active_hi) : active,
 			    prominence);
 	if (imp == IMPACT_UNDECIDED)
 		return 0;
@@ -267,10 +267,10 @@ static void com_metrics(const struct gait_window *w, struct fp_step *s)
 	zmin = zmax = zlow = 0;
 	for (size_t i = 1; i < n; i++) {
 		z += 0.5 * ((v[i - 1] - vmean) + (v[i] - vmean)) * dt;
-		zmin = fmin(zmin, z);
-		zmax = fmax(zmax, z);
+		zmin = gait_fmin(zmin, z);
+		zmax = gait_fmax(zmax, z);
 		if (i < stance)
-			zlow = fmin(zlow, z);
+			zlow = gait_fmin(zlow, z);
 	}
 	s->vertical_oscillation_cm = (zmax - zmin) * 100.0;
 	if (z0 - zlow > 1e-6)

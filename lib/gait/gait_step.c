@@ -246,7 +246,7 @@ static uint32_t clip_flags(const struct fp_gait *g, const struct gait_window *w)
 	size_t run = 0, longest = 0;
 
 	for (size_t i = w->c; i < w->e; i++)
-		peak = fmax(peak, w->fz[i]);
+		peak = gait_fmax(peak, w->fz[i]);
 	if (g->cfg.clip_fz_n > 0 && peak >= g->cfg.clip_fz_n)
 		return FP_STEP_CLIPPED;
 	for (size_t i = w->c; i < w->e; i++) {

@@ -11,6 +11,7 @@
 
 #include "fp_test.h"
 #include "filter.h"
+#include "gait_int.h"
 
 /* scipy.signal.butter(2, 50 / 500): b = [0.02008337, 0.04016673, 0.02008337],
  * a = [1, -1.56101808, 0.64135154]. */
@@ -209,6 +210,26 @@ static void test_filtfilt_grow(void)
 	CU_ASSERT_EQUAL(fp_filtfilt2_grow(&bq, x, y, FP_FILTFILT_PAD, &fc), -EINVAL);
 }
 
+/* The gait module's inline fmax / fmin give libm's bits on every pair of
+ * special and ordinary values (±0, ±inf, NaN, subnormal, equal values). */
+static void test_fmax_fmin_as_libm(void)
+{
+	const double v[] = { 0.0, -0.0, 1.0, -1.0, 2.5, -2.5, INFINITY, -INFINITY, NAN, -NAN,
+			     4.9e-324, -4.9e-324, 1e308, -1e308, 0.1, 0.1 + 1e-17 };
+	const size_t n = sizeof(v) / sizeof(v[0]);
+	size_t bad = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			volatile double x = v[i], y = v[j];
+			double a[2] = { gait_fmax(x, y), gait_fmin(x, y) }, b[2] = { fmax(x, y), fmin(x, y) };
+
+			for (int k = 0; k < 2; k++)
+				bad += isnan(b[k]) ? !isnan(a[k]) : memcmp(&a[k], &b[k], sizeof(double)) != 0;
+		}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 void fp_suite_filter(void)
 {
 	FP_ADD_SUITE("filter",
@@ -218,5 +239,6 @@ void fp_suite_filter(void)
 		     { "zero-lag forward-backward", test_filtfilt },
 		     { "filtfilt equals scipy", test_filtfilt_matches_scipy },
 		     { "filtfilt of several channels", test_filtfilt_multi },
-		     { "filtfilt resumed over a growing signal", test_filtfilt_grow });
+		     { "filtfilt resumed over a growing signal", test_filtfilt_grow },
+		     { "inline fmax and fmin are libm's", test_fmax_fmin_as_libm });
 }
