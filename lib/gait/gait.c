@@ -540,16 +540,23 @@ int fp_gait_push(struct fp_gait *g, const struct fp_frames *f)
 			double *r = pl->ring + ri * FP_NFIELDS;      /* ring_at(g, p, s) */
 			uint8_t fl = f->flags & FP_BLK_SATURATED ? RF_SAT : 0;
 
-			for (int k = 0; k < FP_NFIELDS; k++) {
-				int force = k <= FP_MZ;
+			if (isfinite(in[FP_FX]) & isfinite(in[FP_FY]) & isfinite(in[FP_FZ]) &
+			    isfinite(in[FP_MX]) & isfinite(in[FP_MY]) & isfinite(in[FP_MZ])) {
+				/* the usual case: the loop below with no force held */
+				memcpy(r, in, FP_NFIELDS * sizeof(*r));
+				memcpy(pl->held, in, (FP_MZ + 1) * sizeof(*r));
+			} else {
+				for (int k = 0; k < FP_NFIELDS; k++) {
+					int force = k <= FP_MZ;
 
-				if (force && !isfinite(in[k])) {
-					fl |= RF_NAN;
-					r[k] = pl->have_held ? pl->held[k] : 0.0;
-				} else {
-					r[k] = in[k];
-					if (force)
-						pl->held[k] = in[k];
+					if (force && !isfinite(in[k])) {
+						fl |= RF_NAN;
+						r[k] = pl->have_held ? pl->held[k] : 0.0;
+					} else {
+						r[k] = in[k];
+						if (force)
+							pl->held[k] = in[k];
+					}
 				}
 			}
 			if (!(fl & RF_NAN))
