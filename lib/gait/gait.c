@@ -129,6 +129,10 @@ int fp_gait_open(const struct fp_gait_config *cfg, struct fp_gait **out, char *m
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
+	/* the step and impact queues (~0.5 MB) are written entry by entry as
+	 * steps come: backed now, as the other buffers kept for the module's
+	 * life (prefault.h) */
+	fp_prefault(g, sizeof(*g));
 	g->cfg = *cfg;
 	g->pad = ms_to_samples(50, cfg->rate_hz);
 	if (g->pad < 10)
@@ -178,6 +182,9 @@ int fp_gait_open(const struct fp_gait_config *cfg, struct fp_gait **out, char *m
 		g->plate[p].rflags = calloc(g->cap, 1);
 		if (!g->plate[p].ring || !g->plate[p].rflags)
 			goto nomem;
+		/* written one sample after the other until it wraps */
+		fp_prefault(g->plate[p].ring, (size_t)g->cap * FP_NFIELDS * sizeof(double));
+		fp_prefault(g->plate[p].rflags, g->cap);
 	}
 	win = g->cap + 2 * FP_FILTFILT_PAD;
 	for (uint32_t p = 0; p < cfg->plates; p++) {
