@@ -383,8 +383,10 @@ static int run(struct analyze_opts *o, struct fp_device *dev, struct step_list *
 		ret = -errno;
 		goto out;
 	}
-	if ((ret = fp_block_init(&blk, &info, 4096)) || (ret = fp_frames_init(&fr, info.plates, 4096)) ||
-	    (ret = fp_start(dev)))
+	if ((ret = fp_block_init(&blk, &info, 4096)) || (ret = fp_frames_init(&fr, info.plates, 4096)))
+		goto out;
+	fp_cli_prefault_io(&blk, &fr);
+	if ((ret = fp_start(dev)))
 		goto out;
 	while (done < limit) {
 		int n = fp_read(dev, &blk, 1000);

@@ -9,6 +9,7 @@
 
 #include "fplate/gait.h"
 #include "facing.h"
+#include "prefault_int.h"
 
 #define MAX_STANCES   64
 #define FOOT_MAX_MM   350.0  /* no foot rolls further than this from heel to toe */
@@ -66,6 +67,8 @@ int fp_facing_detect(const char *uri, double belt_mps, double max_s, double *med
 	if (!ret)
 		ret = fp_frames_init(&fr, info.plates, 4096);
 	if (!ret)
+		fp_cli_prefault_io(&blk, &fr);
+	if (!ret)
 		ret = fp_start(dev);
 	while (!ret && n < MAX_STANCES && (double)done < max_s * info.rate_hz) {
 		int got = fp_read(dev, &blk, 1000);
@@ -121,4 +124,13 @@ void fp_facing_turn_calib(struct fp_calib *cal)
 			pc->corners_mm[c][2] = old[(c + 2) % 4][2];
 		}
 	}
+}
+
+void fp_cli_prefault_io(struct fp_block *blk, struct fp_frames *fr)
+{
+	fp_prefault(blk->raw, (size_t)blk->capacity * blk->plates * blk->channels *
+		    sizeof(*blk->raw));
+	fp_prefault(blk->sync, (size_t)blk->capacity * sizeof(*blk->sync));
+	fp_prefault(fr->v, (size_t)fr->capacity * fr->plates * FP_NFIELDS * sizeof(*fr->v));
+	fp_prefault(fr->sync, (size_t)fr->capacity * sizeof(*fr->sync));
 }

@@ -15,6 +15,7 @@
 #define FPLATE_CLI_FACING_H
 
 #include "fplate/calib.h"
+#include "fplate/fplate.h"
 
 /*
  * Scan up to max_s seconds of the source at uri (opened anew, so only for
@@ -31,5 +32,12 @@ void fp_facing_turn_frames(struct fp_frames *f);
 
 /* The same turn for a calibration's geometry (origin and corners). */
 void fp_facing_turn_calib(struct fp_calib *cal);
+
+/*
+ * Back a block's and its frames' buffers with memory at once (one madvise
+ * each, prefault.h): a pass over a file fills them to their capacity, and
+ * each new page would otherwise be a page fault (~10 µs in a VM).
+ */
+void fp_cli_prefault_io(struct fp_block *blk, struct fp_frames *fr);
 
 #endif

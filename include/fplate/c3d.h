@@ -3,7 +3,7 @@
  * c3d.h - read and write C3D files (the biomechanics exchange format) and
  * turn their FORCE_PLATFORM data into forces, moments and centre of pressure.
  *
- * Reading: fp_c3d_open() reads a whole file into memory and checks every
+ * Reading: fp_c3d_open() maps a whole file into memory and checks every
  * count, pointer and dimension against the file's size before using it; a
  * malformed file gives -EBADMSG and one line "FILE: section: what is wrong".
  * Intel, DEC (VAX floats) and MIPS (big-endian) processor formats, integer
@@ -93,8 +93,10 @@ struct fp_c3d {
 	double analog_rate;             /* = point_rate * analog_spf */
 	float point_scale;
 	uint32_t data_start;            /* 1-based 512-byte block */
-	float *points;                  /* [n_frames][n_points][4]: x y z residual (-1 invalid) */
-	float *analog;                  /* [n_frames * spf][n_analog] stored values */
+	float *points;                  /* [n_frames][n_points][4]: x y z residual (-1 invalid);
+					 * NULL after fp_c3d_open() until fp_c3d_load_points() */
+	float *analog;                  /* [n_frames * spf][n_analog] stored values;
+					 * NULL after fp_c3d_open() until fp_c3d_load_analog() */
 	double *an_scale;               /* per channel SCALE */
 	double *an_offset;              /* per channel OFFSET */
 	double gen_scale;
@@ -109,6 +111,11 @@ struct fp_c3d {
 	struct fp_c3d_plate *plate;
 	uint32_t n_events;
 	struct fp_c3d_event *events;
+	/* the data section while markers are left undecoded (NULL otherwise) */
+	const uint8_t *data;
+	uint64_t frame_bytes;           /* bytes per frame there */
+	void *map;                      /* fp_c3d_open()'s mapping of the file */
+	size_t map_len;
 };
 
 /*
@@ -116,10 +123,30 @@ struct fp_c3d {
  * (fp_c3d_free()). Errors: -ENOENT/-EACCES/-EIO from the file system,
  * -EINVAL not a regular file, -EFBIG larger than the 2 GiB read into memory,
  * -EBADMSG malformed file, -ENOMEM; msg gets "NAME: what is wrong".
+ *
+ * fp_c3d_open() maps the file and decodes its data only where it is read:
+ * fp_c3d_analog() and fp_c3d_point_plate() decode the value asked for (an
+ * analysis of the plates reads a few channels of a file that may hold
+ * dozens, and a few markers), fp_c3d_load_analog() and
+ * fp_c3d_load_points() fill c->analog and c->points. Every check is the
+ * same as for an eager parse. The file stays mapped until fp_c3d_free():
+ * truncating it meanwhile makes a later read of what was left in it fault
+ * (SIGBUS), as with any mapped file; load what a long-lived reader needs.
+ * fp_c3d_parse() converts everything and keeps no pointer into buf;
+ * fp_c3d_parse_flags() with FP_C3D_LAZY_* leaves that part in buf, which
+ * must then outlive *out.
  */
 int fp_c3d_open(const char *path, struct fp_c3d **out, char *msg, size_t msg_len);
 int fp_c3d_parse(const uint8_t *buf, size_t len, const char *name,
 		 struct fp_c3d **out, char *msg, size_t msg_len);
+#define FP_C3D_LAZY_POINTS 1u
+#define FP_C3D_LAZY_ANALOG 2u
+int fp_c3d_parse_flags(const uint8_t *buf, size_t len, const char *name, unsigned flags,
+		       struct fp_c3d **out, char *msg, size_t msg_len);
+/* Decode every marker into c->points / every analog value into c->analog
+ * (no-op when done or eager). -ENOMEM. */
+int fp_c3d_load_points(struct fp_c3d *c);
+int fp_c3d_load_analog(struct fp_c3d *c);
 void fp_c3d_free(struct fp_c3d *c);
 
 /* Parameter lookup (case-insensitive); NULL when absent. */

@@ -520,6 +520,7 @@ int fp_c3d_point_plate(const struct fp_c3d *c, uint32_t plate, uint32_t frame, u
 {
 	const struct fp_c3d_plate *pl;
 	const float *p;
+	float one[4];
 	double d[3];
 
 	if (plate >= c->n_plates || frame >= c->n_frames || point >= c->n_points)
@@ -527,7 +528,16 @@ int fp_c3d_point_plate(const struct fp_c3d *c, uint32_t plate, uint32_t frame, u
 	pl = &c->plate[plate];
 	if (!pl->lab_ok)
 		return -ENOTSUP;
-	p = c->points + ((size_t)frame * c->n_points + point) * 4;
+	if (c->points) {
+		p = c->points + ((size_t)frame * c->n_points + point) * 4;
+	} else {
+		/* markers left in the file (fp_c3d_open): decode this one */
+		if (!c->data)
+			return -EINVAL;
+		c3d_point_decode(c, c->data + frame * c->frame_bytes +
+				 (uint64_t)point * 4 * (c->is_float ? 4 : 2), one);
+		p = one;
+	}
 	xy[0] = xy[1] = NAN;
 	if (p[3] < 0 || !isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2]) ||
 	    (p[0] == 0 && p[1] == 0 && p[2] == 0))

@@ -20,6 +20,8 @@ int c3d_err(char *msg, size_t msg_len, const char *name, const char *fmt, ...)
 
 uint16_t c3d_u16(const uint8_t *p, int proc);
 float c3d_f32(const uint8_t *p, int proc);
+/* One stored marker (x y z residual at p) as c->points holds it. */
+void c3d_point_decode(const struct fp_c3d *c, const uint8_t *p, float out[4]);
 
 /* Parse the parameter section sec[0..len) into c->groups / c->params. */
 int c3d_params_parse(struct fp_c3d *c, const uint8_t *sec, size_t len,

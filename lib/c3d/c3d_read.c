@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "c3d_int.h"
 
@@ -94,12 +97,110 @@ static int frame_count(struct fp_c3d *c, const struct hdr *h, char *msg, size_t 
 	return 0;
 }
 
+void c3d_point_decode(const struct fp_c3d *c, const uint8_t *p, float out[4])
+{
+	unsigned esz = c->is_float ? 4 : 2;
+	float r;
+	int16_t w;
+
+	for (unsigned k = 0; k < 3; k++)
+		out[k] = c->is_float ? c3d_f32(p + 4 * k, c->processor)
+			: (float)(int16_t)c3d_u16(p + 2 * k, c->processor) * c->point_scale;
+	r = c->is_float ? c3d_f32(p + 3 * esz, c->processor)
+			: (float)(int16_t)c3d_u16(p + 3 * esz, c->processor);
+	w = (isfinite(r) && r > -32769 && r < 32768) ? (int16_t)r : -1;
+	out[3] = w < 0 ? -1.0f : (float)(w & 0xff) * fabsf(c->point_scale);
+}
+
+/* Every marker of every frame into c->points (c->data must be set). */
+static int decode_points(struct fp_c3d *c)
+{
+	uint64_t nf = c->n_frames, esz = c->is_float ? 4 : 2;
+
+	if (c->points || !nf || !c->n_points)
+		return 0;
+	c->points = malloc(nf * c->n_points * 4 * sizeof(float));
+	if (!c->points)
+		return -ENOMEM;
+	for (uint64_t f = 0; f < nf; f++) {
+		const uint8_t *p = c->data + f * c->frame_bytes;
+		float *pt = c->points + f * c->n_points * 4;
+
+		for (uint32_t i = 0; i < c->n_points; i++)
+			c3d_point_decode(c, p + i * 4 * esz, pt + 4 * i);
+	}
+	return 0;
+}
+
+int fp_c3d_load_points(struct fp_c3d *c)
+{
+	return c->points || !c->data ? 0 : decode_points(c);
+}
+
+/* Intel REAL, the common case, without a call per value (same bits). */
+static inline float intel_f32(const uint8_t *p)
+{
+	uint32_t u = (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+	float f;
+
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+/* Stored value at p as c->analog holds it (float of the int16 / uint16 / REAL). */
+static inline float analog_value(const struct fp_c3d *c, const uint8_t *p)
+{
+	if (c->is_float)
+		return c->processor == FP_C3D_INTEL ? intel_f32(p) : c3d_f32(p, c->processor);
+	if (c->an_unsigned)
+		return (float)c3d_u16(p, c->processor);
+	return (float)(int16_t)c3d_u16(p, c->processor);
+}
+
+/* Every analog value into c->analog (c->data must be set). */
+static int decode_analog(struct fp_c3d *c)
+{
+	uint64_t nf = c->n_frames, esz = c->is_float ? 4 : 2;
+	uint32_t per = c->n_analog * c->analog_spf;
+
+	if (c->analog || !nf || !per)
+		return 0;
+	c->analog = malloc(nf * per * sizeof(float));
+	if (!c->analog)
+		return -ENOMEM;
+	/* frames without channels hold nothing to read: a header declaring
+	 * 2^31 of them must not cost a loop over each (per > 0 here) */
+	for (uint64_t f = 0; f < nf; f++) {
+		const uint8_t *p = c->data + f * c->frame_bytes + 4 * c->n_points * esz;
+		float *an = c->analog + f * per;
+
+		if (c->is_float && c->processor == FP_C3D_INTEL)
+			for (uint32_t i = 0; i < per; i++, p += 4)
+				an[i] = intel_f32(p);
+		else
+			for (uint32_t i = 0; i < per; i++, p += esz)
+				an[i] = analog_value(c, p);
+	}
+	return 0;
+}
+
+int fp_c3d_load_analog(struct fp_c3d *c)
+{
+	return c->analog || !c->data ? 0 : decode_analog(c);
+}
+
+/*
+ * Check the data section's size and convert its values, except what flags
+ * leave in the buffer (which then outlives c: fp_c3d_open's mapping) for
+ * fp_c3d_analog() / fp_c3d_point_plate() to decode where read.
+ */
 static int read_data(struct fp_c3d *c, const uint8_t *buf, size_t len, const struct hdr *h,
-		     char *msg, size_t msg_len)
+		     unsigned flags, char *msg, size_t msg_len)
 {
 	uint64_t off = ((uint64_t)h->data_start - 1) * C3D_BLOCK, esz = c->is_float ? 4 : 2;
 	uint64_t per_frame = (uint64_t)4 * c->n_points + h->an_total, fbytes = per_frame * esz;
 	uint64_t have, nf = c->n_frames;
+	int ret = 0;
 
 	if (h->data_start < 2 || off > len)
 		return c3d_err(msg, msg_len, c->name, "header: data start block %u is outside "
@@ -109,46 +210,15 @@ static int read_data(struct fp_c3d *c, const uint8_t *buf, size_t len, const str
 		return c3d_err(msg, msg_len, c->name, "data section: the file holds %llu of %llu "
 			       "frames (truncated?)", (unsigned long long)have,
 			       (unsigned long long)nf);
-	if (nf && c->n_points) {
-		c->points = malloc(nf * c->n_points * 4 * sizeof(float));
-		if (!c->points)
-			return -ENOMEM;
-	}
-	if (nf && h->an_total) {
-		c->analog = malloc(nf * h->an_total * sizeof(float));
-		if (!c->analog)
-			return -ENOMEM;
-	}
-	/* frames without points or channels hold nothing to read: a header
-	 * declaring 2^31 of them must not cost a loop over each */
-	for (uint64_t f = 0; f < nf && fbytes; f++) {
-		const uint8_t *p = buf + off + f * fbytes;
-		float *pt = c->points ? c->points + f * c->n_points * 4 : NULL;
-		float *an = c->analog ? c->analog + f * h->an_total : NULL;
-
-		for (uint32_t i = 0; i < c->n_points; i++, p += 4 * esz) {
-			float r;
-			int16_t w;
-
-			for (int k = 0; k < 3; k++)
-				pt[4 * i + k] = c->is_float ? c3d_f32(p + 4 * k, c->processor)
-					: (float)(int16_t)c3d_u16(p + 2 * k, c->processor) *
-					  c->point_scale;
-			r = c->is_float ? c3d_f32(p + 12, c->processor)
-					: (float)(int16_t)c3d_u16(p + 6, c->processor);
-			w = (isfinite(r) && r > -32769 && r < 32768) ? (int16_t)r : -1;
-			pt[4 * i + 3] = w < 0 ? -1.0f : (float)(w & 0xff) * fabsf(c->point_scale);
-		}
-		for (uint32_t i = 0; i < h->an_total; i++, p += esz) {
-			if (c->is_float)
-				an[i] = c3d_f32(p, c->processor);
-			else if (c->an_unsigned)
-				an[i] = (float)c3d_u16(p, c->processor);
-			else
-				an[i] = (float)(int16_t)c3d_u16(p, c->processor);
-		}
-	}
-	return 0;
+	c->data = buf + off;
+	c->frame_bytes = fbytes;
+	if (!(flags & FP_C3D_LAZY_POINTS))
+		ret = decode_points(c);
+	if (!ret && !(flags & FP_C3D_LAZY_ANALOG))
+		ret = decode_analog(c);
+	if (!(flags & (FP_C3D_LAZY_POINTS | FP_C3D_LAZY_ANALOG)))
+		c->data = NULL;         /* the caller's buffer: not kept */
+	return ret;
 }
 
 /* ANALOG:SCALE / OFFSET: n_analog finite values (defaults when absent). */
@@ -340,8 +410,8 @@ static int set_rates(struct fp_c3d *c, const struct hdr *h, char *msg, size_t ms
 	return 0;
 }
 
-int fp_c3d_parse(const uint8_t *buf, size_t len, const char *name,
-		 struct fp_c3d **out, char *msg, size_t msg_len)
+int fp_c3d_parse_flags(const uint8_t *buf, size_t len, const char *name, unsigned flags,
+		       struct fp_c3d **out, char *msg, size_t msg_len)
 {
 	struct fp_c3d *c;
 	struct hdr h = { 0 };
@@ -373,7 +443,7 @@ int fp_c3d_parse(const uint8_t *buf, size_t len, const char *name,
 	if (!ret)
 		ret = read_analog_params(c, msg, msg_len);
 	if (!ret)
-		ret = read_data(c, buf, len, &h, msg, msg_len);
+		ret = read_data(c, buf, len, &h, flags, msg, msg_len);
 	if (!ret)
 		ret = read_events(c);
 	if (!ret)
@@ -389,54 +459,76 @@ fail:
 	return ret;
 }
 
+int fp_c3d_parse(const uint8_t *buf, size_t len, const char *name,
+		 struct fp_c3d **out, char *msg, size_t msg_len)
+{
+	return fp_c3d_parse_flags(buf, len, name, 0, out, msg, msg_len);
+}
+
+/*
+ * The file is mapped, not read: no copy of it, and the page cache's pages
+ * are shared. The mapping stays with the fp_c3d for the markers, decoded
+ * only where they are read (analyze reads a few markers, the analog data
+ * is converted here).
+ */
 int fp_c3d_open(const char *path, struct fp_c3d **out, char *msg, size_t msg_len)
 {
-	FILE *f;
+	static const uint8_t empty[1];
 	struct stat st;
-	uint8_t *buf;
-	int ret;
+	const uint8_t *buf = empty;
+	void *map = NULL;
+	int fd, ret;
 
 	*out = NULL;
-	f = fopen(path, "rb");
-	if (!f) {
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		ret = -errno;
 		if (msg && msg_len)
 			snprintf(msg, msg_len, "%s: cannot open: %s", path, strerror(-ret));
 		return ret;
 	}
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-		int dir = !fstat(fileno(f), &st) && S_ISDIR(st.st_mode);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		int dir = !fstat(fd, &st) && S_ISDIR(st.st_mode);
 
-		fclose(f);
+		close(fd);
 		if (msg && msg_len)
 			snprintf(msg, msg_len, "%s: not a regular file%s", path,
 				 dir ? " (a directory)" : "");
 		return -EINVAL;
 	}
 	if ((unsigned long long)st.st_size > C3D_MAX_FILE) {
-		fclose(f);
+		close(fd);
 		if (msg && msg_len)
 			snprintf(msg, msg_len, "%s: %llu bytes: larger than the %llu MiB this "
 				 "reader loads into memory", path,
 				 (unsigned long long)st.st_size, C3D_MAX_FILE >> 20);
 		return -EFBIG;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
+	if (st.st_size > 0) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (map == MAP_FAILED) {
+			ret = -errno;
+			close(fd);
+			if (msg && msg_len)
+				snprintf(msg, msg_len, "%s: cannot map: %s", path, strerror(-ret));
+			return ret == -ENOMEM ? -ENOMEM : -EIO;
+		}
+		buf = map;
 	}
-	if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		free(buf);
-		fclose(f);
-		if (msg && msg_len)
-			snprintf(msg, msg_len, "%s: read error", path);
-		return -EIO;
+	close(fd);
+	ret = fp_c3d_parse_flags(buf, (size_t)st.st_size, path,
+				 FP_C3D_LAZY_POINTS | FP_C3D_LAZY_ANALOG, out, msg, msg_len);
+	if (ret || !(*out)->n_frames || !((*out)->n_points || (*out)->n_analog)) {
+		/* nothing left to read from the file */
+		if (!ret)
+			(*out)->data = NULL;
+		if (map)
+			munmap(map, (size_t)st.st_size);
+		return ret;
 	}
-	fclose(f);
-	ret = fp_c3d_parse(buf, (size_t)st.st_size, path, out, msg, msg_len);
-	free(buf);
-	return ret;
+	(*out)->map = map;
+	(*out)->map_len = (size_t)st.st_size;
+	return 0;
 }
 
 void fp_c3d_free(struct fp_c3d *c)
@@ -445,6 +537,8 @@ void fp_c3d_free(struct fp_c3d *c)
 		return;
 	c3d_params_free(c);
 	free(c->points);
+	if (c->map)
+		munmap(c->map, c->map_len);
 	free(c->analog);
 	free(c->an_scale);
 	free(c->an_offset);
@@ -462,6 +556,14 @@ double fp_c3d_analog(const struct fp_c3d *c, uint64_t sample, uint32_t ch)
 
 	if (ch >= c->n_analog || sample >= fp_c3d_analog_samples(c))
 		return NAN;
-	raw = c->analog[sample * c->n_analog + ch];
+	if (c->analog) {
+		raw = c->analog[sample * c->n_analog + ch];
+	} else {
+		/* left in the file (fp_c3d_open): this one value, as decode_analog() */
+		uint64_t f = sample / c->analog_spf, k = sample - f * c->analog_spf;
+		uint64_t i = (uint64_t)4 * c->n_points + k * c->n_analog + ch;
+
+		raw = analog_value(c, c->data + f * c->frame_bytes + i * (c->is_float ? 4 : 2));
+	}
 	return (raw - c->an_offset[ch]) * c->gen_scale * c->an_scale[ch];
 }

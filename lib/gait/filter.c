@@ -222,3 +222,85 @@ int fp_filtfilt2_multi(const struct fp_biquad *bq, double *const x[], unsigned i
 		memcpy(x[k], work + k * m + pad, n * sizeof(double));
 	return 0;
 }
+
+int fp_filtfilt2_grow(const struct fp_biquad *bq, const double *x, double *y, size_t n,
+		      struct fp_filtfilt_cache *fc)
+{
+	const size_t pad = FP_FILTFILT_PAD;
+	const double b0 = bq ? bq->b0 : 0, b1 = bq ? bq->b1 : 0, b2 = bq ? bq->b2 : 0;
+	const double a1 = bq ? bq->a1 : 0, a2 = bq ? bq->a2 : 0;
+	const double coef[5] = { b0, b1, b2, a1, a2 };
+	double *f, p1, p2, g;
+	size_t i0;
+
+	if (!bq || !x || !y || !fc || !fc->x || !fc->fwd || n <= pad || n > fc->cap)
+		return -EINVAL;
+	f = fc->fwd;
+	g = fp_biquad_dc_gain(bq);
+	if (fc->n > pad && fc->n <= n && !memcmp(fc->coef, coef, sizeof(coef)) &&
+	    !memcmp(fc->x, x, fc->n * sizeof(*x))) {
+		/* the front padding and [0, fc->n) are as before: resume there */
+		i0 = fc->n;
+		p1 = fc->z1;
+		p2 = fc->z2;
+	} else {
+		double x0;
+
+		for (size_t i = 0; i < pad; i++)
+			f[i] = 2.0 * x[0] - x[pad - i];
+		x0 = f[0];
+		p2 = b2 * x0 - a2 * (g * x0);
+		p1 = b1 * x0 - a1 * (g * x0) + p2;
+		for (size_t i = 0; i < pad; i++) {
+			double xi = f[i], yi = b0 * xi + p1;
+
+			p1 = b1 * xi - a1 * yi + p2;
+			p2 = b2 * xi - a2 * yi;
+			f[i] = yi;
+		}
+		i0 = 0;
+		memcpy(fc->coef, coef, sizeof(coef));
+	}
+	for (size_t i = i0; i < n; i++) {
+		double xi = x[i], yi = b0 * xi + p1;
+
+		p1 = b1 * xi - a1 * yi + p2;
+		p2 = b2 * xi - a2 * yi;
+		f[pad + i] = yi;
+		fc->x[i] = xi;
+	}
+	fc->n = n;
+	fc->z1 = p1;
+	fc->z2 = p2;
+	/* the tail padding is this call's own (the odd extension about x[n-1]) */
+	for (size_t i = 0; i < pad; i++) {
+		double xi = 2.0 * x[n - 1] - x[n - 2 - i], yi = b0 * xi + p1;
+
+		p1 = b1 * xi - a1 * yi + p2;
+		p2 = b2 * xi - a2 * yi;
+		f[pad + n + i] = yi;
+	}
+	/* backward from the last forward output, settled on it */
+	{
+		size_t m = n + 2 * pad;
+		double x0 = f[m - 1], q1, q2;
+
+		q2 = b2 * x0 - a2 * (g * x0);
+		q1 = b1 * x0 - a1 * (g * x0) + q2;
+		for (size_t i = m; i-- > pad + n;) {
+			double xi = f[i], yi = b0 * xi + q1;
+
+			q1 = b1 * xi - a1 * yi + q2;
+			q2 = b2 * xi - a2 * yi;
+		}
+		/* the front padding's outputs are not kept: the pass stops at x[0] */
+		for (size_t i = pad + n; i-- > pad;) {
+			double xi = f[i], yi = b0 * xi + q1;
+
+			q1 = b1 * xi - a1 * yi + q2;
+			q2 = b2 * xi - a2 * yi;
+			y[i - pad] = yi;
+		}
+	}
+	return 0;
+}

@@ -91,6 +91,30 @@ int fp_filtfilt2(const struct fp_biquad *bq, const double *x, double *y, size_t 
 int fp_filtfilt2_multi(const struct fp_biquad *bq, double *const x[], unsigned int nch,
 		       size_t n, double *work);
 
+/*
+ * The forward pass of fp_filtfilt2() kept between calls over a growing
+ * signal (the impact phase of an open stance is tried every 2 ms over the
+ * window so far): the arrays hold cap samples (+ 2 * FP_FILTFILT_PAD for
+ * fwd), owned by the caller; zero the rest to start.
+ */
+struct fp_filtfilt_cache {
+	double *x;                /* the samples the forward pass ran over, [0, n) */
+	double *fwd;              /* its outputs, padded index [0, pad + n) */
+	size_t n, cap;
+	double z1, z2;            /* the state after fwd[pad + n - 1] */
+	double coef[5];           /* b0 b1 b2 a1 a2 it ran with */
+};
+
+/*
+ * fp_filtfilt2(bq, x, y, n, ...) with the forward pass resumed where the
+ * last call's stopped when x begins with that call's samples (bit for bit,
+ * checked) and the coefficients are the same; otherwise run whole. The
+ * result is the same bits either way (the same operations in the same
+ * order). x and y must not overlap. -EINVAL as fp_filtfilt2() or n > cap.
+ */
+int fp_filtfilt2_grow(const struct fp_biquad *bq, const double *x, double *y, size_t n,
+		      struct fp_filtfilt_cache *fc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -129,6 +129,10 @@ int fp_gait_open(const struct fp_gait_config *cfg, struct fp_gait **out, char *m
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
+	/* the step and impact queues (~0.5 MB) are written entry by entry as
+	 * steps come: backed now, as the other buffers kept for the module's
+	 * life (prefault.h) */
+	fp_prefault(g, sizeof(*g));
 	g->cfg = *cfg;
 	g->pad = ms_to_samples(50, cfg->rate_hz);
 	if (g->pad < 10)
@@ -181,8 +185,21 @@ int fp_gait_open(const struct fp_gait_config *cfg, struct fp_gait **out, char *m
 		g->plate[p].rflags = calloc(g->cap, 1);
 		if (!g->plate[p].ring || !g->plate[p].rflags)
 			goto nomem;
+		/* written one sample after the other until it wraps */
+		fp_prefault(g->plate[p].ring, (size_t)g->cap * FP_NFIELDS * sizeof(double));
+		fp_prefault(g->plate[p].rflags, g->cap);
 	}
 	win = g->cap + 2 * FP_FILTFILT_PAD;
+	for (uint32_t p = 0; p < cfg->plates; p++) {
+		struct fp_filtfilt_cache *fc = &g->plate[p].fz_fwd;
+
+		fc->x = calloc(win * 2, sizeof(double));
+		if (!fc->x)
+			goto nomem;
+		fc->fwd = fc->x + g->cap;
+		fc->cap = g->cap;
+		fp_prefault(fc->x, win * 2 * sizeof(double));
+	}
 	/* Each window uses the first n samples of every array, n the longest
 	 * step so far: prefaulted so a longer step later does not add to the
 	 * RSS of a long run (prefault.h). ~1 MB at 2 kHz. */
@@ -204,6 +221,7 @@ void fp_gait_close(struct fp_gait *g)
 	for (uint32_t p = 0; p < FP_MAX_PLATES; p++) {
 		free(g->plate[p].ring);
 		free(g->plate[p].rflags);
+		free(g->plate[p].fz_fwd.x);
 	}
 	free(g->scratch);
 	free(g->marker_data);
@@ -323,7 +341,7 @@ static void close_stance(struct fp_gait *g, uint32_t p, uint64_t c, uint64_t e)
 		double peak = 0;
 
 		for (uint64_t s = c; s < e && in_ring(g, c, e); s++)
-			peak = fmax(peak, ring_at(g, p, s)[FP_FZ] - offset_fz(&pl->offset));
+			peak = gait_fmax(peak, ring_at(g, p, s)[FP_FZ] - offset_fz(&pl->offset));
 		if (peak < 4 * g->cfg.on_n) {          /* belt noise, not a step */
 			gait_hist_remove(g, p, c);
 			g->stats.rejected++;
@@ -402,8 +420,8 @@ static void initial_offset(struct fp_gait *g, uint32_t p, uint64_t s)
 
 		if (pl->rflags[t % g->cap] & RF_NAN)
 			return;
-		lo = fmin(lo, fz);
-		hi = fmax(hi, fz);
+		lo = gait_fmin(lo, fz);
+		hi = gait_fmax(hi, fz);
 		sum += fz;
 	}
 	if (hi - lo < 10.0 && fabs(sum / g->aerial) < g->cfg.on_n) {
@@ -422,14 +440,15 @@ static void initial_offset(struct fp_gait *g, uint32_t p, uint64_t s)
 	}
 }
 
-static void plate_sample(struct fp_gait *g, uint32_t p, uint64_t s, double fz_c)
+/* Sample s (ring index r = s % cap) of plate p, Fz corrected fz_c. */
+static void plate_sample(struct fp_gait *g, uint32_t p, uint64_t s, size_t r, double fz_c)
 {
 	struct gait_plate *pl = &g->plate[p];
 	int below = fz_c < g->cfg.off_n, above = fz_c >= g->cfg.on_n;
 
 	if (pl->state == P_STANCE || pl->state == P_ENDING)
-		pl->stance_flags |= (pl->rflags[s % g->cap] & RF_NAN ? FP_STEP_NAN_INPUT : 0) |
-				    (pl->rflags[s % g->cap] & RF_SAT ? FP_STEP_SATURATED : 0);
+		pl->stance_flags |= (pl->rflags[r] & RF_NAN ? FP_STEP_NAN_INPUT : 0) |
+				    (pl->rflags[r] & RF_SAT ? FP_STEP_SATURATED : 0);
 	switch (pl->state) {
 	case P_RESYNC:
 		if (below)
@@ -521,32 +540,40 @@ int fp_gait_push(struct fp_gait *g, const struct fp_frames *f)
 		g->belt_speed_mps = f->belt_speed_mps;
 	for (uint32_t i = 0; i < f->n; i++) {
 		uint64_t s = f->first_sample + i;
+		size_t ri = (size_t)(s % g->cap);
 		double total = 0;
 
 		g->next_sample = s + 1;
 		for (uint32_t p = 0; p < np; p++) {
 			struct gait_plate *pl = &g->plate[p];
 			const double *in = f->v + ((size_t)i * np + p) * FP_NFIELDS;
-			double *r = ring_at(g, p, s);
+			double *r = pl->ring + ri * FP_NFIELDS;      /* ring_at(g, p, s) */
 			uint8_t fl = f->flags & FP_BLK_SATURATED ? RF_SAT : 0;
 
-			for (int k = 0; k < FP_NFIELDS; k++) {
-				int force = k <= FP_MZ;
+			if (isfinite(in[FP_FX]) & isfinite(in[FP_FY]) & isfinite(in[FP_FZ]) &
+			    isfinite(in[FP_MX]) & isfinite(in[FP_MY]) & isfinite(in[FP_MZ])) {
+				/* the usual case: the loop below with no force held */
+				memcpy(r, in, FP_NFIELDS * sizeof(*r));
+				memcpy(pl->held, in, (FP_MZ + 1) * sizeof(*r));
+			} else {
+				for (int k = 0; k < FP_NFIELDS; k++) {
+					int force = k <= FP_MZ;
 
-				if (force && !isfinite(in[k])) {
-					fl |= RF_NAN;
-					r[k] = pl->have_held ? pl->held[k] : 0.0;
-				} else {
-					r[k] = in[k];
-					if (force)
-						pl->held[k] = in[k];
+					if (force && !isfinite(in[k])) {
+						fl |= RF_NAN;
+						r[k] = pl->have_held ? pl->held[k] : 0.0;
+					} else {
+						r[k] = in[k];
+						if (force)
+							pl->held[k] = in[k];
+					}
 				}
 			}
 			if (!(fl & RF_NAN))
 				pl->have_held = 1;
-			pl->rflags[s % g->cap] = fl;
+			pl->rflags[ri] = fl;
 			total += r[FP_FZ] - offset_fz(&pl->offset);
-			plate_sample(g, p, s, r[FP_FZ] - offset_fz(&pl->offset));
+			plate_sample(g, p, s, ri, r[FP_FZ] - offset_fz(&pl->offset));
 		}
 		g->cum_fz += total;
 	}

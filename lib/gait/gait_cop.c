@@ -31,10 +31,10 @@ static int cop_span(const struct gait_window *w, double frac, double min_n, size
 	size_t i;
 
 	for (i = w->c; i < w->e; i++)
-		peak = fmax(peak, w->fz[i]);
+		peak = gait_fmax(peak, w->fz[i]);
 	if (!(peak > 0))
 		return 0;
-	lim = fmax(frac * peak, min_n);
+	lim = gait_fmax(frac * peak, min_n);
 	for (i = w->c; i < w->e && !(w->fz[i] >= lim && isfinite(w->copx[i]) &&
 				      isfinite(w->copy[i])); i++)
 		;
@@ -125,7 +125,7 @@ static void foot_path(const struct gait_window *w, const struct fp_biquad *bq, d
 	size_t a10;
 
 	for (size_t i = w->c; i < w->e; i++)
-		fz_peak = fmax(fz_peak, w->fz[i]);
+		fz_peak = gait_fmax(fz_peak, w->fz[i]);
 	gait_fill_holes(x, a, b);
 	gait_fill_holes(y, a, b);
 	for (size_t i = a; i < b; i++)       /* belt correction (0: unknown) */
@@ -312,9 +312,9 @@ static void reliable_span(const struct gait_window *w, size_t a, size_t b, doubl
 	double noise = moment_noise(w, w->tmp2, a, b, w->work);
 
 	*noise_nmm = noise;
-	double f = isfinite(noise) ? fmax(20.0, noise / END_COP_NOISE_MM) : 0.1 * fz_peak;
+	double f = isfinite(noise) ? gait_fmax(20.0, noise / END_COP_NOISE_MM) : 0.1 * fz_peak;
 
-	f = fmin(f, 0.1 * fz_peak);
+	f = gait_fmin(f, 0.1 * fz_peak);
 	for (*ar = a; *ar < b && !(w->fz[*ar] >= f); (*ar)++)
 		;
 	for (*br = b; *br > *ar && !(w->fz[*br - 1] >= f); (*br)--)
@@ -343,7 +343,7 @@ static void early_roll(const struct gait_window *w, const double *raw, size_t a,
 	roll_kernel(h, kern);
 	for (size_t i = a; i < b && i <= i20; i++)
 		if (w->fz[i] >= 0.1 * fz_peak)
-			best = fmax(best, roll_slope(raw, w->fz, a, b, i, h, kern));
+			best = gait_fmax(best, roll_slope(raw, w->fz, a, b, i, h, kern));
 	*velocity_mm_s = isfinite(best) ? best * w->rate_hz : NAN;
 }
 
@@ -541,7 +541,7 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 	}
 	foot_path(w, bq, s->belt_speed_mps, a, b);
 	for (size_t i = w->c; i < w->e; i++)
-		fz_peak = fmax(fz_peak, w->fz[i]);
+		fz_peak = gait_fmax(fz_peak, w->fz[i]);
 	reliable_span(w, a, b, fz_peak, &ar, &br, &noise);
 	s->foot_frame = foot_axis(w, a, b, sgn, &mx, &my, &dx, &dy);
 	/*
@@ -585,7 +585,7 @@ void gait_cop_metrics(const struct gait_window *w, const struct fp_biquad *bq,
 	/* The inward roll's excursion: first 20 % of stance, from contact. */
 	peak_ml = contact;
 	for (size_t i = a; i < b && i <= i20; i++)
-		peak_ml = fmax(peak_ml, ml[i]);
+		peak_ml = gait_fmax(peak_ml, ml[i]);
 	s->inroll_excursion_mm = peak_ml - contact;
 	for (size_t i = a; i < b; i++) {
 		if (i >= i90) {

@@ -7,6 +7,8 @@
 #ifndef FPLATE_LIB_GAIT_INTERNAL_H
 #define FPLATE_LIB_GAIT_INTERNAL_H
 
+#include <math.h>
+
 #include "fplate/gait.h"
 #include "filter.h"
 
@@ -26,6 +28,7 @@ struct gait_window {
 	double *copx, *copy;     /* plate frame, mm, NaN where unloaded */
 	double *fz_f, *fy_f, *tz_f; /* zero-lag filtered */
 	int fz_f_valid;          /* gait_filter_window() succeeded */
+	struct fp_filtfilt_cache *fz_cache; /* Fz alone: the plate's forward pass, resumed */
 	double *work;            /* 3 * (n + 2 * FP_FILTFILT_PAD) scratch */
 	double *tmp, *tmp2, *tmp3; /* n scratch each */
 	const double *cycle_fz;  /* total Fz (all plates) from contact to next contact */
@@ -43,7 +46,7 @@ struct gait_window {
 /* Arrays of struct gait_window carved out of fp_gait.scratch (gait_step.c). */
 #define GAIT_SCRATCH_ARRAYS 21
 
-/* Filter fz, fy, tz into *_f. -EINVAL when the window is too short. */
+/* Filter fz, fy, tz (those not NULL) into *_f. -EINVAL when the window is too short. */
 int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq);
 
 /* Impact peak (by s->gait), loading rates, active peak, impulses, free moment (N units). */
@@ -119,6 +122,30 @@ void gait_fill_holes(double *v, size_t a, size_t b);
 /* Linear interpolation of y at fractional index t (0 <= t <= n - 1). */
 double gait_interp(const double *y, size_t n, double t);
 
+/*
+ * fmax() and fmin() as glibc computes them (its generic C versions: equal
+ * values, ±0 included, give x; a NaN gives the other operand), inline:
+ * libm's are calls the compiler cannot inline without changing what ±0
+ * and NaN give, and the per-sample loops of the metrics make many.
+ */
+static inline double gait_fmax(double x, double y)
+{
+	if (isgreaterequal(x, y))
+		return x;
+	if (isless(x, y))
+		return y;
+	return isnan(y) ? x : y;
+}
+
+static inline double gait_fmin(double x, double y)
+{
+	if (islessequal(x, y))
+		return x;
+	if (isgreater(x, y))
+		return y;
+	return isnan(y) ? x : y;
+}
+
 /* ---- the detector's state, shared by gait.c and gait_step.c ---- */
 
 #define HIST        16  /* contacts remembered (body weight, step time) */
@@ -162,6 +189,9 @@ struct gait_pending {
 struct gait_plate {
 	double *ring;               /* [cap][FP_NFIELDS] input, NaN forces held; owned */
 	uint8_t *rflags;            /* [cap] RF_* */
+	/* the impact phase's Fz filter over the open stance's growing window;
+	 * arrays owned, prefaulted, cap + 2 FP_FILTFILT_PAD each */
+	struct fp_filtfilt_cache fz_fwd;
 	enum plate_state state;
 	int have_below;
 	uint64_t last_below;        /* last sample with corrected Fz < off */
@@ -264,6 +294,10 @@ void gait_emit(struct fp_gait *g, const struct fp_step *s);
 /* gait_step.c */
 double gait_body_weight(struct fp_gait *g, uint32_t p, uint64_t contact);
 /* Copy [from, to) of plate p out of the ring, drift-corrected with pd's offsets, into w. */
+void gait_fill_window_all(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+			  uint64_t from, uint64_t to, struct gait_window *w);
+/* The same for Fz alone (the impact phase's input, tried every 2 ms of an
+ * open stance): fy, tz, copx, copy, fy_f, tz_f are NULL in w. */
 void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
 		      uint64_t from, uint64_t to, struct gait_window *w);
 /* The first sample of a step's window (pad before contact where the ring has it). */

@@ -33,14 +33,22 @@ double gait_interp(const double *y, size_t n, double t)
 int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq)
 {
 	double *const out[3] = { w->fz_f, w->fy_f, w->tz_f };
+	unsigned int nch = w->fy ? 3 : 1;   /* gait_fill_window(): Fz alone */
 
 	w->fz_f_valid = 0;
 	if (w->n <= FP_FILTFILT_PAD || w->e <= w->c + 2)
 		return -EINVAL;
+	if (nch == 1 && w->fz_cache) {
+		w->fz_f_valid = fp_filtfilt2_grow(bq, w->fz, w->fz_f, w->n, w->fz_cache) == 0;
+		return w->fz_f_valid ? 0 : -EINVAL;
+	}
 	memcpy(w->fz_f, w->fz, w->n * sizeof(double));
-	memcpy(w->fy_f, w->fy, w->n * sizeof(double));
-	memcpy(w->tz_f, w->tz, w->n * sizeof(double));
-	w->fz_f_valid = fp_filtfilt2_multi(bq, out, 3, w->n, w->work) == 0;
+	if (nch == 3) {
+		memcpy(w->fy_f, w->fy, w->n * sizeof(double));
+		memcpy(w->tz_f, w->tz, w->n * sizeof(double));
+	}
+	/* the channels are independent: Fz's values do not depend on nch */
+	w->fz_f_valid = fp_filtfilt2_multi(bq, out, nch, w->n, w->work) == 0;
 	return w->fz_f_valid ? 0 : -EINVAL;
 }
 
@@ -74,22 +82,22 @@ static long impact_search(const double *f, size_t c, size_t last, size_t end, in
 		size_t j;
 		double right_min = f[i], prom;
 
-		left_min = fmin(left_min, f[i]);
+		left_min = gait_fmin(left_min, f[i]);
 		if (!(f[i] > f[i - 1] && f[i] > f[i + 1]))
 			continue;
 		for (j = i + 1; j < end && f[j] <= f[i]; j++)
-			right_min = fmin(right_min, f[j]);
+			right_min = gait_fmin(right_min, f[j]);
 		if (j == end) {
 			if (!open)
 				continue;       /* nothing higher later: the active peak */
 			if (!(f[i] < active_min))
 				return IMPACT_UNDECIDED;
 			/* a higher sample will come; the prominence can only grow */
-			if (f[i] - fmax(left_min, right_min) >= prominence * active_hi)
+			if (f[i] - gait_fmax(left_min, right_min) >= prominence * active_hi)
 				return (long)i;
 			return IMPACT_UNDECIDED;
 		}
-		prom = f[i] - fmax(left_min, right_min);
+		prom = f[i] - gait_fmax(left_min, right_min);
 		if (prom >= prominence * active_hi)
 			return (long)i;
 		if (open && prom >= prominence * active_lo)
@@ -152,7 +160,7 @@ static void loading_rates(const struct gait_window *w, double peak_idx, double p
 	s->valr_n_s = 0.6 * peak_n / ((t80 - t20) / w->rate_hz);
 	/* every sample pair that overlaps [t20, t80] */
 	for (size_t i = (size_t)floor(t20); (double)i < t80 && i + 1 < w->n; i++)
-		vilr = fmax(vilr, (f[i + 1] - f[i]) * w->rate_hz);
+		vilr = gait_fmax(vilr, (f[i + 1] - f[i]) * w->rate_hz);
 	s->vilr_n_s = isfinite(vilr) ? vilr : s->valr_n_s;
 }
 
@@ -170,9 +178,9 @@ int gait_impact_metrics(const struct gait_window *w, double prominence, int open
 	if (end <= w->c + 2)
 		return 0;
 	for (size_t i = w->c; i < end; i++)
-		active = fmax(active, f[i]);
+		active = gait_fmax(active, f[i]);
 	imp = impact_search(f, w->c, last, end, open, w->ref_n != 0, open ? active_min : 0,
-			    active, open ? fmax(active, active_hi) : active, prominence);
+			    active, open ? gait_fmax(active, active_hi) : active, prominence);
 	if (imp == IMPACT_UNDECIDED)
 		return 0;
 	if (imp >= 0) {
@@ -275,10 +283,10 @@ static void com_metrics(const struct gait_window *w, struct fp_step *s)
 	zmin = zmax = zlow = 0;
 	for (size_t i = 1; i < n; i++) {
 		z += 0.5 * ((v[i - 1] - vmean) + (v[i] - vmean)) * dt;
-		zmin = fmin(zmin, z);
-		zmax = fmax(zmax, z);
+		zmin = gait_fmin(zmin, z);
+		zmax = gait_fmax(zmax, z);
 		if (i < stance)
-			zlow = fmin(zlow, z);
+			zlow = gait_fmin(zlow, z);
 	}
 	s->vertical_oscillation_cm = (zmax - zmin) * 100.0;
 	if (z0 - zlow > 1e-6)

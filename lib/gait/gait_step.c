@@ -246,7 +246,7 @@ static uint32_t clip_flags(const struct fp_gait *g, const struct gait_window *w)
 	size_t run = 0, longest = 0;
 
 	for (size_t i = w->c; i < w->e; i++)
-		peak = fmax(peak, w->fz[i]);
+		peak = gait_fmax(peak, w->fz[i]);
 	if (g->cfg.clip_fz_n > 0 && peak >= g->cfg.clip_fz_n)
 		return FP_STEP_CLIPPED;
 	for (size_t i = w->c; i < w->e; i++) {
@@ -301,18 +301,24 @@ uint64_t gait_window_from(const struct fp_gait *g, uint64_t contact)
 	return from;
 }
 
-void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
-		      uint64_t from, uint64_t to, struct gait_window *w)
+void gait_fill_window_all(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+			  uint64_t from, uint64_t to, struct gait_window *w)
 {
+	const double *ring = g->plate[p].ring;
+	size_t r = (size_t)(from % g->cap);
+
 	window_arrays(g, w);
+	w->fz_cache = NULL;
 	w->n = (size_t)(to - from);
 	w->c = (size_t)(pd->contact - from);
 	w->e = (size_t)(pd->toeoff - from);
 	for (uint64_t t = from; t < to; t++) {
-		const double *v = ring_at(g, p, t);
+		const double *v = ring + r * FP_NFIELDS;   /* ring_at(g, p, t) */
 		size_t i = (size_t)(t - from);
 		double fm[6], tz;
 
+		if (++r == g->cap)
+			r = 0;
 		for (int k = 0; k < 6; k++)
 			fm[k] = v[k] - offset_at(&pd->before, &pd->after, k, (double)t);
 		w->fz[i] = fm[FP_FZ];
@@ -326,6 +332,42 @@ void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *
 			tz = v[FP_TZ];
 		}
 		w->tz[i] = isfinite(tz) ? tz : 0.0;
+	}
+}
+
+void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *pd,
+		      uint64_t from, uint64_t to, struct gait_window *w)
+{
+	const struct gait_offset *a = &pd->before, *b = &pd->after;
+	const double *ring = g->plate[p].ring;
+	size_t n = (size_t)(to - from), r = (size_t)(from % g->cap);
+
+	window_arrays(g, w);
+	w->n = n;
+	w->c = (size_t)(pd->contact - from);
+	w->e = (size_t)(pd->toeoff - from);
+	/* the impact phase is Fz's alone: the other channels stay out (NULL,
+	 * so that a use of one fails loudly) and gait_filter_window() filters
+	 * Fz only, resuming the plate's forward pass; each value is the one
+	 * gait_fill_window_all() computes */
+	w->fy = w->tz = w->copx = w->copy = w->fy_f = w->tz_f = NULL;
+	w->fz_cache = &g->plate[p].fz_fwd;
+	if (a->valid && b->valid && b->centre > a->centre) {
+		for (size_t i = 0; i < n; i++) {
+			w->fz[i] = ring[r * FP_NFIELDS + FP_FZ] -
+				   offset_at(a, b, FP_FZ, (double)(from + i));
+			if (++r == g->cap)
+				r = 0;
+		}
+	} else {
+		/* offset_at() without two estimates: one value for the window */
+		double off = offset_at(a, b, FP_FZ, 0.0);
+
+		for (size_t i = 0; i < n; i++) {
+			w->fz[i] = ring[r * FP_NFIELDS + FP_FZ] - off;
+			if (++r == g->cap)
+				r = 0;
+		}
 	}
 }
 
@@ -439,7 +481,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 		gait_emit(g, &s);
 		return;
 	}
-	gait_fill_window(g, p, pd, from, to, &w);
+	gait_fill_window_all(g, p, pd, from, to, &w);
 	w.ref_n = (size_t)pd->imp.ref_n;
 	if (g->cfg.drift_correction && !pd->before.valid && !pd->after.valid)
 		s.flags |= FP_STEP_NO_OFFSET;

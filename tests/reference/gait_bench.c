@@ -6,7 +6,9 @@
  *
  * Generates S seconds of simulated running (sim:// at pace=fast), keeps
  * the calibrated frames in memory, then times fp_gait_push() over them
- * (the daemon's processing-thread cost of the gait stage, all metrics);
+ * (the daemon's processing-thread cost of the gait stage, all metrics),
+ * in the thread's CPU time, REPS passes, the fastest kept. A "sample" is
+ * one frame of all plates (2 here); ns per plate-sample is half of that;
  * writes the Fz as CSV and times tests/reference/gait_ref.py --bench on it
  * (contacts, filter, impact, VALR, VILR only). Prints one JSON line with
  * both rates and their ratio, also written to OUT.json.
@@ -26,6 +28,7 @@
 
 #define URI "sim://?speed=3.5&strike=rear&plates=2&pace=fast&seed=21"
 #define BLOCK 20            /* 10 ms at 2 kHz, as fplated's default block */
+#define REPS 7              /* timed passes over the same frames; the fastest counts */
 
 static double cpu_s(void)
 {
@@ -139,9 +142,16 @@ int main(int argc, char **argv)
 	}
 	if (generate(seconds, &all, &info, &cal))
 		return 1;
-	c_s = time_gait(&all, &info, &cal, &steps);
-	if (c_s < 0)
-		return 1;
+	/* best of REPS: one pass over 120 s of data is ~0.1 s of CPU, short
+	 * enough for one preemption or cache-cold start to move it by 30 % */
+	c_s = INFINITY;
+	for (int r = 0; r < REPS; r++) {
+		double t = time_gait(&all, &info, &cal, &steps);
+
+		if (t < 0)
+			return 1;
+		c_s = fmin(c_s, t);
+	}
 	c_rate = all.n / c_s;
 	snprintf(csv, sizeof(csv), "%s.fz.csv", argv[2]);
 	if (write_csv(csv, &all)) {
@@ -165,9 +175,11 @@ int main(int argc, char **argv)
 	remove(csv);
 	snprintf(line, sizeof(line),
 		 "{\"bench\": \"gait\", \"seconds_of_data\": %g, \"plates\": %u, \"rate_hz\": %g, "
-		 "\"steps\": %lu, \"c_samples_per_s\": %.0f, \"c_realtime_factor\": %.0f, "
+		 "\"steps\": %lu, \"c_samples_per_s\": %.0f, \"c_ns_per_sample\": %.1f, "
+		 "\"c_ns_per_plate_sample\": %.1f, \"c_realtime_factor\": %.0f, "
 		 "\"python_steps\": %lu, \"python_samples_per_s\": %.0f, \"c_over_python\": %.1f}",
-		 seconds, info.plates, info.rate_hz, steps, c_rate, c_rate / info.rate_hz,
+		 seconds, info.plates, info.rate_hz, steps, c_rate, 1e9 / c_rate,
+		 1e9 / c_rate / info.plates, c_rate / info.rate_hz,
 		 ref_steps, ref_rate, c_rate / ref_rate);
 	puts(line);
 	out = fopen(argv[2], "w");
@@ -175,9 +187,11 @@ int main(int argc, char **argv)
 		fprintf(out, "%s\n", line);
 		fclose(out);
 	}
-	printf("gait: C %.2f M samples/s (%.0f x real time, all metrics), Python reference "
-	       "%.2f M samples/s (contacts + loading rates): C/Python = %.1f\n",
-	       c_rate / 1e6, c_rate / info.rate_hz, ref_rate / 1e6, c_rate / ref_rate);
+	printf("gait: C %.2f M samples/s (%.0f x real time, all metrics; %.1f ns per sample of "
+	       "%u plates, %.1f ns per plate-sample; thread CPU time, best of %d), Python "
+	       "reference %.2f M samples/s (contacts + loading rates): C/Python = %.1f\n",
+	       c_rate / 1e6, c_rate / info.rate_hz, 1e9 / c_rate, info.plates,
+	       1e9 / c_rate / info.plates, REPS, ref_rate / 1e6, c_rate / ref_rate);
 	fp_frames_release(&all);
 	return isfinite(ref_rate) ? 0 : 1;
 }

@@ -150,6 +150,10 @@ static void test_intel_int_equals_dec_real(void)
 			worst = fmax(worst, fabs(fp_c3d_analog(a, s, ch) - fp_c3d_analog(b, s, ch)));
 	CU_ASSERT_EQUAL(worst, 0.0);
 	/* points: INT storage quantises to POINT:SCALE; REAL keeps more digits */
+	CU_ASSERT_PTR_NULL(a->points);          /* fp_c3d_open leaves them in the file */
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_load_points(a), 0);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_load_points(b), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a->points);
 	for (uint64_t i = 0; i < (uint64_t)a->n_frames * a->n_points * 4; i += 4)
 		if (a->points[i + 3] >= 0 && b->points[i + 3] >= 0)
 			for (int k = 0; k < 3; k++)
@@ -162,6 +166,72 @@ out:
 }
 
 /* TYPE-2 (diagonal) vs TYPE-4 (full matrix) copies agree within 2 % in stance. */
+/*
+ * fp_c3d_open() decodes analog values and markers only when read: on every
+ * file what it gives (one at a time, then all) is what an eager parse of
+ * the same bytes gives, bit for bit.
+ */
+static void test_lazy_points_equal_eager(void)
+{
+	for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+		char path[1024], msg[FP_MSG_MAX];
+		struct fp_c3d *lz = open_data(files[k].file), *eg = NULL;
+		uint8_t *buf = NULL;
+		size_t len = 0, n;
+		uint64_t diff = 0, valid = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/c3d/%s", fp_test_data_dir(), files[k].file);
+		f = fopen(path, "rb");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fseek(f, 0, SEEK_END);
+		len = (size_t)ftell(f);
+		rewind(f);
+		buf = malloc(len);
+		n = buf ? fread(buf, 1, len, f) : 0;
+		fclose(f);
+		CU_ASSERT_EQUAL_FATAL(n, len);
+		CU_ASSERT_EQUAL_FATAL(fp_c3d_parse(buf, len, path, &eg, msg, sizeof(msg)), 0);
+		free(buf);                      /* eager: nothing points into it */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(lz);
+		CU_ASSERT_EQUAL(lz->n_points, eg->n_points);
+		CU_ASSERT_EQUAL(lz->n_frames, eg->n_frames);
+		if (eg->n_points)
+			CU_ASSERT_PTR_NULL(lz->points);
+		CU_ASSERT_PTR_NULL(lz->analog);
+		for (uint64_t sa = 0; sa < fp_c3d_analog_samples(eg); sa++)
+			for (uint32_t ch = 0; ch < eg->n_analog; ch++) {
+				double a = fp_c3d_analog(lz, sa, ch), b = fp_c3d_analog(eg, sa, ch);
+
+				diff += memcmp(&a, &b, sizeof(a)) != 0;
+			}
+		CU_ASSERT_EQUAL(diff, 0);
+		CU_ASSERT_EQUAL(fp_c3d_load_analog(lz), 0);
+		CU_ASSERT_PTR_NOT_NULL(lz->analog);
+		CU_ASSERT_EQUAL(memcmp(lz->analog, eg->analog, fp_c3d_analog_samples(eg) *
+				       eg->n_analog * sizeof(float)), 0);
+		for (uint32_t fr = 0; fr < eg->n_frames && eg->n_plates && eg->plate[0].lab_ok;
+		     fr++)
+			for (uint32_t pt = 0; pt < eg->n_points; pt++) {
+				double a[2], b[2];
+
+				CU_ASSERT_EQUAL(fp_c3d_point_plate(lz, 0, fr, pt, a), 0);
+				CU_ASSERT_EQUAL(fp_c3d_point_plate(eg, 0, fr, pt, b), 0);
+				valid += isfinite(b[0]);
+				diff += memcmp(a, b, sizeof(a)) != 0;
+			}
+		CU_ASSERT_EQUAL(diff, 0);
+		if (!strcmp(files[k].file, "fukuchi_RBDS001runT35.c3d"))
+			CU_ASSERT(valid > 100000);      /* 32 markers x 4500 frames, mostly seen */
+		CU_ASSERT_EQUAL(fp_c3d_load_points(lz), 0);
+		if (eg->n_points && eg->n_frames)
+			CU_ASSERT_EQUAL(memcmp(lz->points, eg->points, (size_t)eg->n_frames *
+					       eg->n_points * 4 * sizeof(float)), 0);
+		fp_c3d_free(lz);
+		fp_c3d_free(eg);
+	}
+}
+
 static void test_type2_vs_type4(void)
 {
 	struct fp_c3d *a = open_data("c3dorg_sample10_TYPE-2.c3d");
@@ -341,6 +411,7 @@ void fp_suite_c3d(void)
 		     { "real files vs SOURCES.md", test_sources_numbers },
 		     { "Kistler header-faithful", test_kistler_header_faithful },
 		     { "Intel INT == DEC REAL", test_intel_int_equals_dec_real },
+		     { "lazy analog and markers == eager", test_lazy_points_equal_eager },
 		     { "TYPE-2 vs TYPE-4", test_type2_vs_type4 },
 		     { "plate and lab frames agree", test_frames_agree },
 		     { "special cases", test_special_cases },

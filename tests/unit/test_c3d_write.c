@@ -99,6 +99,7 @@ static void roundtrip(int volts)
 	FP_ASSERT_CLOSE(c->analog_rate, 1000.0, 0);
 	FP_ASSERT_CLOSE(c->point_rate, 100.0, 0);
 	CU_ASSERT_EQUAL(c->n_analog, 12);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_load_analog(c), 0);
 	for (uint64_t i = 0; i < fp_c3d_analog_samples(c); i++)
 		bad += memcmp(&c->analog[i * 12], &buf[i * 12], 12 * sizeof(float)) != 0;
 	CU_ASSERT_EQUAL(bad, 0);
@@ -290,6 +291,7 @@ static void test_long_file(void)
 	CU_ASSERT_EQUAL(c->n_frames, frames);
 	CU_ASSERT_EQUAL(fp_c3d_analog_samples(c), 2ull * frames);
 	FP_ASSERT_CLOSE(fp_c3d_param_num(fp_c3d_param(c, "POINT", "FRAMES"), 0), frames, 0);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_load_analog(c), 0);
 	for (uint64_t s = 0; s < fp_c3d_analog_samples(c); s++)
 		for (uint32_t k = 0; k < 2; k++)
 			bad += c->analog[s * 2 + k] != value(s, k);

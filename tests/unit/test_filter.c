@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fp_test.h"
 #include "filter.h"
+#include "gait_int.h"
 
 /* scipy.signal.butter(2, 50 / 500): b = [0.02008337, 0.04016673, 0.02008337],
  * a = [1, -1.56101808, 0.64135154]. */
@@ -155,6 +157,79 @@ static void test_filtfilt_multi(void)
 	CU_ASSERT_EQUAL(fp_filtfilt2_multi(&bq, ch, 3, FP_FILTFILT_PAD, work), -EINVAL);
 }
 
+/*
+ * The forward pass resumed over a growing signal gives the bits a whole
+ * run gives (fp_filtfilt2_multi() on one channel, what the gait module
+ * used before), and it notices a changed prefix, a shorter signal and
+ * other coefficients.
+ */
+static void test_filtfilt_grow(void)
+{
+	enum { N = 400 };
+	static double x[N], y[N], ref[N], work[N + 2 * FP_FILTFILT_PAD];
+	static double cx[N], cf[N + 2 * FP_FILTFILT_PAD];
+	struct fp_filtfilt_cache fc = { .x = cx, .fwd = cf, .cap = N };
+	struct fp_biquad bq, bq2;
+	size_t bad = 0;
+
+	fp_butter2_lowpass(50, 2000, &bq);
+	fp_butter2_lowpass(40, 2000, &bq2);
+	for (int i = 0; i < N; i++)
+		x[i] = 900 * exp(-pow((i - 150) / 60.0, 2)) + 300 * exp(-pow((i - 60) / 12.0, 2)) +
+		       (i % 7) * 3.0;
+	/* n = 10 .. N, each 4 samples longer, then odd steps, then shorter */
+	for (size_t n = FP_FILTFILT_PAD + 1; n <= N; n += n < 300 ? 4 : 7) {
+		double *ch[1] = { ref };
+
+		memcpy(ref, x, n * sizeof(double));
+		fp_filtfilt2_multi(&bq, ch, 1, n, work);
+		CU_ASSERT_EQUAL_FATAL(fp_filtfilt2_grow(&bq, x, y, n, &fc), 0);
+		bad += memcmp(y, ref, n * sizeof(double)) != 0;
+		if (n == 201) {
+			fp_filtfilt2(&bq, x, ref, n, work);
+			for (size_t i = 0; i < n; i++)
+				FP_ASSERT_CLOSE(y[i], ref[i], 1e-9 * (1 + fabs(ref[i])));
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(fc.n, N);         /* the last call kept its forward pass */
+	/* a changed sample inside the cached prefix, a shorter signal, other coefficients */
+	for (int t = 0; t < 3; t++) {
+		const struct fp_biquad *b = t == 2 ? &bq2 : &bq;
+		size_t n = t == 1 ? 250 : 390;
+		double *ch[1] = { ref };
+
+		if (t == 0)
+			x[100] += 50;
+		memcpy(ref, x, n * sizeof(double));
+		fp_filtfilt2_multi(b, ch, 1, n, work);
+		CU_ASSERT_EQUAL_FATAL(fp_filtfilt2_grow(b, x, y, n, &fc), 0);
+		CU_ASSERT_EQUAL(memcmp(y, ref, n * sizeof(double)), 0);
+	}
+	CU_ASSERT_EQUAL(fp_filtfilt2_grow(&bq, x, y, N + 1, &fc), -EINVAL);
+	CU_ASSERT_EQUAL(fp_filtfilt2_grow(&bq, x, y, FP_FILTFILT_PAD, &fc), -EINVAL);
+}
+
+/* The gait module's inline fmax / fmin give libm's bits on every pair of
+ * special and ordinary values (±0, ±inf, NaN, subnormal, equal values). */
+static void test_fmax_fmin_as_libm(void)
+{
+	const double v[] = { 0.0, -0.0, 1.0, -1.0, 2.5, -2.5, INFINITY, -INFINITY, NAN, -NAN,
+			     4.9e-324, -4.9e-324, 1e308, -1e308, 0.1, 0.1 + 1e-17 };
+	const size_t n = sizeof(v) / sizeof(v[0]);
+	size_t bad = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			volatile double x = v[i], y = v[j];
+			double a[2] = { gait_fmax(x, y), gait_fmin(x, y) }, b[2] = { fmax(x, y), fmin(x, y) };
+
+			for (int k = 0; k < 2; k++)
+				bad += isnan(b[k]) ? !isnan(a[k]) : memcmp(&a[k], &b[k], sizeof(double)) != 0;
+		}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 void fp_suite_filter(void)
 {
 	FP_ADD_SUITE("filter",
@@ -163,5 +238,7 @@ void fp_suite_filter(void)
 		     { "causal step response", test_step_response },
 		     { "zero-lag forward-backward", test_filtfilt },
 		     { "filtfilt equals scipy", test_filtfilt_matches_scipy },
-		     { "filtfilt of several channels", test_filtfilt_multi });
+		     { "filtfilt of several channels", test_filtfilt_multi },
+		     { "filtfilt resumed over a growing signal", test_filtfilt_grow },
+		     { "inline fmax and fmin are libm's", test_fmax_fmin_as_libm });
 }

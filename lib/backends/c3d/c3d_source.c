@@ -154,6 +154,15 @@ static int c3d_src_open(struct fp_device *dev, const struct fp_uri *uri)
 		return n;
 	}
 	s->fast = rate == 1;
+	/* A replay in real time (fplated) holds the file for as long as it
+	 * runs: its analog data is copied out, so that nothing done to the
+	 * file meanwhile can fault a read of the mapping. rate=fast (fplate
+	 * analyze) reads the channels it needs from the mapping. */
+	if (!s->fast && fp_c3d_load_analog(s->c)) {
+		fp_c3d_free(s->c);
+		free(s);
+		return fp_dev_err(dev, -ENOMEM, "%s: out of memory", uri->path);
+	}
 	s->sign = action ? -1.0 : 1.0;
 	s->flags = zero ? FP_C3D_ZERO : 0;
 	s->volts = !zero;
