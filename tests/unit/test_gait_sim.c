@@ -28,6 +28,9 @@
 struct sim_result {
 	double truth_fz[2][MAXSAMPLES];  /* generated, noise-free Fz per plate */
 	double truth_x[2][MAXSAMPLES];   /* generated COP x */
+	double truth_y[2][MAXSAMPLES];   /* generated COP y */
+	double cov[2][6][6];             /* F/M noise covariance per plate (noise_cov()) */
+	double cop_h_mm[2], origin_mm[2][2];
 	struct fp_step steps[MAXSTEPS];
 	size_t n_steps;
 	struct fp_step twin[MAXSTEPS];  /* the same gait module on the noise-free frames */
@@ -38,6 +41,8 @@ struct sim_result {
 	double rate;
 	uint32_t min_gap;
 };
+
+static void noise_cov(const struct fp_calib *cal, const char *uri, struct sim_result *r);
 
 /* Run uri for `seconds` through calibration and the gait module. */
 static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim_result *r)
@@ -72,6 +77,7 @@ static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim
 		cfg.plate_foot[1] = 'R';
 	}
 	r->rate = info.rate_hz;
+	noise_cov(&cal, uri, r);
 	r->min_gap = (uint32_t)lround(cfg.min_gap_ms * info.rate_hz / 1000.0);
 	fp_gait_open(&cfg, &g, msg, sizeof(msg));
 	fp_gait_open(&cfg, &g2, msg, sizeof(msg));
@@ -90,6 +96,7 @@ static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim
 
 				r->truth_fz[p][tf.first_sample + i] = v[FP_FZ];
 				r->truth_x[p][tf.first_sample + i] = v[FP_COPX];
+				r->truth_y[p][tf.first_sample + i] = v[FP_COPY];
 			}
 		r->samples += (uint64_t)n;
 		while (r->n_steps < MAXSTEPS && fp_gait_next_step(g, &r->steps[r->n_steps]))
@@ -123,7 +130,22 @@ struct errors {
 	/* against the twin: the same module on the noise-free generated frames */
 	size_t twin_matched, twin_kind_bad;
 	double twin_valr_pct, twin_vilr_pct, twin_impact_ms;
+	/*
+	 * The COP noise model (roll_model(), ap_model()): RMS of the per-step
+	 * model SD, the SD of (measured − twin), what the noise alone does, and
+	 * the worst step's error beyond the method's bound in model SDs.
+	 */
+	double roll_model_sd_pct, roll_noise_sd_pct, roll_nf_twin_pct, roll_z;
+	double ap_model_sd_pct, ap_noise_sd_pct, ap_shift_pct, ap_z;
+	double roll_noise_mean, ap_noise_mean;           /* sums, for the SDs */
 };
+
+/*
+ * The method's own error without noise, per step, as test_cop_noise_free
+ * asserts it (measured there: roll velocity 2.6 %, AP path 3.1-4.3 %).
+ */
+#define ROLL_METHOD_PCT 5.0
+#define AP_METHOD_PCT   5.0
 
 static const struct fp_step *find_in(const struct fp_step *steps, size_t n,
 				     const struct fp_sim_step *t)
@@ -208,6 +230,183 @@ static double truth_pushoff(const struct sim_result *r, const struct fp_sim_step
 	return sum / (double)(t->toeoff_sample - from);
 }
 
+/*
+ * The simulator's noise model (docs/simulator.md, "Offsets, noise"): white
+ * Gaussian noise of the same RMS volts σ_v on every channel, sized to the
+ * `noise` parameter (N RMS, 0.5 by default) on plate 0's Fz row:
+ * σ_v = noise / |M_Fz|, M the stored calibration matrix (N or N·m per V);
+ * plus the 24-bit ADC's quantisation, LSB²/12 per channel. Through the
+ * calibration the F/M noise covariance is (σ_v² + LSB²/12)·M·Mᵀ.
+ */
+static void noise_cov(const struct fp_calib *cal, const char *uri, struct sim_result *r)
+{
+	const char *q = strstr(uri, "noise=");
+	double noise_n = q ? atof(q + 6) : 0.5, gain = 0;
+
+	for (uint32_t c = 0; c < cal->plate[0].channels; c++)
+		gain += cal->plate[0].matrix[2][c] * cal->plate[0].matrix[2][c];
+	for (uint32_t p = 0; p < cal->plates && p < 2; p++) {
+		const struct fp_plate_calib *pc = &cal->plate[p];
+
+		r->cop_h_mm[p] = pc->surface_h_mm;
+		r->origin_mm[p][0] = pc->origin_mm[0];
+		r->origin_mm[p][1] = pc->origin_mm[1];
+		for (int i = 0; i < 6; i++)
+			for (int j = 0; j < 6; j++) {
+				r->cov[p][i][j] = 0;
+				for (uint32_t c = 0; c < pc->channels; c++)
+					r->cov[p][i][j] += pc->matrix[i][c] * pc->matrix[j][c] *
+						(noise_n * noise_n / gain +
+						 pc->scale_v[c] * pc->scale_v[c] / 12.0);
+			}
+	}
+}
+
+/*
+ * The variance (mm²) of one sample's COP x (axis 0) or y (axis 1) at the
+ * generated COP (x_mm, y_mm) and Fz: fp_cop() is px = (h·Fx − 1000·My)/Fz,
+ * py = (1000·Mx + h·Fy)/Fz, linearised: the noise of the moment about the
+ * surface point, h·δFx − 1000·δMy − px·δFz (N·mm), over Fz.
+ */
+static double cop_var(const struct sim_result *r, uint32_t p, int axis, double x_mm,
+		      double y_mm, double fz)
+{
+	double g[6] = { 0 }, v = 0;
+
+	if (axis == 0) {
+		g[0] = r->cop_h_mm[p];
+		g[4] = -1000.0;
+		g[2] = -(x_mm + r->origin_mm[p][0]);
+	} else {
+		g[1] = r->cop_h_mm[p];
+		g[3] = 1000.0;
+		g[2] = -(y_mm + r->origin_mm[p][1]);
+	}
+	for (int i = 0; i < 6; i++)
+		for (int j = 0; j < 6; j++)
+			v += g[i] * r->cov[p][i][j] * g[j];
+	return v / (fz * fz);
+}
+
+static size_t ms_samples(double ms, double rate)
+{
+	long n = lround(ms * rate / 1000.0);
+
+	return n < 3 ? 3 : (size_t)n;
+}
+
+/*
+ * The inward roll's peak velocity through the noise model. The estimator
+ * (lib/gait/gait_cop.c, early_roll()) is the largest slope of a line fitted
+ * to the unfiltered ML over ±8 ms, weights tricube × Fz², at the samples
+ * up to 20 % of stance where Fz >= 10 % of its peak. A weighted slope is
+ * linear in the samples, Σ c_j·ml_j with c_j = w_j (S0·u_j − S1)/D, so its
+ * variance for independent samples is Σ c_j²·var(ml_j); the sim's noise is
+ * white, and the COP is read unfiltered (the 50 Hz COP filter is not in
+ * this path). Evaluated on the generated Fz and COP where the noise-free
+ * estimate is largest. Returns the model SD in % of the true peak
+ * velocity; *nf_pct: the noise-free estimate's error, %.
+ */
+static double roll_model(const struct sim_result *r, const struct fp_sim_step *t, double *nf_pct)
+{
+	const double *fz = r->truth_fz[t->plate], *x = r->truth_x[t->plate],
+		     *y = r->truth_y[t->plate];
+	double sgn = t->foot == FP_SIM_LEFT ? 1.0 : -1.0, peak = 0, best = -INFINITY, var = NAN;
+	double kern[64];
+	size_t a = t->contact_sample, b = t->toeoff_sample, h = ms_samples(8.0, r->rate);
+	size_t i20 = a + (size_t)lround(0.2 * (double)(b - a));
+
+	if (h > 63)
+		return NAN;
+	for (size_t k = 0; k <= h; k++) {
+		double q = (double)k / (double)(h + 1), m = 1 - q * q * q;
+
+		kern[k] = m * m * m;
+	}
+	for (size_t i = a; i < b; i++)
+		peak = fmax(peak, fz[i]);
+	for (size_t i = a; i < b && i <= i20; i++) {
+		size_t j0 = i > a + h ? i - h : a, j1 = i + h + 1 < b ? i + h + 1 : b;
+		double s0 = 0, s1 = 0, s2 = 0, r0 = 0, r1 = 0, d, slope, v = 0;
+
+		if (fz[i] < 0.1 * peak)
+			continue;
+		for (size_t j = j0; j < j1; j++) {
+			double u = (double)j - (double)i;
+			double wt = kern[j > i ? j - i : i - j] * fz[j] * fz[j];
+
+			s0 += wt;
+			s1 += wt * u;
+			s2 += wt * u * u;
+			r0 += wt * sgn * x[j];
+			r1 += wt * u * sgn * x[j];
+		}
+		d = s0 * s2 - s1 * s1;
+		if (!(d > 0))
+			continue;
+		slope = (s0 * r1 - s1 * r0) / d;
+		if (slope <= best)
+			continue;
+		for (size_t j = j0; j < j1; j++) {
+			double u = (double)j - (double)i;
+			double cj = kern[j > i ? j - i : i - j] * fz[j] * fz[j] * (s0 * u - s1) / d;
+
+			v += cj * cj * cop_var(r, t->plate, 0, x[j], y[j], fz[j]);
+		}
+		best = slope;
+		var = v;
+	}
+	*nf_pct = 100.0 * (best * r->rate - t->roll_peak_mmps) / t->roll_peak_mmps;
+	return 100.0 * sqrt(var) * r->rate / t->roll_peak_mmps;
+}
+
+/*
+ * The AP path's ends through the noise model: each is the Fz²-weighted
+ * mean of the unfiltered COP along the foot (here y) over 7.5 ms from
+ * where Fz first reaches the reliable load, and back from where it last
+ * does (gait_cop.c, reliable_span()): max(20 N, moment noise / 3 mm), at
+ * most 10 % of the peak, the moment noise that of x at mid-stance. The
+ * variance of such a mean is Σ Fz⁴·var(y_j) / (Σ Fz²)². Returns the
+ * path's model SD in % of the true path; *shift_pct: how much shorter the
+ * noise-free path between those ends is than between the 20 N ends, %.
+ */
+static double ap_model(const struct sim_result *r, const struct fp_sim_step *t, double *shift_pct)
+{
+	const double *fz = r->truth_fz[t->plate], *x = r->truth_x[t->plate],
+		     *y = r->truth_y[t->plate];
+	size_t a = t->contact_sample, b = t->toeoff_sample, ne = ms_samples(7.5, r->rate);
+	size_t mid = (a + b) / 2, ar = a, br = b, w[4][2];
+	double peak = 0, f, var = 0, m[4];
+
+	for (size_t i = a; i < b; i++)
+		peak = fmax(peak, fz[i]);
+	f = sqrt(cop_var(r, t->plate, 0, x[mid], y[mid], fz[mid])) * fz[mid] / 3.0;
+	f = fmin(fmax(20.0, f), 0.1 * peak);
+	while (ar < b && fz[ar] < f)
+		ar++;
+	while (br > ar && fz[br - 1] < f)
+		br--;
+	w[0][0] = ar; w[0][1] = ar + ne;
+	w[1][0] = br - ne; w[1][1] = br;
+	w[2][0] = a; w[2][1] = a + ne;
+	w[3][0] = b - ne; w[3][1] = b;
+	for (int k = 0; k < 4; k++) {
+		double s0 = 0, r0 = 0, v = 0;
+
+		for (size_t j = w[k][0]; j < w[k][1]; j++) {
+			s0 += fz[j] * fz[j];
+			r0 += fz[j] * fz[j] * (y[j] + t->belt_speed_mps * (double)(j - a) /
+					       r->rate * 1000.0);
+			if (k < 2)
+				v += pow(fz[j], 4) * cop_var(r, t->plate, 1, x[j], y[j], fz[j]);
+		}
+		m[k] = r0 / s0;
+		var += v / (s0 * s0);
+	}
+	*shift_pct = 100.0 * ((m[1] - m[0]) - (m[3] - m[2])) / t->cop_ap_path_mm;
+	return 100.0 * sqrt(var) / t->cop_ap_path_mm;
+}
+
 static double pct(double got, double want)
 {
 	return 100.0 * fabs(got - want) / fabs(want);
@@ -228,6 +427,58 @@ static void compare_twin(const struct fp_step *tw, const struct fp_step *s, stru
 	e->twin_valr_pct = fmax(e->twin_valr_pct, pct(s->valr_n_s, tw->valr_n_s));
 	e->twin_vilr_pct = fmax(e->twin_vilr_pct, pct(s->vilr_n_s, tw->vilr_n_s));
 	e->twin_impact_ms = fmax(e->twin_impact_ms, fabs(s->time_to_impact_ms - tw->time_to_impact_ms));
+}
+
+/*
+ * One step through the noise model: the model SDs, the noise's part of
+ * the error (measured − twin, the same module on the noise-free frames),
+ * and how far the error against the truth goes beyond the method's own
+ * bound, in model SDs of this step. The AP path's bound also takes the
+ * noise-dependent reliable load's shift (ap_model()).
+ */
+static void noise_model(const struct sim_result *r, const struct fp_sim_step *t,
+			const struct fp_step *s, const struct fp_step *tw, struct errors *e)
+{
+	double nf, shift, sd = roll_model(r, t, &nf), asd = ap_model(r, t, &shift);
+	double roll = 100.0 * (s->inroll_velocity_mm_s - t->roll_peak_mmps) / t->roll_peak_mmps;
+	double ap = 100.0 * (s->cop_ap_path_mm - t->cop_ap_path_mm) / t->cop_ap_path_mm;
+
+	e->roll_model_sd_pct += sd * sd;
+	e->ap_model_sd_pct += asd * asd;
+	e->ap_shift_pct += shift;
+	e->roll_z = fmax(e->roll_z, (fabs(roll) - ROLL_METHOD_PCT) / sd);
+	e->ap_z = fmax(e->ap_z, (fabs(ap) - AP_METHOD_PCT - fabs(shift)) / asd);
+	if (!tw)
+		return;
+	roll = 100.0 * (s->inroll_velocity_mm_s - tw->inroll_velocity_mm_s) / t->roll_peak_mmps;
+	ap = 100.0 * (s->cop_ap_path_mm - tw->cop_ap_path_mm) / t->cop_ap_path_mm;
+	e->roll_noise_mean += roll;
+	e->roll_noise_sd_pct += roll * roll;
+	e->ap_noise_mean += ap;
+	e->ap_noise_sd_pct += ap * ap;
+	/* the model's estimator is the module's: the same noise-free number */
+	e->roll_nf_twin_pct = fmax(e->roll_nf_twin_pct,
+				   fabs(nf - 100.0 * (tw->inroll_velocity_mm_s - t->roll_peak_mmps) /
+					      t->roll_peak_mmps));
+}
+
+/*
+ * The 99.9 % quantile of the largest |z| of n independent unit Gaussians:
+ * the z with 1 − (1 − erfc(z/√2))^n = 0.001 (4.5 for 170 steps).
+ */
+static double gauss_max_quantile(size_t n)
+{
+	double lo = 0, hi = 10;
+
+	for (int k = 0; k < 60; k++) {
+		double z = 0.5 * (lo + hi);
+
+		if (1 - pow(1 - erfc(z / sqrt(2.0)), (double)n) > 0.001)
+			lo = z;
+		else
+			hi = z;
+	}
+	return hi;
 }
 
 static void compare(const struct sim_result *r, struct errors *e)
@@ -274,8 +525,18 @@ static void compare(const struct sim_result *r, struct errors *e)
 							   t->roll_excursion_mm));
 		e->pushoff_mm = fmax(e->pushoff_mm, fabs(s->pushoff_ml_mm - truth_pushoff(r, t)));
 		e->ap_pct = fmax(e->ap_pct, pct(s->cop_ap_path_mm, t->cop_ap_path_mm));
+		noise_model(r, t, s, find_in(r->twin, r->n_twin, t), e);
 	}
 	if (e->matched) {
+		double n = (double)e->matched, m;
+
+		e->roll_model_sd_pct = sqrt(e->roll_model_sd_pct / n);
+		e->ap_model_sd_pct = sqrt(e->ap_model_sd_pct / n);
+		e->ap_shift_pct /= n;
+		m = e->roll_noise_mean / n;
+		e->roll_noise_sd_pct = sqrt(fmax(0, e->roll_noise_sd_pct / n - m * m));
+		m = e->ap_noise_mean / n;
+		e->ap_noise_sd_pct = sqrt(fmax(0, e->ap_noise_sd_pct / n - m * m));
 		e->roll_bias_pct /= (double)e->matched;
 		e->roll_sd_pct = sqrt(fmax(0, e->roll_sd_pct / (double)e->matched -
 					   e->roll_bias_pct * e->roll_bias_pct));
@@ -332,18 +593,30 @@ static void test_rate_order_fast_mid(void)
  * COP progression, per step: positions within 2 mm. The inward roll's
  * peak velocity is a derivative measured where the load is still small
  * (COP noise ~ moment noise / Fz): its mean error (bias) must be within
- * 5 %; single steps scatter by roll_sd_tol (one SD, in %) and are bounded
- * by roll_worst_tol, limits from the measured scatter at the simulator's
- * 0.5 N noise (test_cop_noise_free shows the method itself within 5 %).
- * The AP path's ends are the COP at contact and toe-off, both at 20 N:
- * ap_worst_tol, also measured (the method: 3-4 % short without noise).
+ * 5 %. Its per-step scatter and the AP path's (whose ends are read at
+ * ~20-25 N) come from the noise model (roll_model(), ap_model(), from the
+ * simulator's noise parameters alone):
+ *  - the SD of what the noise does (measured − twin) within MODEL_FACTOR
+ *    times the model's RMS SD. The model leaves out the noise of the Fz
+ *    weights, that the noisy maximum of the roll slopes can sit on another
+ *    sample than the noise-free one, and, for the AP path, the end windows'
+ *    jitter with the noisy Fz and the per-step moment-noise estimate that
+ *    sets the reliable load; measured/model: roll 0.86-1.08, AP 1.05-1.21;
+ *  - every step's error against the truth within the method's own bound
+ *    (ROLL_METHOD_PCT, AP_METHOD_PCT; for the AP path plus the model's
+ *    shift of the noise-dependent reliable load, ~0.5 %) plus Z model SDs
+ *    of that step, Z the 99.9 % quantile of the largest |z| of N Gaussian
+ *    steps (4.5 for N = 170): a deterministic run this far out means the
+ *    error is not the plate's noise.
  */
-static void check_case(const char *uri, double roll_sd_tol, double roll_worst_tol,
-		       double ap_worst_tol)
+#define MODEL_FACTOR 1.5
+
+static void check_case(const char *uri)
 {
 	static struct sim_result r;
 	struct errors e, e50;
 	size_t extra = 0;
+	double z;
 
 	CU_ASSERT_EQUAL_FATAL(run_sim(uri, 60, 50, &r), 0);
 	compare(&r, &e50);
@@ -359,6 +632,12 @@ static void check_case(const char *uri, double roll_sd_tol, double roll_worst_to
 	       e50.toeoff_bad, e50.twin_valr_pct, e50.twin_vilr_pct, e50.twin_kind_bad,
 	       e50.twin_impact_ms, e50.valr_pct, e50.ml_mm, e50.excursion_mm, e50.pushoff_mm,
 	       e50.ap_pct, e50.roll_bias_pct, e50.roll_sd_pct, e50.roll_pct);
+	z = gauss_max_quantile(e50.matched);
+	printf("\n      noise model: roll velocity SD %.2f %% (measured − twin %.2f %%), worst step "
+	       "%.2f SD beyond %.0f %% (limit %.2f); AP path SD %.2f %% (measured − twin %.2f %%), "
+	       "reliable-load shift %+.2f %%, worst step %.2f SD beyond %.0f %% + shift",
+	       e50.roll_model_sd_pct, e50.roll_noise_sd_pct, e50.roll_z, ROLL_METHOD_PCT, z,
+	       e50.ap_model_sd_pct, e50.ap_noise_sd_pct, e50.ap_shift_pct, e50.ap_z, AP_METHOD_PCT);
 	CU_ASSERT(e50.expected > 100);
 	CU_ASSERT_EQUAL(rate_order_violations(&r), 0);
 	CU_ASSERT_EQUAL(e50.matched, e50.expected);
@@ -377,10 +656,12 @@ static void check_case(const char *uri, double roll_sd_tol, double roll_worst_to
 	CU_ASSERT(e50.ml_mm <= 2.0);
 	CU_ASSERT(e50.excursion_mm <= 2.0);
 	CU_ASSERT(e50.pushoff_mm <= 2.0);
-	CU_ASSERT(e50.ap_pct <= ap_worst_tol);
 	CU_ASSERT(fabs(e50.roll_bias_pct) <= 5.0);
-	CU_ASSERT(e50.roll_sd_pct <= roll_sd_tol);
-	CU_ASSERT(e50.roll_pct <= roll_worst_tol);
+	CU_ASSERT(e50.roll_nf_twin_pct <= 0.01);
+	CU_ASSERT(e50.roll_noise_sd_pct <= MODEL_FACTOR * e50.roll_model_sd_pct);
+	CU_ASSERT(e50.roll_z <= z);
+	CU_ASSERT(e50.ap_noise_sd_pct <= MODEL_FACTOR * e50.ap_model_sd_pct);
+	CU_ASSERT(e50.ap_z <= z);
 
 	CU_ASSERT_EQUAL_FATAL(run_sim(uri, 60, 150, &r), 0);
 	compare(&r, &e);
@@ -426,45 +707,33 @@ static void test_cop_noise_free(void)
 	}
 }
 
-/*
- * Per-step scatter of the roll velocity at 0.5 N noise, measured over
- * ~170 steps per case (printed): rear/mid strikes roll while the impact
- * loads the foot, forefoot strikes while Fz is still ~10 % of its peak.
- */
-#define ROLL_SD_REAR    4.0
-#define ROLL_WORST_REAR 10.0
-#define ROLL_SD_FORE    8.5
-#define ROLL_WORST_FORE 22.0
-#define AP_WORST_REAR   9.0
-#define AP_WORST_FORE   13.0
-
 static void test_rear_single(void)
 {
-	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&seed=3", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
-	check_case("sim://?speed=2.5&strike=rear&plates=1&pace=fast&seed=13", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
+	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&seed=3");
+	check_case("sim://?speed=2.5&strike=rear&plates=1&pace=fast&seed=13");
 }
 
 static void test_mid(void)
 {
-	check_case("sim://?speed=2.5&strike=mid&plates=2&pace=fast&seed=4", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
-	check_case("sim://?speed=4&strike=mid&plates=1&pace=fast&seed=14", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
+	check_case("sim://?speed=2.5&strike=mid&plates=2&pace=fast&seed=4");
+	check_case("sim://?speed=4&strike=mid&plates=1&pace=fast&seed=14");
 }
 
 static void test_fore(void)
 {
-	check_case("sim://?speed=5&strike=fore&plates=1&pace=fast&seed=5", ROLL_SD_FORE, ROLL_WORST_FORE, AP_WORST_FORE);
-	check_case("sim://?speed=3.5&strike=fore&plates=2&pace=fast&seed=15", ROLL_SD_FORE, ROLL_WORST_FORE, AP_WORST_FORE);
+	check_case("sim://?speed=5&strike=fore&plates=1&pace=fast&seed=5");
+	check_case("sim://?speed=3.5&strike=fore&plates=2&pace=fast&seed=15");
 }
 
 static void test_rear_split_fast(void)
 {
-	check_case("sim://?speed=5&strike=rear&plates=2&pace=fast&seed=6", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
+	check_case("sim://?speed=5&strike=rear&plates=2&pace=fast&seed=6");
 }
 
 static void test_drift(void)
 {
-	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&tare=40&drift=30&seed=7", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
-	check_case("sim://?speed=3&strike=fore&plates=2&pace=fast&tare=-25&drift=-40&seed=8", ROLL_SD_FORE, ROLL_WORST_FORE, AP_WORST_FORE);
+	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&tare=40&drift=30&seed=7");
+	check_case("sim://?speed=3&strike=fore&plates=2&pace=fast&tare=-25&drift=-40&seed=8");
 }
 
 /*
@@ -488,10 +757,11 @@ static void test_roll_noise_sweep(void)
 		compare(&r, &e);
 		sd[k] = e.roll_sd_pct;
 		worst[k] = e.roll_pct;
-		printf("\n      %.2f N: bias %+.1f %%, SD %.1f %%, worst %.1f %% (%zu steps), "
-		       "contact ML worst %.2f mm", noise[k], e.roll_bias_pct, sd[k], worst[k],
-		       e.matched, e.ml_mm);
+		printf("\n      %.2f N: bias %+.1f %%, SD %.1f %% (model %.1f %%), worst %.1f %% "
+		       "(%zu steps), contact ML worst %.2f mm", noise[k], e.roll_bias_pct, sd[k],
+		       e.roll_model_sd_pct, worst[k], e.matched, e.ml_mm);
 		CU_ASSERT(fabs(e.roll_bias_pct) <= 5.0);
+		CU_ASSERT(e.roll_noise_sd_pct <= MODEL_FACTOR * e.roll_model_sd_pct);
 	}
 	for (int k = 1; k < 4; k++)
 		CU_ASSERT(sd[k] > sd[k - 1]);
