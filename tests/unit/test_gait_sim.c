@@ -6,7 +6,8 @@
  * 2.5-5 m/s on a single and a split belt, 60 s each (pace=fast):
  *   step count exact; contact and toe-off within 1 sample; VALR within 3 %;
  *   impact timing within 1 ms; left/right 100 %; COP progression within
- *   2 mm (positions) / 5 % (velocity); body weight within 1 %; and with
+ *   2 mm (positions) / 5 % (roll velocity bias), per-step scatter from a
+ *   noise model (gait_sim_noise.c); body weight within 1 %; and with
  *   tare + drift injected, offsets within 2 N of the truth.
  * The worst error of each case is printed so the figures can be quoted.
  */
@@ -20,6 +21,7 @@
 #include "fplate/calib.h"
 #include "fplate/gait.h"
 #include "sim.h"
+#include "gait_sim_noise.h"
 
 #define MAXSTEPS 400
 
@@ -29,8 +31,7 @@ struct sim_result {
 	double truth_fz[2][MAXSAMPLES];  /* generated, noise-free Fz per plate */
 	double truth_x[2][MAXSAMPLES];   /* generated COP x */
 	double truth_y[2][MAXSAMPLES];   /* generated COP y */
-	double cov[2][6][6];             /* F/M noise covariance per plate (noise_cov()) */
-	double cop_h_mm[2], origin_mm[2][2];
+	struct cop_noise noise[2];       /* the noise model (gait_sim_noise.h) */
 	struct fp_step steps[MAXSTEPS];
 	size_t n_steps;
 	struct fp_step twin[MAXSTEPS];  /* the same gait module on the noise-free frames */
@@ -41,8 +42,6 @@ struct sim_result {
 	double rate;
 	uint32_t min_gap;
 };
-
-static void noise_cov(const struct fp_calib *cal, const char *uri, struct sim_result *r);
 
 /* Run uri for `seconds` through calibration and the gait module. */
 static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim_result *r)
@@ -77,7 +76,9 @@ static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim
 		cfg.plate_foot[1] = 'R';
 	}
 	r->rate = info.rate_hz;
-	noise_cov(&cal, uri, r);
+	/* the sim's noise= (N RMS on Fz), 0.5 by default (docs/simulator.md) */
+	cop_noise_init(&cal, strstr(uri, "noise=") ? atof(strstr(uri, "noise=") + 6) : 0.5,
+		       r->noise);
 	r->min_gap = (uint32_t)lround(cfg.min_gap_ms * info.rate_hz / 1000.0);
 	fp_gait_open(&cfg, &g, msg, sizeof(msg));
 	fp_gait_open(&cfg, &g2, msg, sizeof(msg));
@@ -131,7 +132,7 @@ struct errors {
 	size_t twin_matched, twin_kind_bad;
 	double twin_valr_pct, twin_vilr_pct, twin_impact_ms;
 	/*
-	 * The COP noise model (roll_model(), ap_model()): RMS of the per-step
+	 * The COP noise model (cop_roll_model(), cop_ap_model() in gait_sim_noise.c): RMS of the per-step
 	 * model SD, the SD of (measured − twin), what the noise alone does, and
 	 * the worst step's error beyond the method's bound in model SDs.
 	 */
@@ -230,183 +231,6 @@ static double truth_pushoff(const struct sim_result *r, const struct fp_sim_step
 	return sum / (double)(t->toeoff_sample - from);
 }
 
-/*
- * The simulator's noise model (docs/simulator.md, "Offsets, noise"): white
- * Gaussian noise of the same RMS volts σ_v on every channel, sized to the
- * `noise` parameter (N RMS, 0.5 by default) on plate 0's Fz row:
- * σ_v = noise / |M_Fz|, M the stored calibration matrix (N or N·m per V);
- * plus the 24-bit ADC's quantisation, LSB²/12 per channel. Through the
- * calibration the F/M noise covariance is (σ_v² + LSB²/12)·M·Mᵀ.
- */
-static void noise_cov(const struct fp_calib *cal, const char *uri, struct sim_result *r)
-{
-	const char *q = strstr(uri, "noise=");
-	double noise_n = q ? atof(q + 6) : 0.5, gain = 0;
-
-	for (uint32_t c = 0; c < cal->plate[0].channels; c++)
-		gain += cal->plate[0].matrix[2][c] * cal->plate[0].matrix[2][c];
-	for (uint32_t p = 0; p < cal->plates && p < 2; p++) {
-		const struct fp_plate_calib *pc = &cal->plate[p];
-
-		r->cop_h_mm[p] = pc->surface_h_mm;
-		r->origin_mm[p][0] = pc->origin_mm[0];
-		r->origin_mm[p][1] = pc->origin_mm[1];
-		for (int i = 0; i < 6; i++)
-			for (int j = 0; j < 6; j++) {
-				r->cov[p][i][j] = 0;
-				for (uint32_t c = 0; c < pc->channels; c++)
-					r->cov[p][i][j] += pc->matrix[i][c] * pc->matrix[j][c] *
-						(noise_n * noise_n / gain +
-						 pc->scale_v[c] * pc->scale_v[c] / 12.0);
-			}
-	}
-}
-
-/*
- * The variance (mm²) of one sample's COP x (axis 0) or y (axis 1) at the
- * generated COP (x_mm, y_mm) and Fz: fp_cop() is px = (h·Fx − 1000·My)/Fz,
- * py = (1000·Mx + h·Fy)/Fz, linearised: the noise of the moment about the
- * surface point, h·δFx − 1000·δMy − px·δFz (N·mm), over Fz.
- */
-static double cop_var(const struct sim_result *r, uint32_t p, int axis, double x_mm,
-		      double y_mm, double fz)
-{
-	double g[6] = { 0 }, v = 0;
-
-	if (axis == 0) {
-		g[0] = r->cop_h_mm[p];
-		g[4] = -1000.0;
-		g[2] = -(x_mm + r->origin_mm[p][0]);
-	} else {
-		g[1] = r->cop_h_mm[p];
-		g[3] = 1000.0;
-		g[2] = -(y_mm + r->origin_mm[p][1]);
-	}
-	for (int i = 0; i < 6; i++)
-		for (int j = 0; j < 6; j++)
-			v += g[i] * r->cov[p][i][j] * g[j];
-	return v / (fz * fz);
-}
-
-static size_t ms_samples(double ms, double rate)
-{
-	long n = lround(ms * rate / 1000.0);
-
-	return n < 3 ? 3 : (size_t)n;
-}
-
-/*
- * The inward roll's peak velocity through the noise model. The estimator
- * (lib/gait/gait_cop.c, early_roll()) is the largest slope of a line fitted
- * to the unfiltered ML over ±8 ms, weights tricube × Fz², at the samples
- * up to 20 % of stance where Fz >= 10 % of its peak. A weighted slope is
- * linear in the samples, Σ c_j·ml_j with c_j = w_j (S0·u_j − S1)/D, so its
- * variance for independent samples is Σ c_j²·var(ml_j); the sim's noise is
- * white, and the COP is read unfiltered (the 50 Hz COP filter is not in
- * this path). Evaluated on the generated Fz and COP where the noise-free
- * estimate is largest. Returns the model SD in % of the true peak
- * velocity; *nf_pct: the noise-free estimate's error, %.
- */
-static double roll_model(const struct sim_result *r, const struct fp_sim_step *t, double *nf_pct)
-{
-	const double *fz = r->truth_fz[t->plate], *x = r->truth_x[t->plate],
-		     *y = r->truth_y[t->plate];
-	double sgn = t->foot == FP_SIM_LEFT ? 1.0 : -1.0, peak = 0, best = -INFINITY, var = NAN;
-	double kern[64];
-	size_t a = t->contact_sample, b = t->toeoff_sample, h = ms_samples(8.0, r->rate);
-	size_t i20 = a + (size_t)lround(0.2 * (double)(b - a));
-
-	if (h > 63)
-		return NAN;
-	for (size_t k = 0; k <= h; k++) {
-		double q = (double)k / (double)(h + 1), m = 1 - q * q * q;
-
-		kern[k] = m * m * m;
-	}
-	for (size_t i = a; i < b; i++)
-		peak = fmax(peak, fz[i]);
-	for (size_t i = a; i < b && i <= i20; i++) {
-		size_t j0 = i > a + h ? i - h : a, j1 = i + h + 1 < b ? i + h + 1 : b;
-		double s0 = 0, s1 = 0, s2 = 0, r0 = 0, r1 = 0, d, slope, v = 0;
-
-		if (fz[i] < 0.1 * peak)
-			continue;
-		for (size_t j = j0; j < j1; j++) {
-			double u = (double)j - (double)i;
-			double wt = kern[j > i ? j - i : i - j] * fz[j] * fz[j];
-
-			s0 += wt;
-			s1 += wt * u;
-			s2 += wt * u * u;
-			r0 += wt * sgn * x[j];
-			r1 += wt * u * sgn * x[j];
-		}
-		d = s0 * s2 - s1 * s1;
-		if (!(d > 0))
-			continue;
-		slope = (s0 * r1 - s1 * r0) / d;
-		if (slope <= best)
-			continue;
-		for (size_t j = j0; j < j1; j++) {
-			double u = (double)j - (double)i;
-			double cj = kern[j > i ? j - i : i - j] * fz[j] * fz[j] * (s0 * u - s1) / d;
-
-			v += cj * cj * cop_var(r, t->plate, 0, x[j], y[j], fz[j]);
-		}
-		best = slope;
-		var = v;
-	}
-	*nf_pct = 100.0 * (best * r->rate - t->roll_peak_mmps) / t->roll_peak_mmps;
-	return 100.0 * sqrt(var) * r->rate / t->roll_peak_mmps;
-}
-
-/*
- * The AP path's ends through the noise model: each is the Fz²-weighted
- * mean of the unfiltered COP along the foot (here y) over 7.5 ms from
- * where Fz first reaches the reliable load, and back from where it last
- * does (gait_cop.c, reliable_span()): max(20 N, moment noise / 3 mm), at
- * most 10 % of the peak, the moment noise that of x at mid-stance. The
- * variance of such a mean is Σ Fz⁴·var(y_j) / (Σ Fz²)². Returns the
- * path's model SD in % of the true path; *shift_pct: how much shorter the
- * noise-free path between those ends is than between the 20 N ends, %.
- */
-static double ap_model(const struct sim_result *r, const struct fp_sim_step *t, double *shift_pct)
-{
-	const double *fz = r->truth_fz[t->plate], *x = r->truth_x[t->plate],
-		     *y = r->truth_y[t->plate];
-	size_t a = t->contact_sample, b = t->toeoff_sample, ne = ms_samples(7.5, r->rate);
-	size_t mid = (a + b) / 2, ar = a, br = b, w[4][2];
-	double peak = 0, f, var = 0, m[4];
-
-	for (size_t i = a; i < b; i++)
-		peak = fmax(peak, fz[i]);
-	f = sqrt(cop_var(r, t->plate, 0, x[mid], y[mid], fz[mid])) * fz[mid] / 3.0;
-	f = fmin(fmax(20.0, f), 0.1 * peak);
-	while (ar < b && fz[ar] < f)
-		ar++;
-	while (br > ar && fz[br - 1] < f)
-		br--;
-	w[0][0] = ar; w[0][1] = ar + ne;
-	w[1][0] = br - ne; w[1][1] = br;
-	w[2][0] = a; w[2][1] = a + ne;
-	w[3][0] = b - ne; w[3][1] = b;
-	for (int k = 0; k < 4; k++) {
-		double s0 = 0, r0 = 0, v = 0;
-
-		for (size_t j = w[k][0]; j < w[k][1]; j++) {
-			s0 += fz[j] * fz[j];
-			r0 += fz[j] * fz[j] * (y[j] + t->belt_speed_mps * (double)(j - a) /
-					       r->rate * 1000.0);
-			if (k < 2)
-				v += pow(fz[j], 4) * cop_var(r, t->plate, 1, x[j], y[j], fz[j]);
-		}
-		m[k] = r0 / s0;
-		var += v / (s0 * s0);
-	}
-	*shift_pct = 100.0 * ((m[1] - m[0]) - (m[3] - m[2])) / t->cop_ap_path_mm;
-	return 100.0 * sqrt(var) / t->cop_ap_path_mm;
-}
-
 static double pct(double got, double want)
 {
 	return 100.0 * fabs(got - want) / fabs(want);
@@ -434,12 +258,16 @@ static void compare_twin(const struct fp_step *tw, const struct fp_step *s, stru
  * the error (measured − twin, the same module on the noise-free frames),
  * and how far the error against the truth goes beyond the method's own
  * bound, in model SDs of this step. The AP path's bound also takes the
- * noise-dependent reliable load's shift (ap_model()).
+ * noise-dependent reliable load's shift (cop_ap_model()).
  */
 static void noise_model(const struct sim_result *r, const struct fp_sim_step *t,
 			const struct fp_step *s, const struct fp_step *tw, struct errors *e)
 {
-	double nf, shift, sd = roll_model(r, t, &nf), asd = ap_model(r, t, &shift);
+	const struct cop_noise *nm = &r->noise[t->plate];
+	const double *fz = r->truth_fz[t->plate], *x = r->truth_x[t->plate],
+		     *y = r->truth_y[t->plate];
+	double nf, shift, sd = cop_roll_model(nm, t, fz, x, y, r->rate, &nf),
+		   asd = cop_ap_model(nm, t, fz, x, y, r->rate, &shift);
 	double roll = 100.0 * (s->inroll_velocity_mm_s - t->roll_peak_mmps) / t->roll_peak_mmps;
 	double ap = 100.0 * (s->cop_ap_path_mm - t->cop_ap_path_mm) / t->cop_ap_path_mm;
 
@@ -460,25 +288,6 @@ static void noise_model(const struct sim_result *r, const struct fp_sim_step *t,
 	e->roll_nf_twin_pct = fmax(e->roll_nf_twin_pct,
 				   fabs(nf - 100.0 * (tw->inroll_velocity_mm_s - t->roll_peak_mmps) /
 					      t->roll_peak_mmps));
-}
-
-/*
- * The 99.9 % quantile of the largest |z| of n independent unit Gaussians:
- * the z with 1 − (1 − erfc(z/√2))^n = 0.001 (4.5 for 170 steps).
- */
-static double gauss_max_quantile(size_t n)
-{
-	double lo = 0, hi = 10;
-
-	for (int k = 0; k < 60; k++) {
-		double z = 0.5 * (lo + hi);
-
-		if (1 - pow(1 - erfc(z / sqrt(2.0)), (double)n) > 0.001)
-			lo = z;
-		else
-			hi = z;
-	}
-	return hi;
 }
 
 static void compare(const struct sim_result *r, struct errors *e)
@@ -594,7 +403,7 @@ static void test_rate_order_fast_mid(void)
  * peak velocity is a derivative measured where the load is still small
  * (COP noise ~ moment noise / Fz): its mean error (bias) must be within
  * 5 %. Its per-step scatter and the AP path's (whose ends are read at
- * ~20-25 N) come from the noise model (roll_model(), ap_model(), from the
+ * ~20-25 N) come from the noise model (cop_roll_model(), cop_ap_model() in gait_sim_noise.c, from the
  * simulator's noise parameters alone):
  *  - the SD of what the noise does (measured − twin) within MODEL_FACTOR
  *    times the model's RMS SD. The model leaves out the noise of the Fz
