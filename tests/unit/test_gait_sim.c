@@ -132,9 +132,9 @@ struct errors {
 	size_t twin_matched, twin_kind_bad;
 	double twin_valr_pct, twin_vilr_pct, twin_impact_ms;
 	/*
-	 * The COP noise model (cop_roll_model(), cop_ap_model() in gait_sim_noise.c): RMS of the per-step
-	 * model SD, the SD of (measured − twin), what the noise alone does, and
-	 * the worst step's error beyond the method's bound in model SDs.
+	 * The COP noise model (gait_sim_noise.c): RMS of the per-step model
+	 * SD, the SD of (measured − twin), what the noise alone does, and the
+	 * worst step's error beyond the method's bound in model SDs.
 	 */
 	double roll_model_sd_pct, roll_noise_sd_pct, roll_nf_twin_pct, roll_z;
 	double ap_model_sd_pct, ap_noise_sd_pct, ap_shift_pct, ap_z;
@@ -403,8 +403,8 @@ static void test_rate_order_fast_mid(void)
  * peak velocity is a derivative measured where the load is still small
  * (COP noise ~ moment noise / Fz): its mean error (bias) must be within
  * 5 %. Its per-step scatter and the AP path's (whose ends are read at
- * ~20-25 N) come from the noise model (cop_roll_model(), cop_ap_model() in gait_sim_noise.c, from the
- * simulator's noise parameters alone):
+ * ~20-25 N) come from the noise model (cop_roll_model(), cop_ap_model()
+ * in gait_sim_noise.c, from the simulator's noise parameters alone):
  *  - the SD of what the noise does (measured − twin) within MODEL_FACTOR
  *    times the model's RMS SD. The model leaves out the noise of the Fz
  *    weights, that the noisy maximum of the roll slopes can sit on another
