@@ -6,7 +6,8 @@
  * 2.5-5 m/s on a single and a split belt, 60 s each (pace=fast):
  *   step count exact; contact and toe-off within 1 sample; VALR within 3 %;
  *   impact timing within 1 ms; left/right 100 %; COP progression within
- *   2 mm (positions) / 5 % (velocity); body weight within 1 %; and with
+ *   2 mm (positions) / 5 % (roll velocity bias), per-step scatter from a
+ *   noise model (gait_sim_noise.c); body weight within 1 %; and with
  *   tare + drift injected, offsets within 2 N of the truth.
  * The worst error of each case is printed so the figures can be quoted.
  */
@@ -20,6 +21,7 @@
 #include "fplate/calib.h"
 #include "fplate/gait.h"
 #include "sim.h"
+#include "gait_sim_noise.h"
 
 #define MAXSTEPS 400
 
@@ -28,6 +30,8 @@
 struct sim_result {
 	double truth_fz[2][MAXSAMPLES];  /* generated, noise-free Fz per plate */
 	double truth_x[2][MAXSAMPLES];   /* generated COP x */
+	double truth_y[2][MAXSAMPLES];   /* generated COP y */
+	struct cop_noise noise[2];       /* the noise model (gait_sim_noise.h) */
 	struct fp_step steps[MAXSTEPS];
 	size_t n_steps;
 	struct fp_step twin[MAXSTEPS];  /* the same gait module on the noise-free frames */
@@ -72,6 +76,9 @@ static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim
 		cfg.plate_foot[1] = 'R';
 	}
 	r->rate = info.rate_hz;
+	/* the sim's noise= (N RMS on Fz), 0.5 by default (docs/simulator.md) */
+	cop_noise_init(&cal, strstr(uri, "noise=") ? atof(strstr(uri, "noise=") + 6) : 0.5,
+		       r->noise);
 	r->min_gap = (uint32_t)lround(cfg.min_gap_ms * info.rate_hz / 1000.0);
 	fp_gait_open(&cfg, &g, msg, sizeof(msg));
 	fp_gait_open(&cfg, &g2, msg, sizeof(msg));
@@ -90,6 +97,7 @@ static int run_sim(const char *uri, double seconds, double cutoff_hz, struct sim
 
 				r->truth_fz[p][tf.first_sample + i] = v[FP_FZ];
 				r->truth_x[p][tf.first_sample + i] = v[FP_COPX];
+				r->truth_y[p][tf.first_sample + i] = v[FP_COPY];
 			}
 		r->samples += (uint64_t)n;
 		while (r->n_steps < MAXSTEPS && fp_gait_next_step(g, &r->steps[r->n_steps]))
@@ -123,7 +131,22 @@ struct errors {
 	/* against the twin: the same module on the noise-free generated frames */
 	size_t twin_matched, twin_kind_bad;
 	double twin_valr_pct, twin_vilr_pct, twin_impact_ms;
+	/*
+	 * The COP noise model (gait_sim_noise.c): RMS of the per-step model
+	 * SD, the SD of (measured − twin), what the noise alone does, and the
+	 * worst step's error beyond the method's bound in model SDs.
+	 */
+	double roll_model_sd_pct, roll_noise_sd_pct, roll_nf_twin_pct, roll_z;
+	double ap_model_sd_pct, ap_noise_sd_pct, ap_shift_pct, ap_z;
+	double roll_noise_mean, ap_noise_mean;           /* sums, for the SDs */
 };
+
+/*
+ * The method's own error without noise, per step, as test_cop_noise_free
+ * asserts it (measured there: roll velocity 2.6 %, AP path 3.1-4.3 %).
+ */
+#define ROLL_METHOD_PCT 5.0
+#define AP_METHOD_PCT   5.0
 
 static const struct fp_step *find_in(const struct fp_step *steps, size_t n,
 				     const struct fp_sim_step *t)
@@ -230,6 +253,43 @@ static void compare_twin(const struct fp_step *tw, const struct fp_step *s, stru
 	e->twin_impact_ms = fmax(e->twin_impact_ms, fabs(s->time_to_impact_ms - tw->time_to_impact_ms));
 }
 
+/*
+ * One step through the noise model: the model SDs, the noise's part of
+ * the error (measured − twin, the same module on the noise-free frames),
+ * and how far the error against the truth goes beyond the method's own
+ * bound, in model SDs of this step. The AP path's bound also takes the
+ * noise-dependent reliable load's shift (cop_ap_model()).
+ */
+static void noise_model(const struct sim_result *r, const struct fp_sim_step *t,
+			const struct fp_step *s, const struct fp_step *tw, struct errors *e)
+{
+	const struct cop_noise *nm = &r->noise[t->plate];
+	const double *fz = r->truth_fz[t->plate], *x = r->truth_x[t->plate],
+		     *y = r->truth_y[t->plate];
+	double nf, shift, sd = cop_roll_model(nm, t, fz, x, y, r->rate, &nf),
+		   asd = cop_ap_model(nm, t, fz, x, y, r->rate, &shift);
+	double roll = 100.0 * (s->inroll_velocity_mm_s - t->roll_peak_mmps) / t->roll_peak_mmps;
+	double ap = 100.0 * (s->cop_ap_path_mm - t->cop_ap_path_mm) / t->cop_ap_path_mm;
+
+	e->roll_model_sd_pct += sd * sd;
+	e->ap_model_sd_pct += asd * asd;
+	e->ap_shift_pct += shift;
+	e->roll_z = fmax(e->roll_z, (fabs(roll) - ROLL_METHOD_PCT) / sd);
+	e->ap_z = fmax(e->ap_z, (fabs(ap) - AP_METHOD_PCT - fabs(shift)) / asd);
+	if (!tw)
+		return;
+	roll = 100.0 * (s->inroll_velocity_mm_s - tw->inroll_velocity_mm_s) / t->roll_peak_mmps;
+	ap = 100.0 * (s->cop_ap_path_mm - tw->cop_ap_path_mm) / t->cop_ap_path_mm;
+	e->roll_noise_mean += roll;
+	e->roll_noise_sd_pct += roll * roll;
+	e->ap_noise_mean += ap;
+	e->ap_noise_sd_pct += ap * ap;
+	/* the model's estimator is the module's: the same noise-free number */
+	e->roll_nf_twin_pct = fmax(e->roll_nf_twin_pct,
+				   fabs(nf - 100.0 * (tw->inroll_velocity_mm_s - t->roll_peak_mmps) /
+					      t->roll_peak_mmps));
+}
+
 static void compare(const struct sim_result *r, struct errors *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -274,8 +334,18 @@ static void compare(const struct sim_result *r, struct errors *e)
 							   t->roll_excursion_mm));
 		e->pushoff_mm = fmax(e->pushoff_mm, fabs(s->pushoff_ml_mm - truth_pushoff(r, t)));
 		e->ap_pct = fmax(e->ap_pct, pct(s->cop_ap_path_mm, t->cop_ap_path_mm));
+		noise_model(r, t, s, find_in(r->twin, r->n_twin, t), e);
 	}
 	if (e->matched) {
+		double n = (double)e->matched, m;
+
+		e->roll_model_sd_pct = sqrt(e->roll_model_sd_pct / n);
+		e->ap_model_sd_pct = sqrt(e->ap_model_sd_pct / n);
+		e->ap_shift_pct /= n;
+		m = e->roll_noise_mean / n;
+		e->roll_noise_sd_pct = sqrt(fmax(0, e->roll_noise_sd_pct / n - m * m));
+		m = e->ap_noise_mean / n;
+		e->ap_noise_sd_pct = sqrt(fmax(0, e->ap_noise_sd_pct / n - m * m));
 		e->roll_bias_pct /= (double)e->matched;
 		e->roll_sd_pct = sqrt(fmax(0, e->roll_sd_pct / (double)e->matched -
 					   e->roll_bias_pct * e->roll_bias_pct));
@@ -332,18 +402,30 @@ static void test_rate_order_fast_mid(void)
  * COP progression, per step: positions within 2 mm. The inward roll's
  * peak velocity is a derivative measured where the load is still small
  * (COP noise ~ moment noise / Fz): its mean error (bias) must be within
- * 5 %; single steps scatter by roll_sd_tol (one SD, in %) and are bounded
- * by roll_worst_tol, limits from the measured scatter at the simulator's
- * 0.5 N noise (test_cop_noise_free shows the method itself within 5 %).
- * The AP path's ends are the COP at contact and toe-off, both at 20 N:
- * ap_worst_tol, also measured (the method: 3-4 % short without noise).
+ * 5 %. Its per-step scatter and the AP path's (whose ends are read at
+ * ~20-25 N) come from the noise model (cop_roll_model(), cop_ap_model()
+ * in gait_sim_noise.c, from the simulator's noise parameters alone):
+ *  - the SD of what the noise does (measured − twin) within MODEL_FACTOR
+ *    times the model's RMS SD. The model leaves out the noise of the Fz
+ *    weights, that the noisy maximum of the roll slopes can sit on another
+ *    sample than the noise-free one, and, for the AP path, the end windows'
+ *    jitter with the noisy Fz and the per-step moment-noise estimate that
+ *    sets the reliable load; measured/model: roll 0.86-1.08, AP 1.05-1.21;
+ *  - every step's error against the truth within the method's own bound
+ *    (ROLL_METHOD_PCT, AP_METHOD_PCT; for the AP path plus the model's
+ *    shift of the noise-dependent reliable load, ~0.5 %) plus Z model SDs
+ *    of that step, Z the 99.9 % quantile of the largest |z| of N Gaussian
+ *    steps (4.5 for N = 170): a deterministic run this far out means the
+ *    error is not the plate's noise.
  */
-static void check_case(const char *uri, double roll_sd_tol, double roll_worst_tol,
-		       double ap_worst_tol)
+#define MODEL_FACTOR 1.5
+
+static void check_case(const char *uri)
 {
 	static struct sim_result r;
 	struct errors e, e50;
 	size_t extra = 0;
+	double z;
 
 	CU_ASSERT_EQUAL_FATAL(run_sim(uri, 60, 50, &r), 0);
 	compare(&r, &e50);
@@ -359,6 +441,12 @@ static void check_case(const char *uri, double roll_sd_tol, double roll_worst_to
 	       e50.toeoff_bad, e50.twin_valr_pct, e50.twin_vilr_pct, e50.twin_kind_bad,
 	       e50.twin_impact_ms, e50.valr_pct, e50.ml_mm, e50.excursion_mm, e50.pushoff_mm,
 	       e50.ap_pct, e50.roll_bias_pct, e50.roll_sd_pct, e50.roll_pct);
+	z = gauss_max_quantile(e50.matched);
+	printf("\n      noise model: roll velocity SD %.2f %% (measured − twin %.2f %%), worst step "
+	       "%.2f SD beyond %.0f %% (limit %.2f); AP path SD %.2f %% (measured − twin %.2f %%), "
+	       "reliable-load shift %+.2f %%, worst step %.2f SD beyond %.0f %% + shift",
+	       e50.roll_model_sd_pct, e50.roll_noise_sd_pct, e50.roll_z, ROLL_METHOD_PCT, z,
+	       e50.ap_model_sd_pct, e50.ap_noise_sd_pct, e50.ap_shift_pct, e50.ap_z, AP_METHOD_PCT);
 	CU_ASSERT(e50.expected > 100);
 	CU_ASSERT_EQUAL(rate_order_violations(&r), 0);
 	CU_ASSERT_EQUAL(e50.matched, e50.expected);
@@ -377,10 +465,12 @@ static void check_case(const char *uri, double roll_sd_tol, double roll_worst_to
 	CU_ASSERT(e50.ml_mm <= 2.0);
 	CU_ASSERT(e50.excursion_mm <= 2.0);
 	CU_ASSERT(e50.pushoff_mm <= 2.0);
-	CU_ASSERT(e50.ap_pct <= ap_worst_tol);
 	CU_ASSERT(fabs(e50.roll_bias_pct) <= 5.0);
-	CU_ASSERT(e50.roll_sd_pct <= roll_sd_tol);
-	CU_ASSERT(e50.roll_pct <= roll_worst_tol);
+	CU_ASSERT(e50.roll_nf_twin_pct <= 0.01);
+	CU_ASSERT(e50.roll_noise_sd_pct <= MODEL_FACTOR * e50.roll_model_sd_pct);
+	CU_ASSERT(e50.roll_z <= z);
+	CU_ASSERT(e50.ap_noise_sd_pct <= MODEL_FACTOR * e50.ap_model_sd_pct);
+	CU_ASSERT(e50.ap_z <= z);
 
 	CU_ASSERT_EQUAL_FATAL(run_sim(uri, 60, 150, &r), 0);
 	compare(&r, &e);
@@ -426,45 +516,33 @@ static void test_cop_noise_free(void)
 	}
 }
 
-/*
- * Per-step scatter of the roll velocity at 0.5 N noise, measured over
- * ~170 steps per case (printed): rear/mid strikes roll while the impact
- * loads the foot, forefoot strikes while Fz is still ~10 % of its peak.
- */
-#define ROLL_SD_REAR    4.0
-#define ROLL_WORST_REAR 10.0
-#define ROLL_SD_FORE    8.5
-#define ROLL_WORST_FORE 22.0
-#define AP_WORST_REAR   9.0
-#define AP_WORST_FORE   13.0
-
 static void test_rear_single(void)
 {
-	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&seed=3", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
-	check_case("sim://?speed=2.5&strike=rear&plates=1&pace=fast&seed=13", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
+	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&seed=3");
+	check_case("sim://?speed=2.5&strike=rear&plates=1&pace=fast&seed=13");
 }
 
 static void test_mid(void)
 {
-	check_case("sim://?speed=2.5&strike=mid&plates=2&pace=fast&seed=4", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
-	check_case("sim://?speed=4&strike=mid&plates=1&pace=fast&seed=14", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
+	check_case("sim://?speed=2.5&strike=mid&plates=2&pace=fast&seed=4");
+	check_case("sim://?speed=4&strike=mid&plates=1&pace=fast&seed=14");
 }
 
 static void test_fore(void)
 {
-	check_case("sim://?speed=5&strike=fore&plates=1&pace=fast&seed=5", ROLL_SD_FORE, ROLL_WORST_FORE, AP_WORST_FORE);
-	check_case("sim://?speed=3.5&strike=fore&plates=2&pace=fast&seed=15", ROLL_SD_FORE, ROLL_WORST_FORE, AP_WORST_FORE);
+	check_case("sim://?speed=5&strike=fore&plates=1&pace=fast&seed=5");
+	check_case("sim://?speed=3.5&strike=fore&plates=2&pace=fast&seed=15");
 }
 
 static void test_rear_split_fast(void)
 {
-	check_case("sim://?speed=5&strike=rear&plates=2&pace=fast&seed=6", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
+	check_case("sim://?speed=5&strike=rear&plates=2&pace=fast&seed=6");
 }
 
 static void test_drift(void)
 {
-	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&tare=40&drift=30&seed=7", ROLL_SD_REAR, ROLL_WORST_REAR, AP_WORST_REAR);
-	check_case("sim://?speed=3&strike=fore&plates=2&pace=fast&tare=-25&drift=-40&seed=8", ROLL_SD_FORE, ROLL_WORST_FORE, AP_WORST_FORE);
+	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&tare=40&drift=30&seed=7");
+	check_case("sim://?speed=3&strike=fore&plates=2&pace=fast&tare=-25&drift=-40&seed=8");
 }
 
 /*
@@ -488,10 +566,11 @@ static void test_roll_noise_sweep(void)
 		compare(&r, &e);
 		sd[k] = e.roll_sd_pct;
 		worst[k] = e.roll_pct;
-		printf("\n      %.2f N: bias %+.1f %%, SD %.1f %%, worst %.1f %% (%zu steps), "
-		       "contact ML worst %.2f mm", noise[k], e.roll_bias_pct, sd[k], worst[k],
-		       e.matched, e.ml_mm);
+		printf("\n      %.2f N: bias %+.1f %%, SD %.1f %% (model %.1f %%), worst %.1f %% "
+		       "(%zu steps), contact ML worst %.2f mm", noise[k], e.roll_bias_pct, sd[k],
+		       e.roll_model_sd_pct, worst[k], e.matched, e.ml_mm);
 		CU_ASSERT(fabs(e.roll_bias_pct) <= 5.0);
+		CU_ASSERT(e.roll_noise_sd_pct <= MODEL_FACTOR * e.roll_model_sd_pct);
 	}
 	for (int k = 1; k < 4; k++)
 		CU_ASSERT(sd[k] > sd[k - 1]);
