@@ -308,7 +308,8 @@ static int alsa_probe(const char *device, char *msg, size_t len)
 	/* aplay's own last line says why (e.g. "audio open error: ...") */
 	while (n > 0 && text[n - 1] == '\n')
 		text[--n] = 0;
-	snprintf(msg, len, "aplay -D %s failed: %s", device,
+	/* bounded: aplay's line is cut, not the device name (gcc -O1 checks) */
+	snprintf(msg, len, "aplay -D %.64s failed: %.400s", device,
 		 strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text[0] ? text : "(no message)");
 	return -1;
 }

@@ -11,11 +11,13 @@
 #include "feedback.h"
 
 const struct fb_metric_info fb_metrics[FB_NMETRICS] = {
-	[FB_VALR] = { "valr", "valr_bw_s", "BW/s", 1, 0 },
-	[FB_VILR] = { "vilr", "vilr_bw_s", "BW/s", 1, 0 },
-	[FB_IMPACT] = { "impact", "impact_peak_bw", "BW", 1, 0 },
-	[FB_CADENCE] = { "cadence", "cadence_spm", "steps/min", 0, 1 },
-	[FB_CONTACT_ML] = { "contact-ml", "cop_contact_ml_mm", "mm", 0, 0, 1 },
+	[FB_VALR] = { .name = "valr", .key = "valr_bw_s", .unit = "BW/s", .from_impact = 1 },
+	[FB_VILR] = { .name = "vilr", .key = "vilr_bw_s", .unit = "BW/s", .from_impact = 1 },
+	[FB_IMPACT] = { .name = "impact", .key = "impact_peak_bw", .unit = "BW", .from_impact = 1 },
+	[FB_CADENCE] = { .name = "cadence", .key = "cadence_spm", .unit = "steps/min",
+			 .higher_better = 1 },
+	[FB_CONTACT_ML] = { .name = "contact-ml", .key = "cop_contact_ml_mm", .unit = "mm",
+			    .distance = 1 },
 };
 
 int fb_metric_parse(const char *s, enum fb_metric *m)

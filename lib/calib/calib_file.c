@@ -606,7 +606,7 @@ int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_
 {
 	char tmp_path[4096];
 	FILE *f;
-	int ret;
+	int ret, bad;
 
 	if (msg && msg_len)
 		msg[0] = '\0';
@@ -633,8 +633,16 @@ int fp_calib_save(const char *path, const struct fp_calib *cal, char *msg, size_
 		return ret;
 	}
 	put_calib(f, cal);
-	/* the data must be on disk before the rename makes it the calibration */
-	if ((fflush(f) != 0) | (fsync(fileno(f)) != 0) | ferror(f) | (fclose(f) != 0)) {
+	/*
+	 * The data must be on disk before the rename makes it the calibration.
+	 * Every step runs, in this order (the operands of one `|` expression
+	 * are unsequenced: fclose could have come first).
+	 */
+	bad = fflush(f) != 0;
+	bad |= fsync(fileno(f)) != 0;
+	bad |= ferror(f) != 0;
+	bad |= fclose(f) != 0;
+	if (bad) {
 		ret = -EIO;
 		if (msg && msg_len)
 			snprintf(msg, msg_len, "%s: cannot write: %s", tmp_path, strerror(EIO));

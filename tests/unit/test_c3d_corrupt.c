@@ -143,6 +143,14 @@ static int group_id(const char *file, const char *group)
 	return id;
 }
 
+/* The dimension byte just before a parameter's values (off from value_offset). */
+static void set_dim(uint8_t *m, size_t off, uint8_t dim)
+{
+	CU_ASSERT_FATAL(off > 0);
+	if (off > 0)                       /* gcc -O3 cannot see the fatal assert */
+		m[off - 1] = dim;
+}
+
 static void test_targeted(void)
 {
 	const char *file = "btk_ADemo1_rewrite_c3d_pc_float.c3d";
@@ -182,13 +190,13 @@ static void test_targeted(void)
 
 	memcpy(m, b, len);
 	off = value_offset(m, len, an, "SCALE");
-	m[off - 1] = 4; /* dimension: fewer values than channels */
+	set_dim(m, off, 4); /* dimension: fewer values than channels */
 	CU_ASSERT_EQUAL(try_parse(m, len, msg, sizeof(msg)), -EBADMSG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "ANALOG:SCALE has 4 values"));
 
 	memcpy(m, b, len);
 	off = value_offset(m, len, an, "SCALE");
-	m[off - 1] = 255; /* dimension overflow: values run past the entry */
+	set_dim(m, off, 255); /* dimension overflow: values run past the entry */
 	CU_ASSERT_EQUAL(try_parse(m, len, msg, sizeof(msg)), -EBADMSG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "run past the entry"));
 

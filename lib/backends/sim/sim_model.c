@@ -187,6 +187,7 @@ static double solve_cost(struct solve *sv, double a1, double frac, double *valr)
 	int strike = sv->run->strike;
 	struct fz_metrics m, margin;
 
+	*valr = NAN;                       /* defined on every path (gcc -O3) */
 	solve_eval(sv, a1 * (strike == FP_SIM_FORE ? 1.2 : 0.8), frac, &margin);
 	if (strike == FP_SIM_FORE ? margin.has_peak :
 	    (!margin.has_peak || margin.prominence_n < min_prominence_bw[strike]))
