@@ -2,8 +2,8 @@
 /*
  * process.c - the processing side, run on the main thread: take blocks off
  * the ring, check the sample index for gaps, fit host time to the index,
- * calibrate (forces, moments, COP, free moment), hand the frames to the
- * stages (stages.c), encode one `force` frame per block and publish it.
+ * calibrate (forces, moments, COP, free moment), encode one `force` frame
+ * per block and publish it, then hand the frames to the stages (stages.c).
  * The `status` message is built in status.c.
  *
  * All buffers are allocated once in fpd_proc_init(): nothing is allocated
@@ -136,8 +136,14 @@ static void process_block(struct fpd *d, const struct fp_block *blk)
 	/* the belt speed the source reports, else the one set on the control socket */
 	if (!isfinite(p->frames.belt_speed_mps))
 		p->frames.belt_speed_mps = d->settings.belt_speed_mps;
-	fpd_stages_frames(d, blk, &p->frames);
+	/*
+	 * The force frame goes out first: the stages (a recording's write, a
+	 * step's metrics) cannot change it (they get it const) and must not
+	 * delay it; an impact or step message derived from these samples
+	 * follows the frame that carries them.
+	 */
 	publish_block(d, blk, flags);
+	fpd_stages_frames(d, blk, &p->frames);
 	d->stats.samples += blk->n;
 	note_rate_point(d, blk);
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * stages.c - the frame consumers of fplated, run on the main thread, in
- * this order, for every block after calibration and before its force frame
- * is published. A stage is one file (stage_NAME.c) defining a
+ * this order, for every block after calibration and after its force frame
+ * was published (process.c). A stage is one file (stage_NAME.c) defining a
  * `const struct fpd_stage` and one line in the list below.
  */
 #include <errno.h>
