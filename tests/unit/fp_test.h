@@ -3,6 +3,8 @@
 #ifndef FP_TEST_H
 #define FP_TEST_H
 
+#include <stddef.h>
+
 #include <CUnit/CUnit.h>
 
 /* ../shared/data relative to the repository (real recordings). */
@@ -13,6 +15,9 @@ const char *fp_test_source_dir(void);
  * error. main() makes every allocation above 128 KiB a fresh mmap(), whose
  * pages become resident only when touched. */
 long fp_test_rss_kib(void);
+/* The median of v[0..n) (n >= 1; the mean of the middle two when n is
+ * even); sorts v in place. */
+double fp_test_median(double *v, size_t n);
 
 /* Add a suite and its tests: FP_ADD_SUITE("name", {"test", fn}, ...). */
 #define FP_ADD_SUITE(sname, ...) do {                                   \

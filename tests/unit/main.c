@@ -54,6 +54,19 @@ long fp_test_rss_kib(void)
 	return n == 2 ? resident * (sysconf(_SC_PAGESIZE) / 1024) : -1;
 }
 
+double fp_test_median(double *v, size_t n)
+{
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a + 1; b < n; b++)
+			if (v[b] < v[a]) {
+				double t = v[a];
+
+				v[a] = v[b];
+				v[b] = t;
+			}
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 static int wanted(const char *name, int argc, char **argv)
 {
 	if (argc < 2)

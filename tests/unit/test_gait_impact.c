@@ -252,7 +252,7 @@ static uint64_t settle_samples(double cutoff, double rate)
  */
 static uint64_t expected_ct(const struct run *r, const size_t *order, size_t k)
 {
-	double v[3], t;
+	double v[3];
 	size_t n = 0;
 
 	if (r->steps[order[k]].flags & FP_STEP_TRUNCATED)
@@ -272,14 +272,7 @@ static uint64_t expected_ct(const struct run *r, const size_t *order, size_t k)
 	}
 	if (!n)
 		return 0;
-	for (size_t a = 0; a < n; a++)
-		for (size_t b = a + 1; b < n; b++)
-			if (v[b] < v[a]) {
-				t = v[a];
-				v[a] = v[b];
-				v[b] = t;
-			}
-	return (uint64_t)llround(n == 2 ? 0.5 * (v[0] + v[1]) : v[n / 2]);
+	return (uint64_t)llround(fp_test_median(v, n));
 }
 
 static const struct run *sort_run;

@@ -174,7 +174,7 @@ static const struct fp_step *find_in(const struct fp_step *steps, size_t n,
  */
 static double truth_ref_ct(const struct sim_result *r, size_t i)
 {
-	double v[3], t;
+	double v[3];
 	size_t n = 0;
 
 	for (size_t m = 1; m <= 6 && m <= i; m++) {
@@ -191,14 +191,7 @@ static double truth_ref_ct(const struct sim_result *r, size_t i)
 	}
 	if (!n)
 		return (double)(r->truth[i].toeoff_sample - r->truth[i].contact_sample);
-	for (size_t a = 0; a < n; a++)
-		for (size_t b = a + 1; b < n; b++)
-			if (v[b] < v[a]) {
-				t = v[a];
-				v[a] = v[b];
-				v[b] = t;
-			}
-	return n == 2 ? 0.5 * (v[0] + v[1]) : v[n / 2];
+	return fp_test_median(v, n);
 }
 
 static double truth_virtual_valr(const struct sim_result *r, const struct fp_sim_step *t,
