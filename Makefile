@@ -75,6 +75,8 @@ DEPS := pkg-config=cmd:pkg-config gcc=cmd:gcc make=cmd:make \
 # terminal of a known size.
 CHECK_DEPS := python3-scipy=py:scipy python3-matplotlib=py:matplotlib tmux=cmd:tmux
 CHECK_STEPS := unit unit-san integration
+# Parallel jobs for the builds make check starts itself (one per core).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all lib programs tests deps deps-check run check unit unit-san integration bench clean
 all: lib programs tests
@@ -155,7 +157,7 @@ unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 unit-san:
-	$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)/san tests
+	$(MAKE) --no-print-directory -j$(JOBS) SAN=1 BUILD=$(BUILD)/san tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/san/tests/unit_tests
 
 integration: all
@@ -163,7 +165,7 @@ integration: all
 
 check:
 	@$(MAKE) --no-print-directory deps-check
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@BUILD=$(BUILD) sh tests/check.sh $(CHECK_STEPS)
 
 clean:
