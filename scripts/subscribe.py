@@ -55,6 +55,40 @@ def decode_force(payload):
     return h, values, sync
 
 
+def _read_key(what, value):
+    """A 40-character Z85 key: the value itself, or the first line of the file it names."""
+    if len(value) == 40 and "/" not in value:
+        return value.encode()
+    try:
+        with open(value) as fh:
+            line = fh.readline().strip()
+    except OSError as e:
+        raise SystemExit("subscribe.py: %s '%s': cannot read it: %s" % (what, value, e.strerror))
+    if len(line) != 40:
+        raise SystemExit("subscribe.py: %s '%s': the first line must be a 40-character Z85 "
+                         "key (fplate keygen)" % (what, value))
+    return line.encode()
+
+
+def curve_client(sock):
+    """CURVE on sock when $FPLATE_CTL_SERVER_KEY is set, as the fplate CLI does
+    (docs/control.md, "Security"): the daemon's public key (or its .pub file)
+    and $FPLATE_CTL_KEY_FILE, this client's secret key from fplate keygen.
+    Returns True when CURVE was set up."""
+    server = os.environ.get("FPLATE_CTL_SERVER_KEY")
+    if not server:
+        return False
+    mine = os.environ.get("FPLATE_CTL_KEY_FILE")
+    if not mine:
+        raise SystemExit("subscribe.py: FPLATE_CTL_SERVER_KEY needs FPLATE_CTL_KEY_FILE (this "
+                         "client's secret key, fplate keygen) too")
+    secret = _read_key("FPLATE_CTL_KEY_FILE", mine)
+    sock.curve_serverkey = _read_key("FPLATE_CTL_SERVER_KEY", server)
+    sock.curve_secretkey = secret
+    sock.curve_publickey = zmq.curve_public(secret)
+    return True
+
+
 def frames(endpoint=None, timeout_s=3.0):
     """Yield (header, values[sample, plate, field], missed_frames) per force frame.
 
@@ -66,6 +100,7 @@ def frames(endpoint=None, timeout_s=3.0):
     endpoint = endpoint or os.environ.get("FPLATE_ENDPOINT") or "tcp://127.0.0.1:5555"
     sub = zmq.Context.instance().socket(zmq.SUB)
     sub.setsockopt(zmq.LINGER, 0)
+    curve_client(sub)
     sub.setsockopt(zmq.SUBSCRIBE, b"force")
     sub.connect(endpoint)
     stream = next_seq = None
@@ -115,7 +150,11 @@ def envelope_rate(indices, times_ns):
 def main():
     ap = argparse.ArgumentParser(
         description="Subscribe to fplated's force frames and decode them with numpy "
-                    "(docs/wire-format.md).")
+                    "(docs/wire-format.md).",
+        epilog="CURVE (a daemon with [control] curve_secret_file, docs/control.md): set "
+               "FPLATE_CTL_SERVER_KEY to the daemon's public key or its .pub file and "
+               "FPLATE_CTL_KEY_FILE to this client's .key (fplate keygen), as for the fplate "
+               "CLI; the key must be listed in the daemon's curve_clients.")
     ap.add_argument("--endpoint", default=os.environ.get("FPLATE_ENDPOINT",
                                                          "tcp://127.0.0.1:5555"),
                     help="fplated PUB endpoint (default $FPLATE_ENDPOINT or %(default)s)")
@@ -131,6 +170,7 @@ def main():
     ctx = zmq.Context()
     sub = ctx.socket(zmq.SUB)
     sub.setsockopt(zmq.LINGER, 0)
+    curve_client(sub)
     sub.setsockopt(zmq.SUBSCRIBE, b"force")
     sub.connect(args.endpoint)
 

@@ -80,6 +80,18 @@ env -u FPLATE_CTL_SERVER_KEY "$BUILD/fplate" status --endpoint "tcp://127.0.0.1:
 	--timeout 1 >/dev/null 2>&1 && fail "plain subscriber got the stream of a CURVE PUB"
 env "$VIEW" "$BUILD/fplate" status --endpoint "tcp://127.0.0.1:$port" --timeout 3 >/dev/null ||
 	fail "read key cannot subscribe to the CURVE PUB"
+# ... and the Python example subscriber the same, with the same two variables
+env -u FPLATE_CTL_SERVER_KEY "$PYTHON" scripts/subscribe.py --endpoint "tcp://127.0.0.1:$port" \
+	--timeout 1 --frames 1 >/dev/null 2>&1 && fail "subscribe.py without CURVE got the stream"
+env FPLATE_CTL_KEY_FILE="$tmp/stranger.key" "$PYTHON" scripts/subscribe.py \
+	--endpoint "tcp://127.0.0.1:$port" --timeout 1 --frames 1 >/dev/null 2>&1 &&
+	fail "subscribe.py with an unlisted key got the stream"
+env "$VIEW" "$PYTHON" scripts/subscribe.py --endpoint "tcp://127.0.0.1:$port" --timeout 3 \
+	--frames 20 --summary >"$tmp/sub.json" || fail "subscribe.py with the read key: $(cat "$tmp/sub.json")"
+grep -q '"frames": 20' "$tmp/sub.json" || fail "subscribe.py over CURVE: $(cat "$tmp/sub.json")"
+env FPLATE_CTL_KEY_FILE= "$PYTHON" scripts/subscribe.py --endpoint "tcp://127.0.0.1:$port" \
+	--timeout 1 >/dev/null 2>"$tmp/err" && fail "subscribe.py: server key without own key accepted"
+grep -q "needs FPLATE_CTL_KEY_FILE" "$tmp/err" || fail "subscribe.py: no message for a missing key file"
 kill "$dpid"; wait "$dpid" || fail "daemon exit status $?"
 
 # 4. the loopback shared secret: requests without it refused, with it answered
