@@ -47,6 +47,7 @@ int fp_facing_detect(const char *uri, double belt_mps, double max_s, double *med
 	struct fp_info info;
 	char msg[FP_MSG_MAX];
 	uint64_t done = 0;
+	double source_belt = NAN;
 	size_t n = 0;
 	int ret, moving;
 
@@ -54,8 +55,8 @@ int fp_facing_detect(const char *uri, double belt_mps, double max_s, double *med
 	if (fp_open(uri, &dev, NULL, 0))
 		return 0;
 	fp_info(dev, &info);
-	/* The stances as fplate analyze sees them; the belt speed stays
-	 * unknown (NaN: only the source's), cop_y_travel_mm is uncorrected. */
+	/* The stances as fplate analyze sees them; the gait module is given no
+	 * belt speed, so cop_y_travel_mm is uncorrected. */
 	fp_gait_options_default(&opt);
 	ret = fp_get_calibration(dev, &cal);
 	if (!ret)
@@ -78,6 +79,10 @@ int fp_facing_detect(const char *uri, double belt_mps, double max_s, double *med
 			break;
 		collect(gait, dy, &n);
 		done += (uint64_t)got;
+		/* a source that knows the belt's speed (sim://, a c3d:// belt
+		 * channel, a comedi tachometer) says whether it moves */
+		if (isfinite(fr.belt_speed_mps) && !(source_belt >= fabs(fr.belt_speed_mps)))
+			source_belt = fabs(fr.belt_speed_mps);
 	}
 	if (gait && !ret && fp_gait_flush(gait) >= 0)
 		collect(gait, dy, &n);
@@ -90,7 +95,10 @@ int fp_facing_detect(const char *uri, double belt_mps, double max_s, double *med
 	qsort(dy, n, sizeof(dy[0]), cmp_double);
 	med = dy[n / 2];
 	*median_dy_mm = med;
-	/* On a moving belt the COP goes backward; overground, forward. */
+	/* On a moving belt the COP goes backward; overground, forward. The
+	 * belt is the caller's (--belt-speed), else the source's. */
+	if (!isfinite(belt_mps))
+		belt_mps = source_belt;
 	moving = fabs(med) > FOOT_MAX_MM || (isfinite(belt_mps) && belt_mps > 0.5);
 	if (moving)
 		return med > 0 ? -1 : 1;
