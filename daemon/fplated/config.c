@@ -58,7 +58,7 @@ static const struct key keys[] = {
 	{ "device", "coalesce", "coalesce", K_CHOICE, OFF(coalesce), 0, 0, 0, no_yes, 0,
 	  "yes: read once per block (paced devices), no: once per device packet" },
 	{ "device", "single_thread", "single-thread", K_CHOICE, OFF(single_thread), 0, 0, 0, no_yes, 0,
-	  "yes: a paced, coalesced device is read by the main thread (fewer wake-ups; docs/performance.md)" },
+	  "yes (default): a paced, coalesced device is read by the main thread (fewer wake-ups; docs/performance.md)" },
 	{ "publish", "endpoint", "pub", K_STRING, STR(endpoint), 0, 0, NULL, 0,
 	  "ZeroMQ PUB endpoint to bind (tcp://127.0.0.1:PORT or ipc:///PATH)" },
 	{ "control", "secret_file", "ctl-secret-file", K_STRING, STR(ctl_secret_file), 0, 0,
