@@ -226,6 +226,34 @@ int fp_filtfilt2_multi(const struct fp_biquad *bq, double *const x[], unsigned i
 int fp_filtfilt2_grow(const struct fp_biquad *bq, const double *x, double *y, size_t n,
 		      struct fp_filtfilt_cache *fc)
 {
+	int ret = fp_filtfilt2_grow_from(bq, x, y, n, fc, 0);
+
+	if (!ret)
+		fp_filtfilt2_grow_rest(fc, y);
+	return ret;
+}
+
+void fp_filtfilt2_grow_rest(const struct fp_filtfilt_cache *fc, double *y)
+{
+	const size_t pad = FP_FILTFILT_PAD;
+	const double b0 = fc->coef[0], b1 = fc->coef[1], b2 = fc->coef[2];
+	const double a1 = fc->coef[3], a2 = fc->coef[4];
+	const double *f = fc->fwd;
+	double q1 = fc->q1, q2 = fc->q2;
+
+	/* the front padding's outputs are not kept: the pass stops at x[0] */
+	for (size_t i = pad + fc->stop; i-- > pad;) {
+		double xi = f[i], yi = b0 * xi + q1;
+
+		q1 = b1 * xi - a1 * yi + q2;
+		q2 = b2 * xi - a2 * yi;
+		y[i - pad] = yi;
+	}
+}
+
+int fp_filtfilt2_grow_from(const struct fp_biquad *bq, const double *x, double *y, size_t n,
+			   struct fp_filtfilt_cache *fc, size_t stop)
+{
 	const size_t pad = FP_FILTFILT_PAD;
 	const double b0 = bq ? bq->b0 : 0, b1 = bq ? bq->b1 : 0, b2 = bq ? bq->b2 : 0;
 	const double a1 = bq ? bq->a1 : 0, a2 = bq ? bq->a2 : 0;
@@ -233,7 +261,8 @@ int fp_filtfilt2_grow(const struct fp_biquad *bq, const double *x, double *y, si
 	double *f, p1, p2, g;
 	size_t i0;
 
-	if (!bq || !x || !y || !fc || !fc->x || !fc->fwd || n <= pad || n > fc->cap)
+	if (!bq || !x || !y || !fc || !fc->x || !fc->fwd || n <= pad || n > fc->cap ||
+	    stop >= n)
 		return -EINVAL;
 	f = fc->fwd;
 	g = fp_biquad_dc_gain(bq);
@@ -293,14 +322,16 @@ int fp_filtfilt2_grow(const struct fp_biquad *bq, const double *x, double *y, si
 			q1 = b1 * xi - a1 * yi + q2;
 			q2 = b2 * xi - a2 * yi;
 		}
-		/* the front padding's outputs are not kept: the pass stops at x[0] */
-		for (size_t i = pad + n; i-- > pad;) {
+		for (size_t i = pad + n; i-- > pad + stop;) {
 			double xi = f[i], yi = b0 * xi + q1;
 
 			q1 = b1 * xi - a1 * yi + q2;
 			q2 = b2 * xi - a2 * yi;
 			y[i - pad] = yi;
 		}
+		fc->stop = stop;
+		fc->q1 = q1;
+		fc->q2 = q2;
 	}
 	return 0;
 }

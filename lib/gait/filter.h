@@ -103,6 +103,8 @@ struct fp_filtfilt_cache {
 	size_t n, cap;
 	double z1, z2;            /* the state after fwd[pad + n - 1] */
 	double coef[5];           /* b0 b1 b2 a1 a2 it ran with */
+	size_t stop;              /* the backward pass stopped above y[stop] */
+	double q1, q2;            /* its state there */
 };
 
 /*
@@ -114,6 +116,18 @@ struct fp_filtfilt_cache {
  */
 int fp_filtfilt2_grow(const struct fp_biquad *bq, const double *x, double *y, size_t n,
 		      struct fp_filtfilt_cache *fc);
+
+/*
+ * fp_filtfilt2_grow() with the backward pass stopped at y[stop] (y[stop,
+ * n) written, y[0, stop) not; stop < n): fp_filtfilt2_grow_rest() then
+ * continues it over y[0, stop) from the state it stopped in, so both
+ * together write the same bits as fp_filtfilt2_grow() (the same
+ * operations in the same order). The impact decision needs [c, n) at every
+ * try and the padding before the contact only once it has decided.
+ */
+int fp_filtfilt2_grow_from(const struct fp_biquad *bq, const double *x, double *y, size_t n,
+			   struct fp_filtfilt_cache *fc, size_t stop);
+void fp_filtfilt2_grow_rest(const struct fp_filtfilt_cache *fc, double *y);
 
 #ifdef __cplusplus
 }

@@ -239,10 +239,11 @@ static int estimate_offset(struct fp_gait *g, uint32_t p, uint64_t from, uint64_
 
 	if (!g->cfg.drift_correction || to < from + 3 || !in_ring(g, from, to))
 		return 0;
-	for (uint64_t s = from; s < to; s++) {
-		const double *v = ring_at(g, p, s);
+	/* the ring slot walked by index: r == s % g->cap */
+	for (uint64_t s = from, r = from % g->cap; s < to; s++, r = r + 1 == g->cap ? 0 : r + 1) {
+		const double *v = g->plate[p].ring + r * FP_NFIELDS;   /* ring_at(g, p, s) */
 
-		if ((g->plate[p].rflags[s % g->cap] & RF_NAN) || fabs(v[FP_FZ] - cur) >= g->cfg.off_n)
+		if ((g->plate[p].rflags[r] & RF_NAN) || fabs(v[FP_FZ] - cur) >= g->cfg.off_n)
 			return 0;
 		for (int k = 0; k < 6; k++)
 			sum[k] += v[k];
@@ -509,6 +510,7 @@ static void plate_sample(struct fp_gait *g, uint32_t p, uint64_t s, size_t r, do
 static void handle_gap(struct fp_gait *g, uint64_t first)
 {
 	g->stats.gaps++;
+	g->ring_epoch++;
 	for (uint32_t p = 0; p < g->cfg.plates; p++) {
 		struct gait_plate *pl = &g->plate[p];
 
@@ -538,9 +540,16 @@ int fp_gait_push(struct fp_gait *g, const struct fp_frames *f)
 	}
 	if (isfinite(f->belt_speed_mps))
 		g->belt_speed_mps = f->belt_speed_mps;
-	for (uint32_t i = 0; i < f->n; i++) {
+	/* the ring slot walked by index: ri == s % g->cap throughout */
+	size_t ri = (size_t)(f->first_sample % g->cap);
+	/* Samples ahead whose slots are prefetched for writing: the ring
+	 * (hundreds of KB per plate) is written once per lap, so each store
+	 * would otherwise wait for its cache line; 8 x 72 bytes ahead. */
+	size_t ahead = (ri + GAIT_RING_PREFETCH) % g->cap;
+
+	for (uint32_t i = 0; i < f->n; i++, ri = ri + 1 == g->cap ? 0 : ri + 1,
+		      ahead = ahead + 1 == g->cap ? 0 : ahead + 1) {
 		uint64_t s = f->first_sample + i;
-		size_t ri = (size_t)(s % g->cap);
 		double total = 0;
 
 		g->next_sample = s + 1;
@@ -549,6 +558,11 @@ int fp_gait_push(struct fp_gait *g, const struct fp_frames *f)
 			const double *in = f->v + ((size_t)i * np + p) * FP_NFIELDS;
 			double *r = pl->ring + ri * FP_NFIELDS;      /* ring_at(g, p, s) */
 			uint8_t fl = f->flags & FP_BLK_SATURATED ? RF_SAT : 0;
+			double fz_c;
+
+			/* both cache lines a 72-byte slot can touch */
+			__builtin_prefetch(pl->ring + ahead * FP_NFIELDS, 1, 3);
+			__builtin_prefetch(pl->ring + ahead * FP_NFIELDS + FP_NFIELDS - 1, 1, 3);
 
 			if (isfinite(in[FP_FX]) & isfinite(in[FP_FY]) & isfinite(in[FP_FZ]) &
 			    isfinite(in[FP_MX]) & isfinite(in[FP_MY]) & isfinite(in[FP_MZ])) {
@@ -572,8 +586,9 @@ int fp_gait_push(struct fp_gait *g, const struct fp_frames *f)
 			if (!(fl & RF_NAN))
 				pl->have_held = 1;
 			pl->rflags[ri] = fl;
-			total += r[FP_FZ] - offset_fz(&pl->offset);
-			plate_sample(g, p, s, ri, r[FP_FZ] - offset_fz(&pl->offset));
+			fz_c = r[FP_FZ] - offset_fz(&pl->offset);
+			total += fz_c;
+			plate_sample(g, p, s, ri, fz_c);
 		}
 		g->cum_fz += total;
 	}

@@ -179,6 +179,7 @@ static int decide(struct fp_gait *g, uint32_t p, uint64_t c, uint64_t to, int op
 	struct fp_step s;
 	uint64_t from = gait_window_from(g, c);
 	double hi = bw > 0 ? GAIT_ACTIVE_MAX_BW * bw : INFINITY, lo = 0;
+	size_t settled;
 
 	if (from > c || to > g->next_sample || tmp.toeoff <= c)
 		return 0;
@@ -188,12 +189,24 @@ static int decide(struct fp_gait *g, uint32_t p, uint64_t c, uint64_t to, int op
 		     (double)im->ref_n;
 	gait_fill_window(g, p, &tmp, from, to, &w);
 	w.ref_n = (size_t)im->ref_n;
+	/*
+	 * The backward filter pass over the stance [c, n) alone until the
+	 * data decide: whether they do reads nothing before c (see
+	 * gait_impact_ready()), the loading rates' onset may. The pass is then
+	 * continued over [0, c) from where it stopped: the same bits as one
+	 * whole pass.
+	 */
+	w.fz_from = w.c;
 	if (gait_filter_window(&w, &g->bq))
 		return 0;
+	gait_fill_window_keep(g, p);
+	settled = w.n > g->settle ? w.n - g->settle : 0;
+	if (!gait_impact_ready(&w, g->cfg.impact_prominence, open, settled, lo, hi))
+		return 0;
+	gait_filter_window_rest(&w);
 	s.impact_peak_n = s.time_to_impact_ms = s.valr_n_s = s.vilr_n_s = NAN;
 	s.impact_virtual = 0;
-	if (!gait_impact_metrics(&w, g->cfg.impact_prominence, open,
-				 w.n > g->settle ? w.n - g->settle : 0, lo, hi, &s))
+	if (!gait_impact_metrics(&w, g->cfg.impact_prominence, open, settled, lo, hi, &s))
 		return 0;
 	im->decided = 1;
 	im->in_stance = open;

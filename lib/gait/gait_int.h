@@ -29,6 +29,8 @@ struct gait_window {
 	double *fz_f, *fy_f, *tz_f; /* zero-lag filtered */
 	int fz_f_valid;          /* gait_filter_window() succeeded */
 	struct fp_filtfilt_cache *fz_cache; /* Fz alone: the plate's forward pass, resumed */
+	size_t fz_from;          /* with fz_cache: Fz filtered on [fz_from, n) until
+				  * gait_filter_window_rest() */
 	double *work;            /* 3 * (n + 2 * FP_FILTFILT_PAD) scratch */
 	double *tmp, *tmp2, *tmp3; /* n scratch each */
 	const double *cycle_fz;  /* total Fz (all plates) from contact to next contact */
@@ -48,6 +50,10 @@ struct gait_window {
 
 /* Filter fz, fy, tz (those not NULL) into *_f. -EINVAL when the window is too short. */
 int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq);
+/* After gait_fill_window() and a successful gait_filter_window(): the key of what fz_fwd holds. */
+void gait_fill_window_keep(struct fp_gait *g, uint32_t p);
+/* After gait_filter_window() with fz_cache: filter Fz on [0, fz_from) too. */
+void gait_filter_window_rest(struct gait_window *w);
 
 /* Impact peak (by s->gait), loading rates, active peak, impulses, free moment (N units). */
 void gait_force_metrics(const struct gait_window *w, double prominence, struct fp_step *s);
@@ -67,6 +73,9 @@ void gait_force_metrics(const struct gait_window *w, double prominence, struct f
  */
 int gait_impact_metrics(const struct gait_window *w, double prominence, int open,
 			size_t settled, double active_min, double active_hi, struct fp_step *s);
+/* 1 when gait_impact_metrics() would return 1; reads the filtered Fz on [c, n) only. */
+int gait_impact_ready(const struct gait_window *w, double prominence, int open,
+		      size_t settled, double active_min, double active_hi);
 
 /*
  * The bound on the active peak an impact event assumes while the stance
@@ -92,6 +101,9 @@ int gait_impact_metrics(const struct gait_window *w, double prominence, int open
  * has fallen below GAIT_SETTLE_FRACTION (docs/metrics.md).
  */
 #define GAIT_SETTLE_FRACTION 0.01
+
+/* fp_gait_push(): ring slots prefetched for writing this many samples ahead */
+#define GAIT_RING_PREFETCH 8
 
 /* Samples for the envelope of bq's impulse response to fall below fraction. */
 uint32_t gait_settle_samples(const struct fp_biquad *bq, double fraction);
@@ -192,6 +204,14 @@ struct gait_plate {
 	/* the impact phase's Fz filter over the open stance's growing window;
 	 * arrays owned, prefaulted, cap + 2 FP_FILTFILT_PAD each */
 	struct fp_filtfilt_cache fz_fwd;
+	/* what fz_fwd.x[0, fz_fwd.n) was filled from (gait_fill_window()):
+	 * the window's first sample, the constant drift offset, the ring's
+	 * epoch; valid 0: unknown. fz_next: the fill's, until the filter ran */
+	struct gait_fz_key {
+		int valid;
+		uint64_t from, epoch;
+		double off;
+	} fz_key, fz_next;
 	enum plate_state state;
 	int have_below;
 	uint64_t last_below;        /* last sample with corrected Fz < off */
@@ -221,6 +241,7 @@ struct gait_contact {
 struct fp_gait {
 	struct fp_gait_config cfg;
 	uint32_t cap, pad;          /* ring samples; filter padding samples */
+	uint64_t ring_epoch;        /* +1 at every gap: ring slots may be rewritten */
 	uint32_t settle;            /* filter settling at a window's end (samples) */
 	uint32_t skip, aerial, min_contact, min_gap, max_stance, max_wait;
 	struct gait_plate plate[FP_MAX_PLATES];

@@ -39,7 +39,9 @@ int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq)
 	if (w->n <= FP_FILTFILT_PAD || w->e <= w->c + 2)
 		return -EINVAL;
 	if (nch == 1 && w->fz_cache) {
-		w->fz_f_valid = fp_filtfilt2_grow(bq, w->fz, w->fz_f, w->n, w->fz_cache) == 0;
+		/* Fz on [fz_from, n) only: gait_filter_window_rest() does the rest */
+		w->fz_f_valid = fp_filtfilt2_grow_from(bq, w->fz, w->fz_f, w->n, w->fz_cache,
+						       w->fz_from < w->n ? w->fz_from : 0) == 0;
 		return w->fz_f_valid ? 0 : -EINVAL;
 	}
 	memcpy(w->fz_f, w->fz, w->n * sizeof(double));
@@ -50,6 +52,12 @@ int gait_filter_window(struct gait_window *w, const struct fp_biquad *bq)
 	/* the channels are independent: Fz's values do not depend on nch */
 	w->fz_f_valid = fp_filtfilt2_multi(bq, out, nch, w->n, w->work) == 0;
 	return w->fz_f_valid ? 0 : -EINVAL;
+}
+
+void gait_filter_window_rest(struct gait_window *w)
+{
+	if (w->fz_f_valid && w->fz_cache)
+		fp_filtfilt2_grow_rest(w->fz_cache, w->fz_f);
 }
 
 #define IMPACT_UNDECIDED (-2)
@@ -164,24 +172,42 @@ static void loading_rates(const struct gait_window *w, double peak_idx, double p
 	s->vilr_n_s = isfinite(vilr) ? vilr : s->valr_n_s;
 }
 
-int gait_impact_metrics(const struct gait_window *w, double prominence, int open,
-			size_t settled, double active_min, double active_hi, struct fp_step *s)
+#define IMPACT_SHORT (-3)
+
+/* The impact peak's index in the window, -1 (virtual), IMPACT_UNDECIDED or IMPACT_SHORT. */
+static long impact_locate(const struct gait_window *w, double prominence, int open,
+			  size_t settled, double active_min, double active_hi)
 {
-	const double *f = w->fz_f, dt = 1.0 / w->rate_hz;
+	const double *f = w->fz_f;
 	size_t end = open ? settled : w->e;
 	double ref = (double)(w->ref_n ? w->ref_n : w->e - w->c), active = -INFINITY;
 	size_t last = w->c + (size_t)floor(0.3 * ref);
-	long imp;
 
 	if (end > w->n)
 		end = w->n;
 	if (end <= w->c + 2)
-		return 0;
+		return IMPACT_SHORT;
 	for (size_t i = w->c; i < end; i++)
 		active = gait_fmax(active, f[i]);
-	imp = impact_search(f, w->c, last, end, open, w->ref_n != 0, open ? active_min : 0,
-			    active, open ? gait_fmax(active, active_hi) : active, prominence);
-	if (imp == IMPACT_UNDECIDED)
+	return impact_search(f, w->c, last, end, open, w->ref_n != 0, open ? active_min : 0,
+			     active, open ? gait_fmax(active, active_hi) : active, prominence);
+}
+
+/* Reads the filtered Fz on [c, n) alone (impact_locate() and impact_search()). */
+int gait_impact_ready(const struct gait_window *w, double prominence, int open,
+		      size_t settled, double active_min, double active_hi)
+{
+	return impact_locate(w, prominence, open, settled, active_min, active_hi) >= -1;
+}
+
+int gait_impact_metrics(const struct gait_window *w, double prominence, int open,
+			size_t settled, double active_min, double active_hi, struct fp_step *s)
+{
+	const double *f = w->fz_f, dt = 1.0 / w->rate_hz;
+	double ref = (double)(w->ref_n ? w->ref_n : w->e - w->c);
+	long imp = impact_locate(w, prominence, open, settled, active_min, active_hi);
+
+	if (imp == IMPACT_UNDECIDED || imp == IMPACT_SHORT)
 		return 0;
 	if (imp >= 0) {
 		s->impact_virtual = 0;
@@ -271,11 +297,17 @@ static void com_metrics(const struct gait_window *w, struct fp_step *s)
 		amean += w->cycle_fz[i] / m - FP_GRAVITY;
 	amean /= (double)n;
 	v[0] = 0;
-	for (size_t i = 1; i < n; i++) {
-		double a0 = w->cycle_fz[i - 1] / m - FP_GRAVITY - amean;
-		double a1 = w->cycle_fz[i] / m - FP_GRAVITY - amean;
+	/* each sample's acceleration once (one division, not two): a0 is the
+	 * previous sample's a1, the same expression */
+	{
+		double a0 = w->cycle_fz[0] / m - FP_GRAVITY - amean;
 
-		v[i] = v[i - 1] + 0.5 * (a0 + a1) * dt;
+		for (size_t i = 1; i < n; i++) {
+			double a1 = w->cycle_fz[i] / m - FP_GRAVITY - amean;
+
+			v[i] = v[i - 1] + 0.5 * (a0 + a1) * dt;
+			a0 = a1;
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		vmean += v[i];

@@ -264,14 +264,15 @@ static size_t cycle_fz(struct fp_gait *g, uint32_t p, const struct gait_pending 
 
 	if (!pd->have_next || end <= c || end - c > 2 * g->cfg.rate_hz || !in_ring(g, c, end))
 		return 0;
-	for (uint64_t s = c; s < end; s++) {
+	/* the ring slot walked by index: r == s % g->cap */
+	for (uint64_t s = c, r = c % g->cap; s < end; s++, r = r + 1 == g->cap ? 0 : r + 1) {
 		double sum = 0;
 
 		for (uint32_t q = 0; q < g->cfg.plates; q++) {
 			double off = q == p ? offset_at(&pd->before, &pd->after, 2, (double)s)
 					    : offset_fz(&g->plate[q].offset);
 
-			sum += ring_at(g, q, s)[FP_FZ] - off;
+			sum += g->plate[q].ring[r * FP_NFIELDS + FP_FZ] - off;   /* ring_at(g, q, s) */
 		}
 		out[s - c] = sum;
 	}
@@ -339,7 +340,9 @@ void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *
 		      uint64_t from, uint64_t to, struct gait_window *w)
 {
 	const struct gait_offset *a = &pd->before, *b = &pd->after;
-	const double *ring = g->plate[p].ring;
+	struct gait_plate *pl = &g->plate[p];
+	struct gait_fz_key key;
+	const double *ring = pl->ring;
 	size_t n = (size_t)(to - from), r = (size_t)(from % g->cap);
 
 	window_arrays(g, w);
@@ -351,7 +354,11 @@ void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *
 	 * Fz only, resuming the plate's forward pass; each value is the one
 	 * gait_fill_window_all() computes */
 	w->fy = w->tz = w->copx = w->copy = w->fy_f = w->tz_f = NULL;
-	w->fz_cache = &g->plate[p].fz_fwd;
+	w->fz_cache = &pl->fz_fwd;
+	/* fz_fwd changes with the filter: its key is set again once that ran */
+	key = pl->fz_key;
+	pl->fz_key.valid = 0;
+	pl->fz_next.valid = 0;
 	if (a->valid && b->valid && b->centre > a->centre) {
 		for (size_t i = 0; i < n; i++) {
 			w->fz[i] = ring[r * FP_NFIELDS + FP_FZ] -
@@ -362,13 +369,38 @@ void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *
 	} else {
 		/* offset_at() without two estimates: one value for the window */
 		double off = offset_at(a, b, FP_FZ, 0.0);
+		const struct gait_fz_key *k = &key;
+		const struct fp_filtfilt_cache *fc = &pl->fz_fwd;
+		size_t i = 0;
 
-		for (size_t i = 0; i < n; i++) {
+		/*
+		 * The previous try's samples, when it filled them from the same
+		 * first sample with the same offset and every one of their ring
+		 * slots is unchanged since: a slot is written only when its
+		 * sample is pushed, again one lap later (the window is within
+		 * the ring's lap, in_ring()) or after a gap (ring_epoch). So
+		 * fz_fwd.x[0, fz_fwd.n) are the values the loop below would
+		 * compute, bit for bit; copied, not recomputed from the ring.
+		 */
+		if (k->valid && k->from == from && k->epoch == g->ring_epoch &&
+		    !memcmp(&k->off, &off, sizeof(off)) && fc->n <= n && in_ring(g, from, to)) {
+			memcpy(w->fz, fc->x, fc->n * sizeof(double));
+			i = fc->n;
+			r = (size_t)((from + i) % g->cap);
+		}
+		pl->fz_next = (struct gait_fz_key){ .valid = 1, .from = from,
+						    .epoch = g->ring_epoch, .off = off };
+		for (; i < n; i++) {
 			w->fz[i] = ring[r * FP_NFIELDS + FP_FZ] - off;
 			if (++r == g->cap)
 				r = 0;
 		}
 	}
+}
+
+void gait_fill_window_keep(struct fp_gait *g, uint32_t p)
+{
+	g->plate[p].fz_key = g->plate[p].fz_next;
 }
 
 /*

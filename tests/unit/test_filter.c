@@ -210,6 +210,46 @@ static void test_filtfilt_grow(void)
 	CU_ASSERT_EQUAL(fp_filtfilt2_grow(&bq, x, y, FP_FILTFILT_PAD, &fc), -EINVAL);
 }
 
+/*
+ * The backward pass stopped at y[stop] writes y[stop, n) with the bits of
+ * the whole run (fp_filtfilt2_multi(), independent of the cache) and
+ * nothing below stop; fp_filtfilt2_grow_rest() then gives the whole run's
+ * bits on [0, stop) too. Growing by 4 samples, stop at the "contact".
+ */
+static void test_filtfilt_grow_from(void)
+{
+	enum { N = 300, C = 100 };
+	static double x[N], y[N], ref[N], work[N + 2 * FP_FILTFILT_PAD];
+	static double cx[N], cf[N + 2 * FP_FILTFILT_PAD];
+	struct fp_filtfilt_cache fc = { .x = cx, .fwd = cf, .cap = N };
+	struct fp_biquad bq;
+	size_t bad_from = 0, bad_below = 0, bad_rest = 0, runs = 0;
+
+	fp_butter2_lowpass(50, 2000, &bq);
+	for (int i = 0; i < N; i++)
+		x[i] = 1200 * exp(-pow((i - 200) / 50.0, 2)) + 500 * exp(-pow((i - 130) / 10.0, 2)) +
+		       (i % 5) * 2.0 - 20.0 * sin(i * 0.37);
+	for (size_t n = C + 1; n <= N; n += 4, runs++) {
+		double *ch[1] = { ref };
+
+		memcpy(ref, x, n * sizeof(double));
+		fp_filtfilt2_multi(&bq, ch, 1, n, work);
+		for (size_t i = 0; i < n; i++)
+			y[i] = NAN;
+		CU_ASSERT_EQUAL_FATAL(fp_filtfilt2_grow_from(&bq, x, y, n, &fc, C), 0);
+		bad_from += memcmp(y + C, ref + C, (n - C) * sizeof(double)) != 0;
+		for (size_t i = 0; i < C; i++)
+			bad_below += !isnan(y[i]);
+		fp_filtfilt2_grow_rest(&fc, y);
+		bad_rest += memcmp(y, ref, n * sizeof(double)) != 0;
+	}
+	CU_ASSERT(runs > 40);
+	CU_ASSERT_EQUAL(bad_from, 0);
+	CU_ASSERT_EQUAL(bad_below, 0);
+	CU_ASSERT_EQUAL(bad_rest, 0);
+	CU_ASSERT_EQUAL(fp_filtfilt2_grow_from(&bq, x, y, 50, &fc, 50), -EINVAL);
+}
+
 /* The gait module's inline fmax / fmin give libm's bits on every pair of
  * special and ordinary values (±0, ±inf, NaN, subnormal, equal values). */
 static void test_fmax_fmin_as_libm(void)
@@ -240,5 +280,6 @@ void fp_suite_filter(void)
 		     { "filtfilt equals scipy", test_filtfilt_matches_scipy },
 		     { "filtfilt of several channels", test_filtfilt_multi },
 		     { "filtfilt resumed over a growing signal", test_filtfilt_grow },
+		     { "filtfilt resumed, backward pass in two parts", test_filtfilt_grow_from },
 		     { "inline fmax and fmin are libm's", test_fmax_fmin_as_libm });
 }
