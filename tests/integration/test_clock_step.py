@@ -11,8 +11,16 @@ is not touched.
 A subscriber records when each frame arrives on CLOCK_MONOTONIC. The sim
 produces sample k at t0 + k / rate, so arrival - k / rate is a frame's
 delay; delays are one-sided, the smallest is the pipeline's floor, and a
-stall shows as a delay that far above it. Limit: 20 ms, two 10 ms frames.
-A daemon pacing on the wall clock stalls 10 s (500 times the limit).
+stall shows as a delay that far above it.
+
+Limit: 2 s, a fifth of the step. The fault this test looks for is a wait
+on the wall clock (an absolute sleep, a condition variable or a timeout on
+CLOCK_REALTIME), and any such wait stalls for the whole step, 10 s: five
+times the limit. What the limit must stay clear of is the host: a CI
+virtual machine sharing its cores stalls a process for tens of
+milliseconds now and then (37 ms, 2.2 s after the step, failed an earlier
+20 ms limit in CI on 2026-12-03), about fifty times below the limit.
+The median delay and the worst one are printed for the log.
 Indices must stay contiguous and no frame may carry the GAP flag.
 """
 import os
@@ -36,7 +44,7 @@ RATE = 1000
 STEP_AT_MS = 2000
 STEP_BY_MS = -10000
 LISTEN_S = 5.0                 # 3 s of it after the step
-LIMIT_S = 0.020
+LIMIT_S = 2.0                  # a fifth of |STEP_BY_MS|; see the docstring
 
 
 def fail(msg):
@@ -109,7 +117,7 @@ def run(tmp):
         fail("no frame at all: %s" % err)
     # Nothing since the last frame until the end of listening is a stall too.
     silent = end - arrival[-1]
-    if silent > LIMIT_S + 0.010:
+    if silent > LIMIT_S:
         fail("acquisition stalled: no frame in the last %.1f ms (limit %.0f ms)"
              % (1e3 * silent, 1e3 * LIMIT_S))
     arrival = np.array(arrival)
