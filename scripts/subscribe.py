@@ -189,14 +189,15 @@ def main():
                 status = 1
                 break
             parts = sub.recv_multipart()
-            now = time.time_ns()
+            now = time.time_ns()          # wall clock, as the daemon's t_recv_ns
+            mono = time.monotonic_ns()    # for rates and durations: never stepped
             if len(parts) != 2 or parts[0] != b"force":
                 continue
             h, values, _sync = decode_force(parts[1])
             n = int(h["n_samples"])
             first = int(h["first_sample"])
             if start is None:
-                start = now
+                start = mono
                 fz_sum = np.zeros(values.shape[1])
                 first_sample = first
             if next_index is not None and first != next_index:
@@ -211,7 +212,7 @@ def main():
             frames += 1
             samples += n
             end_index.append(last_sample)
-            recv_ns.append(now)
+            recv_ns.append(mono)
             daemon_recv_ns.append(int(h["t_recv_ns"]))
             latency_us.append((now - int(h["t_recv_ns"])) / 1e3)
             fz_sum += values[:, :, 2].sum(axis=0)
@@ -223,7 +224,7 @@ def main():
                     for p in range(values.shape[1])), flush=True)
             if args.frames and frames >= args.frames:
                 break
-            if args.seconds and (now - start) / 1e9 >= args.seconds:
+            if args.seconds and (mono - start) / 1e9 >= args.seconds:
                 break
     except KeyboardInterrupt:
         pass

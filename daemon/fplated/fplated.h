@@ -152,7 +152,7 @@ struct fpd_proc {
 	 * scheduling stalls). */
 	struct fpd_rate_point {
 		uint64_t index;      /* index after the block's last sample */
-		int64_t t_ns;        /* its arrival */
+		int64_t t_ns;        /* when it was processed, CLOCK_MONOTONIC */
 		int64_t delay_ns;    /* t_ns - index * nominal period */
 		int valid;
 	} rate_best, rate_prev;

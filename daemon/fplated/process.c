@@ -105,14 +105,23 @@ static void publish_block(struct fpd *d, const struct fp_block *blk, uint32_t fl
 	fpd_pub_send(&d->pub, FP_TOPIC_FORCE, p->wire, (size_t)len);
 }
 
+/*
+ * The status rate is measured on CLOCK_MONOTONIC when the block is
+ * processed, not on its wall-clock arrival stamp: a step of the wall clock
+ * (chrony makestep, date -s) would otherwise show as a rate of thousands
+ * of Hz off for one status period, and a small one as a percent off.
+ * Processing is later than arrival by a one-sided delay, which the
+ * least-delayed choice removes as it does the arrival's.
+ */
 static void note_rate_point(struct fpd *d, const struct fp_block *blk)
 {
 	struct fpd_rate_point *b = &d->proc.rate_best;
 	uint64_t end = blk->first_sample + blk->n;
-	int64_t delay = blk->t_host_ns - (int64_t)llround((double)end * 1e9 / d->info.rate_hz);
+	int64_t now = fp_clock_ns(CLOCK_MONOTONIC);
+	int64_t delay = now - (int64_t)llround((double)end * 1e9 / d->info.rate_hz);
 
 	if (!b->valid || delay < b->delay_ns)
-		*b = (struct fpd_rate_point){ end, blk->t_host_ns, delay, 1 };
+		*b = (struct fpd_rate_point){ end, now, delay, 1 };
 }
 
 static void process_block(struct fpd *d, const struct fp_block *blk)
