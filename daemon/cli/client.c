@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fplate/sub.h"
 #include "client.h"
@@ -37,6 +39,61 @@ void fpc_catch_signals(void)
 int fpc_interrupted(void)
 {
 	return interrupted;
+}
+
+static char guard_msg[1024];
+static size_t guard_len;
+static struct stat guard_st;
+static int guard_have;
+static char guard_path[4096];
+
+static void on_sigbus(int sig)
+{
+	ssize_t r;
+
+	(void)sig;
+	r = write(STDERR_FILENO, guard_msg, guard_len);
+	(void)r;
+	_exit(1);
+}
+
+void fpc_guard_mapped(const char *cmd, const char *source)
+{
+	struct sigaction sa;
+	const char *path = source;
+	int n;
+
+	n = snprintf(guard_msg, sizeof(guard_msg),
+		     "fplate %s: %s changed while it was being read (truncated or rewritten "
+		     "by another program): stopped, no result\n", cmd, source);
+	guard_len = n < 0 ? 0 : (size_t)n < sizeof(guard_msg) ? (size_t)n : sizeof(guard_msg) - 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	/* a c3d:// URI names its file between the scheme and the query */
+	if (!strncmp(source, "c3d://", 6))
+		path = source + 6;
+	else if (strstr(source, "://"))
+		return;
+	n = snprintf(guard_path, sizeof(guard_path), "%.*s", (int)strcspn(path, "?"), path);
+	guard_have = n > 0 && (size_t)n < sizeof(guard_path) && !stat(guard_path, &guard_st) &&
+		     S_ISREG(guard_st.st_mode);
+}
+
+int fpc_guard_check(void)
+{
+	struct stat st;
+
+	if (!guard_have)
+		return 0;
+	if (!stat(guard_path, &st) && st.st_dev == guard_st.st_dev &&
+	    st.st_ino == guard_st.st_ino && st.st_size == guard_st.st_size &&
+	    st.st_mtim.tv_sec == guard_st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == guard_st.st_mtim.tv_nsec)
+		return 0;
+	fputs(guard_msg, stderr);
+	return -1;
 }
 
 const char *fpc_endpoint(const char *option)

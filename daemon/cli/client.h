@@ -22,6 +22,24 @@ const char *fpc_endpoint(const char *option);
 void fpc_catch_signals(void);
 int fpc_interrupted(void);
 
+/*
+ * libfplate reads C3D files through a memory map (fp_c3d_open). If another
+ * program truncates the file meanwhile, reading a page past the new end
+ * raises SIGBUS; this turns it into a message naming the source and exit
+ * status 1 instead of a crash. For commands that read a file to the end
+ * and hold nothing that needs cleaning up. source: a file name or a
+ * c3d:// URI (other URIs: SIGBUS handling only).
+ */
+void fpc_guard_mapped(const char *cmd, const char *source);
+/*
+ * A change that raises no SIGBUS (a truncation inside the last mapped page,
+ * whose tail then reads as zeros; a rewrite in place) is seen by comparing
+ * the file's size, mtime and inode with those at fpc_guard_mapped(): -1,
+ * with the same message on stderr, if they differ. Call it once everything
+ * has been read.
+ */
+int fpc_guard_check(void);
+
 /* Parse a positive number of seconds; -1 with a message on stderr if bad. */
 double fpc_parse_seconds(const char *cmd, const char *option, const char *value);
 

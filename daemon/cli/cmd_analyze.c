@@ -21,6 +21,7 @@
 #include "fplate/wire.h"
 #include "facing.h"
 #include "c3d_lab.h"
+#include "client.h"
 #include "opts.h"
 
 int fp_cmd_analyze(int argc, char **argv);
@@ -614,6 +615,7 @@ int fp_cmd_analyze(int argc, char **argv)
 		return ret == 1 ? 0 : 2;
 	o.fz_min = INFINITY;
 	o.fz_max = -INFINITY;
+	fpc_guard_mapped("analyze", o.source);
 	if (file_plate_groups(&o, groups, &ngroups))
 		return 2;
 	rec = recording_json(&o);
@@ -626,6 +628,8 @@ int fp_cmd_analyze(int argc, char **argv)
 		for (size_t i = first; i < steps.n && ngroups > 1; i++)
 			steps.v[i].plate = groups[gi].plate[steps.v[i].plate];
 	}
+	if (!ret && fpc_guard_check())
+		ret = -EIO;
 	if (ret) {
 		free(steps.v);
 		json_decref(rec);

@@ -13,6 +13,7 @@
 
 #include "fplate/c3d.h"
 #include "c3d_lab.h"
+#include "client.h"
 #include "opts.h"
 
 int fp_cmd_c3d_info(int argc, char **argv);
@@ -298,6 +299,7 @@ int fp_cmd_c3d_info(int argc, char **argv)
 		fprintf(stderr, "fplate c3d-info: no FILE given (see --help)\n");
 		return 2;
 	}
+	fpc_guard_mapped("c3d-info", path);
 	ret = fp_c3d_open(path, &c, msg, sizeof(msg));
 	if (ret) {
 		fprintf(stderr, "fplate c3d-info: %s\n", msg[0] ? msg : fp_strerror(ret));
@@ -316,5 +318,6 @@ int fp_cmd_c3d_info(int argc, char **argv)
 		print_text(c, &lab, stats, params);
 	fpc_c3d_lab_free(&lab);
 	fp_c3d_free(c);
-	return 0;
+	/* what was printed came from a file that changed meanwhile: say so */
+	return fpc_guard_check() ? 1 : 0;
 }
