@@ -540,8 +540,11 @@ static void test_drift(void)
 
 /*
  * The per-step scatter of the roll velocity is the plate's noise, not the
- * method: it grows in proportion with the simulated noise (forefoot strike,
- * the hardest case), and at 0.1 N every step is within a few per cent.
+ * method: at each noise level (forefoot strike, the hardest case) what the
+ * noise does (measured − twin) has the noise model's SD within
+ * MODEL_FACTOR either way (so it grows as the model does, tenfold over the
+ * sweep), and every step's error against the truth is within the method's
+ * bound plus the Gaussian-maximum quantile of model SDs, as in check_case().
  */
 static void test_roll_noise_sweep(void)
 {
@@ -562,13 +565,16 @@ static void test_roll_noise_sweep(void)
 		printf("\n      %.2f N: bias %+.1f %%, SD %.1f %% (model %.1f %%), worst %.1f %% "
 		       "(%zu steps), contact ML worst %.2f mm", noise[k], e.roll_bias_pct, sd[k],
 		       e.roll_model_sd_pct, worst[k], e.matched, e.ml_mm);
+		printf(", noise part SD %.2f %%, worst step %.2f model SD beyond %.0f %% (limit %.2f)",
+		       e.roll_noise_sd_pct, e.roll_z, ROLL_METHOD_PCT,
+		       gauss_max_quantile(e.matched));
 		CU_ASSERT(fabs(e.roll_bias_pct) <= 5.0);
 		CU_ASSERT(e.roll_noise_sd_pct <= MODEL_FACTOR * e.roll_model_sd_pct);
+		CU_ASSERT(e.roll_noise_sd_pct >= e.roll_model_sd_pct / MODEL_FACTOR);
+		CU_ASSERT(e.roll_z <= gauss_max_quantile(e.matched));
 	}
 	for (int k = 1; k < 4; k++)
 		CU_ASSERT(sd[k] > sd[k - 1]);
-	CU_ASSERT(sd[3] > 3 * sd[0]);
-	CU_ASSERT(worst[0] <= 6.0);
 }
 
 /* Read `seconds` more of dev through calibration into g; count records. */
