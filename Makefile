@@ -7,6 +7,7 @@
 #   make run        deps + build + fplated on sim:// with a live view (RUN_SECONDS=N to stop)
 #   make check      deps-check + build + every test (unit, sanitizer unit, integration, VM)
 #   make bench      throughput / latency benchmark, writes $(BUILD)/bench.json
+#   make gait-identity BASE=REV  gait records bit-identical to commit REV's?
 #   make soak       fplated's RSS over SOAK_S seconds (600), writes $(BUILD)/soak.json
 #   make install    see scripts/install/install.mk
 #

@@ -17,3 +17,15 @@ bench-gait: $(BUILD)/tests/gait_bench $(BUILD)/fplate
 		$(BUILD)/bench-analyze.json
 
 bench: bench-gait
+
+# Bit identity of every gait record with another commit, for changes meant
+# to leave the outputs alone (tests/reference/gait_identity.sh):
+#   make gait-identity BASE=HEAD~1
+$(BUILD)/tests/gait_dump: $(BUILD)/tests/reference/gait_dump.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+.PHONY: gait-identity
+gait-identity: $(BUILD)/tests/gait_dump
+	@test -n "$(BASE)" || { echo "usage: make gait-identity BASE=REV" >&2; exit 2; }
+	BUILD=$(BUILD) CC="$(CC)" LDLIBS="$(ALL_LDLIBS)" DATA=$(GAIT_BENCH_DATA) \
+		sh tests/reference/gait_identity.sh $(BASE)
