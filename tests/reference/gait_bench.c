@@ -25,6 +25,7 @@
 #include "fplate/fplate.h"
 #include "fplate/calib.h"
 #include "fplate/gait.h"
+#include "read_frames.h"
 
 #define URI "sim://?speed=3.5&strike=rear&plates=2&pace=fast&seed=21"
 #define BLOCK 20            /* 10 ms at 2 kHz, as fplated's default block */
@@ -36,44 +37,6 @@ static double cpu_s(void)
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Read seconds of the simulator into frames (all of them, in memory). */
-static int generate(double seconds, struct fp_frames *all, struct fp_info *info,
-		    struct fp_calib *cal)
-{
-	struct fp_device *dev;
-	struct fp_block blk;
-	struct fp_frames fr;
-	char msg[FP_MSG_MAX];
-	uint64_t total;
-
-	if (fp_open(URI, &dev, msg, sizeof(msg))) {
-		fprintf(stderr, "gait_bench: %s\n", msg);
-		return -1;
-	}
-	fp_info(dev, info);
-	fp_get_calibration(dev, cal);
-	total = (uint64_t)(seconds * info->rate_hz);
-	if (fp_block_init(&blk, info, 1000) || fp_frames_init(&fr, info->plates, 1000) ||
-	    fp_frames_init(all, info->plates, (uint32_t)total) || fp_start(dev))
-		return -1;
-	while (all->n < total) {
-		int n = fp_read(dev, &blk, 1000);
-		uint32_t take;
-
-		if (n <= 0 || fp_calib_apply(cal, info->unit, &blk, &fr))
-			return -1;
-		take = (uint32_t)fmin(n, (double)(total - all->n));
-		memcpy(all->v + (size_t)all->n * info->plates * FP_NFIELDS, fr.v,
-		       (size_t)take * info->plates * FP_NFIELDS * sizeof(double));
-		all->n += take;
-	}
-	fp_stop(dev);
-	fp_block_release(&blk);
-	fp_frames_release(&fr);
-	fp_close(dev);
-	return 0;
 }
 
 static double time_gait(const struct fp_frames *all, const struct fp_info *info,
@@ -140,7 +103,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: gait_bench SECONDS OUT.json PYTHON REFERENCE.py\n");
 		return 2;
 	}
-	if (generate(seconds, &all, &info, &cal))
+	if (ref_read_frames("gait_bench", URI, seconds, &all, &info, &cal))
 		return 1;
 	/* best of REPS: one pass over 120 s of data is ~0.1 s of CPU, short
 	 * enough for one preemption or cache-cold start to move it by 30 % */

@@ -25,6 +25,7 @@
 #include "fplate/fplate.h"
 #include "fplate/calib.h"
 #include "fplate/gait.h"
+#include "read_frames.h"
 
 static void emit(const char *kind, json_t *j)
 {
@@ -56,49 +57,6 @@ static void drain(struct fp_gait *g, unsigned long *ns, unsigned long *ni)
 	}
 }
 
-static int read_all(const char *uri, double seconds, struct fp_frames *all,
-		    struct fp_info *info, struct fp_calib *cal)
-{
-	struct fp_device *dev;
-	struct fp_block blk;
-	struct fp_frames fr;
-	char msg[FP_MSG_MAX];
-	uint64_t total;
-
-	if (fp_open(uri, &dev, msg, sizeof(msg))) {
-		fprintf(stderr, "gait_dump: %s\n", msg);
-		return -1;
-	}
-	fp_info(dev, info);
-	fp_get_calibration(dev, cal);
-	total = (uint64_t)(seconds * info->rate_hz);
-	if (fp_block_init(&blk, info, 1000) || fp_frames_init(&fr, info->plates, 1000) ||
-	    fp_frames_init(all, info->plates, (uint32_t)total) || fp_start(dev)) {
-		fprintf(stderr, "gait_dump: %s: out of memory or cannot start\n", uri);
-		return -1;
-	}
-	while (all->n < total) {
-		int n = fp_read(dev, &blk, 1000);
-		uint32_t take;
-
-		if (n < 0)
-			break;          /* end of a file */
-		if (fp_calib_apply(cal, info->unit, &blk, &fr)) {
-			fprintf(stderr, "gait_dump: %s: calibration failed\n", uri);
-			return -1;
-		}
-		take = (uint32_t)fmin(n, (double)(total - all->n));
-		memcpy(all->v + (size_t)all->n * info->plates * FP_NFIELDS, fr.v,
-		       (size_t)take * info->plates * FP_NFIELDS * sizeof(double));
-		all->n += take;
-	}
-	fp_stop(dev);
-	fp_close(dev);
-	fp_block_release(&blk);
-	fp_frames_release(&fr);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct fp_frames all, view;
@@ -119,7 +77,7 @@ int main(int argc, char **argv)
 		return argc < 4 ? 2 : 0;
 	}
 	block = (uint32_t)atol(argv[3]);
-	if (!block || read_all(argv[1], atof(argv[2]), &all, &info, &cal))
+	if (!block || ref_read_frames("gait_dump", argv[1], atof(argv[2]), &all, &info, &cal))
 		return 1;
 	fp_gait_config_default(&cfg, info.plates, info.rate_hz);
 	cfg.calib = &cal;
