@@ -8,10 +8,21 @@
 
 #include "timefit.h"
 
-/* Updates before the slope is trusted over the nominal period. */
+/* Updates before the slope is trusted over the nominal period... */
 #define FIT_MIN_POINTS 8
+/* ... and the span of samples they must cover (ns at the nominal rate):
+ * arrival jitter of a few ms over less than a second bends a fitted slope
+ * by a percent, over 5 s by well under 1e-4 (least squares over hundreds
+ * of blocks), while a crystal's 50 ppm costs the nominal period only
+ * 0.25 ms over those 5 s. */
+#define FIT_MIN_SPAN_NS 5e9
 /* A residual this large (ns) is a discontinuity, not jitter. */
 #define FIT_RESET_NS 200000000LL
+/* Arrivals cannot be early by more than the spread of the delays the fit
+ * keeps (stalls over FIT_LATE_NS are left out): this much earlier than the
+ * fit, the host clock stepped back. Absorbed into the fit instead, a 40 ms
+ * step bent the slope by 0.5 % for tens of seconds. */
+#define FIT_EARLY_NS 10000000LL
 /* Arrivals later than the fit by more than this are scheduling stalls:
  * left out of the fit, since delays are one-sided and would drag it late. */
 #define FIT_LATE_NS 5000000LL
@@ -49,7 +60,7 @@ static int screen(struct fp_timefit *tf, uint64_t index, int64_t t_ns)
 		return 0;
 	residual = t_ns - fp_timefit_time(tf, index);
 	/* A device that restarted its index, or time that ran backward. */
-	if (index < tf->last_index || residual < -FIT_RESET_NS ||
+	if (index < tf->last_index || residual < -FIT_EARLY_NS ||
 	    (tf->points < FIT_MIN_POINTS && residual > FIT_RESET_NS)) {
 		fp_timefit_reset(tf);
 		return 0;
@@ -96,7 +107,8 @@ double fp_timefit_period_ns(const struct fp_timefit *tf)
 {
 	double b;
 
-	if (tf->points < FIT_MIN_POINTS || !(tf->cxx > 0))
+	if (tf->points < FIT_MIN_POINTS || !(tf->cxx > 0) ||
+	    (double)(tf->last_index - tf->origin_index) * tf->nominal_period_ns < FIT_MIN_SPAN_NS)
 		return tf->nominal_period_ns;
 	b = tf->cxy / tf->cxx;
 	/* A slope far from nominal means a stall or a jump, not drift:

@@ -14,7 +14,9 @@
  * Arrival delays are one-sided: an observation more than 5 ms later than
  * the fit is a scheduling stall and is left out (counted in outliers);
  * late observations for 2 s of samples in a row mean time really moved
- * (device paused) and restart the fit, as do a sample index that goes backward and time that jumps back.
+ * (device paused) and restart the fit, as do a sample index that goes
+ * backward and an observation more than 10 ms earlier than the fit (the
+ * host clock stepped back).
  */
 #ifndef FPLATE_LIB_TIMEFIT_H
 #define FPLATE_LIB_TIMEFIT_H
