@@ -233,13 +233,17 @@ void gait_impact_sample(struct fp_gait *g, uint32_t p, uint64_t s)
 	uint64_t every = (uint64_t)ceil(g->cfg.rate_hz / 500.0);   /* 2 ms */
 	uint64_t now = s + 1;
 
-	if (pl->state == P_STANCE && !pl->imp.decided && now > pl->contact + g->settle + 3 &&
-	    (now - pl->contact) % every == 0) {
+	if (pl->state == P_STANCE && !pl->imp.decided && !pl->imp.walking &&
+	    now > pl->contact + g->settle + 3 && (now - pl->contact) % every == 0) {
 		double bw = gait_body_weight(g, p, pl->contact);
 		int predicted;
 		char foot;
 
-		if (decide(g, p, pl->contact, now, 1, &pl->stance_before, bw, &pl->imp)) {
+		/* a walking stance's impact is its first peak (docs/metrics.md):
+		 * no event on the running definition, the record's values later */
+		if (gait_stance_walking(g, p, pl->contact, now))
+			pl->imp.walking = 1;
+		else if (decide(g, p, pl->contact, now, 1, &pl->stance_before, bw, &pl->imp)) {
 			foot = predict_foot(g, p, pl->contact, &predicted);
 			event(g, p, pl->contact, s, bw, &pl->imp, foot, predicted);
 		}
@@ -250,8 +254,12 @@ void gait_impact_sample(struct fp_gait *g, uint32_t p, uint64_t s)
 		int predicted;
 		char foot;
 
-		if (pd->imp.decided || now != pd->toeoff + g->settle)
+		if (pd->imp.decided || pd->imp.walking || now != pd->toeoff + g->settle)
 			continue;
+		if (gait_stance_walking(g, p, pd->contact, pd->toeoff)) {
+			pd->imp.walking = 1;
+			continue;
+		}
 		bw = gait_body_weight(g, p, pd->contact);
 		if (decide(g, p, pd->contact, now, 0, &pd->before, bw, &pd->imp)) {
 			foot = predict_foot(g, p, pd->contact, &predicted);
@@ -266,8 +274,9 @@ void gait_impact_finalize(struct fp_gait *g, uint32_t p, const struct gait_pendi
 	const struct gait_impact *im = &pd->imp;
 
 	if (im->decided) {
-		/* The event uses the running definition; a stance that turned out
-		 * to be walking (docs/metrics.md) keeps the record's own values. */
+		/* The event uses the running definition; a stance decided open
+		 * that turned out to be walking later (a runner slowing to a
+		 * walk) keeps the record's own values (docs/metrics.md). */
 		if (s->active_peak_n > im->active_hi || s->gait == FP_GAIT_WALKING ||
 		    (im->relied_min && !(s->active_peak_n > im->impact_peak_n))) {
 			/* the bound the event relied on did not hold: the record's own values */
@@ -283,7 +292,7 @@ void gait_impact_finalize(struct fp_gait *g, uint32_t p, const struct gait_pendi
 	}
 	if (!isfinite(s->impact_peak_n))
 		return;
-	/* not decided before the record (a gap, the end of the data): the event now */
+	/* not decided before the record (walking, a gap, the end of the data): the event now */
 	event(g, p, pd->contact, g->next_sample ? g->next_sample - 1 : 0, s->body_weight_n,
 	      &(struct gait_impact){ .decided = 1, .impact_peak_n = s->impact_peak_n,
 				     .time_to_impact_ms = s->time_to_impact_ms,

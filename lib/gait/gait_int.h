@@ -179,6 +179,7 @@ struct gait_impact {
 	uint64_t ref_n;             /* expected contact time (samples), 0: none */
 	uint64_t stride_n;          /* same foot's previous stride (samples) */
 	int decided;
+	int walking;                /* walking showed before a decision: the record's values */
 	int in_stance;              /* decided while the stance was open */
 	double active_hi;           /* the active peak bound it relied on (N) */
 	int relied_min;             /* a higher sample assumed (active_min bound) */
@@ -323,6 +324,8 @@ void gait_fill_window(struct fp_gait *g, uint32_t p, const struct gait_pending *
 		      uint64_t from, uint64_t to, struct gait_window *w);
 /* The first sample of a step's window (pad before contact where the ring has it). */
 uint64_t gait_window_from(const struct fp_gait *g, uint64_t contact);
+/* Walking by the record's rules, the stance from c to end as far as seen so far. */
+int gait_stance_walking(const struct fp_gait *g, uint32_t p, uint64_t c, uint64_t end);
 
 /* gait_impact.c */
 /* Sample s of plate p has arrived: decide the impact phases it determines; queue their events. */

@@ -221,6 +221,22 @@ static int gait_kind(const struct fp_gait *g, uint32_t p, const struct fp_step *
 	return FP_GAIT_RUNNING;
 }
 
+/*
+ * gait_kind() of the stance of plate p from contact c to end (its toe-off,
+ * or the sample after the last one so far while it is loaded), as far as
+ * the contacts seen so far show: an open stance is walking once it lasts
+ * FP_GAIT_WALK_CONTACT_MS or another contact overlaps it. The record's
+ * kind is the same as at toe-off (every contact that can overlap the
+ * stance began before its toe-off).
+ */
+int gait_stance_walking(const struct fp_gait *g, uint32_t p, uint64_t c, uint64_t end)
+{
+	struct fp_step s = { .contact_sample = c, .toeoff_sample = end,
+			     .contact_time_ms = (double)(end - c) * 1000.0 / g->cfg.rate_hz };
+
+	return gait_kind(g, p, &s) == FP_GAIT_WALKING;
+}
+
 /* Scratch arrays of the window, each cap + 2 pad long (GAIT_SCRATCH_ARRAYS). */
 static void window_arrays(struct fp_gait *g, struct gait_window *w)
 {
