@@ -240,7 +240,8 @@ struct fpd_rec {
 	float *values;               /* block_samples * n_analog, owned; the file
 				      * grows on disk, the writer's memory does not */
 	uint32_t n_analog;
-	uint64_t samples, limit;     /* limit 0: until stop */
+	uint32_t spf;                /* samples per C3D point frame (only whole frames are kept) */
+	uint64_t samples, limit;     /* limit 0: until stop; a multiple of spf */
 	uint64_t next_sample;
 	int have_next;
 	char error[256];             /* why the last recording ended early, "" if it did not */

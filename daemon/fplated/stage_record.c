@@ -104,7 +104,11 @@ int fpd_record_start(struct fpd *d, const char *name, double seconds, char *emsg
 	r->armed = r->opt.start_on != FP_EDGE_NONE;
 	r->sync_edges = r->sync_events_dropped = 0;
 	r->samples = 0;
+	r->spf = desc.analog_spf;
+	/* a C3D file holds whole point frames: the limit is rounded up to one
+	 * (10 ms at 2 kHz), so that no sample asked for is cut at close */
 	r->limit = seconds > 0 ? (uint64_t)llround(seconds * d->info.rate_hz) : 0;
+	r->limit = (r->limit + r->spf - 1) / r->spf * r->spf;
 	r->have_next = 0;
 	r->error[0] = '\0';
 	snprintf(r->path, sizeof(r->path), "%s", path);
@@ -113,15 +117,21 @@ int fpd_record_start(struct fpd *d, const char *name, double seconds, char *emsg
 	return 0;
 }
 
-/* Close the file; returns the samples written. */
+/*
+ * Close the file; returns the samples in it: whole point frames (a manual
+ * stop inside a frame leaves out its < spf samples, as docs/c3d.md says;
+ * what the status and the log report is what the file holds).
+ */
 uint64_t fpd_record_stop(struct fpd *d)
 {
 	struct fpd_rec *r = &d->rec;
 	char msg[FP_MSG_MAX * 2];
-	uint64_t n = r->samples;
+	uint64_t n;
 
 	if (!r->w)
 		return 0;
+	n = fp_c3d_writer_frames(r->w) * r->spf;
+	r->samples = n;
 	fp_c3d_writer_set_sync_edges(r->w, r->sync_edges);
 	if (r->sync_events_dropped)
 		fpd_warn("record: %llu sync edges, the first %llu are events (SYNC channel has all)",
@@ -244,6 +254,9 @@ static void record_frames(struct fpd *d, void *priv, const struct fp_block *blk,
 		}
 		for (size_t k = 0; k < FP_MAX_PLATES * FP_NFIELDS; k++)
 			r->nan_fields[k] = NAN;
+		/* the lost samples are rows of NaN, up to the limit and no further */
+		if (r->limit && lost > r->limit - r->samples)
+			lost = r->limit - r->samples;
 		while (lost && !ret) {
 			uint32_t chunk = lost > d->block_samples ? d->block_samples : (uint32_t)lost;
 
@@ -257,7 +270,7 @@ static void record_frames(struct fpd *d, void *priv, const struct fp_block *blk,
 	r->have_next = 1;
 	n = b - a;
 	if (r->limit && r->samples + n > r->limit)
-		n = (uint32_t)(r->limit - r->samples);
+		n = r->samples < r->limit ? (uint32_t)(r->limit - r->samples) : 0;
 	if (!ret && n) {
 		ret = write_rows(d, f->v + (size_t)a * f->plates * FP_NFIELDS,
 				 sync ? sync + a : NULL, n);

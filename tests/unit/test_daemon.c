@@ -8,6 +8,7 @@
  * through the real publisher (inproc) and decoded.
  */
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "fp_test.h"
 #include "backend.h"
+#include "fplate/c3d.h"
 #include "fplate/wire.h"
 #include "../../daemon/fplated/fplated.h"
 
@@ -362,6 +364,60 @@ static void test_ring_overrun(void)
 	rig_teardown(&r);
 }
 
+/*
+ * A recording limited to 45 ms (90 samples, rounded up to whole 10 ms
+ * point frames: 100) with a 200-sample hole after its first 80 samples:
+ * the hole is filled with NaN rows up to the limit and no further, the
+ * file holds exactly the limit, and the stage stops. Before the fill was
+ * capped, r->samples ran past the limit, the next block's count wrapped
+ * below zero and write_rows() wrote ~4e9 rows into a 10-row buffer
+ * (fplated died with SIGSEGV; found by a review with --ring-slots 4).
+ */
+static void test_record_limit_across_gap(void)
+{
+	static struct rig r;
+	char dir[] = "/tmp/fplate-test-rec.XXXXXX", path[128], msg[FP_MSG_MAX];
+	struct fp_c3d *c;
+	size_t real = 0, nan = 0, wrong = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	rig_setup(&r, 16);
+	snprintf(r.d.cfg.record_dir, sizeof(r.d.cfg.record_dir), "%s", dir);
+	CU_ASSERT_EQUAL_FATAL(fpd_stages_init(&r.d), 0);
+	r.fk.packet = 2;
+	r.fk.gone_from = 40;   /* after 80 samples */
+	r.fk.gone_to = 42;
+	r.fk.jump = 200;
+	r.fk.end_at = 42 + 50;
+	CU_ASSERT_EQUAL_FATAL(fpd_record_start(&r.d, "gap.c3d", 0.045, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(r.d.rec.limit, 100);
+	CU_ASSERT_EQUAL(fpd_acq_start(&r.d), 0);
+	pump(&r, FPD_DEV_ENDED);
+	CU_ASSERT_PTR_NULL(r.d.rec.w);              /* stopped by the limit */
+	CU_ASSERT_EQUAL(r.d.rec.samples, 100);
+	fpd_stages_fini(&r.d);
+	rig_teardown(&r);
+	snprintf(path, sizeof(path), "%s/gap.c3d", dir);
+	CU_ASSERT_EQUAL_FATAL(fp_c3d_open(path, &c, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(fp_c3d_analog_samples(c), 100);
+	for (uint64_t k = 0; k < fp_c3d_analog_samples(c); k++) {
+		double fz = fp_c3d_analog(c, k, 2);       /* Fz of plate 1 */
+
+		if (isnan(fz))
+			nan += k >= 80;
+		else if (k < 80 && fabs(fabs(fz) - (double)(k * 2 * 10 + 2)) < 1e-3)
+			real++;
+		else
+			wrong++;
+	}
+	CU_ASSERT_EQUAL(real, 80);
+	CU_ASSERT_EQUAL(nan, 20);
+	CU_ASSERT_EQUAL(wrong, 0);
+	fp_c3d_free(c);
+	unlink(path);
+	rmdir(dir);
+}
+
 void fp_suite_daemon(void)
 {
 	FP_ADD_SUITE("daemon",
@@ -369,5 +425,6 @@ void fp_suite_daemon(void)
 		     { "device-paced path: no thread, same frames, waits by the sample clock",
 		       test_inline_path },
 		     { "device-paced path: stopping publishes the partial block", test_inline_flush },
-		     { "ring overrun while processing stalls", test_ring_overrun });
+		     { "ring overrun while processing stalls", test_ring_overrun },
+		     { "a time-limited recording across a gap", test_record_limit_across_gap });
 }
