@@ -53,14 +53,14 @@ static int loaded_span(const struct gait_window *w, size_t *a, size_t *b)
 }
 
 void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
-		   double *y_contact_mm, double *x_shift_mm)
+		   double *y_contact_mm, double *contact_lag_s, double *x_shift_mm)
 {
 	size_t a, b, n = 0, third;
 	double sx = 0, sy = 0, x_first = 0, x_last = 0;
 	size_t n_first = 0, n_last = 0;
 
 	*x_mm = *y_mm = *y_contact_mm = NAN;
-	*x_shift_mm = 0;
+	*x_shift_mm = *contact_lag_s = 0;
 	if (!loaded_span(w, &a, &b))
 		return;
 	third = (b - a) / 3;
@@ -79,7 +79,9 @@ void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
 		}
 	*x_mm = sx / (double)n;
 	*y_mm = sy / (double)n;
+	/* read where the COP is reliable (10 % load), this long after the contact */
 	*y_contact_mm = w->copy[a];
+	*contact_lag_s = ((double)a - (double)w->c) / w->rate_hz;
 	/* A second foot landing moves the COP sideways for the rest of the
 	 * stance; means over thirds keep COP noise out of it. */
 	if (n_first && n_last)

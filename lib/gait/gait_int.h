@@ -113,12 +113,13 @@ void gait_bw_metrics(const struct gait_window *w, struct fp_step *s);
 
 /*
  * Mean COP (plate frame) over the loaded part of the stance (Fz at least
- * 10 % of its maximum), the COP y at the start of that part, and how far
- * the mean COP x of its last third lies from that of its first third (a
- * second foot on the plate shifts it). NaN if no COP.
+ * 10 % of its maximum), the COP y at the start of that part and how long
+ * after the contact sample that is (s), and how far the mean COP x of its
+ * last third lies from that of its first third (a second foot on the plate
+ * shifts it). NaN if no COP.
  */
 void gait_cop_mean(const struct gait_window *w, double *x_mm, double *y_mm,
-		   double *y_contact_mm, double *x_shift_mm);
+		   double *y_contact_mm, double *contact_lag_s, double *x_shift_mm);
 
 /*
  * COP progression in the foot frame (needs s->foot; s->belt_speed_mps NaN

@@ -517,7 +517,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	struct fp_step s;
 	struct gait_window w = { .rate_hz = g->cfg.rate_hz };
 	uint64_t from, to;
-	double x, y, y_contact, x_shift;
+	double x, y, y_contact, lag_s, x_shift;
 	const double *cx = g->cfg.plate_centre_mm[p];
 
 	step_init(g, &s, p, pd->contact, pd->toeoff, pd->flags);
@@ -542,7 +542,7 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	s.gait = gait_kind(g, p, &s);
 	if (gait_filter_window(&w, &g->bq) == 0)
 		gait_force_metrics(&w, g->cfg.impact_prominence, &s);
-	gait_cop_mean(&w, &x, &y, &y_contact, &x_shift);
+	gait_cop_mean(&w, &x, &y, &y_contact, &lag_s, &x_shift);
 	if (x_shift > g->cfg.double_contact_mm)
 		s.flags |= FP_STEP_DOUBLE_CONTACT;
 	s.cop_mean_x_mm = x + cx[0];
@@ -566,6 +566,9 @@ void gait_finalize(struct fp_gait *g, uint32_t p, const struct gait_pending *pd)
 	gait_cop_metrics(&w, &g->bq_cop, &s);
 	if (!isnan(s.cop_mean_x_mm) && s.flags & FP_STEP_DOUBLE_CONTACT && !g->cfg.plate_foot[p])
 		s.flags |= FP_STEP_FOOT_GUESSED;
+	/* the COP y read at 10 % load, moved back by the belt to the contact */
+	if (isfinite(s.belt_speed_mps))
+		y_contact += s.belt_speed_mps * lag_s * 1000.0;
 	step_geometry(g, &s, y_contact);
 	/* the impact phase as its event published it (or its event, now) */
 	gait_impact_finalize(g, p, pd, &s);

@@ -98,7 +98,7 @@ $PYTHON - "$TMP/steps.json" <<'PY' || fail "step topic content"
 import json, sys
 steps = [json.loads(l) for l in open(sys.argv[1])]
 assert len(steps) >= 8, len(steps)
-assert all(s["metrics_version"] == 4 for s in steps)
+assert all(s["metrics_version"] == 5 for s in steps)
 feet = [s["foot"] for s in steps]
 assert all(a != b for a, b in zip(feet, feet[1:])), feet
 assert all(s["valr_n_s"] > 0 and not s["impact_virtual"] for s in steps)

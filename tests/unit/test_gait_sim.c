@@ -509,6 +509,59 @@ static void test_cop_noise_free(void)
 	}
 }
 
+/*
+ * Step length against the generated feet, without noise: belt speed × the
+ * time between touchdowns + the difference of the heels' y at touchdown.
+ * fplate reads the COP y at the sample a where the load reaches 10 % of
+ * its peak and moves it back by the belt to the contact sample c, so c
+ * cancels: v·(c_i − c_i−1) + y(a_i) + v·(a_i − c_i) − ... = v·(a_i −
+ * a_i−1) + y(a_i) − y(a_i−1), the foot's position at a_i in the belt's
+ * frame. Against the truth this leaves the COP's travel within the foot
+ * from touchdown to a, which changes from step to step only with the
+ * simulator's variability (5 % here): every step's error lies within
+ * STEP_LENGTH_MM of the run's median (a constant offset cancels between
+ * steps). Without the belt's share the belt's carry between c and a stayed
+ * in whenever it differed from the previous stance's: 3.2-7.2 mm here.
+ */
+#define STEP_LENGTH_MM 1.5
+
+static void test_step_length_noise_free(void)
+{
+	static const char *const uris[] = {
+		"sim://?speed=3.5&strike=rear&plates=1&pace=fast&noise=0&seed=3&variability=0.05",
+		"sim://?speed=4&strike=mid&plates=1&pace=fast&noise=0&seed=14&variability=0.05",
+		"sim://?speed=5&strike=fore&plates=1&pace=fast&noise=0&seed=5&variability=0.05",
+	};
+	static struct sim_result r;
+
+	for (size_t k = 0; k < sizeof(uris) / sizeof(uris[0]); k++) {
+		double err[MAXSTEPS], dev[MAXSTEPS], med, worst = 0;
+		size_t n = 0;
+
+		CU_ASSERT_EQUAL_FATAL(run_sim(uris[k], 30, 50, &r), 0);
+		for (size_t i = 1; i < r.n_truth; i++) {
+			const struct fp_sim_step *t = &r.truth[i], *t0 = &r.truth[i - 1];
+			const struct fp_step *s = find_in(r.twin, r.n_twin, t);
+			double truth;
+
+			if (!s || !find_in(r.twin, r.n_twin, t0) || !isfinite(s->step_length_m))
+				continue;
+			truth = t->belt_speed_mps * (double)(t->touchdown_sample - t0->touchdown_sample) /
+				r.rate + (t->heel_y_mm - t0->heel_y_mm) / 1000.0;
+			err[n++] = 1000.0 * (s->step_length_m - truth);
+		}
+		med = fp_test_median(err, n);
+		for (size_t i = 0; i < n; i++) {
+			dev[i] = fabs(err[i] - med);
+			worst = fmax(worst, dev[i]);
+		}
+		printf("\n    %s: %zu step lengths, error median %+.1f mm, worst %.2f mm from it",
+		       uris[k], n, med, worst);
+		CU_ASSERT(n > 50);
+		CU_ASSERT(worst <= STEP_LENGTH_MM);
+	}
+}
+
 static void test_rear_single(void)
 {
 	check_case("sim://?speed=3.5&strike=rear&plates=1&pace=fast&seed=3");
@@ -671,6 +724,7 @@ void fp_suite_gait_sim(void)
 		     { "tare and drift", test_drift },
 		     { "VALR <= VILR on sharp midfoot impacts", test_rate_order_fast_mid },
 		     { "COP progression without noise", test_cop_noise_free },
+		     { "step length without noise", test_step_length_noise_free },
 		     { "roll velocity scatter follows the noise", test_roll_noise_sweep },
 		     { "stepping off, standing, saturation", test_off_standing_saturated });
 }
