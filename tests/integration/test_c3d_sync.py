@@ -122,6 +122,26 @@ def check_file(name, path, wire, trigger, subject=None, mass=None):
     return info
 
 
+def wait_recording_ended(s, what, path, limit_s=20.0):
+    """Until the daemon's status says its recording of path has stopped. A
+    recording that never ends still fails (after limit_s, tens of times what
+    the recordings here need); a slow or stalled host only makes this wait
+    longer, where a fixed sleep raced the recording's end."""
+    end = time.monotonic() + limit_s
+    rec = None
+    while time.monotonic() < end:
+        s.send_string(json.dumps({"cmd": "status"}))
+        if not s.poll(5000):
+            fail("%s: no reply to status" % what)
+        rec = json.loads(s.recv()).get("recording")
+        if rec and rec["file"] == path and rec["state"] != "recording":
+            if rec["state"] != "stopped":
+                fail("%s: recording %s" % (what, rec))
+            return
+        time.sleep(0.05)
+    fail("%s: still recording after %g s: %s" % (what, limit_s, rec))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="fplate-it-sync.")
     ep, ctl = "ipc://%s/pub.sock" % tmp, "ipc://%s/ctl.sock" % tmp
@@ -132,7 +152,13 @@ def main():
     wire.start()
     env = dict(os.environ, FPLATE_ENDPOINT=ep, FPLATE_CTL=ctl)
     try:
-        time.sleep(0.5)
+        # every recording's first sample must be on the wire: the subscriber
+        # receives frames before the first recording is asked for
+        end = time.monotonic() + 20
+        while not wire.t and time.monotonic() < end:
+            time.sleep(0.05)
+        if not wire.t:
+            fail("no force frame from fplated within 20 s")
         # 1. fplate record, whole seconds, with lab metadata
         a = os.path.join(tmp, "a.c3d")
         r = subprocess.run([FPLATE, "record", "-o", a, "--seconds", "3", "--subject", "S01",
@@ -199,7 +225,7 @@ def main():
         rep = json.loads(s.recv())
         if not rep.get("ok"):
             fail("record start: %s" % rep)
-        time.sleep(1.8)
+        wait_recording_ended(s, "daemon record start_on_sync", c)
         info = check_file("daemon record start_on_sync", c, wire, True, "S02")
         if info["analog_samples"] != 2000:
             fail("daemon record: %d samples, expected 1 s = 2000" % info["analog_samples"])
@@ -222,7 +248,7 @@ def main():
         rep = json.loads(s.recv())
         if r.returncode or not rep.get("ok"):
             fail("trigger at 10 Hz: %s %s" % (r.stderr, rep))
-        time.sleep(0.6)
+        wait_recording_ended(s, "daemon record at 10 Hz", f)
         for name, path in (("fplate record", e), ("daemon record", f)):
             info, _ = c3d_info(path)
             first, n = info["lab"]["first_sample"], info["analog_samples"]

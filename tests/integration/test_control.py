@@ -198,7 +198,15 @@ def main():
         check(r["ok"] and r["file"] == c3d, "record start writes into the record folder: %s" % r)
         r = raw_request(json.dumps({"cmd": "record", "action": "start", "file": "rec2.c3d"}))
         check(r["ok"] is False and "already" in r["error"], "second record start refused")
-        time.sleep(2.2)
+        # 1.5 s of recording: wait for status to say it stopped (a fixed
+        # 2.2 s sleep left 0.7 s to a stalled host); one that never ends by
+        # itself is still recording after 20 s and fails below
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            rec = (raw_request('{"cmd": "status"}') or {}).get("recording") or {}
+            if rec.get("file") == c3d and rec.get("state") != "recording":
+                break
+            time.sleep(0.05)
         r = raw_request('{"cmd": "record", "action": "stop"}')
         check(r["ok"] is False and "not recording" in r["error"], "time-limited recording ended by itself")
         info = fplate("c3d-info", c3d, "--json", "--params")

@@ -177,7 +177,15 @@ def main():
         check(sorted(os.listdir(outside)) == ["secret.json", "victim.txt"], "nothing created outside the folders")
         r = request(ctx, ctl, '{"cmd": "record", "action": "start", "file": "run1.c3d", "seconds": 0.5}')
         check(r["ok"] and r["file"] == os.path.join(recdir, "run1.c3d"), "recording by name in the folder")
-        time.sleep(1.0)
+        # 0.5 s of recording: wait for status to say it ended (a fixed 1 s
+        # sleep left 0.5 s to a stalled host); one that never ends is still
+        # recording after 20 s and fails the state check below
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            rec = (request(ctx, ctl, '{"cmd": "status"}') or {}).get("recording") or {}
+            if rec.get("state") != "recording":
+                break
+            time.sleep(0.05)
         size = os.path.getsize(os.path.join(recdir, "run1.c3d"))
         r = request(ctx, ctl, '{"cmd": "record", "action": "start", "file": "run1.c3d"}')
         check(r["ok"] is False and "never overwritten" in r["error"], "an earlier recording is not overwritten")
@@ -204,22 +212,24 @@ def main():
         check(r["ok"] and r["id"] == "mine", "a calibration with this device's serial loads")
 
         # 5. a slow average holds nobody else
-        result = {}
-
-        def slow():
-            result["avg"] = request(ctx, ctl, '{"cmd": "average", "ms": 3000}', 10000)
-
-        t = threading.Thread(target=slow)
-        t.start()
+        # The average goes out on a socket whose connection a status round
+        # trip has proven, from this thread (a helper thread's start and the
+        # GIL were part of the 0.3 s the tare below had to come later in).
+        slow = ctx.socket(zmq.REQ)
+        slow.setsockopt(zmq.LINGER, 0)
+        slow.connect(ctl)
+        slow.send(b'{"cmd": "status"}')
+        check(slow.poll(5000) and json.loads(slow.recv())["ok"], "status on the averaging socket")
+        slow.send(b'{"cmd": "average", "ms": 3000}')
         time.sleep(0.3)
         busy = request(ctx, ctl, '{"cmd": "tare", "ms": 100}')
         check(busy["ok"] is False and "busy" in busy["error"], "a second window is refused as busy: %s" % busy)
         n_status = 0
-        while t.is_alive() and n_status < 500:
+        while not slow.poll(0) and n_status < 500:
             r = request(ctx, ctl, '{"cmd": "status"}', 1000)
             n_status += bool(r and r["ok"])
-        t.join()
-        a = result.get("avg")
+        a = json.loads(slow.recv()) if slow.poll(10000) else None
+        slow.close()
         check(a and a["ok"] and a["plates"][0]["samples"] == 6000, "average of 3 s = 6000 samples")
         check(n_status >= 10, "%d status replies while the average ran" % n_status)
 

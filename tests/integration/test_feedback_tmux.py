@@ -186,15 +186,27 @@ def main():
             fail("never saw a baseline step on screen")
         if len(seen) < 8 or kinds != {"0", "1"}:
             fail("saw %d cued steps on screen (over/on kinds %s) in 40 s" % (len(seen), kinds))
-        # '-': 1 % stricter, shown in the status line and applied to the next steps
-        n_before = len(read_log(logf))
+        # '-': 1 % stricter, shown in the status line and applied to the next
+        # steps. Every wait below polls for what it waits for (a fixed sleep
+        # raced a stalled host); the limits only end a run where it never
+        # comes: the key's effect within 10 s, 3 steps (~1 s of running)
+        # within 20 s, the exit within 10 s.
         pane.run("send-keys", "-t", "fb", "-")
-        time.sleep(0.5)
-        scr = read_screen(pane)
-        if "key '-': change 1 %" not in scr["status"]:
-            fail("status line after '-' is '%s'" % scr["status"])
-        time.sleep(2.5)
+        deadline = time.time() + 10
+        status = (read_screen(pane) or {}).get("status", "")
+        while time.time() < deadline and "key '-': change 1 %" not in status:
+            time.sleep(0.1)
+            status = (read_screen(pane) or {}).get("status", "")
+        if "key '-': change 1 %" not in status:
+            fail("status line after '-' is '%s'" % status)
+        # the key was handled before this: the rows from here on (but one
+        # that may be on its way to the log) carry the new target
+        n_before = len(read_log(logf))
+        deadline = time.time() + 20
         rows = read_log(logf)
+        while time.time() < deadline and len(rows) < n_before + 4:
+            time.sleep(0.15)
+            rows = read_log(logf)
         base = {f: [float(r["value"]) for r in rows if r["foot"] == f][:5] for f in "LR"}
         later = rows[n_before + 1:]
         if len(later) < 3:
@@ -206,8 +218,11 @@ def main():
                      % (row["foot"], row["target"], want))
         check_screen(read_screen(pane), read_log(logf), 0.99)
         pane.run("send-keys", "-t", "fb", "q")
-        time.sleep(1)
+        deadline = time.time() + 10
         text = "\n".join(pane.capture())
+        while time.time() < deadline and "FEEDBACK-EXIT=" not in text:
+            time.sleep(0.1)
+            text = "\n".join(pane.capture())
         if "FEEDBACK-EXIT=0" not in text:
             fail("feedback did not quit with status 0 on q:\n" + text)
     finally:

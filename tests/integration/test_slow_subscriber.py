@@ -49,13 +49,20 @@ def run(policy, seconds=8.0):
         reader.setsockopt(zmq.SUBSCRIBE, b"force")
         reader.setsockopt(zmq.SUBSCRIBE, b"status")
         reader.connect(ep)
-        seqs, status = [], None
-        end = time.time() + seconds
-        while time.time() < end:
+        # `seconds` of the stream by the daemon's sample index, not by this
+        # process's clock: a stall of the reader or the daemon delays frames
+        # (sim catches up), it does not remove them. A daemon that blocks on
+        # the stuck subscriber gets nowhere near within `seconds` + 10 s.
+        seqs, status, first, last = [], None, None, None
+        end = time.monotonic() + seconds + 10
+        while time.monotonic() < end and (first is None or last - first < seconds * 2000):
             if reader.poll(200):
                 topic, payload = reader.recv_multipart()
                 if topic == b"force":
                     seqs.append(int.from_bytes(payload[16:24], "little"))
+                    f0 = int.from_bytes(payload[24:32], "little")
+                    first = f0 if first is None else first
+                    last = f0 + int.from_bytes(payload[56:60], "little")
         status = last_status(reader)
         missed = sum(b - a - 1 for a, b in zip(seqs, seqs[1:]))
         return status, missed, len(seqs)
@@ -76,7 +83,7 @@ def main():
           % (status["dropped"], missed, frames, status["rate_hz"], status["ring"]["overruns"]))
     assert status["dropped"] > 0, "a stuck subscriber caused no counted drops"
     expected = 8.0 * 2000 / status["block_samples"]
-    assert missed == 0 and frames > 0.9 * expected, \
+    assert missed == 0 and frames >= expected, \
         "the reading subscriber lost frames: %d missed, %d of ~%d received" % (
             missed, frames, expected)
     # Acquisition went on at full speed: nothing lost before publishing.
@@ -89,7 +96,7 @@ def main():
           % (status["dropped"], missed, frames, status["rate_hz"]))
     assert missed == 0 and status["dropped"] == 0, (missed, status)
     expected = 8.0 * 2000 / status["block_samples"]
-    assert frames > 0.9 * expected and abs(status["rate_hz"] - 2000) < 10, (frames, status)
+    assert frames >= expected and abs(status["rate_hz"] - 2000) < 10, (frames, status)
     print("PASS")
     return 0
 

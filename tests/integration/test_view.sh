@@ -36,8 +36,14 @@ rate=$(grep -o "rate [0-9.]* Hz" "$tmp/b.txt" | awk '{print $2}')
 [ -n "$rate" ] && awk "BEGIN { exit !($rate > 1980 && $rate < 2020) }" ||
 	fail "status line does not show the 2 kHz rate (got '$rate')"
 tmux send-keys -t "$sess" q
-sleep 1
-tmux capture-pane -p -t "$sess" >"$tmp/c.txt"
+# poll for the exit line (10 s at most): a fixed 1 s sleep raced a stalled host
+i=0
+while [ $i -lt 100 ]; do
+	tmux capture-pane -p -t "$sess" >"$tmp/c.txt"
+	grep -q "VIEW-EXIT=" "$tmp/c.txt" && break
+	sleep 0.1
+	i=$((i + 1))
+done
 grep -q "VIEW-EXIT=0" "$tmp/c.txt" || fail "view did not quit cleanly on q"
 tmux kill-session -t "$sess"
 # At 80 x 24 (the classic terminal) the whole picture fits: the title stays

@@ -57,6 +57,7 @@ def main():
         stop = threading.Event()
         doc_decode = doc_decoder()
         doc_checked = [0]
+        latest = [-1, -1]  # the collector's last sequence and sample index, when done with it
         doc_times = {}  # sample index -> t_ns from the doc's snippet
         errors = []
 
@@ -81,6 +82,7 @@ def main():
                         assert int(t_ns[k]) == want, (k, int(t_ns[k]), want)
                         doc_times[int(index[k])] = int(t_ns[k])
                     doc_checked[0] += 1
+                    latest[:] = [int(h["sequence"]), int(index[-1])]
 
         t = threading.Thread(target=collect)
         t.start()
@@ -90,7 +92,19 @@ def main():
         out = subprocess.run([os.path.join(BUILD, "fplate"), "stream", "--json", "--endpoint",
                               ep, "--seconds", "2"], capture_output=True, text=True, timeout=20)
         csv_out, csv_err = csv.communicate(timeout=20)
-        time.sleep(0.2)
+        # Until the collector has decoded every frame the two CLIs printed
+        # (it reads the same stream, maybe behind on a loaded host: a fixed
+        # 0.2 s left what it had not reached out of the comparison). 20 s
+        # at most; the overlap checks below say what then is missing.
+        try:
+            want_seq = max(json.loads(l)["sequence"] for l in out.stdout.splitlines())
+            want_idx = max(int(r.split(",")[0]) for r in csv_out.splitlines()[1:])
+        except ValueError:
+            want_seq = want_idx = -1
+        end = time.monotonic() + 20
+        while time.monotonic() < end and not errors and \
+                (latest[0] < want_seq or latest[1] < want_idx):
+            time.sleep(0.05)
         stop.set()
         t.join()
         if errors:

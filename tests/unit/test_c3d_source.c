@@ -150,7 +150,7 @@ static void test_loop_and_pacing(void)
 	struct fp_block blk;
 	char msg[FP_MSG_MAX];
 	uint64_t total = 0, expect = 0;
-	struct timespec t0, t1;
+	struct timespec t0, t0b, t1;
 	double dt;
 	int ret;
 
@@ -174,16 +174,20 @@ static void test_loop_and_pacing(void)
 	/*
 	 * Paced by the clock at 1000 Hz: after each read the samples delivered
 	 * are those due between start and the read (bounds from timestamps taken
-	 * around it, so a busy machine cannot make this fail).
+	 * around it, so a busy machine cannot make this fail). The start itself
+	 * is bracketed too: the upper bound counts from before fp_start() (t0),
+	 * the lower one from after it (t0b), so a stall inside fp_start() only
+	 * widens the bracket.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	fp_start(dev);
+	clock_gettime(CLOCK_MONOTONIC, &t0b);
 	total = 0;
 	do {
 		double before, after;
 
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		before = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+		before = (double)(t1.tv_sec - t0b.tv_sec) + (t1.tv_nsec - t0b.tv_nsec) * 1e-9;
 		ret = fp_read(dev, &blk, 50);
 		if (ret > 0)
 			total += (uint64_t)ret;
