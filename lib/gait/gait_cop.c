@@ -434,9 +434,10 @@ static double pushoff_fraction(const struct gait_window *w, const double p[2], s
 		h[k][0] /= (double)n;
 		h[k][1] /= (double)n;
 	}
-	/* medial offset of each head from the axis through the heel (mid-stance) */
+	/* medial offset of each head from the axis through the heel (mid-stance),
+	 * foot-fixed as the heads are (the heel's term cancels in the choice) */
 	hx = w->mk[0][(w->c + w->e) / 2];
-	hy = w->mk[1][(w->c + w->e) / 2] - v * (double)((w->e - w->c) / 2) / w->rate_hz * 1000.0;
+	hy = w->mk[1][(w->c + w->e) / 2] + v * (double)((w->e - w->c) / 2) / w->rate_hz * 1000.0;
 	med = sgn * ((h[0][0] - hx) * dy - (h[0][1] - hy) * dx) >=
 	      sgn * ((h[1][0] - hx) * dy - (h[1][1] - hy) * dx) ? 0 : 1;
 	d[0] = h[med][0] - h[1 - med][0];
