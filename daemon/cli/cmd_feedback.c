@@ -602,7 +602,8 @@ int fp_cmd_feedback(int argc, char **argv)
 		draw(&o, &sc, &snd);
 	fpc_run_init(&run);
 	start = last_msg = fpc_now_s();
-	while (!(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
+	/* the flag too: a signal outside fp_sub_read's poll gives no -EINTR */
+	while (!fpc_interrupted() && !(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
 		struct fp_sub_msg m;
 		struct pollfd kp = { .fd = STDIN_FILENO, .events = POLLIN };
 		int quit = 0, redraw = 0;

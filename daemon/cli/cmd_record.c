@@ -570,6 +570,9 @@ static int record_loop(struct rec *r, struct fp_sub *sub)
 	for (;;) {
 		struct fp_sub_msg m;
 
+		/* a signal outside fp_sub_read's poll leaves only the flag */
+		if (fpc_interrupted())
+			return 0;
 		ret = fp_sub_read(sub, &m, (int)(r->timeout_s * 1000), msg, sizeof(msg));
 		if (ret == -EINTR && fpc_interrupted())
 			return 0;

@@ -170,7 +170,8 @@ int fp_cmd_steps(int argc, char **argv)
 	}
 	fpc_run_init(&run);
 	start = fpc_now_s();
-	while (!(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
+	/* the flag too: a signal outside fp_sub_read's poll gives no -EINTR */
+	while (!fpc_interrupted() && !(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
 		struct fp_sub_msg m;
 		int wait_ms = (int)(o.timeout_s * 1000);
 

@@ -227,7 +227,9 @@ int fp_cmd_stream(int argc, char **argv)
 			printf(",%s", fp_field_name(k));
 		fputs(",flags,sync\n", stdout);
 	}
-	for (;;) {
+	/* the flag, not only -EINTR: a signal that comes while we print is not
+	 * seen by fp_sub_read, which polls only when nothing is queued */
+	while (!fpc_interrupted()) {
 		struct fp_sub_msg m;
 
 		ret = fp_sub_read(sub, &m, (int)(timeout_s * 1000), msg, sizeof(msg));

@@ -223,7 +223,8 @@ int fp_cmd_watch(int argc, char **argv)
 	fflush(stdout);
 	fpc_run_init(&run);
 	start = fpc_now_s();
-	while (!(seconds > 0 && fpc_now_s() - start >= seconds)) {
+	/* the flag too: a signal outside fp_sub_read's poll gives no -EINTR */
+	while (!fpc_interrupted() && !(seconds > 0 && fpc_now_s() - start >= seconds)) {
 		struct fp_sub_msg m;
 		int wait_ms = (int)(timeout_s * 1000);
 
