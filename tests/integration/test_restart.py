@@ -9,8 +9,8 @@
 #    `fplate c3d-info`) holds exactly the samples of the first run that
 #    `fplate stream` printed, from its first sample to the last before the
 #    restart, no NaN, nothing of the second run. `stream`, `watch`, `steps`
-#    and `feedback` name the restart on stderr and go on; stream prints the
-#    second run after it.
+#    and `feedback` (and scripts/subscribe.py) name the restart on stderr and
+#    go on; stream prints the second run after it.
 # 2. A fixed stream_id (--stream-id 7) and SIGKILL (a crash): the stream_id
 #    does not change, record and steps still see the restart (sequence and
 #    status uptime_s start again).
@@ -80,10 +80,11 @@ def start_daemon(ep, tmp, name, extra=()):
                      % open(os.path.join(tmp, name + ".log")).read())
 
 
-def client(tmp, name, args):
+def client(tmp, name, args, program=(FPLATE,)):
     out = open(os.path.join(tmp, name + ".out"), "w")
     err = open(os.path.join(tmp, name + ".err"), "w")
-    return subprocess.Popen([FPLATE] + args, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+    return subprocess.Popen(list(program) + args, stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=err)
 
 
 def text(tmp, name):
@@ -154,7 +155,9 @@ def phase_random_id(tmp, ep):
               client(tmp, "steps", ["steps", "--json", "--endpoint", ep, "--timeout", "20"]),
               client(tmp, "feedback", ["feedback", "--plain", "--no-sound", "--endpoint", ep,
                                        "--timeout", "20", "--log",
-                                       os.path.join(tmp, "fb.csv")])]
+                                       os.path.join(tmp, "fb.csv")]),
+              client(tmp, "subscribe", ["--endpoint", ep, "--timeout", "20", "--summary"],
+                     (os.environ.get("PYTHON", "/usr/bin/python3"), "scripts/subscribe.py"))]
     # the recording has samples, and the stream printed some too
     wait_for(lambda: os.path.exists(c3d) and c3d_samples(c3d) >= 1000, 15,
              "fplate record to write 1000 samples")
@@ -218,6 +221,15 @@ def phase_random_id(tmp, ep):
         check("fplate %s: fplated restarted (stream_id %d -> %d)" % (name, id1, id2) in e,
               "%s names the restart on stderr" % name)
     e = text(tmp, "stream.err")
+    e2 = text(tmp, "subscribe.err")
+    check("subscribe.py: fplated restarted (stream_id %d -> %d)" % (id1, id2) in e2,
+          "subscribe.py names the restart on stderr")
+    summary = json.loads(text(tmp, "subscribe.out"))
+    got = {k: summary.get(k) for k in ("restarts", "stream_id", "contiguous", "missed_frames",
+                                       "first_sample", "samples")}
+    check(got["restarts"] == 1 and got["stream_id"] == id2 and got["contiguous"] is True
+          and got["missed_frames"] == 0 and got["first_sample"] < last1,
+          "subscribe.py's summary describes the new stream alone: %s" % got)
     check(" 1 daemon restarts" in e, "stream's summary counts it: %s" % e.strip().split("\n")[-1])
     check("baselines and targets kept" in text(tmp, "feedback.err"), "feedback keeps its targets")
 
