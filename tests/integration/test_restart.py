@@ -8,7 +8,7 @@
 #    file, its samples and both stream_ids; the file (read back with
 #    `fplate c3d-info`) holds exactly the samples of the first run that
 #    `fplate stream` printed, from its first sample to the last before the
-#    restart, no NaN, nothing of the second run. `stream`, `watch`, `steps`
+#    restart (in whole C3D frames), no NaN, nothing of the second run. `stream`, `watch`, `steps`
 #    and `feedback` (and scripts/subscribe.py) name the restart on stderr and
 #    go on; stream prints the second run after it.
 # 2. A fixed stream_id (--stream-id 7) and SIGKILL (a crash): the stream_id
@@ -17,7 +17,9 @@
 # 3. A scripted publisher whose device counter runs on across the restart
 #    (a new stream_id, sample indices that do not go back, frames before the
 #    new status): record must still stop at the first frame of the new run,
-#    not fill the pause with NaN and join both runs.
+#    not fill the pause with NaN and join both runs. A restart while record
+#    still waits for the first status drops the old run's frames and
+#    records the new run.
 # No timing limit: every wait is for a condition, with a deadline far above
 # what a stalled VM needs.
 import csv
@@ -277,12 +279,10 @@ def frame(stream_id, seq, first, n, value):
     return head + struct.pack("<%df" % (9 * n), *([0.0, 0.0, value, 0, 0, 0, 0, 0, 0] * n))
 
 
-def phase_counter_runs_on(tmp):
-    ep = "ipc://%s/scripted.sock" % tmp
-    c3d = os.path.join(tmp, "scripted.c3d")
-    pub = zmq.Context.instance().socket(zmq.XPUB)
-    pub.bind(ep)
-    rec = client(tmp, "record5", ["record", "-o", c3d, "--endpoint", ep, "--timeout", "20"])
+def scripted_record(tmp, pub, ep, name, c3d, extra=()):
+    """Start fplate record on the scripted publisher; return once it subscribed."""
+    rec = client(tmp, name, ["record", "-o", c3d, "--endpoint", ep, "--timeout", "20"] +
+                 list(extra))
     subs, deadline = set(), time.monotonic() + 15
     while subs != {b"force", b"status", b"step"} and time.monotonic() < deadline:
         if pub.poll(100):
@@ -290,6 +290,26 @@ def phase_counter_runs_on(tmp):
             if m[:1] == b"\x01":
                 subs.add(m[1:])
     check(subs == {b"force", b"status", b"step"}, "record subscribed (%r)" % subs)
+    return rec
+
+
+def finish(rec, tmp, name):
+    try:
+        rc = rec.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        rec.kill()
+        rc = rec.wait()
+    err = text(tmp, name + ".err")
+    print("record: " + err.strip().replace("\n", "\n        "))
+    return rc, err
+
+
+def phase_counter_runs_on(tmp):
+    ep = "ipc://%s/scripted.sock" % tmp
+    c3d = os.path.join(tmp, "scripted.c3d")
+    pub = zmq.Context.instance().socket(zmq.XPUB)
+    pub.bind(ep)
+    rec = scripted_record(tmp, pub, ep, "record5", c3d)
     status = {"type": "status", "stream_id": 11, "uptime_s": 5.0,
               "device": {"uri": "fake://counter", "nominal_rate_hz": 1000.0}}
     pub.send_multipart([b"status", json.dumps(status).encode()])
@@ -299,14 +319,7 @@ def phase_counter_runs_on(tmp):
         pub.send_multipart([b"force", frame(12, k, 8000 + 10 * k, 10, 200.0)])
     status.update(stream_id=12, uptime_s=0.5)
     pub.send_multipart([b"status", json.dumps(status).encode()])
-    try:
-        rc = rec.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        rec.kill()
-        rc = rec.wait()
-    pub.close()
-    err = text(tmp, "record5.err")
-    print("record: " + err.strip().replace("\n", "\n        "))
+    rc, err = finish(rec, tmp, "record5")
     check(rc == 3, "counter runs on: fplate record exits 3 (exit %d)" % rc)
     check("fplated restarted (stream_id 11 -> 12)" in err, "record names the restart")
     first, n, spf, fz = read_c3d(c3d)
@@ -314,6 +327,24 @@ def phase_counter_runs_on(tmp):
           "(%d from %d)" % (n, first))
     check(len(fz) == n and all(-row[0] == 100.0 for row in fz), "every sample is the first run's (Fz 100 N), "
           "no NaN pause, nothing of the second run")
+
+    # a restart before the first sample is written (frames waiting for the
+    # first status): the old run's frames are dropped, the new one recorded
+    c3d = os.path.join(tmp, "scripted2.c3d")
+    rec = scripted_record(tmp, pub, ep, "record6", c3d, ["--seconds", "0.5"])
+    for k in range(5):
+        pub.send_multipart([b"force", frame(21, k, 900 + 10 * k, 10, 100.0)])
+    status.update(stream_id=22, uptime_s=0.1)
+    pub.send_multipart([b"status", json.dumps(status).encode()])
+    for k in range(60):
+        pub.send_multipart([b"force", frame(22, k, 10 * k, 10, 300.0)])
+    rc, err = finish(rec, tmp, "record6")
+    pub.close()
+    check(rc == 0 and "fplated restarted (stream_id 21 -> 22) before the first sample was "
+          "written" in err, "restart before the first sample: said, and recorded (exit %d)" % rc)
+    first, n, spf, fz = read_c3d(c3d)
+    check((first, n) == (0, 500) and all(-row[0] == 300.0 for row in fz),
+          "the file holds the new run only: %d samples from %d" % (n, first))
 
 
 def main():
