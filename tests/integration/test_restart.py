@@ -42,6 +42,7 @@ FPLATE = os.path.join(BUILD, "fplate")
 FPLATED = os.path.join(BUILD, "fplated")
 DEVICE = "sim://?plates=2&seed=3"
 failures = []
+procs = []   # every process started, killed at the end if still running
 
 
 def check(cond, what):
@@ -70,6 +71,7 @@ def start_daemon(ep, tmp, name, extra=()):
     log = open(os.path.join(tmp, name + ".log"), "w")
     d = subprocess.Popen([FPLATED, "--device", DEVICE, "--pub", ep] + list(extra),
                          stderr=log, stdout=log)
+    procs.append(d)
     for _ in range(15):
         st = status(ep)
         if st:
@@ -85,8 +87,10 @@ def start_daemon(ep, tmp, name, extra=()):
 def client(tmp, name, args, program=(FPLATE,)):
     out = open(os.path.join(tmp, name + ".out"), "w")
     err = open(os.path.join(tmp, name + ".err"), "w")
-    return subprocess.Popen(list(program) + args, stdin=subprocess.DEVNULL, stdout=out,
-                            stderr=err)
+    p = subprocess.Popen(list(program) + args, stdin=subprocess.DEVNULL, stdout=out,
+                         stderr=err)
+    procs.append(p)
+    return p
 
 
 def text(tmp, name):
@@ -355,6 +359,10 @@ def main():
         phase_fixed_id(tmp, ep)
         phase_counter_runs_on(tmp)
     finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:
         print("FAIL: %d checks: %s" % (len(failures), "; ".join(failures)))
