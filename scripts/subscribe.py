@@ -8,7 +8,9 @@ example for your own subscribers. Prints one line per frame, or with
 integration tests): sample indices contiguous or not, the sample rate
 measured as device sample indices against this process's receive clock
 (between the least-delayed frames at the start and the end of the run),
-pipeline latency, mean Fz per plate.
+pipeline latency, mean Fz per plate. When fplated restarts (a new
+stream_id, or a sequence that goes back) it says so on stderr and the
+summary describes the stream after the last restart ("restarts" counts them).
 
 Needs Debian's python3-zmq and python3-numpy.
 """
@@ -179,7 +181,8 @@ def main():
     end_index, recv_ns, daemon_recv_ns, latency_us = [], [], [], []
     fz_sum = None
     first_sample = last_sample = None
-    start = None
+    start = stream = None
+    restarts = total_frames = 0
     status = 0
     try:
         while True:
@@ -196,8 +199,21 @@ def main():
             h, values, _sync = decode_force(parts[1])
             n = int(h["n_samples"])
             first = int(h["first_sample"])
+            seq = int(h["sequence"])
+            if stream is not None and (int(h["stream_id"]) != stream or seq < next_seq):
+                # a new run of fplated: its sequence and sample indices start
+                # again; what follows describes it alone
+                print("subscribe.py: fplated restarted (stream_id %d -> %d)"
+                      % (stream, int(h["stream_id"])), file=sys.stderr, flush=True)
+                restarts += 1
+                frames = samples = missed = gaps = noncontiguous = 0
+                next_index = next_seq = None
+                end_index, recv_ns, daemon_recv_ns, latency_us = [], [], [], []
+                fz_sum = None
+            stream = int(h["stream_id"])
             if start is None:
                 start = mono
+            if fz_sum is None:
                 fz_sum = np.zeros(values.shape[1])
                 first_sample = first
             if next_index is not None and first != next_index:
@@ -210,6 +226,7 @@ def main():
             next_seq = int(h["sequence"]) + 1
             last_sample = first + n - 1
             frames += 1
+            total_frames += 1
             samples += n
             end_index.append(last_sample)
             recv_ns.append(mono)
@@ -222,7 +239,7 @@ def main():
                     "plate %d Fz %7.1f N COP %6.1f %6.1f mm" % (p + 1, values[-1, p, 2],
                                                               cop[p, 0], cop[p, 1])
                     for p in range(values.shape[1])), flush=True)
-            if args.frames and frames >= args.frames:
+            if args.frames and total_frames >= args.frames:
                 break
             if args.seconds and (mono - start) / 1e9 >= args.seconds:
                 break
@@ -251,6 +268,8 @@ def main():
             "latency_us_p50": float(np.percentile(lat, 50)),
             "latency_us_p99": float(np.percentile(lat, 99)),
             "mean_fz_n": (fz_sum / samples).tolist() if samples else [],
+            "stream_id": stream,
+            "restarts": restarts,
         }))
     sub.close()
     ctx.term()

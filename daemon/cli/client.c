@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "fplate/sub.h"
 #include "client.h"
 #include "ctl_client.h"
@@ -143,4 +145,79 @@ int fpc_sub_open(const char *cmd, const char *endpoint, unsigned int topics,
 	}
 	return fp_sub_open_curve(endpoint, topics, keys ? skey : NULL, keys ? sec : NULL, out,
 				 msg, msg_len);
+}
+
+void fpc_run_init(struct fpc_run *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->uptime_s = NAN;
+}
+
+/* A change to the run of stream_id id: 1, or 0 for the first message. */
+static int run_begin(struct fpc_run *r, uint32_t id)
+{
+	int changed = r->known;
+
+	if (changed) {
+		r->old_stream_id = r->stream_id;
+		r->restarts++;
+	}
+	r->known = 1;
+	r->stream_id = id;
+	r->have_seq = 0;
+	r->uptime_s = NAN;
+	return changed;
+}
+
+int fpc_run_force(struct fpc_run *r, const struct fp_wire_header *h)
+{
+	int changed = 0;
+
+	/* ZeroMQ keeps one publisher's order: a sequence that went back is a new run */
+	if (!r->known || h->stream_id != r->stream_id ||
+	    (r->have_seq && h->sequence < r->next_seq))
+		changed = run_begin(r, h->stream_id);
+	r->have_seq = 1;
+	r->next_seq = h->sequence + 1;
+	return changed;
+}
+
+int fpc_run_status(struct fpc_run *r, const char *json, size_t len)
+{
+	json_t *root = json_loadb(json, len, 0, NULL);
+	json_t *id = json_object_get(root, "stream_id"), *up = json_object_get(root, "uptime_s");
+	int changed = 0;
+
+	if (json_is_integer(id)) {
+		uint32_t sid = (uint32_t)json_integer_value(id);
+		double u = json_is_number(up) ? json_number_value(up) : NAN;
+
+		/* uptime_s is the daemon's CLOCK_MONOTONIC since it started */
+		if (!r->known || sid != r->stream_id || u < r->uptime_s)
+			changed = run_begin(r, sid);
+		if (!isnan(u))
+			r->uptime_s = u;
+	}
+	json_decref(root);
+	return changed;
+}
+
+int fpc_run_check(struct fpc_run *r, const struct fp_sub_msg *m)
+{
+	if (m->kind == FP_SUB_FORCE)
+		return fpc_run_force(r, &m->frame.h);
+	if (m->kind == FP_SUB_STATUS)
+		return fpc_run_status(r, m->json, m->json_len);
+	return 0;
+}
+
+const char *fpc_run_what(const struct fpc_run *r, char *buf, size_t len)
+{
+	if (r->stream_id != r->old_stream_id)
+		snprintf(buf, len, "fplated restarted (stream_id %u -> %u)", r->old_stream_id,
+			 r->stream_id);
+	else
+		snprintf(buf, len, "fplated restarted (stream_id %u, fixed: its sequence or "
+			 "uptime started again)", r->stream_id);
+	return buf;
 }

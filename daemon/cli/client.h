@@ -9,6 +9,7 @@
 #define FPLATE_CLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ctl_proto.h"   /* FP_DEFAULT_ENDPOINT */
 
@@ -51,5 +52,35 @@ double fpc_now_s(void);
 struct fp_sub;
 int fpc_sub_open(const char *cmd, const char *endpoint, unsigned int topics,
 		 struct fp_sub **out, char *msg, size_t msg_len);
+
+/*
+ * Which run of fplated the messages come from. A restarted daemon (systemd
+ * restart, crash, upgrade) publishes a new stream_id, and its sequence,
+ * sample indices and uptime start again (docs/wire-format.md); with a fixed
+ * [publish] stream_id only the latter tell. fpc_run_check() returns 1 for
+ * the first message of a new run (never for the very first message seen):
+ * a force frame with another stream_id or a sequence that went back, or a
+ * status with another stream_id or a smaller uptime_s. The caller resets
+ * its per-stream state or stops; fpc_run_what() says what happened.
+ */
+struct fp_sub_msg;
+struct fp_wire_header;
+struct fpc_run {
+	int known;                 /* a message was seen */
+	uint32_t stream_id;        /* of the current run */
+	uint32_t old_stream_id;    /* of the run before the last change */
+	int have_seq;              /* a force frame was seen in this run */
+	uint64_t next_seq;
+	double uptime_s;           /* of the last status in this run, NaN if none */
+	unsigned int restarts;     /* changes seen */
+};
+
+void fpc_run_init(struct fpc_run *r);
+/* A force frame's header, a status message's JSON, or any fp_sub_msg. */
+int fpc_run_force(struct fpc_run *r, const struct fp_wire_header *h);
+int fpc_run_status(struct fpc_run *r, const char *json, size_t len);
+int fpc_run_check(struct fpc_run *r, const struct fp_sub_msg *m);
+/* "fplated restarted (stream_id A -> B)" into buf, after a change. */
+const char *fpc_run_what(const struct fpc_run *r, char *buf, size_t len);
 
 #endif

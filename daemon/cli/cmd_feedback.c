@@ -76,7 +76,12 @@ static void usage(FILE *out)
 		"  --timeout S      give up when fplated sends nothing for S seconds (default %g)\n\n"
 		"keys: + / - target 1 %% looser / stricter (contact-ml: tolerance %g mm wider /\n"
 		"      narrower), b new baseline, s next schedule,\n"
-		"      m sound on/off, q quit\n",
+		"      m sound on/off, q quit\n\n"
+		"When fplated restarts (a new stream_id in its status) the session goes on: the\n"
+		"baselines, targets and schedule belong to the runner, not to the stream, and\n"
+		"are kept (b starts a new baseline). The restart is said on stderr (--plain) or\n"
+		"in the status line; cues pause until the new daemon knows the body weight, and\n"
+		"contact_s / contact_sample in the log start again from its start.\n",
 		fp_cmd_feedback_help, FB_TOL_DEFAULT, SND_MS, SND_HZ, FP_DEFAULT_ENDPOINT,
 		FPC_DEFAULT_TIMEOUT_S, FB_TOL_STEP);
 }
@@ -539,6 +544,7 @@ int fp_cmd_feedback(int argc, char **argv)
 	struct fp_sub *sub = NULL;
 	struct sound snd = { 0 };
 	struct screen sc = { .n = 0 };
+	struct fpc_run run;
 	FILE *log = NULL;
 	char msg[512];
 	int ret, status = 0;
@@ -594,8 +600,10 @@ int fp_cmd_feedback(int argc, char **argv)
 	snprintf(sc.status, sizeof(sc.status), "listening on %s", o.endpoint);
 	if (!o.plain)
 		draw(&o, &sc, &snd);
+	fpc_run_init(&run);
 	start = last_msg = fpc_now_s();
-	while (!(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
+	/* the flag too: a signal outside fp_sub_read's poll gives no -EINTR */
+	while (!fpc_interrupted() && !(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
 		struct fp_sub_msg m;
 		struct pollfd kp = { .fd = STDIN_FILENO, .events = POLLIN };
 		int quit = 0, redraw = 0;
@@ -614,6 +622,18 @@ int fp_cmd_feedback(int argc, char **argv)
 			unsigned int want = mi->from_impact ? FP_SUB_IMPACT : FP_SUB_STEP;
 
 			last_msg = fpc_now_s();
+			if (fpc_run_check(&run, &m)) {
+				char what[128];
+
+				fpc_run_what(&run, what, sizeof(what));
+				snprintf(sc.status, sizeof(sc.status), "%s; baselines and targets "
+					 "kept", what);
+				if (o.plain) {
+					fflush(stdout);
+					fprintf(stderr, "fplate feedback: %s\n", sc.status);
+				}
+				redraw = 1;
+			}
 			if (m.kind == want) {
 				json_t *e = json_loadb(m.json, m.json_len, 0, NULL);
 

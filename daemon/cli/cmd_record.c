@@ -30,6 +30,7 @@ const char fp_cmd_record_help[] = "record fplated's force frames to a C3D file";
 #define MAX_EVENTS 2000    /* foot strike + foot off of 1000 steps */
 #define MAX_PENDING 4096   /* force frames kept while waiting for the first status */
 #define MAX_SYNC_EVENTS 1000 /* the rest of MAX_EVENTS is for steps; SYNC has every edge */
+#define EXIT_BROKEN 3      /* the stream broke before the end: the file holds what came before */
 
 static void usage(FILE *out)
 {
@@ -59,15 +60,29 @@ static void usage(FILE *out)
 		"word is the analog channel SYNC and its rising edges (bit 0) \"Sync\" events (the\n"
 		"first %d); FPLATE:START_TIME is the UTC of the first sample. Samples lost in\n"
 		"transit (GAP) are written as NaN so the time axis stays right. The file is\n"
-		"readable at any moment, even if the recorder is killed (docs/c3d.md).\n"
-		"Exit status: 0 done, 1 no daemon or write error, 2 bad option.\n",
-		fp_cmd_record_help, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S, MAX_SYNC_EVENTS);
+		"readable at any moment, even if the recorder is killed (docs/c3d.md).\n\n"
+		"A file holds one stream. When fplated restarts during the recording (a new\n"
+		"stream_id: its sample indices start again), the file is closed with every\n"
+		"sample up to the restart, stderr names the file, its samples and both\n"
+		"stream_ids, and the exit status is %d; record the new stream into a new file.\n"
+		"The same holds when the stream cannot go on in one file: the sample index went\n"
+		"back, the plate count changed, more than %g s of samples were lost. A restart\n"
+		"before the first sample is written (waiting for the first status or for\n"
+		"--start-on-sync) is only reported: the recording takes the new stream. A\n"
+		"daemon silent for longer than --timeout ends the recording as done (exit 0):\n"
+		"give a --timeout above the daemon's restart time (RestartSec=5s in\n"
+		"fplated.service) to have a crash and restart reported as a restart.\n"
+		"Exit status: 0 done, 1 no daemon or write error, 2 bad option, %d stopped early:\n"
+		"fplated restarted or the stream broke (the file is valid up to there).\n",
+		fp_cmd_record_help, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S, MAX_SYNC_EVENTS,
+		EXIT_BROKEN, MAX_GAP_S, EXIT_BROKEN);
 }
 
 struct rec {
 	const char *path;
 	double seconds, timeout_s;
 	const char *endpoint;
+	struct fpc_run run;         /* which run of fplated the messages are from */
 	/* from the first status message */
 	int have_status;
 	double rate;
@@ -84,6 +99,7 @@ struct rec {
 	uint64_t sync_edges, sync_events;
 	/* writing */
 	struct fp_c3d_writer *w;
+	uint32_t spf;               /* samples per C3D frame: the file holds whole frames */
 	uint32_t plates;
 	uint64_t first_sample, next_sample, samples, limit, nan_samples, gaps;
 	uint64_t events, events_dropped;
@@ -255,6 +271,7 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f, uint32_t a)
 		snprintf(d.trigger, sizeof(d.trigger), "%s %u", fp_edge_name(r->start_on),
 			 r->sync_bit);
 	r->n_analog = d.n_analog;
+	r->spf = d.analog_spf;
 	snprintf(d.device, sizeof(d.device), "%.*s", (int)sizeof(d.device) - 1, r->uri);
 	snprintf(d.serial, sizeof(d.serial), "%s", r->serial);
 	snprintf(d.calib_id, sizeof(d.calib_id), "%s", r->calib);
@@ -413,8 +430,8 @@ static int handle_force(struct rec *r, const void *data, size_t len)
 		return -EPIPE;
 	}
 	if (f.h.first_sample + a < r->next_sample) {
-		fprintf(stderr, "fplate record: the sample index went back (daemon restarted?); "
-			"stopping\n");
+		fprintf(stderr, "fplate record: the sample index went back within stream_id %u; "
+			"stopping\n", f.h.stream_id);
 		return -EPIPE;
 	}
 	if (f.h.first_sample > r->next_sample) {
@@ -498,6 +515,37 @@ static void handle_step(struct rec *r, const void *data, size_t len)
 	json_decref(root);
 }
 
+/*
+ * fplated restarted (r->run says how). While recording: stop, the file
+ * holds one stream (-ECONNRESET). Before the first sample is written:
+ * forget the old run's frames and status and record the new stream.
+ */
+static int restarted(struct rec *r)
+{
+	char what[160];
+
+	fpc_run_what(&r->run, what, sizeof(what));
+	if (r->w) {
+		uint64_t n = fp_c3d_writer_frames(r->w) * r->spf;
+
+		fprintf(stderr, "fplate record: %s; stopping: %s holds the %llu samples (%.3f s) "
+			"of stream_id %u up to the restart; record the new stream into a new "
+			"file\n", what, r->path, (unsigned long long)n,
+			r->rate > 0 ? (double)n / r->rate : 0.0, r->run.old_stream_id);
+		return -ECONNRESET;
+	}
+	fprintf(stderr, "fplate record: %s before the first sample was written; recording "
+		"the new stream\n", what);
+	for (uint32_t i = 0; i < r->n_pending; i++)
+		free(r->pending[i]);
+	r->n_pending = 0;
+	r->have_status = 0;
+	r->rate = 0;
+	r->uri[0] = r->serial[0] = r->calib[0] = r->calib_source[0] = '\0';
+	r->track.have_prev = 0;
+	return 0;
+}
+
 /* Write the frames that arrived before the first status message. */
 static int flush_pending(struct rec *r)
 {
@@ -522,6 +570,9 @@ static int record_loop(struct rec *r, struct fp_sub *sub)
 	for (;;) {
 		struct fp_sub_msg m;
 
+		/* a signal outside fp_sub_read's poll leaves only the flag */
+		if (fpc_interrupted())
+			return 0;
 		ret = fp_sub_read(sub, &m, (int)(r->timeout_s * 1000), msg, sizeof(msg));
 		if (ret == -EINTR && fpc_interrupted())
 			return 0;
@@ -538,7 +589,9 @@ static int record_loop(struct rec *r, struct fp_sub *sub)
 			fprintf(stderr, "fplate record: %s\n", msg);
 			return ret;
 		}
-		ret = 0;
+		ret = fpc_run_check(&r->run, &m) ? restarted(r) : 0;
+		if (ret < 0)
+			return ret;
 		if (m.kind == FP_SUB_STATUS) {
 			handle_status(r, m.json, m.json_len);
 			ret = flush_pending(r);
@@ -565,6 +618,7 @@ int fp_cmd_record(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	r.endpoint = fpc_endpoint(r.endpoint);
+	fpc_run_init(&r.run);
 	fpc_catch_signals();
 	if (fpc_sub_open("record", r.endpoint, FP_SUB_FORCE | FP_SUB_STATUS | FP_SUB_STEP, &sub, msg,
 			sizeof(msg))) {
@@ -573,7 +627,7 @@ int fp_cmd_record(int argc, char **argv)
 	}
 	ret = record_loop(&r, sub);
 	fp_sub_close(sub);
-	status = ret < 0 && ret != -EPIPE ? 1 : 0;
+	status = ret == -EPIPE || ret == -ECONNRESET ? EXIT_BROKEN : ret < 0 ? 1 : 0;
 	if (r.w) {
 		uint64_t frames = fp_c3d_writer_frames(r.w);
 
@@ -582,10 +636,12 @@ int fp_cmd_record(int argc, char **argv)
 			fprintf(stderr, "fplate record: %s\n", msg);
 			status = 1;
 		}
-		fprintf(stderr, "fplate record: wrote %s: %llu frames, %llu samples at %g Hz, "
-			"%u plates, %llu gaps (%llu samples written as NaN), %llu step events, "
-			"%llu sync edges%s\n", r.path, (unsigned long long)frames,
-			(unsigned long long)r.samples, r.rate, r.plates, (unsigned long long)r.gaps,
+		/* the samples of an incomplete last C3D frame are not in the file */
+		fprintf(stderr, "fplate record: wrote %s: %llu frames, %llu samples at %g Hz "
+			"(%llu received), %u plates, %llu gaps (%llu samples written as NaN), "
+			"%llu step events, %llu sync edges%s\n", r.path, (unsigned long long)frames,
+			(unsigned long long)(frames * r.spf), r.rate, (unsigned long long)r.samples,
+			r.plates, (unsigned long long)r.gaps,
 			(unsigned long long)r.nan_samples, (unsigned long long)r.events,
 			(unsigned long long)r.sync_edges,
 			r.events_dropped ? " (more steps than room for events: some dropped)" : "");

@@ -34,7 +34,10 @@ static void usage(FILE *out)
 		"BW values need a body weight (estimated after two strides); until then the\n"
 		"N values are shown. The first column, contact s, is the time of foot strike in\n"
 		"seconds of the device's sample clock (contact_sample / rate: since it started),\n"
-		"not a duration; tc is the contact time. Columns and definitions: docs/metrics.md.\n\n"
+		"not a duration; tc is the contact time. Columns and definitions: docs/metrics.md.\n"
+		"When fplated restarts (a new stream_id in its status), a line on stderr says so\n"
+		"and the table goes on with a new header: contact s starts again from the new\n"
+		"daemon's start, and its body weight is estimated anew (N values meanwhile).\n\n"
 		"  --json         print each step's JSON record (one per line) instead\n"
 		"  --seconds N    stop after N seconds (default: until Ctrl-C)\n"
 		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
@@ -130,7 +133,7 @@ static int parse_opts(int argc, char **argv, struct steps_opts *o)
 }
 
 static void show_step(const struct fp_sub_msg *m, const struct steps_opts *o, int colour,
-		      unsigned long long *steps)
+		      unsigned long long *steps, unsigned long long header_at)
 {
 	json_t *e;
 
@@ -142,7 +145,7 @@ static void show_step(const struct fp_sub_msg *m, const struct steps_opts *o, in
 	}
 	e = json_loadb(m->json, m->json_len, 0, NULL);
 	if (e)
-		print_step(e, colour, (*steps)++);
+		print_step(e, colour, (*steps)++ - header_at);
 	json_decref(e);
 }
 
@@ -150,7 +153,8 @@ int fp_cmd_steps(int argc, char **argv)
 {
 	/* status too: it arrives every status period, so silence means no daemon */
 	struct steps_opts o;
-	unsigned long long steps = 0;
+	unsigned long long steps = 0, header_at = 0;
+	struct fpc_run run;
 	struct fp_sub *sub;
 	char msg[512];
 	int ret, status = 0, colour = isatty(STDOUT_FILENO);
@@ -164,8 +168,10 @@ int fp_cmd_steps(int argc, char **argv)
 		fprintf(stderr, "fplate steps: %s\n", msg);
 		return 2;
 	}
+	fpc_run_init(&run);
 	start = fpc_now_s();
-	while (!(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
+	/* the flag too: a signal outside fp_sub_read's poll gives no -EINTR */
+	while (!fpc_interrupted() && !(o.seconds > 0 && fpc_now_s() - start >= o.seconds)) {
 		struct fp_sub_msg m;
 		int wait_ms = (int)(o.timeout_s * 1000);
 
@@ -184,8 +190,14 @@ int fp_cmd_steps(int argc, char **argv)
 			status = 1;
 			break;
 		}
+		if (fpc_run_check(&run, &m)) {
+			fflush(stdout);
+			fprintf(stderr, "fplate steps: %s; contact times start again from its "
+				"start\n", fpc_run_what(&run, msg, sizeof(msg)));
+			header_at = steps;   /* a new table */
+		}
 		if (m.kind == FP_SUB_STEP)
-			show_step(&m, &o, colour, &steps);
+			show_step(&m, &o, colour, &steps, header_at);
 	}
 	if (!o.json)
 		fprintf(stderr, "fplate steps: %llu steps\n", steps);

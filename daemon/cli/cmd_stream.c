@@ -37,8 +37,13 @@ static void usage(FILE *out)
 		"  --seconds N    stop after N seconds of samples (default: until Ctrl-C)\n"
 		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
 		"  --timeout S    give up when no frame arrives for S seconds (default %g)\n\n"
+		"When fplated restarts (a new stream_id), a line on stderr names the restart and\n"
+		"both stream_ids and printing goes on with the new stream, whose sample indices\n"
+		"start again (the t_ns column stays continuous; --json carries stream_id); for\n"
+		"one stream per file use fplate record. --seconds counts the samples of both.\n"
 		"Exit status: 0 done, 1 no daemon answered or the stream stopped, 2 bad option.\n"
-		"A summary (frames, samples, missed frames, gaps) goes to stderr at the end.\n",
+		"A summary (frames, samples, missed frames, gaps, restarts) goes to stderr at\n"
+		"the end.\n",
 		fp_cmd_stream_help, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S);
 }
 
@@ -202,6 +207,7 @@ int fp_cmd_stream(int argc, char **argv)
 	struct totals t = { .limit = -1 };
 	struct fp_sub *sub;
 	struct fp_sub_stats st;
+	struct fpc_run run;
 	char msg[512];
 	int ret, status = 0;
 
@@ -209,6 +215,7 @@ int fp_cmd_stream(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	endpoint = fpc_endpoint(endpoint);
+	fpc_run_init(&run);
 	fpc_catch_signals();
 	if (fpc_sub_open("stream", endpoint, FP_SUB_FORCE, &sub, msg, sizeof(msg))) {
 		fprintf(stderr, "fplate stream: %s\n", msg);
@@ -220,7 +227,9 @@ int fp_cmd_stream(int argc, char **argv)
 			printf(",%s", fp_field_name(k));
 		fputs(",flags,sync\n", stdout);
 	}
-	for (;;) {
+	/* the flag, not only -EINTR: a signal that comes while we print is not
+	 * seen by fp_sub_read, which polls only when nothing is queued */
+	while (!fpc_interrupted()) {
 		struct fp_sub_msg m;
 
 		ret = fp_sub_read(sub, &m, (int)(timeout_s * 1000), msg, sizeof(msg));
@@ -246,6 +255,12 @@ int fp_cmd_stream(int argc, char **argv)
 			status = 1;
 			break;
 		}
+		if (fpc_run_check(&run, &m)) {
+			/* stdout before the message: what was printed belongs to the old run */
+			fflush(stdout);
+			fprintf(stderr, "fplate stream: %s; going on with the new stream, whose "
+				"sample indices start again\n", fpc_run_what(&run, msg, sizeof(msg)));
+		}
 		if (handle_frame(&m.frame, fmt, seconds, &t))
 			break;
 		if (ferror(stdout)) /* reader went away (| head) */
@@ -254,8 +269,9 @@ int fp_cmd_stream(int argc, char **argv)
 	fflush(stdout);
 	fp_sub_stats(sub, &st);
 	fprintf(stderr, "fplate stream: %llu frames, %llu samples, %llu missed frames, "
-		"%llu gaps, %llu malformed\n", t.frames, t.samples,
-		(unsigned long long)st.missed_frames, t.gaps, (unsigned long long)st.malformed);
+		"%llu gaps, %llu malformed, %u daemon restarts\n", t.frames, t.samples,
+		(unsigned long long)st.missed_frames, t.gaps, (unsigned long long)st.malformed,
+		run.restarts);
 	fp_sub_close(sub);
 	return status;
 }

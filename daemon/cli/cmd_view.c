@@ -68,6 +68,8 @@ struct view {
 	unsigned int n_valr[2], i_valr[2];
 	char status_line[160];
 	unsigned long steps;
+	struct fpc_run run;          /* which run of fplated */
+	char restart[128];           /* the last restart, shown in the title */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -146,6 +148,20 @@ static void on_force(struct view *v, const struct fp_wire_frame *f)
 				v->plate[p].peak_acc = 0;
 			}
 	}
+}
+
+/*
+ * fplated restarted: sample indices start again, so a contact in progress
+ * (its start time, its COP path in the foot frame) would mix both runs:
+ * drop it. The Fz traces and the L/R loading rates (the runner's) stay.
+ */
+static void on_restart(struct view *v)
+{
+	for (unsigned int p = 0; p < FP_WIRE_MAX_PLATES; p++) {
+		v->plate[p].in_contact = 0;
+		v->plate[p].n_pts = 0;
+	}
+	fpc_run_what(&v->run, v->restart, sizeof(v->restart));
 }
 
 static void on_step(struct view *v, const char *text, size_t len)
@@ -287,8 +303,9 @@ static void draw(const struct view *v, const char *endpoint)
 				full = v->plate[p].col_max[c];
 	full = ceil(full / 500.0) * 500.0;
 	/* one line, cut to the width: a wrapped title would scroll the view */
-	snprintf(title, sizeof(title), "  %s  (q quits)  %s",
-		 v->status_line[0] ? v->status_line : "waiting for status...", endpoint);
+	snprintf(title, sizeof(title), "  %s%s%s  (q quits)  %s",
+		 v->status_line[0] ? v->status_line : "waiting for status...",
+		 v->restart[0] ? "  " : "", v->restart, endpoint);
 	room = cols - (int)strlen("fplate view") - 1;
 	printf("\033[H\033[1mfplate view\033[0m%.*s\033[K\n", room > 0 ? room : 0, title);
 	for (unsigned int p = 0; p < v->plates; p++) {
@@ -333,7 +350,10 @@ static void usage(FILE *out)
 		"  --seconds N   stop after N seconds (default: until q or Ctrl-C)\n"
 		"  --hz N        redraws per second, 1..60 (default 20)\n"
 		"  --plain       one line a second (fplate watch) instead of the picture\n"
-		"                (the default when stdout is not a terminal)\n",
+		"                (the default when stdout is not a terminal)\n\n"
+		"When fplated restarts (a new stream_id), the title line says so and the\n"
+		"contact in progress is dropped (its sample times belong to the old run); the\n"
+		"Fz traces and the loading-rate means (the runner's) go on.\n",
 		fp_cmd_view_help, FP_DEFAULT_ENDPOINT);
 }
 
@@ -407,11 +427,16 @@ static int receive_one(void *sub, struct view *v)
 		struct fp_wire_frame f;
 
 		if (!strcmp(topic, FP_TOPIC_FORCE)) {
-			if (fp_wire_decode(data, len, &f, NULL, 0) == 0)
+			if (fp_wire_decode(data, len, &f, NULL, 0) == 0) {
+				if (fpc_run_force(&v->run, &f.h))
+					on_restart(v);
 				on_force(v, &f);
+			}
 		} else if (!strcmp(topic, FP_TOPIC_STEP)) {
 			on_step(v, data, len);
 		} else if (!strcmp(topic, FP_TOPIC_STATUS)) {
+			if (fpc_run_status(&v->run, data, len))
+				on_restart(v);
 			on_status(v, data, len);
 		}
 	}
@@ -440,6 +465,8 @@ int fp_cmd_view(int argc, char **argv)
 		return fp_cmd_watch(seconds > 0 ? 5 : 3, wargv);
 	}
 	v = calloc(1, sizeof(*v));
+	if (v)
+		fpc_run_init(&v->run);
 	ctx = zmq_ctx_new();
 	sub = ctx ? zmq_socket(ctx, ZMQ_SUB) : NULL;
 	if (sub && fp_ctl_curve_client(sub, "view")) {

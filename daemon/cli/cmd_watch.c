@@ -37,6 +37,7 @@ struct view {
 	uint64_t per_second;              /* samples per line */
 	json_t *status;                   /* last status message, owned */
 	unsigned long long lines, steps, missed_frames;
+	unsigned long long header_at;     /* lines when the table began */
 };
 
 static void usage(FILE *out)
@@ -50,7 +51,10 @@ static void usage(FILE *out)
 		"plate frame) and load %% (the share of the second's samples with the plate\n"
 		"loaded, i.e. Fz above the COP threshold: about 60 %% while running, 100 %%\n"
 		"standing, 0 unloaded); gaps, lost (samples lost at the device, daemon\n"
-		"counters) and missed (frames this client lost). Steps are printed as they come.\n\n"
+		"counters) and missed (frames this client lost). Steps are printed as they come.\n"
+		"When fplated restarts (a new stream_id), a line on stderr says so, the second\n"
+		"being summed is dropped (it would mix both runs) and a new table begins; gaps\n"
+		"and lost are then the new daemon's counters.\n\n"
 		"  --seconds N    stop after N seconds (default: until Ctrl-C)\n"
 		"  --endpoint E   fplated's PUB endpoint (default $FPLATE_ENDPOINT or %s)\n"
 		"  --timeout S    give up when nothing arrives for S seconds (default %g)\n",
@@ -78,7 +82,7 @@ static void print_second(struct view *v)
 	const char *state;
 	struct tm tm;
 
-	if (v->lines++ % 20 == 0)
+	if ((v->lines++ - v->header_at) % 20 == 0)
 		print_header(s->plates);
 	localtime_r(&secs, &tm);
 	printf("%02d:%02d:%02d ", tm.tm_hour, tm.tm_min, tm.tm_sec);
@@ -186,6 +190,7 @@ int fp_cmd_watch(int argc, char **argv)
 	const char *endpoint = NULL;
 	double seconds = 0, timeout_s = FPC_DEFAULT_TIMEOUT_S, start;
 	struct fp_sub *sub;
+	struct fpc_run run;
 	char msg[512];
 	int c, ret, status = 0;
 
@@ -216,8 +221,10 @@ int fp_cmd_watch(int argc, char **argv)
 	}
 	printf("fplate watch: %s (Ctrl-C to stop)\n", endpoint);
 	fflush(stdout);
+	fpc_run_init(&run);
 	start = fpc_now_s();
-	while (!(seconds > 0 && fpc_now_s() - start >= seconds)) {
+	/* the flag too: a signal outside fp_sub_read's poll gives no -EINTR */
+	while (!fpc_interrupted() && !(seconds > 0 && fpc_now_s() - start >= seconds)) {
 		struct fp_sub_msg m;
 		int wait_ms = (int)(timeout_s * 1000);
 
@@ -235,6 +242,15 @@ int fp_cmd_watch(int argc, char **argv)
 				ret == 0 ? "nothing" : msg, endpoint, timeout_s);
 			status = 1;
 			break;
+		}
+		if (fpc_run_check(&run, &m)) {
+			fflush(stdout);
+			fprintf(stderr, "fplate watch: %s; dropping the second in progress, a new "
+				"table follows\n", fpc_run_what(&run, msg, sizeof(msg)));
+			memset(&v.sec, 0, sizeof(v.sec));
+			json_decref(v.status);
+			v.status = NULL;
+			v.header_at = v.lines;   /* a new table */
 		}
 		if (m.kind == FP_SUB_FORCE) {
 			add_frame(&v, &m);

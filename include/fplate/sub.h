@@ -44,7 +44,9 @@ struct fp_sub_msg {
 	 * h.sequence: this subscriber was too slow, or the network dropped);
 	 * 0 for the first frame and after a restart. */
 	uint64_t missed_frames;
-	int new_stream;           /* FP_SUB_FORCE: first frame, or stream_id changed */
+	/* FP_SUB_FORCE: first frame, or the daemon restarted: stream_id changed
+	 * or (a fixed [publish] stream_id) sequence went back */
+	int new_stream;
 	const char *json;         /* STEP, STATUS, IMPACT: the JSON text, NUL-terminated */
 	size_t json_len;
 	const void *payload;      /* every kind: the message as received (to store it) */

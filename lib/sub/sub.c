@@ -199,7 +199,10 @@ static int fill(struct fp_sub *s, unsigned int kind, struct fp_sub_msg *m, char 
 			release_payload(s);
 			return -EBADMSG;
 		}
-		m->new_stream = !s->have_seq || m->frame.h.stream_id != s->stream_id;
+		/* a sequence that went back is a restart too (a fixed [publish]
+		 * stream_id): ZeroMQ keeps one publisher's order */
+		m->new_stream = !s->have_seq || m->frame.h.stream_id != s->stream_id ||
+				m->frame.h.sequence < s->next_seq;
 		if (!m->new_stream && m->frame.h.sequence > s->next_seq)
 			m->missed_frames = m->frame.h.sequence - s->next_seq;
 		s->have_seq = 1;

@@ -48,6 +48,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "subscribe: %s\n", msg);
 			break;
 		}
+		if (m.new_stream && done) /* fplated restarted: indices start again */
+			fprintf(stderr, "subscribe: fplated restarted (stream_id %u) before sample "
+				"%llu\n", m.frame.h.stream_id,
+				(unsigned long long)m.frame.h.first_sample);
 		if (m.missed_frames)
 			fprintf(stderr, "subscribe: %llu frames lost before sample %llu\n",
 				(unsigned long long)m.missed_frames,

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_view.sh - `fplate view` in a real terminal (tmux): it starts, shows
 # both plate labels and a changing vertical force from the simulated
-# treadmill, and quits cleanly on q, restoring the terminal.
+# treadmill, names a restart of fplated in its title, and quits cleanly on
+# q, restoring the terminal.
 set -u
 BUILD=${BUILD:-build}
 command -v tmux >/dev/null 2>&1 || { echo "tmux not installed (make deps-check installs it)" >&2; exit 77; }
@@ -35,6 +36,19 @@ fz_b=$(grep -o "Plate 1  Fz *[-0-9.]*" "$tmp/b.txt" | awk '{print $4}')
 rate=$(grep -o "rate [0-9.]* Hz" "$tmp/b.txt" | awk '{print $2}')
 [ -n "$rate" ] && awk "BEGIN { exit !($rate > 1980 && $rate < 2020) }" ||
 	fail "status line does not show the 2 kHz rate (got '$rate')"
+# fplated restarts (a new stream_id): the title line says so
+kill "$dpid"; wait "$dpid"
+"$BUILD/fplated" --device 'sim://?plates=2&speed=3.5' --pub "$pub" --ctl "tcp://127.0.0.1:$((port + 1))" \
+	>"$tmp/fplated2.log" 2>&1 &
+dpid=$!
+i=0
+while [ $i -lt 60 ] && ! grep -q "fplated restarted (stream_id [0-9]* -> [0-9]*)" "$tmp/r.txt" 2>/dev/null; do
+	sleep 0.25
+	tmux capture-pane -p -t "$sess" >"$tmp/r.txt"
+	i=$((i + 1))
+done
+grep -q "fplated restarted (stream_id [0-9]* -> [0-9]*)" "$tmp/r.txt" ||
+	fail "no restart in the title: $(head -n 1 "$tmp/r.txt")"
 tmux send-keys -t "$sess" q
 # poll for the exit line (10 s at most): a fixed 1 s sleep raced a stalled host
 i=0
@@ -58,5 +72,5 @@ grep -q "Plate 2" "$tmp/d.txt" && grep -q "^steps [0-9]" "$tmp/d.txt" ||
 	fail "80x24: Plate 2 or the step count is off screen"
 [ "$(awk 'length($0) > 0' "$tmp/d.txt" | wc -l)" -le 24 ] || fail "80x24: more than 24 lines"
 kill "$dpid"; wait "$dpid"
-echo "view: Plate 1 Fz $fz_a -> $fz_b N, quit on q with status 0; title kept at 80x24"
+echo "view: Plate 1 Fz $fz_a -> $fz_b N, restart shown, quit on q with status 0; title kept at 80x24"
 rm -rf "$tmp"

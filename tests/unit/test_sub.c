@@ -107,6 +107,15 @@ static void test_sub_read(void)
 	CU_ASSERT_EQUAL(m.kind, FP_SUB_FORCE);
 	CU_ASSERT(m.new_stream);
 	CU_ASSERT_EQUAL(m.missed_frames, 0);
+	/* ... and a restart with a fixed stream_id: only the sequence goes back */
+	send_frame(pub, 8, 1);
+	send_frame(pub, 8, 0);
+	CU_ASSERT_EQUAL_FATAL(fp_sub_read(s, &m, 1000, msg, sizeof(msg)), 1);
+	CU_ASSERT_FALSE(m.new_stream);
+	CU_ASSERT_EQUAL_FATAL(fp_sub_read(s, &m, 1000, msg, sizeof(msg)), 1);
+	CU_ASSERT_EQUAL(m.frame.h.sequence, 0);
+	CU_ASSERT(m.new_stream);
+	CU_ASSERT_EQUAL(m.missed_frames, 0);
 	CU_ASSERT_EQUAL(fp_sub_read(s, &m, 50, msg, sizeof(msg)), 0);
 	fp_sub_stats(s, &st);
 	CU_ASSERT_EQUAL(st.missed_frames, 3);
