@@ -69,13 +69,15 @@ static void usage(FILE *out)
 		"back, the plate count changed, more than %g s of samples were lost. A restart\n"
 		"before the first sample is written (waiting for the first status or for\n"
 		"--start-on-sync) is only reported: the recording takes the new stream. A\n"
-		"daemon silent for longer than --timeout ends the recording as done (exit 0):\n"
-		"give a --timeout above the daemon's restart time (RestartSec=5s in\n"
+		"daemon silent for longer than --timeout also ends the recording early (exit\n"
+		"%d), unless its source had ended (a replayed file: exit 0); give a\n"
+		"--timeout above the daemon's restart time (RestartSec=5s in\n"
 		"fplated.service) to have a crash and restart reported as a restart.\n"
+		"--seconds is rounded up to whole C3D point frames (10 ms at 2 kHz).\n"
 		"Exit status: 0 done, 1 no daemon or write error, 2 bad option, %d stopped early:\n"
 		"fplated restarted or the stream broke (the file is valid up to there).\n",
 		fp_cmd_record_help, FP_DEFAULT_ENDPOINT, FPC_DEFAULT_TIMEOUT_S, MAX_SYNC_EVENTS,
-		EXIT_BROKEN, MAX_GAP_S, EXIT_BROKEN);
+		EXIT_BROKEN, MAX_GAP_S, EXIT_BROKEN, EXIT_BROKEN);
 }
 
 struct rec {
@@ -85,6 +87,7 @@ struct rec {
 	struct fpc_run run;         /* which run of fplated the messages are from */
 	/* from the first status message */
 	int have_status;
+	int source_ended;           /* a status said the device state is "ended" (end of a file) */
 	double rate;
 	char uri[128], serial[64], calib[64], calib_source[300];
 	const char *calib_file;     /* --calibration */
@@ -208,6 +211,10 @@ static void handle_status(struct rec *r, const void *data, size_t len)
 	if (!root)
 		return;
 	dev = json_object_get(root, "device");
+	/* the source itself ended (a replayed file): silence after it is the end */
+	if (json_is_string(json_object_get(dev, "state")) &&
+	    !strcmp(json_string_value(json_object_get(dev, "state")), "ended"))
+		r->source_ended = 1;
 	rate = json_object_get(dev, "nominal_rate_hz");
 	if (json_is_number(rate) && json_number_value(rate) > 0) {
 		r->rate = json_number_value(rate);
@@ -283,6 +290,10 @@ static int open_writer(struct rec *r, const struct fp_wire_frame *f, uint32_t a)
 	r->plates = f->h.n_plates;
 	r->first_sample = r->next_sample = f->h.first_sample + a;
 	r->limit = r->seconds > 0 ? (uint64_t)llround(r->seconds * r->rate) : UINT64_MAX;
+	/* the file keeps whole point frames: round the limit up to one, so that
+	 * no sample asked for is cut at close (as fplated's record does) */
+	if (r->limit != UINT64_MAX)
+		r->limit = (r->limit + r->spf - 1) / r->spf * r->spf;
 	return 0;
 }
 
@@ -579,11 +590,15 @@ static int record_loop(struct rec *r, struct fp_sub *sub)
 		if (ret == -EINTR || ret == -EBADMSG)
 			continue;   /* a malformed frame: the next one shows the gap */
 		if (ret == 0) {
+			if (r->w && r->source_ended)
+				return 0;   /* the replayed file ended: the recording is whole */
 			fprintf(stderr, "fplate record: no %s from fplated at %s within %g s "
-				"(is fplated running? --endpoint)\n",
-				r->w ? "more data" : r->have_status ? "force frames" : "status",
-				r->endpoint, r->timeout_s);
-			return r->w ? 0 : -ETIMEDOUT;
+				"%s\n", r->w ? "more data" : r->have_status ? "force frames" : "status",
+				r->endpoint, r->timeout_s,
+				r->w ? "before the end of the recording: it stops here" :
+				"(is fplated running? --endpoint)");
+			/* the data stopped before the recording's end: broken, not done */
+			return r->w ? -EPIPE : -ETIMEDOUT;
 		}
 		if (ret < 0) {
 			fprintf(stderr, "fplate record: %s\n", msg);

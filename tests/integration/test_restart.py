@@ -20,6 +20,9 @@
 #    not fill the pause with NaN and join both runs. A restart while record
 #    still waits for the first status drops the old run's frames and
 #    records the new run.
+# 4. The daemon killed and not restarted: record exits 3 after --timeout,
+#    saying the data stopped before the end (a replay that ends: exit 0,
+#    test_c3d.sh).
 # No timing limit: every wait is for a condition, with a deadline far above
 # what a stalled VM needs.
 import csv
@@ -276,6 +279,26 @@ def phase_fixed_id(tmp, ep):
           "steps names the restart (status uptime_s went back)")
 
 
+def phase_daemon_gone(tmp, ep):
+    """The daemon dies and does not come back: the recording did not reach
+    its end (no --seconds, no Ctrl-C), so record says so and exits 3 after
+    --timeout, with the file valid and holding what came. (A replayed file
+    that ends is the other case: exit 0, test_c3d.sh.)"""
+    c3d = os.path.join(tmp, "gone.c3d")
+    d5, _ = start_daemon(ep, tmp, "fplated5")
+    rec = client(tmp, "record5", ["record", "-o", c3d, "--endpoint", ep, "--timeout", "1"])
+    wait_for(lambda: os.path.exists(c3d) and c3d_samples(c3d) >= 1000, 15,
+             "fplate record to write 1000 samples")
+    d5.kill()
+    d5.wait()
+    rc, err = finish(rec, tmp, "record5")
+    n = c3d_samples(c3d)
+    check(rc == 3, "daemon gone for good: fplate record exits 3 (exit %d)" % rc)
+    check("before the end of the recording: it stops here" in err,
+          "record says the data stopped before the end")
+    check(n >= 1000, "the file is readable and holds the %d samples that came" % n)
+
+
 def frame(stream_id, seq, first, n, value):
     """A docs/wire-format.md force frame: 1 plate, 9 fields, Fz = value."""
     head = struct.pack("<IHHIIQQqdqIHHfI", 0x464C5046, 1, 72, stream_id, 0, seq, first,
@@ -357,6 +380,7 @@ def main():
     try:
         phase_random_id(tmp, ep)
         phase_fixed_id(tmp, ep)
+        phase_daemon_gone(tmp, ep)
         phase_counter_runs_on(tmp)
     finally:
         for p in procs:
