@@ -202,12 +202,28 @@ int fpc_run_status(struct fpc_run *r, const char *json, size_t len)
 	return changed;
 }
 
+/* A step or impact message: by its stream_id alone (no sequence or
+ * uptime there; a message without one says nothing). */
+static int run_record(struct fpc_run *r, const char *json, size_t len)
+{
+	json_t *root = json_loadb(json, len, 0, NULL);
+	json_t *id = json_object_get(root, "stream_id");
+	int changed = 0;
+
+	if (json_is_integer(id) && (!r->known || (uint32_t)json_integer_value(id) != r->stream_id))
+		changed = run_begin(r, (uint32_t)json_integer_value(id));
+	json_decref(root);
+	return changed;
+}
+
 int fpc_run_check(struct fpc_run *r, const struct fp_sub_msg *m)
 {
 	if (m->kind == FP_SUB_FORCE)
 		return fpc_run_force(r, &m->frame.h);
 	if (m->kind == FP_SUB_STATUS)
 		return fpc_run_status(r, m->json, m->json_len);
+	if (m->kind == FP_SUB_STEP || m->kind == FP_SUB_IMPACT)
+		return run_record(r, m->json, m->json_len);
 	return 0;
 }
 

@@ -110,6 +110,9 @@ static void publish_steps(struct fpd *d, struct gait_stage *st)
 	while (fp_gait_next_impact(st->g, &e)) {
 		json_t *j = fp_impact_to_json(&e);
 
+		/* the run it belongs to, as in the force frames and the status */
+		if (j)
+			json_object_set_new(j, "stream_id", json_integer(d->stream_id));
 		if (j && fpd_publish_json(d, FP_TOPIC_IMPACT, j) >= 0)
 			st->impacts++;
 		json_decref(j);
@@ -123,6 +126,7 @@ static void publish_steps(struct fpd *d, struct gait_stage *st)
 		if (j) {
 			json_object_set_new(j, "type", json_string("step"));
 			json_object_set_new(j, "version", json_integer(1));
+			json_object_set_new(j, "stream_id", json_integer(d->stream_id));
 		}
 		if (j && fpd_publish_json(d, FP_TOPIC_STEP, j) >= 0)
 			st->published++;

@@ -23,6 +23,8 @@
 # 4. The daemon killed and not restarted: record exits 3 after --timeout,
 #    saying the data stopped before the end (a replay that ends: exit 0,
 #    test_c3d.sh).
+# 5. A step of the new run before any of its status or frames: steps see
+#    the restart from the step's stream_id.
 # No timing limit: every wait is for a condition, with a deadline far above
 # what a stalled VM needs.
 import csv
@@ -374,6 +376,37 @@ def phase_counter_runs_on(tmp):
           "the file holds the new run only: %d samples from %d" % (n, first))
 
 
+def phase_step_first(tmp):
+    """A step of the new run arriving before any of its status or force
+    messages (steps carry the stream_id): fplate steps must see the restart
+    at that step, not file it under the old run."""
+    ep = "ipc://%s/scripted-steps.sock" % tmp
+    r = subprocess.run([FPLATE, "analyze", "sim://?pace=fast&plates=2&seed=3", "--seconds", "4",
+                        "--json"], capture_output=True, text=True, check=True)
+    step = next(json.loads(line) for line in r.stdout.splitlines() if '"contact_sample"' in line)
+    step.update(type="step", version=1)
+    pub = zmq.Context.instance().socket(zmq.XPUB)
+    pub.bind(ep)
+    steps = client(tmp, "steps7", ["steps", "--endpoint", ep, "--timeout", "20"])
+    subs, deadline = set(), time.monotonic() + 15
+    while not {b"step", b"status"} <= subs and time.monotonic() < deadline:
+        if pub.poll(100):
+            m = pub.recv()
+            if m[:1] == b"\x01":
+                subs.add(m[1:])
+    check({b"step", b"status"} <= subs, "steps subscribed (%r)" % subs)
+    pub.send_multipart([b"status", json.dumps({"type": "status", "stream_id": 31,
+                                               "uptime_s": 5.0}).encode()])
+    for sid in (31, 31, 32):
+        pub.send_multipart([b"step", json.dumps(dict(step, stream_id=sid)).encode()])
+    wait_for(lambda: "fplated restarted" in text(tmp, "steps7.err"), 10,
+             "fplate steps to see the restart in a step")
+    stop([steps])
+    pub.close()
+    check("fplated restarted (stream_id 31 -> 32)" in text(tmp, "steps7.err"),
+          "steps names the restart from a step's stream_id alone")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="fplate-it-restart.")
     ep = "ipc://%s/pub.sock" % tmp
@@ -382,6 +415,7 @@ def main():
         phase_fixed_id(tmp, ep)
         phase_daemon_gone(tmp, ep)
         phase_counter_runs_on(tmp)
+        phase_step_first(tmp)
     finally:
         for p in procs:
             if p.poll() is None:

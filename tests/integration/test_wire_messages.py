@@ -75,6 +75,10 @@ def main():
     for s in steps:
         if s.get("type") != "step" or s.get("version") != 1 or "metrics_version" not in s:
             fail("step message without type/version: %s" % sorted(s))
+        # the run a step belongs to: the stream_id of the status messages
+        if s.get("stream_id") != status[0]["stream_id"]:
+            fail("step stream_id %r, status says %r" % (s.get("stream_id"),
+                                                        status[0]["stream_id"]))
     for s in status:
         if s["type"] != "status" or s["version"] != 1:
             fail("status type/version: %r %r" % (s["type"], s["version"]))
