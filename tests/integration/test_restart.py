@@ -179,13 +179,7 @@ def phase_random_id(tmp, ep):
     d2, st2 = start_daemon(ep, tmp, "fplated2")
     id1, id2 = st1["stream_id"], st2["stream_id"]
     print("stream_id %d, then %d" % (id1, id2))
-    try:
-        rc = rec.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        rec.kill()
-        rc = rec.wait()
-    err = text(tmp, "record.err")
-    print("record: " + err.strip().replace("\n", "\n        "))
+    rc, err = finish(rec, tmp, "record")
     check(rc == 3, "fplate record exits 3 at the restart (exit %d)" % rc)
     check("fplated restarted (stream_id %d -> %d)" % (id1, id2) in err,
           "record names the restart and both stream_ids")
@@ -259,13 +253,7 @@ def phase_fixed_id(tmp, ep):
     d3.wait()
     d4, st4 = start_daemon(ep, tmp, "fplated4", ["--stream-id", "7"])
     check(st3["stream_id"] == 7 and st4["stream_id"] == 7, "both runs are stream_id 7")
-    try:
-        rc = rec.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        rec.kill()
-        rc = rec.wait()
-    err = text(tmp, "record3.err")
-    print("record: " + err.strip().replace("\n", "\n        "))
+    rc, err = finish(rec, tmp, "record3")
     check(rc == 3, "fixed stream_id, SIGKILL: fplate record exits 3 (exit %d)" % rc)
     check("fplated restarted (stream_id 7, fixed" in err, "record names the restart")
     m = re.search(r"holds the (\d+) samples", err)
