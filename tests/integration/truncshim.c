@@ -32,48 +32,39 @@ typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
 static int watched_fd = -1;
 static int maps;
 
-static void note(const char *path, int fd)
+/* fd opened for path: remember it if it is the watched file */
+static int note(const char *path, int fd)
 {
 	const char *want = getenv("TRUNCSHIM_PATH");
 
 	if (fd >= 0 && want && !strcmp(path, want))
 		watched_fd = fd;
+	return fd;
 }
+
+/* the mode argument is there only with O_CREAT or O_TMPFILE */
+#define MODE_ARG(flags, mode)                                          \
+	do {                                                           \
+		va_list ap;                                            \
+		va_start(ap, flags);                                   \
+		mode = (flags) & (O_CREAT | O_TMPFILE) ? va_arg(ap, mode_t) : 0; \
+		va_end(ap);                                            \
+	} while (0)
 
 int open(const char *path, int flags, ...)
 {
-	open_fn real = (open_fn)dlsym(RTLD_NEXT, "open");
-	mode_t mode = 0;
-	int fd;
+	mode_t mode;
 
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	fd = real(path, flags, mode);
-	note(path, fd);
-	return fd;
+	MODE_ARG(flags, mode);
+	return note(path, ((open_fn)dlsym(RTLD_NEXT, "open"))(path, flags, mode));
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
-	openat_fn real = (openat_fn)dlsym(RTLD_NEXT, "openat");
-	mode_t mode = 0;
-	int fd;
+	mode_t mode;
 
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	fd = real(dirfd, path, flags, mode);
-	note(path, fd);
-	return fd;
+	MODE_ARG(flags, mode);
+	return note(path, ((openat_fn)dlsym(RTLD_NEXT, "openat"))(dirfd, path, flags, mode));
 }
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
