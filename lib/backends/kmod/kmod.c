@@ -319,11 +319,18 @@ static int kmod_reopen(struct fp_device *dev, struct kmod_priv *p, int timeout_m
 				 "kmod://%s: a device with another layout came back", p->path);
 	}
 	if (ret == 0 && dev->started) {
+		int64_t gone_ns = p->gone_ns;
+		uint64_t disconnects = p->disconnects;
+
 		ret = kmod_begin(dev, p);
 		if (ret && p->fd >= 0) {
 			close(p->fd);
 			p->fd = -1;
 		}
+		/* Gone again at START: still the outage that began at gone_ns,
+		 * skipped once when a START works (as on usb://). */
+		p->gone_ns = gone_ns;
+		p->disconnects = disconnects;
 	}
 	if (ret) {
 		if (timeout_ms != 0) {

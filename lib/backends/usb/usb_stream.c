@@ -390,7 +390,7 @@ static int try_reconnect(struct usb_priv *p)
 {
 	struct fp_info old = p->dev->info;
 	int64_t now = fp_clock_ns(CLOCK_MONOTONIC);
-	uint64_t lost;
+	uint64_t lost, next_index = p->next_index, offset = p->offset;
 	int ret;
 
 	/* If this attempt fails: the next one. */
@@ -424,13 +424,17 @@ static int try_reconnect(struct usb_priv *p)
 		usb_disconnect(p);
 		return -ENODEV;
 	}
-	/* The device restarts at sample 0; the host index skips the outage. */
-	lost = fp_replug_resume(p->next_index, p->gone_since_ns, now, old.rate_hz, &p->offset);
+	/*
+	 * The device restarts at sample 0; the host index skips the outage.
+	 * Placed before START (packets may complete inside the control
+	 * transfer), but counted only once START worked: an attempt that
+	 * fails leaves the index where the outage began, so the next one
+	 * skips the whole outage once (as kmod:// does).
+	 */
+	lost = fp_replug_resume(next_index, p->gone_since_ns, now, old.rate_hz, &p->offset);
 	p->next_index = p->offset;
-	p->cnt.lost_samples += lost;
-	p->cnt.gaps++;
 	p->pending_flags = FP_BLK_GAP | FP_BLK_RESUMED;
-	p->gone = p->gone_reported = 0;
+	p->gone = 0;
 	p->arrived = 0;
 	if (p->streaming) {
 		p->streaming = 0;
@@ -438,10 +442,15 @@ static int try_reconnect(struct usb_priv *p)
 		if (ret) {
 			p->gone = 1;
 			p->streaming = 1;
+			p->next_index = next_index;
+			p->offset = offset;
 			usb_disconnect(p);
-			return ret;
+			return ret;  /* still the same outage: not reported again */
 		}
 	}
+	p->gone_reported = 0;
+	p->cnt.lost_samples += lost;
+	p->cnt.gaps++;
 	return 0;
 }
 
