@@ -36,3 +36,18 @@ int fp_replug_same(const char *where, const char *pinned, const char *found, cha
 			 where, found, pinned, pinned);
 	return 0;
 }
+
+int fp_replug_same_layout(const char *where, const struct fp_info *was,
+			  const struct fp_info *now, char *msg, size_t msg_len)
+{
+	if (now->plates == was->plates && now->channels == was->channels &&
+	    now->rate_hz == was->rate_hz && !now->external_clock == !was->external_clock)
+		return 1;
+	if (msg && msg_len)
+		snprintf(msg, msg_len,
+			 "%s: the device came back as %u plates x %u channels at %g Hz, %s clock (was %u x %u at %g Hz, %s clock); not resuming",
+			 where, now->plates, now->channels, now->rate_hz,
+			 now->external_clock ? "external" : "internal", was->plates, was->channels,
+			 was->rate_hz, was->external_clock ? "external" : "internal");
+	return 0;
+}

@@ -6,6 +6,7 @@
  * (kmod_time_axis, kmod_replug_swap, usb_replug_swap, usb_daemon).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fp_test.h"
@@ -46,9 +47,43 @@ static void test_same_serial(void)
 	CU_ASSERT_EQUAL(fp_replug_same("usb://", "FP001", "FP0011", NULL, 0), 0);
 }
 
+static void test_same_layout(void)
+{
+	struct fp_info was = { .plates = 2, .channels = 6, .rate_hz = 2000.0 }, now = was;
+	char msg[FP_MSG_MAX] = "";
+
+	CU_ASSERT_EQUAL(fp_replug_same_layout("usb://", &was, &now, msg, sizeof(msg)), 1);
+	CU_ASSERT_STRING_EQUAL(msg, "");
+	/* Power-cycled to another default rate: not the same time axis. */
+	now.rate_hz = 1000.0;
+	CU_ASSERT_EQUAL(fp_replug_same_layout("usb://", &was, &now, msg, sizeof(msg)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "usb://: the device came back as 2 plates x 6 channels at 1000 Hz"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "(was 2 x 6 at 2000 Hz, internal clock); not resuming"));
+	/* Slaved to the external clock now, or not any more. */
+	now = was;
+	now.external_clock = 1;
+	CU_ASSERT_EQUAL(fp_replug_same_layout("kmod:///dev/fplate0", &was, &now, msg, sizeof(msg)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "kmod:///dev/fplate0: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "external clock (was"));
+	CU_ASSERT_EQUAL(fp_replug_same_layout("usb://", &now, &was, NULL, 0), 0);
+	/* Layout, as before. */
+	now = was;
+	now.plates = 1;
+	CU_ASSERT_EQUAL(fp_replug_same_layout("usb://", &was, &now, NULL, 0), 0);
+	now = was;
+	now.channels = 8;
+	CU_ASSERT_EQUAL(fp_replug_same_layout("usb://", &was, &now, NULL, 0), 0);
+	/* What is not part of the time axis or layout does not matter. */
+	now = was;
+	now.external_clock = was.external_clock;
+	snprintf(now.firmware, sizeof(now.firmware), "2.0");
+	CU_ASSERT_EQUAL(fp_replug_same_layout("usb://", &was, &now, NULL, 0), 1);
+}
+
 void fp_suite_replug(void)
 {
 	FP_ADD_SUITE("replug",
 		     { "host index after a replug", test_resume_index },
-		     { "pinned serial", test_same_serial });
+		     { "pinned serial", test_same_serial },
+		     { "rate, clock and layout of a replugged device", test_same_layout });
 }

@@ -305,18 +305,24 @@ static int kmod_stop(struct fp_device *dev)
 static int kmod_reopen(struct fp_device *dev, struct kmod_priv *p, int timeout_ms)
 {
 	struct fplate_info old = p->kinfo;
+	struct fp_info was = dev->info;
+	char where[sizeof(p->path) + 8];
 	uint64_t lost;
 	int ret;
 
 	ret = kmod_open_node(dev, p);
 	if (ret)
 		p->kinfo = old;
-	if (ret == 0 && (p->kinfo.plates != old.plates || p->kinfo.channels != old.channels)) {
-		close(p->fd);
-		p->fd = -1;
-		p->kinfo = old;
-		ret = fp_dev_err(dev, -ENODEV,
-				 "kmod://%s: a device with another layout came back", p->path);
+	snprintf(where, sizeof(where), "kmod://%s", p->path);
+	if (ret == 0) {
+		kmod_fill_info(dev, &p->kinfo);
+		if (!fp_replug_same_layout(where, &was, &dev->info, dev->msg, sizeof(dev->msg))) {
+			close(p->fd);
+			p->fd = -1;
+			p->kinfo = old;
+			dev->info = was;
+			ret = -ENODEV;
+		}
 	}
 	if (ret == 0 && dev->started) {
 		int64_t gone_ns = p->gone_ns;
@@ -338,14 +344,14 @@ static int kmod_reopen(struct fp_device *dev, struct kmod_priv *p, int timeout_m
 				 KMOD_RETRY_MS : timeout_ms;
 			nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
 		}
+		dev->info = was;
 		return -ENODEV;
 	}
-	kmod_fill_info(dev, &p->kinfo);
 	if (!dev->started)
 		return 0;  /* fp_start() begins a new time axis anyway */
 	/* The kernel restarts at sample 0; the host index skips the outage. */
 	lost = fp_replug_resume(p->next_index, p->gone_ns, fp_clock_ns(CLOCK_MONOTONIC),
-				old.rate_hz, &p->offset);
+				was.rate_hz, &p->offset);
 	p->next_index = p->offset;
 	p->past.lost_samples += lost;
 	p->past.gaps++;

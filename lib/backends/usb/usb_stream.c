@@ -416,10 +416,8 @@ static int try_reconnect(struct usb_priv *p)
 		gone_msg(p);
 	if (ret)
 		return ret;
-	if (p->dev->info.plates != old.plates || p->dev->info.channels != old.channels) {
-		fp_dev_err(p->dev, -ENODEV,
-			   "usb://: the device came back as %u plates x %u channels (was %u x %u); not resuming",
-			   p->dev->info.plates, p->dev->info.channels, old.plates, old.channels);
+	if (!fp_replug_same_layout("usb://", &old, &p->dev->info, p->dev->msg,
+				   sizeof(p->dev->msg))) {
 		p->dev->info = old;
 		usb_disconnect(p);
 		return -ENODEV;
