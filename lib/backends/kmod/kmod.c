@@ -76,13 +76,16 @@ uint32_t fp_kmod_take(struct fp_kmod_records *r, struct fp_block *blk,
 
 		memcpy(&rec, p, sizeof(rec));
 		if (n > 0 && (rec.sample != blk->first_sample + n ||
-			      (rec.flags & (FPLATE_REC_GAP | FPLATE_REC_RING_OVERRUN))))
+			      (rec.flags & (FPLATE_REC_GAP | FPLATE_REC_RING_OVERRUN |
+					    FPLATE_REC_RESYNC))))
 			break;
 		if (n == 0) {
 			blk->first_sample = rec.sample;
 			if (rec.flags & FPLATE_REC_GAP ||
 			    (*next_sample != UINT64_MAX && rec.sample != *next_sample))
 				blk->flags |= FP_BLK_GAP;
+			if (rec.flags & FPLATE_REC_RESYNC)
+				blk->flags |= FP_BLK_GAP | FP_BLK_RESUMED;
 		}
 		if (rec.flags & (FPLATE_REC_RING_OVERRUN | FPLATE_REC_DEV_OVERRUN))
 			blk->flags |= FP_BLK_OVERRUN;

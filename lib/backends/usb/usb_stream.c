@@ -146,6 +146,17 @@ static void handle_packet(struct usb_priv *p, const uint8_t *buf, int len)
 		flags |= FP_BLK_GAP;
 		p->cnt.gaps++;
 		break;
+	case FP_USB_SEQ_RESYNC:
+		/*
+		 * The device's index moved and stayed (a clock restart whose
+		 * packet 0 was lost, a firmware jump): the host index goes on
+		 * past the dropped run, and RESUMED restarts the time fit.
+		 */
+		p->offset = p->next_index + res.lost_samples - v.first_sample;
+		flags |= FP_BLK_GAP | FP_BLK_RESUMED;
+		p->cnt.gaps++;
+		p->cnt.lost_samples += res.lost_samples;
+		break;
 	case FP_USB_SEQ_GAP:
 		flags |= FP_BLK_GAP;
 		p->cnt.gaps++;
