@@ -158,9 +158,12 @@ static void handle_packet(struct usb_priv *p, const uint8_t *buf, int len)
 		p->cnt.lost_samples += res.lost_samples;
 		break;
 	case FP_USB_SEQ_GAP:
-		flags |= FP_BLK_GAP;
+		/* seq jumped past a dropped repeat: a gap event, but no sample
+		 * is missing, so no GAP flag (as fplate.ko) */
 		p->cnt.gaps++;
 		p->cnt.lost_samples += res.lost_samples;
+		if (res.lost_samples)
+			flags |= FP_BLK_GAP;
 		break;
 	case FP_USB_SEQ_IN_ORDER:
 		break;
