@@ -25,6 +25,18 @@ uint64_t fp_replug_resume(uint64_t next_index, int64_t gone_ns, int64_t back_ns,
 	return n;
 }
 
+uint64_t fp_replug_clock_resume(uint64_t next_index, uint64_t clock_index, int64_t gone_ns,
+				int64_t back_ns, double rate_hz, uint64_t *lost)
+{
+	uint64_t floor;
+
+	fp_replug_resume(next_index, gone_ns, back_ns, rate_hz, &floor);
+	if (clock_index < floor)
+		clock_index = floor;
+	*lost = clock_index - next_index;
+	return clock_index;
+}
+
 int fp_replug_same(const char *where, const char *pinned, const char *found, char *msg,
 		   size_t msg_len)
 {

@@ -32,6 +32,30 @@ static void test_resume_index(void)
 	CU_ASSERT_EQUAL(off, 777);
 }
 
+static void test_clock_resume(void)
+{
+	uint64_t lost = 0;
+
+	/* 2 s away at 2000 Hz; the host clock says the card is at 1 000 000,
+	 * 4000 samples past the last one delivered: the clock is right. */
+	CU_ASSERT_EQUAL(fp_replug_clock_resume(996000, 1000000, 0, 2000000000LL, 2000.0, &lost),
+			1000000);
+	CU_ASSERT_EQUAL(lost, 4000);
+	/* A card fast by 50 ppm for 3 days at 2 kHz has delivered
+	 * 3 * 86400 * 2000 * 50e-6 = 25920 samples more than the host clock
+	 * predicts. A 1 s outage: the clock's index is 23920 behind the next
+	 * one. The index must not go back and must skip the outage. */
+	uint64_t next = 518400000ull + 25920;
+
+	CU_ASSERT_EQUAL(fp_replug_clock_resume(next, 518400000ull + 2000, 5000000000LL,
+					       6000000000LL, 2000.0, &lost),
+			next + 2000);
+	CU_ASSERT_EQUAL(lost, 2000);
+	/* No time passed (a clock that stood still): never back, nothing lost. */
+	CU_ASSERT_EQUAL(fp_replug_clock_resume(100, 0, 7, 7, 2000.0, &lost), 100);
+	CU_ASSERT_EQUAL(lost, 0);
+}
+
 static void test_same_serial(void)
 {
 	char msg[FP_MSG_MAX] = "";
@@ -84,6 +108,7 @@ void fp_suite_replug(void)
 {
 	FP_ADD_SUITE("replug",
 		     { "host index after a replug", test_resume_index },
+		     { "host-clock index after an outage", test_clock_resume },
 		     { "pinned serial", test_same_serial },
 		     { "rate, clock and layout of a replugged device", test_same_layout });
 }
