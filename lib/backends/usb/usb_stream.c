@@ -434,6 +434,7 @@ static int try_reconnect(struct usb_priv *p)
 				   sizeof(p->dev->msg))) {
 		p->dev->info = old;
 		usb_disconnect(p);
+		p->gone = 1;  /* usb_connect() cleared it: still waiting for ours */
 		return -ENODEV;
 	}
 	/*
