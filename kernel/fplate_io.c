@@ -75,6 +75,13 @@ static bool fplate_process_packet(struct fplate_dev *dev, const u8 *buf,
 		dev->counters.seq_gaps++;
 		dev->pending_flags |= FPLATE_REC_GAP;
 		break;
+	case FP_USB_SEQ_RESYNC:
+		/* the device's index moved and stayed: go on past the dropped run */
+		dev->offset = dev->next_index + res.lost_samples - v.first_sample;
+		dev->counters.seq_gaps++;
+		dev->counters.lost_samples += res.lost_samples;
+		dev->pending_flags |= FPLATE_REC_GAP | FPLATE_REC_RESYNC;
+		break;
 	case FP_USB_SEQ_GAP:
 		/* seq jumped past a dropped repeat: no sample is missing */
 		if (res.lost_packets)

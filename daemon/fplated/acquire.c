@@ -157,7 +157,9 @@ static void close_slot(struct fpd *d, struct fpd_fill *f)
 		return;
 	if (f->slot < 0) {
 		atomic_fetch_add(&a->overrun_blocks, 1);
-		f->pending_flags |= FP_BLK_GAP | FP_BLK_OVERRUN;
+		/* RESUMED too: `resumes` and the time-fit restart must not be
+		 * lost with the first block after a resume. */
+		f->pending_flags |= FP_BLK_GAP | FP_BLK_OVERRUN | (f->blk->flags & FP_BLK_RESUMED);
 	} else {
 		f->blk->flags |= f->pending_flags;
 		f->pending_flags = 0;

@@ -28,6 +28,8 @@
 #define FPLATE_REC_DEV_OVERRUN (1u << 2) /* the device's FIFO overflowed before it */
 #define FPLATE_REC_RING_OVERRUN (1u << 3) /* the kernel ring was full before it */
 #define FPLATE_REC_EXT_CLOCK  (1u << 4) /* clocked by the external sync input */
+#define FPLATE_REC_RESYNC     (1u << 5) /* the device's index moved and stayed: the
+					 * record index goes on, the time base restarts */
 
 /*
  * One sample of every plate. Followed in the read() buffer by

@@ -75,24 +75,43 @@ size_t fp_usb_pkt_build(void *buf, __u32 seq, __u32 flags, __u64 first_sample,
  * Sequence accounting. The host expects seq + 1 and first_sample + n from
  * the previous accepted packet. fp_usb_seq_check() classifies a validated
  * packet and updates the state; the caller counts.
+ *
+ * A packet whose index cannot be right is not believed on its own: one
+ * back in time that is not a restart (a repeat), or one ahead by more
+ * samples than the packets missing by seq could have held and without the
+ * OVERRUN flag (a device skips samples only in an overrun). It is dropped
+ * (STALE) and the expected index stays. FP_USB_SEQ_RESYNC_RUN such packets
+ * in a row that continue each other (seq + 1, first_sample + n) mean the
+ * device's index really moved (a clock restart whose packet 0 was lost, a
+ * firmware jump): the last one is taken (RESYNC) and the stream goes on
+ * from there.
  */
+#define FP_USB_SEQ_RESYNC_RUN 8
+
 struct fp_usb_seq {
 	int have_last;
 	__u32 next_seq;
 	__u64 next_sample;
+	__u32 last_n;            /* n_samples of the last accepted packet */
+	/* The run of dropped packets that continue each other. */
+	__u32 run;
+	__u32 run_next_seq;
+	__u64 run_next_sample, run_first_sample;
 };
 
 enum fp_usb_seq_verdict {
 	FP_USB_SEQ_IN_ORDER = 0, /* contiguous with the previous packet (or the first) */
 	FP_USB_SEQ_GAP,          /* packets and/or samples missing before this one */
 	FP_USB_SEQ_RESTART,      /* seq 0 at sample 0 mid-stream: the device restarted */
-	FP_USB_SEQ_STALE,        /* back in time otherwise (a repeat): drop it */
+	FP_USB_SEQ_STALE,        /* an index that cannot be right (a repeat): drop it */
+	FP_USB_SEQ_RESYNC,       /* the device's index moved and stayed: take it from here */
 };
 
 struct fp_usb_seq_result {
 	enum fp_usb_seq_verdict verdict;
-	__u32 lost_packets;      /* packets missing (GAP) */
-	__u64 lost_samples;      /* samples missing (GAP), from the sample index */
+	__u32 lost_packets;      /* packets missing (GAP), dropped (RESYNC) */
+	__u64 lost_samples;      /* samples missing (GAP), from the sample index; the
+				  * dropped run's samples (RESYNC) */
 };
 
 void fp_usb_seq_reset(struct fp_usb_seq *st);

@@ -198,9 +198,40 @@ size_t fp_usb_pkt_build(void *buf, __u32 seq, __u32 flags, __u64 first_sample,
 void fp_usb_seq_reset(struct fp_usb_seq *st)
 {
 	/* After START the device begins at seq 0, sample 0. */
+	memset(st, 0, sizeof(*st));
 	st->have_last = 1;
-	st->next_seq = 0;
-	st->next_sample = 0;
+}
+
+/* Could the packets missing by seq (dseq of them) hold `lost` samples? */
+static int seq_plausible_jump(const struct fp_usb_seq *st, const struct fp_usb_pkt_view *v,
+			      __s32 dseq, __u64 lost)
+{
+	__u64 k = v->n_samples > st->last_n ? v->n_samples : st->last_n;
+
+	if (!lost || (v->flags & FP_USB_PKT_OVERRUN))
+		return 1;  /* nothing skipped, or the device discarded samples */
+	return dseq > 0 && lost <= (__u64)dseq * k;
+}
+
+/* A packet not believed: drop it, and see whether it continues a run. */
+static void seq_suspect(struct fp_usb_seq *st, const struct fp_usb_pkt_view *v,
+			struct fp_usb_seq_result *res)
+{
+	if (st->run && v->seq == st->run_next_seq && v->first_sample == st->run_next_sample) {
+		st->run++;
+	} else {
+		st->run = 1;
+		st->run_first_sample = v->first_sample;
+	}
+	st->run_next_seq = v->seq + 1;
+	st->run_next_sample = v->first_sample + v->n_samples;
+	if (st->run < FP_USB_SEQ_RESYNC_RUN) {
+		res->verdict = FP_USB_SEQ_STALE;
+		return;
+	}
+	res->verdict = FP_USB_SEQ_RESYNC;
+	res->lost_packets = st->run - 1;
+	res->lost_samples = v->first_sample - st->run_first_sample;
 }
 
 void fp_usb_seq_check(struct fp_usb_seq *st, const struct fp_usb_pkt_view *v,
@@ -221,11 +252,17 @@ void fp_usb_seq_check(struct fp_usb_seq *st, const struct fp_usb_pkt_view *v,
 		if (v->seq == 0 && v->first_sample == 0 && st->next_seq != 1) {
 			res->verdict = FP_USB_SEQ_RESTART;
 		} else {
-			res->verdict = FP_USB_SEQ_STALE;
-			return;
+			seq_suspect(st, v, res);
+			if (res->verdict == FP_USB_SEQ_STALE)
+				return;
 		}
 	} else if (dseq == 0 && v->first_sample == st->next_sample) {
 		res->verdict = FP_USB_SEQ_IN_ORDER;
+	} else if (!seq_plausible_jump(st, v, dseq, v->first_sample - st->next_sample)) {
+		/* Further ahead than lost packets explain, and no overrun. */
+		seq_suspect(st, v, res);
+		if (res->verdict == FP_USB_SEQ_STALE)
+			return;
 	} else {
 		/*
 		 * The sample index is the truth about what is missing; the
@@ -237,6 +274,8 @@ void fp_usb_seq_check(struct fp_usb_seq *st, const struct fp_usb_pkt_view *v,
 		res->lost_samples = v->first_sample - st->next_sample;
 	}
 	st->have_last = 1;
+	st->run = 0;
+	st->last_n = v->n_samples;
 	st->next_seq = v->seq + 1;
 	st->next_sample = v->first_sample + v->n_samples;
 }

@@ -418,6 +418,47 @@ static void test_record_limit_across_gap(void)
 	rmdir(dir);
 }
 
+/*
+ * The device comes back while the ring is full: the first block after the
+ * resume is dropped, and RESUMED must not be lost with it. The next block
+ * committed carries GAP | OVERRUN | RESUMED, so `resumes` counts it and
+ * the time fit restarts.
+ */
+static void test_resume_into_full_ring(void)
+{
+	static struct rig r;
+	struct fp_wire_header h[64];
+	int n;
+
+	rig_setup(&r, 4);
+	r.fk.packet = 10;
+	r.fk.gone_from = 10;  /* after 10 blocks: 4 in the ring, 6 dropped */
+	r.fk.gone_to = 12;
+	r.fk.jump = 50;       /* back at sample 150 */
+	r.fk.pause_at = 20;   /* 8 blocks after the resume, all dropped */
+	r.fk.released = 0;
+	r.fk.end_at = 23;
+	CU_ASSERT_EQUAL(fpd_acq_start(&r.d), 0);
+	while (!atomic_load(&r.fk.paused))
+		usleep(1000);
+	fpd_proc_drain(&r.d);
+	atomic_store(&r.fk.released, 1);
+	pump(&r, FPD_DEV_ENDED);
+	n = collect(&r, h, 64);
+	CU_ASSERT_EQUAL(n, 4 + 3);
+	CU_ASSERT_EQUAL(h[3].first_sample, 30);
+	CU_ASSERT_EQUAL(h[3].flags & 0xff, 0);
+	CU_ASSERT_EQUAL(h[4].first_sample, 230);
+	CU_ASSERT_EQUAL(h[4].flags & 0xff,
+			FP_WIRE_F_GAP | FP_WIRE_F_OVERRUN | FP_WIRE_F_RESUMED);
+	CU_ASSERT_EQUAL(h[5].flags & 0xff, 0);
+	CU_ASSERT_EQUAL(r.d.stats.resumes, 1);
+	CU_ASSERT_EQUAL(r.d.stats.gaps, 1);
+	/* 40..99 dropped, 100..149 the outage, 150..229 dropped */
+	CU_ASSERT_EQUAL(r.d.stats.lost_samples, 230 - 40);
+	rig_teardown(&r);
+}
+
 void fp_suite_daemon(void)
 {
 	FP_ADD_SUITE("daemon",
@@ -426,5 +467,7 @@ void fp_suite_daemon(void)
 		       test_inline_path },
 		     { "device-paced path: stopping publishes the partial block", test_inline_flush },
 		     { "ring overrun while processing stalls", test_ring_overrun },
-		     { "a time-limited recording across a gap", test_record_limit_across_gap });
+		     { "a time-limited recording across a gap", test_record_limit_across_gap },
+		     { "device back while the ring is full: RESUMED kept",
+		       test_resume_into_full_ring });
 }

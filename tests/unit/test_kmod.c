@@ -111,6 +111,31 @@ static void test_take_overrun_flags(void)
 	fp_block_release(&blk);
 }
 
+/* The driver resynced on a moved device index: the block that starts there
+ * is a resume for the caller (the time fit restarts). */
+static void test_take_resync(void)
+{
+	struct fp_kmod_records r = { .buf = records, .record_size = RS };
+	struct fp_block blk;
+	uint64_t next = 0;
+
+	put_record(0, 0, 0);
+	put_record(1, 1, 0);
+	/* contiguous here, so only the flag splits the block */
+	put_record(2, 2, FPLATE_REC_RESYNC);
+	put_record(3, 3, 0);
+	r.n_records = 4;
+	init_block(&blk, 16);
+
+	CU_ASSERT_EQUAL(fp_kmod_take(&r, &blk, &next), 2);
+	CU_ASSERT_EQUAL(blk.flags, 0);
+	blk.flags = 0;
+	CU_ASSERT_EQUAL(fp_kmod_take(&r, &blk, &next), 2);
+	CU_ASSERT_EQUAL(blk.first_sample, 2);
+	CU_ASSERT_EQUAL(blk.flags, FP_BLK_GAP | FP_BLK_RESUMED);
+	fp_block_release(&blk);
+}
+
 static void test_counters_sum(void)
 {
 	struct fplate_counters k = { .packets = 10, .samples = 200, .ring_overruns = 2,
@@ -201,6 +226,7 @@ void fp_suite_kmod(void)
 	FP_ADD_SUITE("kmod",
 		     { "take splits at gaps", test_take_splits_at_gaps },
 		     { "take overrun flags", test_take_overrun_flags },
+		     { "take: a resync is a resume", test_take_resync },
 		     { "counters sum", test_counters_sum },
 		     { "calibration decode", test_calib_decode },
 		     { "open errors", test_open_errors });

@@ -179,6 +179,7 @@ static void test_sequence_verdicts(void)
 	CU_ASSERT_EQUAL(r.lost_samples, 20);
 	/* device overrun: seq contiguous, 500 samples skipped inside the device */
 	v = view(5, 550, 10);
+	v.flags = FP_USB_PKT_OVERRUN;
 	fp_usb_seq_check(&st, &v, &r);
 	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_GAP);
 	CU_ASSERT_EQUAL(r.lost_packets, 0);
@@ -224,6 +225,159 @@ static void test_sequence_verdicts(void)
 	CU_ASSERT_EQUAL(r.lost_samples, 30);
 }
 
+/*
+ * One packet with an index that cannot be right must not stop the stream:
+ * a jump ahead further than the packets missing by seq could hold, with no
+ * device overrun, is dropped and the expected index stays.
+ */
+static void test_sequence_bogus_jump(void)
+{
+	struct fp_usb_seq st;
+	struct fp_usb_seq_result r;
+	struct fp_usb_pkt_view v;
+
+	fp_usb_seq_reset(&st);
+	for (uint32_t s = 0; s < 5; s++) {
+		v = view(s, 10 * s, 10);
+		fp_usb_seq_check(&st, &v, &r);
+		CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_IN_ORDER);
+	}
+	/* packet 5 says sample 10^9: dropped */
+	v = view(5, 1000000000ull, 10);
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_STALE);
+	/* packet 6 goes on: packet 5's 10 samples are lost, nothing is stale */
+	v = view(6, 60, 10);
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_GAP);
+	CU_ASSERT_EQUAL(r.lost_packets, 1);
+	CU_ASSERT_EQUAL(r.lost_samples, 10);
+	for (uint32_t s = 7; s < 40; s++) {
+		v = view(s, 10 * s, 10);
+		fp_usb_seq_check(&st, &v, &r);
+		CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_IN_ORDER);
+	}
+	/* Two packets lost on the bus hold at most 2 x 10 samples ... */
+	v = view(42, 420, 10);
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_GAP);
+	CU_ASSERT_EQUAL(r.lost_samples, 20);
+	/* ... not 21 without an overrun */
+	v = view(45, 451, 10);
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_STALE);
+	/* seq back but the index in order: nothing is skipped, nothing to doubt */
+	v = view(40, 430, 10);
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_GAP);
+	CU_ASSERT_EQUAL(r.lost_samples, 0);
+	v = view(41, 440, 10);
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_IN_ORDER);
+	/* with the OVERRUN flag any jump ahead is the device's own skip */
+	v = view(42, 100000, 10);
+	v.flags = FP_USB_PKT_OVERRUN;
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_GAP);
+	CU_ASSERT_EQUAL(r.lost_samples, 100000 - 450);
+}
+
+/*
+ * The device's index really moved: a clock restart whose packet 0 was lost
+ * (seq 1 at sample 10 mid-stream), or a bogus jump accepted with an
+ * overrun. The packets that follow continue each other: after
+ * FP_USB_SEQ_RESYNC_RUN of them the stream resyncs on them instead of
+ * dropping everything until the old index is caught up.
+ */
+static void test_sequence_resync(void)
+{
+	struct fp_usb_seq st;
+	struct fp_usb_seq_result r;
+	struct fp_usb_pkt_view v;
+	uint32_t s;
+
+	fp_usb_seq_reset(&st);
+	for (s = 0; s < 1000; s++) {
+		v = view(s, 10 * s, 10);
+		fp_usb_seq_check(&st, &v, &r);
+	}
+	/* restart, packet 0 lost */
+	for (s = 1; s < FP_USB_SEQ_RESYNC_RUN; s++) {
+		v = view(s, 10 * s, 10);
+		fp_usb_seq_check(&st, &v, &r);
+		CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_STALE);
+	}
+	v = view(s, 10 * s, 10);
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_RESYNC);
+	/* the run before it was dropped: packets 1..RUN-1 */
+	CU_ASSERT_EQUAL(r.lost_packets, FP_USB_SEQ_RESYNC_RUN - 1);
+	CU_ASSERT_EQUAL(r.lost_samples, 10 * (FP_USB_SEQ_RESYNC_RUN - 1));
+	v = view(s + 1, 10 * (s + 1), 10);
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_IN_ORDER);
+
+	/* A bogus jump ahead that came with OVERRUN is taken (GAP); the
+	 * real packets after it are then behind, and continue each other. */
+	fp_usb_seq_reset(&st);
+	for (s = 0; s < 100; s++) {
+		v = view(s, 10 * s, 10);
+		fp_usb_seq_check(&st, &v, &r);
+	}
+	v = view(100, 1ull << 40, 10);
+	v.flags = FP_USB_PKT_OVERRUN;
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_GAP);
+	for (s = 101; s < 100 + FP_USB_SEQ_RESYNC_RUN; s++) {
+		v = view(s, 10 * s, 10);
+		fp_usb_seq_check(&st, &v, &r);
+		CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_STALE);
+	}
+	v = view(s, 10 * s, 10);
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_RESYNC);
+	v = view(s + 1, 10 * (s + 1), 10);
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_IN_ORDER);
+
+	/* Repeats never resync, however many: each copy (seq + 1, the same
+	 * samples) is followed by a packet that is in order by index. */
+	fp_usb_seq_reset(&st);
+	for (s = 0; s < 4 * FP_USB_SEQ_RESYNC_RUN; s++) {
+		v = view(2 * s, 10 * s, 10);
+		fp_usb_seq_check(&st, &v, &r);
+		CU_ASSERT_NOT_EQUAL(r.verdict, FP_USB_SEQ_STALE);
+		CU_ASSERT_NOT_EQUAL(r.verdict, FP_USB_SEQ_RESYNC);
+		CU_ASSERT_EQUAL(r.lost_samples, 0);
+		v = view(2 * s + 1, 10 * s, 10);
+		fp_usb_seq_check(&st, &v, &r);
+		CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_STALE);
+	}
+	/* nor do old packets that do not continue each other (every other
+	 * one of a replay), nor a run broken by one good packet */
+	for (uint32_t k = 0; k < 3 * FP_USB_SEQ_RESYNC_RUN; k++) {
+		v = view(10 + 2 * k, 10 * k, 10);
+		fp_usb_seq_check(&st, &v, &r);
+		CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_STALE);
+	}
+	fp_usb_seq_reset(&st);
+	for (s = 0; s < 10; s++) {
+		v = view(s, 10 * s, 10);
+		fp_usb_seq_check(&st, &v, &r);
+	}
+	for (uint32_t k = 0; k < FP_USB_SEQ_RESYNC_RUN - 1; k++) {
+		v = view(1 + k, 10 * (1 + k), 10);
+		fp_usb_seq_check(&st, &v, &r);
+		CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_STALE);
+	}
+	v = view(10, 100, 10);   /* the stream as expected */
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_IN_ORDER);
+	v = view(FP_USB_SEQ_RESYNC_RUN, 10 * FP_USB_SEQ_RESYNC_RUN, 10);
+	fp_usb_seq_check(&st, &v, &r);
+	CU_ASSERT_EQUAL(r.verdict, FP_USB_SEQ_STALE);
+}
+
 static void test_usb_uri_errors(void)
 {
 	struct fp_device *dev;
@@ -257,5 +411,7 @@ void fp_suite_usb_proto(void)
 		     { "each rejection reason", test_rejections },
 		     { "every bit flip rejected", test_every_bit_flip_rejected },
 		     { "sequence verdicts", test_sequence_verdicts },
+		     { "sequence: one bogus jump ahead is dropped", test_sequence_bogus_jump },
+		     { "sequence: resync on a moved device index", test_sequence_resync },
 		     { "usb:// URI errors", test_usb_uri_errors });
 }

@@ -38,6 +38,7 @@
 #include "backend.h"
 #include "comedi_map.h"
 #include "comedi_card.h"
+#include "replug.h"
 
 #define SCANS_BUFFERED 4096 /* read() chunk, in scans */
 #define POLL_SLICE_MS  100  /* longest wait before checking the device is still there */
@@ -60,6 +61,7 @@ struct comedi_priv {
 	size_t buf_size, fill;
 	int running;
 	int gone;
+	int64_t gone_ns;                   /* CLOCK_MONOTONIC of the removal */
 	int64_t t_start_ns;                /* CLOCK_MONOTONIC at comedi_command() */
 	uint64_t next_sample;              /* index of the next sample delivered */
 	uint32_t pending_flags;            /* FP_BLK_* for the next block */
@@ -542,6 +544,7 @@ static int restart_after_overrun(struct fp_device *dev, struct comedi_priv *p)
 static int device_gone(struct fp_device *dev, struct comedi_priv *p)
 {
 	p->gone = 1;
+	p->gone_ns = fp_clock_ns(CLOCK_MONOTONIC);
 	p->running = 0;
 	p->cnt.disconnects++;
 	comedi_close(p->cdev);
@@ -555,6 +558,7 @@ static int try_reattach(struct fp_device *dev, struct comedi_priv *p, int timeou
 {
 	struct timespec pause = { 0, 200 * 1000000L };
 	char saved[FP_MSG_MAX];
+	uint64_t lost;
 	int ret;
 
 	if (access(p->map.device, F_OK) != 0) {
@@ -578,7 +582,11 @@ static int try_reattach(struct fp_device *dev, struct comedi_priv *p, int timeou
 	}
 	memcpy(dev->msg, saved, sizeof(saved));
 	p->gone = 0;
-	p->next_sample = clock_index(p, &dev->info);
+	/* The card's clock, but never back and always past the outage. */
+	p->next_sample = fp_replug_clock_resume(p->next_sample, clock_index(p, &dev->info),
+						p->gone_ns, fp_clock_ns(CLOCK_MONOTONIC),
+						dev->info.rate_hz, &lost);
+	p->cnt.lost_samples += lost;
 	p->pending_flags |= FP_BLK_GAP | FP_BLK_RESUMED;
 	p->cnt.gaps++;
 	return 0;

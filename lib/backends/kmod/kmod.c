@@ -76,13 +76,16 @@ uint32_t fp_kmod_take(struct fp_kmod_records *r, struct fp_block *blk,
 
 		memcpy(&rec, p, sizeof(rec));
 		if (n > 0 && (rec.sample != blk->first_sample + n ||
-			      (rec.flags & (FPLATE_REC_GAP | FPLATE_REC_RING_OVERRUN))))
+			      (rec.flags & (FPLATE_REC_GAP | FPLATE_REC_RING_OVERRUN |
+					    FPLATE_REC_RESYNC))))
 			break;
 		if (n == 0) {
 			blk->first_sample = rec.sample;
 			if (rec.flags & FPLATE_REC_GAP ||
 			    (*next_sample != UINT64_MAX && rec.sample != *next_sample))
 				blk->flags |= FP_BLK_GAP;
+			if (rec.flags & FPLATE_REC_RESYNC)
+				blk->flags |= FP_BLK_GAP | FP_BLK_RESUMED;
 		}
 		if (rec.flags & (FPLATE_REC_RING_OVERRUN | FPLATE_REC_DEV_OVERRUN))
 			blk->flags |= FP_BLK_OVERRUN;
@@ -305,25 +308,38 @@ static int kmod_stop(struct fp_device *dev)
 static int kmod_reopen(struct fp_device *dev, struct kmod_priv *p, int timeout_ms)
 {
 	struct fplate_info old = p->kinfo;
+	struct fp_info was = dev->info;
+	char where[sizeof(p->path) + 8];
 	uint64_t lost;
 	int ret;
 
 	ret = kmod_open_node(dev, p);
 	if (ret)
 		p->kinfo = old;
-	if (ret == 0 && (p->kinfo.plates != old.plates || p->kinfo.channels != old.channels)) {
-		close(p->fd);
-		p->fd = -1;
-		p->kinfo = old;
-		ret = fp_dev_err(dev, -ENODEV,
-				 "kmod://%s: a device with another layout came back", p->path);
+	snprintf(where, sizeof(where), "kmod://%s", p->path);
+	if (ret == 0) {
+		kmod_fill_info(dev, &p->kinfo);
+		if (!fp_replug_same_layout(where, &was, &dev->info, dev->msg, sizeof(dev->msg))) {
+			close(p->fd);
+			p->fd = -1;
+			p->kinfo = old;
+			dev->info = was;
+			ret = -ENODEV;
+		}
 	}
 	if (ret == 0 && dev->started) {
+		int64_t gone_ns = p->gone_ns;
+		uint64_t disconnects = p->disconnects;
+
 		ret = kmod_begin(dev, p);
 		if (ret && p->fd >= 0) {
 			close(p->fd);
 			p->fd = -1;
 		}
+		/* Gone again at START: still the outage that began at gone_ns,
+		 * skipped once when a START works (as on usb://). */
+		p->gone_ns = gone_ns;
+		p->disconnects = disconnects;
 	}
 	if (ret) {
 		if (timeout_ms != 0) {
@@ -331,14 +347,14 @@ static int kmod_reopen(struct fp_device *dev, struct kmod_priv *p, int timeout_m
 				 KMOD_RETRY_MS : timeout_ms;
 			nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
 		}
+		dev->info = was;
 		return -ENODEV;
 	}
-	kmod_fill_info(dev, &p->kinfo);
 	if (!dev->started)
 		return 0;  /* fp_start() begins a new time axis anyway */
 	/* The kernel restarts at sample 0; the host index skips the outage. */
 	lost = fp_replug_resume(p->next_index, p->gone_ns, fp_clock_ns(CLOCK_MONOTONIC),
-				old.rate_hz, &p->offset);
+				was.rate_hz, &p->offset);
 	p->next_index = p->offset;
 	p->past.lost_samples += lost;
 	p->past.gaps++;

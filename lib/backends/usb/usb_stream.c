@@ -146,10 +146,24 @@ static void handle_packet(struct usb_priv *p, const uint8_t *buf, int len)
 		flags |= FP_BLK_GAP;
 		p->cnt.gaps++;
 		break;
-	case FP_USB_SEQ_GAP:
-		flags |= FP_BLK_GAP;
+	case FP_USB_SEQ_RESYNC:
+		/*
+		 * The device's index moved and stayed (a clock restart whose
+		 * packet 0 was lost, a firmware jump): the host index goes on
+		 * past the dropped run, and RESUMED restarts the time fit.
+		 */
+		p->offset = p->next_index + res.lost_samples - v.first_sample;
+		flags |= FP_BLK_GAP | FP_BLK_RESUMED;
 		p->cnt.gaps++;
 		p->cnt.lost_samples += res.lost_samples;
+		break;
+	case FP_USB_SEQ_GAP:
+		/* seq jumped past a dropped repeat: a gap event, but no sample
+		 * is missing, so no GAP flag (as fplate.ko) */
+		p->cnt.gaps++;
+		p->cnt.lost_samples += res.lost_samples;
+		if (res.lost_samples)
+			flags |= FP_BLK_GAP;
 		break;
 	case FP_USB_SEQ_IN_ORDER:
 		break;
@@ -390,7 +404,7 @@ static int try_reconnect(struct usb_priv *p)
 {
 	struct fp_info old = p->dev->info;
 	int64_t now = fp_clock_ns(CLOCK_MONOTONIC);
-	uint64_t lost;
+	uint64_t lost, next_index = p->next_index, offset = p->offset;
 	int ret;
 
 	/* If this attempt fails: the next one. */
@@ -416,21 +430,24 @@ static int try_reconnect(struct usb_priv *p)
 		gone_msg(p);
 	if (ret)
 		return ret;
-	if (p->dev->info.plates != old.plates || p->dev->info.channels != old.channels) {
-		fp_dev_err(p->dev, -ENODEV,
-			   "usb://: the device came back as %u plates x %u channels (was %u x %u); not resuming",
-			   p->dev->info.plates, p->dev->info.channels, old.plates, old.channels);
+	if (!fp_replug_same_layout("usb://", &old, &p->dev->info, p->dev->msg,
+				   sizeof(p->dev->msg))) {
 		p->dev->info = old;
 		usb_disconnect(p);
+		p->gone = 1;  /* usb_connect() cleared it: still waiting for ours */
 		return -ENODEV;
 	}
-	/* The device restarts at sample 0; the host index skips the outage. */
-	lost = fp_replug_resume(p->next_index, p->gone_since_ns, now, old.rate_hz, &p->offset);
+	/*
+	 * The device restarts at sample 0; the host index skips the outage.
+	 * Placed before START (packets may complete inside the control
+	 * transfer), but counted only once START worked: an attempt that
+	 * fails leaves the index where the outage began, so the next one
+	 * skips the whole outage once (as kmod:// does).
+	 */
+	lost = fp_replug_resume(next_index, p->gone_since_ns, now, old.rate_hz, &p->offset);
 	p->next_index = p->offset;
-	p->cnt.lost_samples += lost;
-	p->cnt.gaps++;
 	p->pending_flags = FP_BLK_GAP | FP_BLK_RESUMED;
-	p->gone = p->gone_reported = 0;
+	p->gone = 0;
 	p->arrived = 0;
 	if (p->streaming) {
 		p->streaming = 0;
@@ -438,10 +455,15 @@ static int try_reconnect(struct usb_priv *p)
 		if (ret) {
 			p->gone = 1;
 			p->streaming = 1;
+			p->next_index = next_index;
+			p->offset = offset;
 			usb_disconnect(p);
-			return ret;
+			return ret;  /* still the same outage: not reported again */
 		}
 	}
+	p->gone_reported = 0;
+	p->cnt.lost_samples += lost;
+	p->cnt.gaps++;
 	return 0;
 }
 

@@ -204,6 +204,11 @@ static void handle_out(struct gadget *g, const struct usb_ctrlrequest *c)
 			why = "START while streaming";
 			break;
 		}
+		if (in_list(g->o.refuse_start, g->o.n_refuse_start, ++g->start_requests)) {
+			g->starts_refused++;
+			why = "START refused (--refuse-start)";
+			break;
+		}
 		g->session++;
 		g->starts++;
 		g->streaming = 1;

@@ -54,7 +54,8 @@ struct opts {
 	uint32_t stall_ms;          /* each --stall lasts this long (0: one halt) */
 	uint64_t trigger_at, checksum_at;
 	uint32_t drop[MAX_LIST], corrupt[MAX_LIST], stall[MAX_LIST], repeat[MAX_LIST];
-	unsigned n_drop, n_corrupt, n_stall, n_repeat;
+	uint32_t refuse_start[MAX_LIST];  /* START requests (1 = the first) to stall */
+	unsigned n_drop, n_corrupt, n_stall, n_repeat, n_refuse_start;
 	int64_t restart_after;      /* seq after which the clock restarts once, or -1 */
 };
 
@@ -79,6 +80,7 @@ struct gadget {
 	/* counters (under lock) */
 	uint32_t packets_sent, samples_sent, overruns, overrun_samples;
 	uint32_t dropped, corrupted, stalled, starts, enables, repeated, restarts;
+	uint32_t start_requests, starts_refused;
 	uint32_t checksum;
 	uint64_t checksum_n;
 };

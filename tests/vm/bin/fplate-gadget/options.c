@@ -38,6 +38,8 @@ static const char usage_text[] =
 "                         (later packets number on from there)\n"
 "  --restart-after SEQ    after packet SEQ the clock restarts once (seq 0,\n"
 "                         sample 0, no sample skipped: the data continues)\n"
+"  --refuse-start LIST    stall these START requests (1 = the first START of\n"
+"                         the emulator's life; the host then sees START fail)\n"
 "  --bad-info FIELD       report nonsense in GET_INFO: magic, plates (0),\n"
 "                         channels (7), rate (max-rate + 1) or k (0)\n"
 "  (unplug: write an empty line to /sys/kernel/config/usb_gadget/NAME/UDC)\n"
@@ -85,6 +87,7 @@ void parse_options(struct opts *o, int argc, char **argv)
 		{ "stats", 1, 0, 'o' }, { "t0-file", 1, 0, 't' }, { "help", 0, 0, 'h' },
 		{ "bad-info", 1, 0, 'B' }, { "repeat", 1, 0, 'R' },
 		{ "restart-after", 1, 0, 'A' }, { "stall-ms", 1, 0, 'L' },
+		{ "refuse-start", 1, 0, 'F' },
 		{ 0, 0, 0, 0 }
 	};
 	int c;
@@ -109,6 +112,7 @@ void parse_options(struct opts *o, int argc, char **argv)
 		case 'x': o->n_corrupt = parse_list(name, optarg, o->corrupt); break;
 		case 'H': o->n_stall = parse_list(name, optarg, o->stall); break;
 		case 'R': o->n_repeat = parse_list(name, optarg, o->repeat); break;
+		case 'F': o->n_refuse_start = parse_list(name, optarg, o->refuse_start); break;
 		case 'L': o->stall_ms = num(name, optarg, 0, 600000); break;
 		case 'A': o->restart_after = num(name, optarg, 0, UINT32_MAX); break;
 		case 'n': o->name = optarg; break;
@@ -140,11 +144,11 @@ void write_stats(struct gadget *g)
 
 	snprintf(text, sizeof(text),
 		 "packets_sent=%u samples_sent=%u dropped=%u corrupted=%u stalled=%u "
-		 "repeated=%u restarts=%u "
+		 "repeated=%u restarts=%u starts_refused=%u "
 		 "overruns=%u overrun_samples=%u starts=%u enables=%u checksum=%08x "
 		 "checksum_samples=%llu\n",
 		 g->packets_sent, g->samples_sent, g->dropped, g->corrupted, g->stalled,
-		 g->repeated, g->restarts,
+		 g->repeated, g->restarts, g->starts_refused,
 		 g->overruns, g->overrun_samples, g->starts, g->enables, g->checksum,
 		 (unsigned long long)g->checksum_n);
 	fprintf(stderr, "fplate-gadget: %s", text);
