@@ -33,6 +33,20 @@ vm_wait_for() {
 	return 1
 }
 
+# vm_uptime: seconds since boot (decimals): measure what sleeps really took
+# (under host load a `sleep 0.5` can last much longer).
+vm_uptime() { cut -d' ' -f1 /proc/uptime; }
+
+# vm_usbsub_start ENDPOINT: fplate-usbsub in the background until SIGTERM
+# (output /tmp/sub.out, pid $VM_SUB_PID); returns when its first frame came
+# (fails after 15 s without one).
+vm_usbsub_start() {
+	rm -f /tmp/sub.ready
+	fplate-usbsub "$1" 0 /tmp/sub.ready >/tmp/sub.out 2>&1 &
+	VM_SUB_PID=$!
+	vm_wait_for 15 test -e /tmp/sub.ready
+}
+
 # ---- the emulated fplate USB device (tests/vm/bin/fplate-gadget.c) --------
 VM_GADGET=/sys/kernel/config/usb_gadget/fplate
 

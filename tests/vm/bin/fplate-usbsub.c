@@ -2,8 +2,13 @@
 /*
  * fplate-usbsub - a lean fplated subscriber for the usb_* VM cases.
  *
- *   fplate-usbsub ENDPOINT [SECONDS]
+ *   fplate-usbsub ENDPOINT [SECONDS [READY_FILE]]
  *
+ * SECONDS counts from the first frame received (from the connect while none
+ * came): a ZeroMQ subscription takes effect some time after the connect,
+ * longer on a loaded machine, and that time must not eat into the data.
+ * READY_FILE is created when the first frame arrives, so that a case can
+ * wait for it instead of sleeping; SECONDS 0 means until SIGTERM.
  * Subscribes to `force` frames until SIGTERM/SIGINT (or SECONDS) and
  * prints one line of key=value figures: frames, samples, missed frames
  * (sequence jumps), frames flagged GAP / RESUMED, resumed frames without
@@ -112,16 +117,18 @@ static void count_frame(struct tally *t, const struct fp_wire_frame *f)
 int main(int argc, char **argv)
 {
 	struct tally t = { 0 };
-	double seconds = argc > 2 ? atof(argv[2]) : 1e9, end;
+	double seconds = argc > 2 && atof(argv[2]) > 0 ? atof(argv[2]) : 1e9, end;
+	const char *ready = argc > 3 ? argv[3] : NULL;
 	void *ctx, *sub;
 	int timeout_ms = 200;
 	static unsigned char buf[1 << 20];
 	char topic[16], msg[256];
 
-	if (argc < 2 || argc > 3 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs("usage: fplate-usbsub ENDPOINT [SECONDS]\n"
-		      "Count fplated force frames until SIGTERM (or SECONDS): missed frames,\n"
-		      "gap and resumed flags, unflagged sample-index jumps, sync edges, max Fz.\n",
+	if (argc < 2 || argc > 4 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs("usage: fplate-usbsub ENDPOINT [SECONDS [READY_FILE]]\n"
+		      "Count fplated force frames until SIGTERM (or SECONDS; 0: no limit): missed\n"
+		      "frames, gap and resumed flags, unflagged sample-index jumps, sync edges,\n"
+		      "max Fz. READY_FILE is created when the first frame arrives.\n",
 		      argc >= 2 ? stdout : stderr);
 		return argc >= 2 ? 0 : 2;
 	}
@@ -155,6 +162,17 @@ int main(int argc, char **argv)
 			continue;
 		}
 		count_frame(&t, &f);
+		if (t.frames == 1)
+			end = now_s() + seconds;
+		if (ready) {
+			FILE *rf = fopen(ready, "w");
+
+			if (rf)
+				fclose(rf);
+			else
+				fprintf(stderr, "fplate-usbsub: cannot create %s\n", ready);
+			ready = NULL;
+		}
 	}
 	printf("frames=%llu samples=%llu missed_frames=%llu gap_frames=%llu resumed_frames=%llu "
 	       "resumed_without_gap=%llu unflagged_jumps=%llu sync_frames=%llu sync_edges=%llu "

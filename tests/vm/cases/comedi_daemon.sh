@@ -87,22 +87,29 @@ ok=0
 result comedi_daemon_refuse_rate $ok "rc=$rc msg=\"$(echo "$out" | tail -n 1)\""
 
 # The card removed mid-stream: status says so, the daemon keeps running
-# and resumes when the driver is back.
+# and resumes when the driver is back. Each step waits for the device state
+# it needs (a fixed sleep ends too early when the host is loaded).
 fplated --device "comedi://?wiring=/tmp/wiring.json" --pub $EP --status-ms 300 >/tmp/fplated.log 2>&1 &
 dpid=$!
-sleep 2
+dev_state() { vm_device_state $EP; }
+is_state() { [ "$(dev_state)" = "$1" ]; }
+vm_wait_for 20 is_state running
 out=$(fplate stream --json --seconds 1 --endpoint $EP --timeout 5 2>/dev/null | tail -n 1)
 belt=$(json_get belt_speed_mps)
-out=$(fplate status --json --endpoint $EP --timeout 5 2>&1); before=$(json_get state)
+before=$(dev_state)
 rmmod -f comedi_test
-sleep 2
+vm_wait_for 20 is_state gone
+gone=$(dev_state)
 out=$(fplate status --json --endpoint $EP --timeout 5 2>&1)
-gone=$(json_get state) err=$(json_get error) disc=$(json_get disconnects)
+err=$(json_get error) disc=$(json_get disconnects)
 alive=$(kill -0 $dpid 2>/dev/null && echo yes || echo no)
 insmod /fplate/files/comedi_test.ko
-sleep 2
-out=$(fplate status --json --endpoint $EP --timeout 5 2>&1)
-after=$(json_get state) resumes=$(json_get resumes)
+vm_wait_for 20 is_state running
+after=$(dev_state)
+# running comes with the first data, resumes with its block's processing
+resumed() { out=$(fplate status --json --endpoint $EP --timeout 5 2>&1); [ "$(json_get resumes)" -ge 1 ]; }
+vm_wait_for 10 resumed
+resumes=$(json_get resumes)
 kill $dpid; wait $dpid
 drc=$?
 ok=0

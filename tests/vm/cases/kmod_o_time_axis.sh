@@ -20,8 +20,8 @@ running() { [ "$(state)" = running ]; }
 gone() { [ "$(state)" = gone ]; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 vm_check "fplated reports the device running" vm_wait_for 15 running
-fplate-usbsub "$KMOD_EP" >/tmp/sub.out 2>&1 &
-sub=$!
+vm_check "the subscriber receives frames" vm_usbsub_start "$KMOD_EP"
+sub=$VM_SUB_PID
 sleep 2
 t_unplug=$(uptime_s)
 vm_usb_unplug

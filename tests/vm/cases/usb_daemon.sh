@@ -34,20 +34,26 @@ if [ "${src%%:*}" = sim ]; then
 		vm_between "$(vm_kv max_fz_p2 "$out1")" 700 5000
 fi
 
-# 2. Replug cycles under a listening subscriber.
-fplate-usbsub "$ep" >/tmp/sub.out 2>&1 &
-sub=$!
-sleep 1
-went=0 back=0
+# 2. Replug cycles under a listening subscriber. Each step waits for the
+# state it needs (generous caps: a loaded host slows the guest, and a fixed
+# sleep then ends too early): the subscriber receiving, fplated saying gone,
+# running, and having published the resumed block before the next unplug.
+vm_check "the subscriber receives frames" vm_usbsub_start "$ep"
+sub=$VM_SUB_PID
+resumes() { fplate status --json --endpoint "$ep" --timeout 2 2>/dev/null |
+	grep -o '"resumes":[0-9]*' | head -n 1 | cut -d: -f2; }
+resumed() { [ "$(resumes)" = "$1" ]; }
+went=0 back=0 published=0
 i=0
 while [ $i -lt $cycles ]; do
 	vm_usb_unplug
-	vm_wait_for 5 gone && went=$((went + 1))
+	vm_wait_for 15 gone && went=$((went + 1))
 	vm_usb_replug
-	vm_wait_for 10 running && back=$((back + 1))
-	sleep 1
+	vm_wait_for 20 running && back=$((back + 1))
+	vm_wait_for 15 resumed $((i + 1)) && published=$((published + 1))
 	i=$((i + 1))
 done
+# the last resumed frame was published: let the subscriber take it in
 sleep 1
 kill -TERM $sub
 wait $sub
@@ -60,6 +66,7 @@ resumes=$(echo "$status" | grep -o '"resumes":[0-9]*' | head -n 1 | cut -d: -f2)
 disc=$(echo "$status" | grep -o '"disconnects":[0-9]*' | head -n 1 | cut -d: -f2)
 vm_check "status said gone in each outage" [ $went = $cycles ]
 vm_check "status said running after each replug" [ $back = $cycles ]
+vm_check "fplated published a resumed block after each replug" [ $published = $cycles ]
 vm_check "fplated survived" kill -0 $fpd
 vm_check "fplated counted $cycles resumes and disconnects" [ "$resumes:$disc" = "$cycles:$cycles" ]
 vm_check "subscriber saw $cycles resumed frames, all flagged GAP" \
@@ -71,7 +78,7 @@ vm_check "fplated exits 0 on SIGTERM" [ $? = 0 ]
 vm_gadget_stop
 st=PASS; [ $VM_FAILED = 0 ] || { st=FAIL; tail -n 20 /tmp/fplated.log; }
 vm_result $name $st "frames=$(vm_kv frames "$out1") sync_period=$(vm_kv sync_period_min "$out1") max_fz_n=$(vm_kv max_fz_p1 "$out1"),$(vm_kv max_fz_p2 "$out1")" \
-	"cycles=$cycles status_gone=$went status_back=$back resumes=$resumes" \
+	"cycles=$cycles status_gone=$went status_back=$back published=$published resumes=$resumes" \
 	"resumed_frames=$(vm_kv resumed_frames "$out2") gap_frames=$(vm_kv gap_frames "$out2")" \
 	"unflagged_jumps=$(vm_kv unflagged_jumps "$out2") missed_frames=$(vm_kv missed_frames "$out2") source=${src%%\?*}"
 exit $VM_FAILED

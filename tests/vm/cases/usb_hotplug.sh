@@ -6,19 +6,26 @@
 name=usb_hotplug
 vm_need /lib/systemd/systemd-udevd
 /lib/systemd/systemd-udevd --daemon || { vm_result $name FAIL "udevd did not start"; exit 1; }
-vm_gadget_start --plates 2 --rate 2000 --source builtin:6 ||
+vm_gadget_start --plates 2 --rate 2000 --source builtin:6 --t0-file /tmp/t0 ||
 	{ vm_result $name FAIL "emulator did not enumerate"; exit 1; }
 udevadm settle --timeout=10
 fplate-usbtest --seconds 300 'usb://?serial=FPEMU0001&rescan_ms=0' >/tmp/reader.out 2>/tmp/reader.err &
 reader=$!
-sleep 2
+# Wait for the reader to have (re)started the device (the emulator writes
+# its t0 file at every START) rather than a fixed time, then 1.5 s of data.
+started() { vm_wait_for 20 test -s /tmp/t0 || echo "cycle $i: the reader did not start the device"; }
+i=-
+started
+sleep 1
 i=0
 while [ $i -lt 3 ]; do
 	vm_usb_unplug
+	rm -f /tmp/t0
 	sleep 0.5
 	vm_usb_replug
 	vm_wait_for 10 vm_usb_present
-	sleep 2
+	started
+	sleep 1.5
 	i=$((i + 1))
 done
 kill -TERM $reader

@@ -7,18 +7,26 @@
 . /fplate/lib.sh
 name=usb_replug_5
 cycles=5
-vm_gadget_start --plates 2 --rate 2000 --source builtin:5 --stats /tmp/gadget.stats ||
+vm_gadget_start --plates 2 --rate 2000 --source builtin:5 --stats /tmp/gadget.stats --t0-file /tmp/t0 ||
 	{ vm_result $name FAIL "emulator did not enumerate"; exit 1; }
 fplate-usbtest --seconds 300 'usb://?serial=FPEMU0001' >/tmp/reader.out 2>/tmp/reader.err &
 reader=$!
-sleep 3
+# Each step waits for the reader to have (re)started the device (the
+# emulator writes its t0 file at every START), not a fixed time that a
+# loaded host can outlast; then 1 s of data.
+started() { vm_wait_for 20 test -s /tmp/t0 || echo "cycle $i: the reader did not start the device"; }
+i=-
+started
+sleep 1
 i=0
 while [ $i -lt $cycles ]; do
 	vm_usb_unplug
+	rm -f /tmp/t0
 	sleep 0.5
 	vm_usb_replug
 	vm_wait_for 10 vm_usb_present || echo "cycle $i: device did not come back"
-	sleep 1.5
+	started
+	sleep 1
 	i=$((i + 1))
 done
 sleep 3
