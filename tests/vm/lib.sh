@@ -21,15 +21,34 @@ vm_need() {
 	done
 }
 
-# vm_wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds.
+# vm_now_cs: set VM_NOW_CS to /proc/uptime in centiseconds (an integer for
+# $((...)); no fork, so polling loops stay cheap under TCG).
+vm_now_cs() {
+	read -r _vn_u _vn_r </proc/uptime
+	_vn_u=${_vn_u%.*}${_vn_u#*.}
+	while [ "${_vn_u#0}" != "$_vn_u" ] && [ ${#_vn_u} -gt 1 ]; do _vn_u=${_vn_u#0}; done
+	VM_NOW_CS=$_vn_u
+}
+
+# vm_wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds,
+# for at most SECONDS (a whole number) of wall-clock time, however long
+# COMMAND itself takes (fplate status in TCG: a large part of a second), so a
+# failing case prints its own result before its vm-timeout (a try started
+# before the deadline may end after it). On giving up it says so on stderr.
 vm_wait_for() {
-	_t=$(( $1 * 10 ))
+	vm_now_cs
+	_vw_t0=$VM_NOW_CS
+	_vw_end=$((VM_NOW_CS + $1 * 100))
+	_vw_n=0
 	shift
-	while [ $_t -gt 0 ]; do
+	while :; do
+		_vw_n=$((_vw_n + 1))
 		"$@" >/dev/null 2>&1 && return 0
+		vm_now_cs
+		[ "$VM_NOW_CS" -lt "$_vw_end" ] || break
 		sleep 0.1
-		_t=$((_t - 1))
 	done
+	echo "vm_wait_for: gave up after $(((VM_NOW_CS - _vw_t0) / 100)).$(((VM_NOW_CS - _vw_t0) % 100 / 10)) s, $_vw_n tries: $*" >&2
 	return 1
 }
 
@@ -39,12 +58,12 @@ vm_uptime() { cut -d' ' -f1 /proc/uptime; }
 
 # vm_usbsub_start ENDPOINT: fplate-usbsub in the background until SIGTERM
 # (output /tmp/sub.out, pid $VM_SUB_PID); returns when its first frame came
-# (fails after 15 s without one).
+# (fails after 20 s without one).
 vm_usbsub_start() {
 	rm -f /tmp/sub.ready
 	fplate-usbsub "$1" 0 /tmp/sub.ready >/tmp/sub.out 2>&1 &
 	VM_SUB_PID=$!
-	vm_wait_for 15 test -e /tmp/sub.ready
+	vm_wait_for 20 test -e /tmp/sub.ready
 }
 
 # ---- the emulated fplate USB device (tests/vm/bin/fplate-gadget.c) --------
@@ -61,7 +80,7 @@ vm_usb_present() {
 vm_gadget_start() {
 	fplate-gadget "$@" >/tmp/gadget.log 2>&1 &
 	VM_GADGET_PID=$!
-	if ! vm_wait_for 20 vm_usb_present; then
+	if ! vm_wait_for 25 vm_usb_present; then
 		echo "vm: emulated device did not enumerate; gadget log:"
 		cat /tmp/gadget.log
 		return 1

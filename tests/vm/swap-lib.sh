@@ -32,7 +32,7 @@ swap_retries() {
 }
 
 swap_run() {
-	vm_check "fplated runs on FPEMU0001" vm_wait_for 20 swap_running
+	vm_check "fplated runs on FPEMU0001" vm_wait_for 40 swap_running
 	cal0=$(swap_field calibration)
 	vm_check "calibration EMU-FPEMU0001 from the device" [ "$cal0" = EMU-FPEMU0001 ]
 	vm_check "the subscriber receives frames" vm_usbsub_start "$SWAP_EP"
@@ -42,11 +42,11 @@ swap_run() {
 	# The other amplifier in its place.
 	vm_gadget_stop
 	swap_unplugged
-	vm_check "status says gone" vm_wait_for 15 swap_gone
+	vm_check "status says gone" vm_wait_for 30 swap_gone
 	swap_gadget FPEMU0002 --stats /tmp/wrong.stats || VM_FAILED=1
 	swap_plugged
 	# The refusal is the state to wait for; then more retries must not log.
-	vm_check "the error names both serials" vm_wait_for 20 swap_names_both
+	vm_check "the error names both serials" vm_wait_for 40 swap_names_both
 	swap_retries 2
 	echo "error while FPEMU0002 is plugged: $(swap_field error)"
 	vm_check "still gone with FPEMU0002 plugged" swap_gone
@@ -56,7 +56,7 @@ swap_run() {
 
 	# The right one comes back.
 	swap_gadget FPEMU0001 || VM_FAILED=1
-	vm_check "fplated resumes on FPEMU0001" vm_wait_for 20 swap_running
+	vm_check "fplated resumes on FPEMU0001" vm_wait_for 40 swap_running
 	sleep 2
 	kill -TERM $VM_SUB_PID
 	wait $VM_SUB_PID

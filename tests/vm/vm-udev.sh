@@ -54,9 +54,9 @@ systemd_start() {
 		--default-standard-output=inherit --default-standard-error=inherit \
 		</dev/null >>/tmp/systemd.log 2>&1 &
 	SYSTEMD_NS_PID=$!
-	vm_wait_for 10 pidof systemd
+	vm_wait_for 15 pidof systemd
 	SYSTEMD_PID=$(pidof systemd | cut -d' ' -f1)
-	if [ -z "$SYSTEMD_PID" ] || ! vm_wait_for 60 sctl_is fplate-udevd.service active; then
+	if [ -z "$SYSTEMD_PID" ] || ! vm_wait_for 90 sctl_is fplate-udevd.service active; then
 		echo "vm-udev: systemd or its udevd did not come up; log:"
 		tail -n 40 /tmp/systemd.log
 		sctl status fplate-udevd.service 2>&1 | tail -n 20
@@ -80,7 +80,7 @@ udev_start() {
 	if [ ! -S /run/udev/control ]; then
 		SYSTEMD_LOG_TARGET=console SYSTEMD_LOG_LEVEL=info \
 			/lib/systemd/systemd-udevd >>/tmp/udevd.log 2>&1 &
-		if ! vm_wait_for 15 test -S /run/udev/control; then
+		if ! vm_wait_for 20 test -S /run/udev/control; then
 			echo "vm-udev: systemd-udevd did not start; its log:"
 			cat /tmp/udevd.log
 			return 1

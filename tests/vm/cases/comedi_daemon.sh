@@ -6,7 +6,7 @@
 # +-0.5 %, amplitude 1 V +-1 %, no gaps; 5 s at 10 kHz; a rate the card
 # cannot do refused at start; the card removed mid-stream, seen on
 # `fplate status`, the daemon surviving and resuming when it comes back.
-# vm-timeout: 150
+# vm-timeout: 210
 . /fplate/lib.sh
 vm_need /fplate/bin/fplated
 fails=0
@@ -93,22 +93,22 @@ fplated --device "comedi://?wiring=/tmp/wiring.json" --pub $EP --status-ms 300 >
 dpid=$!
 dev_state() { vm_device_state $EP; }
 is_state() { [ "$(dev_state)" = "$1" ]; }
-vm_wait_for 20 is_state running
+vm_wait_for 40 is_state running
 out=$(fplate stream --json --seconds 1 --endpoint $EP --timeout 5 2>/dev/null | tail -n 1)
 belt=$(json_get belt_speed_mps)
 before=$(dev_state)
 rmmod -f comedi_test
-vm_wait_for 20 is_state gone
+vm_wait_for 40 is_state gone
 gone=$(dev_state)
 out=$(fplate status --json --endpoint $EP --timeout 5 2>&1)
 err=$(json_get error) disc=$(json_get disconnects)
 alive=$(kill -0 $dpid 2>/dev/null && echo yes || echo no)
 insmod /fplate/files/comedi_test.ko
-vm_wait_for 20 is_state running
+vm_wait_for 40 is_state running
 after=$(dev_state)
 # running comes with the first data, resumes with its block's processing
 resumed() { out=$(fplate status --json --endpoint $EP --timeout 5 2>&1); [ "$(json_get resumes)" -ge 1 ]; }
-vm_wait_for 10 resumed
+vm_wait_for 20 resumed
 resumes=$(json_get resumes)
 kill $dpid; wait $dpid
 drc=$?

@@ -22,7 +22,7 @@ sleep 1.5
 while kill -0 "$KMOD_SUB_PID" 2>/dev/null; do
 	t_a=$(vm_uptime)
 	kill -STOP "$KMOD_FPLATED_PID"
-	if vm_wait_for 5 is_stopped; then
+	if vm_wait_for 10 is_stopped; then
 		# stopped at least from now until the CONT
 		t_b=$(vm_uptime)
 		sleep 0.5

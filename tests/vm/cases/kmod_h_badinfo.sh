@@ -30,7 +30,7 @@ for field in magic plates channels rate k; do
 		fails=$((fails + 1)); seen="$seen $field:NOT-REFUSED(bound=$bound,log='$line')"
 	fi
 	vm_gadget_stop
-	vm_wait_for 10 sh -c '! grep -qx f9a7 /sys/bus/usb/devices/*/idProduct'
+	vm_wait_for 15 sh -c '! grep -qx f9a7 /sys/bus/usb/devices/*/idProduct'
 done
 echo "last log line: $line"
 if rmmod fplate; then rmmod_ok=1; else rmmod_ok=0; fi

@@ -16,14 +16,14 @@ fi
 
 kmod_up --plates 2 --rate 2000 || { vm_result kmod_suspend_rebind FAIL "device did not come up"; exit 1; }
 kmod_start_fplated
-vm_wait_for 10 kmod_streaming || { vm_result kmod_suspend_rebind FAIL "fplated did not stream"; exit 1; }
+vm_wait_for 15 kmod_streaming || { vm_result kmod_suspend_rebind FAIL "fplated did not stream"; exit 1; }
 echo 1 >/sys/module/suspend/parameters/pm_test_delay 2>/dev/null
 echo devices >/sys/power/pm_test
 echo freeze >/sys/power/state; src=$?
 echo none >/sys/power/pm_test
 entered=$(dmesg | grep -c 'PM: suspend entry')
 resets=$(dmesg | grep -c 'reset high-speed USB device')
-vm_wait_for 10 kmod_node_present && vm_wait_for 10 kmod_streaming; back=$?
+vm_wait_for 15 kmod_node_present && vm_wait_for 15 kmod_streaming; back=$?
 kmod_subscribe 4000
 wait "$KMOD_SUB_PID"; rc=$?
 sub=$(cat /tmp/sub.out)

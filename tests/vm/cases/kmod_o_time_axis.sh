@@ -5,7 +5,7 @@
 # which status counts as lost samples. Bounds from the host's clock: the
 # device was away at least from the unplug to the replug command and at
 # most until status said running again.
-# vm-timeout: 90
+# vm-timeout: 120
 . /fplate/lib.sh
 . /fplate/files/kmod-lib.sh
 name=kmod_time_axis
@@ -19,17 +19,17 @@ state() { vm_device_state "$KMOD_EP"; }
 running() { [ "$(state)" = running ]; }
 gone() { [ "$(state)" = gone ]; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
-vm_check "fplated reports the device running" vm_wait_for 15 running
+vm_check "fplated reports the device running" vm_wait_for 30 running
 vm_check "the subscriber receives frames" vm_usbsub_start "$KMOD_EP"
 sub=$VM_SUB_PID
 sleep 2
 t_unplug=$(uptime_s)
 vm_usb_unplug
-vm_check "status says gone" vm_wait_for 5 gone
+vm_check "status says gone" vm_wait_for 10 gone
 sleep 2
 t_replug=$(uptime_s)
 vm_usb_replug
-vm_check "status says running again" vm_wait_for 15 running
+vm_check "status says running again" vm_wait_for 30 running
 t_back=$(uptime_s)
 sleep 2
 kill -TERM $sub

@@ -6,16 +6,16 @@
 # still with FPEMU0001's calibration and one continuous time axis.
 # The scenario is tests/vm/swap-lib.sh, shared with usb_replug_swap; here
 # the node must also go and come with each unplug and plug.
-# vm-timeout: 120
+# vm-timeout: 180
 . /fplate/lib.sh
 . /fplate/files/kmod-lib.sh
 . /fplate/files/swap-lib.sh
 name=kmod_replug_swap
 SWAP_EP=$KMOD_EP
 vm_need "$KMOD_KO" /fplate/bin/fplate-gadget /fplate/bin/fplated /fplate/bin/fplate
-swap_unplugged() { vm_check "node gone" vm_wait_for 15 kmod_node_absent; }
+swap_unplugged() { vm_check "node gone" vm_wait_for 20 kmod_node_absent; }
 swap_plugged() {
-	vm_check "the other amplifier is fplate0" vm_wait_for 15 kmod_node_present
+	vm_check "the other amplifier is fplate0" vm_wait_for 20 kmod_node_present
 	vm_check "it is FPEMU0002" [ "$(cat $KMOD_SYSFS/serial)" = FPEMU0002 ]
 }
 kmod_up --plates 2 --rate 2000 --source builtin:9 --serial FPEMU0001 ||

@@ -4,7 +4,7 @@
 # device and publishes on its own ipc:// endpoints, which a member of group
 # fplate can use and another user cannot; unplugging stops it (BindsTo=),
 # replugging starts it again.
-# vm-timeout: 200
+# vm-timeout: 300
 . /fplate/lib.sh
 . /fplate/files/vm-udev.sh
 vm_need /fplate/files/fplate.ko
@@ -26,7 +26,7 @@ insmod /fplate/files/fplate.ko || { vm_result systemd_plate FAIL reason=insmod; 
 t0=$(cut -d' ' -f1 /proc/uptime)
 vm_gadget_start --serial LAB-TM-0042 ||
 	{ vm_result systemd_plate FAIL reason=no-enumeration; systemd_kill; exit 1; }
-vm_wait_for 40 sctl_is "$UNIT" active
+vm_wait_for 60 sctl_is "$UNIT" active
 t1=$(cut -d' ' -f1 /proc/uptime)
 expect plug-starts "$(sctl_prop "$UNIT" ActiveState)/$(sctl_prop "$UNIT" SubState)" "active/running"
 status=$(sctl_prop "$UNIT" StatusText)
@@ -56,11 +56,11 @@ expect other-user "$bob" "1/1"
 [ "$alice" = "0/0" ] || cat /tmp/as-alice.log
 
 vm_usb_unplug
-vm_wait_for 20 sctl_is "$UNIT" inactive
+vm_wait_for 30 sctl_is "$UNIT" inactive
 expect unplug-stops "$(sctl_prop "$UNIT" ActiveState)" "inactive"
 
 vm_usb_replug
-vm_wait_for 40 sctl_is "$UNIT" active
+vm_wait_for 60 sctl_is "$UNIT" active
 expect replug-starts "$(sctl_prop "$UNIT" ActiveState)" "active"
 
 vm_gadget_stop

@@ -4,7 +4,7 @@
 # NoNewPrivileges, seccomp), data on the default endpoint, the watchdog fed
 # and enforced (a stopped daemon is restarted), a clean stop, and real-time
 # priority only through the drop-in fplated(8) documents.
-# vm-timeout: 150
+# vm-timeout: 210
 . /fplate/lib.sh
 . /fplate/files/vm-udev.sh
 
@@ -60,14 +60,14 @@ pinged_late() {
 	[ "${w_first:-0}" -gt 0 ] || { w_first=$w; return 1; }
 	[ -n "$w" ] && [ -n "$w_first" ] && [ $((w - w_first)) -ge 4500000 ]
 }
-vm_wait_for 30 pinged_late
+vm_wait_for 45 pinged_late
 w_span_s=$(awk -v a="${w_first:-0}" -v b="${w:-0}" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
 [ "${w_first:-0}" -gt 0 ] && [ $((w - w_first)) -ge 4500000 ] || expect pings-over-4.5s "$w_span_s s" ">= 4.5 s"
 expect alive-after-pings "$(prop fplated.service ActiveState)/$(prop fplated.service NRestarts)" "active/0"
 # ... and a daemon that stops answering is killed and restarted.
 kill -STOP "$pid"
 restarted() { [ "$(prop fplated.service NRestarts)" = 1 ] && sctl_is fplated.service active; }
-vm_wait_for 20 restarted
+vm_wait_for 30 restarted
 restarts=$(prop fplated.service NRestarts)
 expect watchdog-restart "$restarts/$(prop fplated.service ActiveState)" "1/active"
 newpid=$(pidof fplated | cut -d' ' -f1)

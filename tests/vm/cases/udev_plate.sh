@@ -28,7 +28,7 @@ insmod /fplate/files/fplate.ko || { vm_result udev_plate FAIL reason=insmod; exi
 vm_gadget_start --serial "$SERIAL" ||
 	{ vm_result udev_plate FAIL reason=no-enumeration; exit 1; }
 udevadm settle --timeout=30
-vm_wait_for 10 test -L "$LINK"
+vm_wait_for 15 test -L "$LINK"
 
 # The kernel module's node and its stable link.
 node_perm=$(udev_perm /dev/fplate0)
@@ -61,7 +61,7 @@ grep -q "60-fplate.rules:[0-9]* LINK 'fplate/by-serial/$SERIAL'" /tmp/test-plate
 # Unplug: node, link and raw USB node go away.
 vm_usb_unplug
 udevadm settle --timeout=30
-vm_wait_for 10 sh -c "[ ! -e /dev/fplate0 ] && [ ! -L $LINK ] && [ ! -e $usbnode ]"
+vm_wait_for 15 sh -c "[ ! -e /dev/fplate0 ] && [ ! -L $LINK ] && [ ! -e $usbnode ]"
 gone="node=$([ -e /dev/fplate0 ] && echo present || echo gone)"
 gone="$gone,link=$([ -L "$LINK" ] && echo present || echo gone)"
 gone="$gone,usb=$([ -e "$usbnode" ] && echo present || echo gone)"
@@ -70,7 +70,7 @@ expect unplug "$gone" "node=gone,link=gone,usb=gone"
 # Replug: the link comes back, to whichever minor the module hands out.
 vm_usb_replug
 udevadm settle --timeout=30
-vm_wait_for 15 test -L "$LINK"
+vm_wait_for 20 test -L "$LINK"
 relink=$(readlink "$LINK")
 case $relink in ../../fplate[0-9]*) ;; *) expect replug-link "$relink" "../../fplateN" ;; esac
 replug_perm=$(udev_perm "$LINK")
@@ -83,7 +83,7 @@ vm_gadget_stop
 vm_gadget_start --serial "LAB/TM/7" ||
 	{ vm_result udev_plate FAIL reason=no-enumeration-slash; exit 1; }
 udevadm settle --timeout=30
-vm_wait_for 10 sh -c 'ls /dev/fplate[0-9]* >/dev/null 2>&1'
+vm_wait_for 15 sh -c 'ls /dev/fplate[0-9]* >/dev/null 2>&1'
 slash="node=$(ls /dev/fplate[0-9]* >/dev/null 2>&1 && echo present || echo missing)"
 slash="$slash,link=$([ -e /dev/fplate/by-serial/LAB ] && echo present || echo none)"
 slash="$slash,log=$(dmesg | grep -q "serial \"LAB/TM/7\" contains '/'" && echo yes || echo no)"

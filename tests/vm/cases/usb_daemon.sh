@@ -18,7 +18,7 @@ fpd=$!
 state() { vm_device_state "$ep"; }
 running() { [ "$(state)" = running ]; }
 gone() { [ "$(state)" = gone ]; }
-vm_check "fplated reports the device running" vm_wait_for 15 running
+vm_check "fplated reports the device running" vm_wait_for 30 running
 
 # 1. A subscriber gets calibrated frames of both plates.
 out1=$(fplate-usbsub "$ep" 3)
@@ -47,10 +47,10 @@ went=0 back=0 published=0
 i=0
 while [ $i -lt $cycles ]; do
 	vm_usb_unplug
-	vm_wait_for 15 gone && went=$((went + 1))
+	vm_wait_for 30 gone && went=$((went + 1))
 	vm_usb_replug
-	vm_wait_for 20 running && back=$((back + 1))
-	vm_wait_for 15 resumed $((i + 1)) && published=$((published + 1))
+	vm_wait_for 40 running && back=$((back + 1))
+	vm_wait_for 30 resumed $((i + 1)) && published=$((published + 1))
 	i=$((i + 1))
 done
 # the last resumed frame was published: let the subscriber take it in

@@ -10,7 +10,7 @@ insmod /fplate/files/fplate.ko || { vm_result $name FAIL "insmod fplate.ko faile
 vm_gadget_start --plates 2 --rate 2000 --source builtin:4 ||
 	{ vm_result $name FAIL "emulator did not enumerate"; rmmod fplate; exit 1; }
 node() { ls /dev/fplate* >/dev/null 2>&1; }
-vm_check "fplate.ko bound: /dev/fplate* exists" vm_wait_for 10 node
+vm_check "fplate.ko bound: /dev/fplate* exists" vm_wait_for 15 node
 busy=$(fplate-usbtest --probe 'usb://?serial=FPEMU0001' 2>&1)
 echo "without detach: $busy"
 vm_check "without detach=1 usb:// refuses, naming detach=1" sh -c "echo '$busy' | grep -q 'detach=1'"
@@ -19,7 +19,7 @@ out=$(fplate-usbtest --seconds 3 --verify builtin:4 'usb://?serial=FPEMU0001&det
 echo "detach=1: $out"
 vm_check "detach=1 streams exact data" [ "$(vm_kv samples "$out")" -ge 4000 -a "$(vm_kv mismatches "$out")" = 0 ]
 rebound=no
-vm_wait_for 10 node && rebound=yes
+vm_wait_for 15 node && rebound=yes
 vm_check "after close the kernel driver is bound again" [ $rebound = yes ]
 vm_gadget_stop
 rmmod fplate

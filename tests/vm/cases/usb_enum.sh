@@ -41,9 +41,9 @@ wrong=$(fplate-usbtest --probe 'usb://?serial=NOPE' 2>&1)
 echo "wrong serial: $wrong"
 vm_check "a wrong serial is named in the error" sh -c "echo '$wrong' | grep -q 'no fplate device 1209:f9a7 with serial NOPE found'"
 vm_usb_unplug
-vm_check "unplug removes the device" vm_wait_for 10 sh -c '! grep -q FPENUM01 /sys/bus/usb/devices/*/serial'
+vm_check "unplug removes the device" vm_wait_for 15 sh -c '! grep -q FPENUM01 /sys/bus/usb/devices/*/serial'
 vm_usb_replug
-vm_check "replug brings it back" vm_wait_for 10 sh -c 'grep -q FPENUM01 /sys/bus/usb/devices/*/serial'
+vm_check "replug brings it back" vm_wait_for 15 sh -c 'grep -q FPENUM01 /sys/bus/usb/devices/*/serial'
 vm_gadget_stop
 vm_check "emulator removed its configfs gadget" [ ! -d /sys/kernel/config/usb_gadget/fplate ]
 st=PASS; [ $VM_FAILED = 0 ] || { st=FAIL; cat /tmp/gadget.log; }

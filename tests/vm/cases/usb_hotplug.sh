@@ -13,7 +13,7 @@ fplate-usbtest --seconds 300 'usb://?serial=FPEMU0001&rescan_ms=0' >/tmp/reader.
 reader=$!
 # Wait for the reader to have (re)started the device (the emulator writes
 # its t0 file at every START) rather than a fixed time, then 1.5 s of data.
-started() { vm_wait_for 20 test -s /tmp/t0 || echo "cycle $i: the reader did not start the device"; }
+started() { vm_wait_for 25 test -s /tmp/t0 || echo "cycle $i: the reader did not start the device"; }
 i=-
 started
 sleep 1
@@ -23,7 +23,7 @@ while [ $i -lt 3 ]; do
 	rm -f /tmp/t0
 	sleep 0.5
 	vm_usb_replug
-	vm_wait_for 10 vm_usb_present
+	vm_wait_for 15 vm_usb_present
 	started
 	sleep 1.5
 	i=$((i + 1))

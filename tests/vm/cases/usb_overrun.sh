@@ -14,7 +14,7 @@ vm_gadget_start --plates 2 --rate $rate --fifo-ms $fifo_ms --source builtin:9 --
 fplate-usbtest --seconds 300 --verify builtin:9 'usb://?serial=FPEMU0001' >/tmp/reader.out 2>&1 &
 reader=$!
 # the device streams (START written its t0), then 1 s of data before the stop
-vm_check "the reader started the device" vm_wait_for 20 test -s /tmp/gadget.t0
+vm_check "the reader started the device" vm_wait_for 25 test -s /tmp/gadget.t0
 sleep 1
 t_stop0=$(vm_uptime)
 kill -STOP $reader

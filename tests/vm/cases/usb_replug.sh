@@ -14,7 +14,7 @@ reader=$!
 # Each step waits for the reader to have (re)started the device (the
 # emulator writes its t0 file at every START), not a fixed time that a
 # loaded host can outlast; then 1 s of data.
-started() { vm_wait_for 20 test -s /tmp/t0 || echo "cycle $i: the reader did not start the device"; }
+started() { vm_wait_for 25 test -s /tmp/t0 || echo "cycle $i: the reader did not start the device"; }
 i=-
 started
 sleep 1
@@ -24,7 +24,7 @@ while [ $i -lt $cycles ]; do
 	rm -f /tmp/t0
 	sleep 0.5
 	vm_usb_replug
-	vm_wait_for 10 vm_usb_present || echo "cycle $i: device did not come back"
+	vm_wait_for 15 vm_usb_present || echo "cycle $i: device did not come back"
 	started
 	sleep 1
 	i=$((i + 1))

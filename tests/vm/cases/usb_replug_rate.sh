@@ -18,10 +18,10 @@ gone() { [ "$(vm_device_state "$ep")" = gone ]; }
 gadget 2000 || { vm_result $name FAIL "emulator did not enumerate"; exit 1; }
 fplated --device 'usb://?serial=FPEMU0001' --pub "$ep" --log-level warn >/tmp/fplated.log 2>&1 &
 fpd=$!
-vm_check "fplated runs at 2000 Hz" vm_wait_for 15 running
+vm_check "fplated runs at 2000 Hz" vm_wait_for 30 running
 rate0=$(num nominal_rate_hz)
 vm_gadget_stop
-vm_check "status says gone" vm_wait_for 5 gone
+vm_check "status says gone" vm_wait_for 10 gone
 gadget 1000 --stats /tmp/wrong.stats || VM_FAILED=1
 sleep 3   # ~12 rescans
 err=$(field error)
@@ -32,7 +32,7 @@ vm_check "the error says the rate changed" says_rate
 vm_gadget_stop
 vm_check "the 1000 Hz amplifier was never started" [ "$(vm_kv starts "$(cat /tmp/wrong.stats)")" = 0 ]
 gadget 2000 || VM_FAILED=1
-vm_check "fplated resumes at 2000 Hz" vm_wait_for 15 running
+vm_check "fplated resumes at 2000 Hz" vm_wait_for 30 running
 rate1=$(num nominal_rate_hz)
 vm_check "nominal rate still 2000 Hz" eval 'vm_between "$rate0" 1999.9 2000.1 && vm_between "$rate1" 1999.9 2000.1'
 kill -TERM $fpd

@@ -6,7 +6,7 @@
 # attempt. Bounds from the host's clock as in kmod_time_axis: the device
 # was away at least from the unplug to the replug command and at most
 # until status said running again.
-# vm-timeout: 90
+# vm-timeout: 120
 . /fplate/lib.sh
 name=usb_replug_refused
 ep=ipc:///run/fplated-usbrefused.sock
@@ -21,17 +21,17 @@ vm_gadget_start --plates 2 --rate $rate --source builtin:11 --refuse-start 2 \
 	--stats /tmp/gadget.stats || { vm_result $name FAIL "emulator did not enumerate"; exit 1; }
 fplated --device 'usb://?serial=FPEMU0001' --pub "$ep" --log-level warn >/tmp/fplated.log 2>&1 &
 fpd=$!
-vm_check "fplated runs" vm_wait_for 15 running
+vm_check "fplated runs" vm_wait_for 30 running
 fplate-usbsub "$ep" >/tmp/sub.out 2>&1 &
 sub=$!
 sleep 2
 t_unplug=$(uptime_s)
 vm_usb_unplug
-vm_check "status says gone" vm_wait_for 5 gone
+vm_check "status says gone" vm_wait_for 10 gone
 sleep 2
 t_replug=$(uptime_s)
 vm_usb_replug
-vm_check "status says running again" vm_wait_for 15 running
+vm_check "status says running again" vm_wait_for 30 running
 t_back=$(uptime_s)
 sleep 2
 kill -TERM $sub

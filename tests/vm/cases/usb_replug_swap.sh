@@ -6,7 +6,7 @@
 # wrong amplifier never started), then resume when FPEMU0001 comes back,
 # still with FPEMU0001's calibration and one continuous time axis.
 # The scenario is tests/vm/swap-lib.sh, shared with kmod_p_replug_swap.
-# vm-timeout: 120
+# vm-timeout: 180
 . /fplate/lib.sh
 . /fplate/files/swap-lib.sh
 name=usb_replug_swap

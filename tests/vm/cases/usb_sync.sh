@@ -16,7 +16,7 @@ vm_gadget_start --plates 2 --rate 2000 --source builtin:5 ||
 fplated --device 'usb://?serial=FPEMU0001' --pub "$ep" --log-level warn >/tmp/fplated.log 2>&1 &
 fpd=$!
 running() { fplate status --json --endpoint "$ep" --timeout 2 2>/dev/null | grep -q '"state":"running"'; }
-vm_check "fplated reports the device running" vm_wait_for 15 running
+vm_check "fplated reports the device running" vm_wait_for 30 running
 
 # 1. CSV: column 14 is sync (after flags); bad rows counted by awk
 fplate stream --csv --seconds 1 --endpoint "$ep" >/tmp/s.csv 2>/tmp/s.err
