@@ -36,12 +36,24 @@ kmod_node_absent() { ! [ -e "$KMOD_NODE" ]; }
 kmod_up() {
 	kmod_load || return 1
 	vm_gadget_start "$@" || return 1
-	if ! vm_wait_for 20 kmod_node_present; then
+	if ! vm_wait_for 25 kmod_node_present; then
 		echo "kmod: $KMOD_NODE did not appear; dmesg:"
 		dmesg | tail -n 20
 		return 1
 	fi
 }
+
+# kmod_reader_blocked PID: PID sleeps in read() (x86_64 syscall 0) while
+# fplate0 streams: the state "a reader blocked in read()" that the unplug
+# cases need before they pull the device.
+kmod_reader_blocked() {
+	_kr_nr=
+	read -r _kr_nr _kr_rest <"/proc/$1/syscall" 2>/dev/null
+	[ "$_kr_nr" = 0 ] && kmod_streaming
+}
+
+# kmod_pid_gone PID: the process has exited.
+kmod_pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # kmod_counter NAME: a kernel counter of fplate0 from sysfs.
 kmod_counter() { cat "$KMOD_SYSFS/counters/$1"; }
@@ -76,7 +88,7 @@ kmod_subscribe() {
 	rm -f /tmp/sub.ready
 	kmod-sub "$KMOD_EP" "$1" /tmp/sub.ready >/tmp/sub.out 2>&1 &
 	KMOD_SUB_PID=$!
-	vm_wait_for 10 test -e /tmp/sub.ready
+	vm_wait_for 15 test -e /tmp/sub.ready
 }
 
 # kmod_down: stop what the case started (the module stays loaded).
@@ -84,5 +96,5 @@ kmod_down() {
 	kmod_stop_fplated
 	[ -n "${KMOD_SUB_PID:-}" ] && kill "$KMOD_SUB_PID" 2>/dev/null
 	vm_gadget_stop
-	vm_wait_for 10 kmod_node_absent
+	vm_wait_for 15 kmod_node_absent
 }

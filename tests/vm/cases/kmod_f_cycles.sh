@@ -11,17 +11,19 @@ cycles=50; kmod_short && cycles=10
 
 kmod_up --plates 2 --rate 2000 || { vm_result kmod_cycles FAIL "device did not come up"; exit 1; }
 kmod_start_fplated
-sleep 1
+# fplated has opened fplate0 and started the stream (its first start under
+# TCG takes longer than the restarts in the loop).
+vm_wait_for 30 kmod_streaming || echo "fplated did not start the stream"
 done_cycles=0
 t0=$(cut -d' ' -f1 /proc/uptime)
 while [ $done_cycles -lt $cycles ]; do
 	# fplated has reopened the new device and restarted the stream: its
 	# fresh counters move.
-	vm_wait_for 10 kmod_streaming || { echo "cycle $done_cycles: fplated did not restart the stream"; break; }
+	vm_wait_for 15 kmod_streaming || { echo "cycle $done_cycles: fplated did not restart the stream"; break; }
 	vm_usb_unplug
-	vm_wait_for 10 kmod_node_absent || { echo "cycle $done_cycles: node stayed"; break; }
+	vm_wait_for 15 kmod_node_absent || { echo "cycle $done_cycles: node stayed"; break; }
 	vm_usb_replug
-	vm_wait_for 10 kmod_node_present || { echo "cycle $done_cycles: node did not come back"; break; }
+	vm_wait_for 15 kmod_node_present || { echo "cycle $done_cycles: node did not come back"; break; }
 	done_cycles=$((done_cycles + 1))
 done
 t1=$(cut -d' ' -f1 /proc/uptime)

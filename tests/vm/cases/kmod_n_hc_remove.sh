@@ -14,11 +14,10 @@ hcd=$(ls /sys/bus/platform/drivers/dummy_hcd 2>/dev/null | grep '^dummy_hcd\.' |
 kmod_up --plates 2 --rate 2000 || { vm_result kmod_hc_remove FAIL "device did not come up"; exit 1; }
 kmod-probe blocked-read $KMOD_NODE >/tmp/br.out 2>&1 &
 pid=$!
-vm_wait_for 10 grep -q reading /tmp/br.out
-sleep 1
+# START done, packets arriving and the reader asleep in read(): unplug now.
+vm_wait_for 20 kmod_reader_blocked $pid && blocked=yes || blocked=no
 echo "$hcd" >/sys/bus/platform/drivers/dummy_hcd/unbind
-i=0
-while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+vm_wait_for 10 kmod_pid_gone $pid
 if kill -0 $pid 2>/dev/null; then
 	kill $pid
 	rc=blocked
@@ -30,9 +29,9 @@ if rmmod fplate; then rmmod_ok=1; else rmmod_ok=0; fi
 echo "$hcd" >/sys/bus/platform/drivers/dummy_hcd/bind
 vm_gadget_stop
 kmod_load
-if [ "$rc" = 0 ] && [ $rmmod_ok = 1 ]; then
-	vm_result kmod_hc_remove PASS "$out rmmod=ok"
+if [ $blocked = yes ] && [ "$rc" = 0 ] && [ $rmmod_ok = 1 ]; then
+	vm_result kmod_hc_remove PASS "blocked_before=$blocked $out rmmod=ok"
 else
-	vm_result kmod_hc_remove FAIL "reader=$rc $out rmmod_ok=$rmmod_ok"
+	vm_result kmod_hc_remove FAIL "blocked_before=$blocked reader=$rc $out rmmod_ok=$rmmod_ok"
 	exit 1
 fi
