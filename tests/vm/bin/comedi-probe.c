@@ -5,7 +5,8 @@
  * case can check the backend against comedi_test's known waveforms
  * (channel 0 sawtooth, channel 1 square wave, others flat at 0 V).
  *
- *   comedi-probe [--seconds S] [--stall-ms MS] [--stall-at S] URI
+ *   comedi-probe [--seconds S] [--stall-ms MS] [--stall-at S] [--until-enodev]
+ *                [--ready FILE] URI
  *
  * Prints one line of key=value figures:
  *   open=ok rate_hz= samples= blocks= gap_blocks= overrun_blocks= resumed_blocks=
@@ -16,7 +17,10 @@
  * prints "open=fail err=E msg=..." and exits 3, so cases can check the
  * message a user would see. --stall-ms sleeps once (after --stall-at
  * seconds, default 1) without reading, to overflow the driver's buffer.
- * --until-enodev keeps reading after -ENODEV until the device is back.
+ * --until-enodev keeps reading after -ENODEV until the device is back, and
+ * then ends 1 s after the first resumed block (or at --seconds, a cap).
+ * --ready FILE creates FILE when the first samples arrived, so a case can
+ * wait for a running stream instead of sleeping.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -75,7 +79,7 @@ struct probe {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: comedi-probe [--seconds S] [--stall-ms MS] [--stall-at S] "
-		"[--until-enodev] URI\n"
+		"[--until-enodev] [--ready FILE] URI\n"
 		"Read URI through libfplate and print measured figures (see the source).\n");
 }
 
@@ -146,11 +150,13 @@ int main(int argc, char **argv)
 		{ "stall-ms", required_argument, NULL, 'm' },
 		{ "stall-at", required_argument, NULL, 'a' },
 		{ "until-enodev", no_argument, NULL, 'e' },
+		{ "ready", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct probe pr = { .mn = { INFINITY, INFINITY }, .mx = { -INFINITY, -INFINITY } };
-	double seconds = 5, stall_at = 1, t0;
+	double seconds = 5, stall_at = 1, t0, t_resumed = 0;
+	const char *ready = NULL;
 	long stall_ms = 0;
 	int until_enodev = 0, opt, ret, stalled = 0;
 	struct fp_device *dev;
@@ -165,6 +171,7 @@ int main(int argc, char **argv)
 		case 'm': stall_ms = atol(optarg); break;
 		case 'a': stall_at = atof(optarg); break;
 		case 'e': until_enodev = 1; break;
+		case 'r': ready = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -200,7 +207,18 @@ int main(int argc, char **argv)
 			return 1;
 		} else if (ret > 0) {
 			probe_block(&pr, &blk, info.plates * info.channels);
+			if (ready && pr.samples) {
+				FILE *f = fopen(ready, "w");
+
+				if (f)
+					fclose(f);
+				ready = NULL;
+			}
+			if (until_enodev && pr.resumed && !t_resumed)
+				t_resumed = now_s();
 		}
+		if (t_resumed && now_s() - t_resumed >= 1)
+			break;
 	}
 	fp_get_counters(dev, &cnt);
 	probe_print(&pr, &info, &cnt);

@@ -64,10 +64,10 @@ result comedi_api_belt_sync $ok "belt_mps=$(val belt_mps) sync_high_share=$share
 # Other waveform parameters (2.5 V, 40 ms -> 80 samples at 2 kHz), read
 # through the +-5 V range chosen by voltage.
 rmmod comedi_test && insmod /fplate/files/comedi_test.ko amplitude=2500000 period=40000 &&
-	vm_wait_for 5 test -e /dev/comedi0
+	vm_wait_for 10 test -e /dev/comedi0
 waveform comedi_api_params 4 80 2.5 "$DEV?channels=0-5&rate=2000&range=5V"
 
-rmmod comedi_test && insmod /fplate/files/comedi_test.ko && vm_wait_for 5 test -e /dev/comedi0
+rmmod comedi_test && insmod /fplate/files/comedi_test.ko && vm_wait_for 10 test -e /dev/comedi0
 
 # Overflow: a 32 KiB driver buffer (0.27 s at 10 kHz) and a reader that
 # stalls 2 s: about 1.7 s of samples lost, marked as one gap (a loaded host
@@ -103,20 +103,24 @@ refuse comedi_api_refuse_aref "$DEV?channels=0-5&aref=diff" \
 
 # Removal mid-stream (forced module removal = the card vanishing, as an
 # unplugged USB DAQ), then the driver comes back: -ENODEV, then resumed.
-comedi-probe --seconds 8 --until-enodev "$DEV?channels=0-5&rate=2000" >/tmp/rm.out 2>&1 &
+# Each step waits for the probe's state (streaming, removal seen), not for a
+# fixed time; the probe ends 1 s after it resumed (20 s is only a cap).
+rm -f /tmp/rm.ready
+comedi-probe --seconds 20 --until-enodev --ready /tmp/rm.ready "$DEV?channels=0-5&rate=2000" >/tmp/rm.out 2>&1 &
 pid=$!
-sleep 2
+streaming=$(vm_wait_for 20 test -e /tmp/rm.ready && echo yes || echo no)
 # a plain rmmod is refused while the device is open (that is why -f)
 plain=$(rmmod comedi_test 2>/dev/null && echo removed || echo refused)
 rmmod -f comedi_test
 gone=$([ -e /dev/comedi0 ] && echo no || echo yes)
-sleep 2
+seen=$(vm_wait_for 20 grep -q "device removed" /tmp/rm.out && echo yes || echo no)
 insmod /fplate/files/comedi_test.ko
 wait $pid
 out=$(cat /tmp/rm.out)
 ok=0
-[ "$gone" = yes ] && [ "$(val enodev)" -ge 1 ] && [ "$(val disconnects)" = 1 ] &&
-	[ "$(val resumed_blocks)" = 1 ] && echo "$out" | grep -q "device removed" || ok=1
-result comedi_api_removed $ok "plain_rmmod=$plain node_gone=$gone enodev_reads=$(val enodev) disconnects=$(val disconnects) resumed_blocks=$(val resumed_blocks) samples=$(val samples)"
+[ "$streaming" = yes ] && [ "$gone" = yes ] && [ "$seen" = yes ] &&
+	[ "$(val enodev)" -ge 1 ] && [ "$(val disconnects)" = 1 ] &&
+	[ "$(val resumed_blocks)" = 1 ] || ok=1
+result comedi_api_removed $ok "streaming_before=$streaming plain_rmmod=$plain node_gone=$gone removal_seen=$seen enodev_reads=$(val enodev) disconnects=$(val disconnects) resumed_blocks=$(val resumed_blocks) samples=$(val samples)"
 
 exit $fails
